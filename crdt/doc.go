@@ -1,0 +1,370 @@
+// Package crdt is cocreate's document engine: a Go implementation of the
+// Yjs CRDT that reads and writes the Yjs binary update format (v1), so any
+// Yjs client can sync with it and the server understands every document.
+//
+// It owns lib0 encoding (varints, strings, the Any format), structs
+// (Item, GC, Skip) and their contents, the struct store, state vectors,
+// delete sets, transactions, the shared types (Text, Map, Array,
+// XmlFragment, XmlElement, XmlText, nested anywhere) and the update API:
+// Doc.ApplyUpdate, Doc.EncodeStateAsUpdate, Doc.EncodeStateVector and, on
+// encoded updates without a document, MergeUpdates, DiffUpdate and
+// EncodeStateVectorFromUpdate.
+//
+// It does no I/O: no sockets, files, goroutines, clocks or logging. Bytes
+// and values go in; bytes, values and events come out. A Doc is not safe
+// for concurrent use; its owner serialises access (the hub does).
+//
+// Supported: update format v1, garbage collection (on by default),
+// pending structs and delete sets, subdocuments carried as references.
+// Not supported yet: update format v2, loading subdocuments, UndoManager,
+// relative positions and snapshots.
+//
+// Bad input never panics: a malformed update is decoded completely and
+// checked before anything is integrated, and on error the document is
+// left exactly as it was.
+package crdt
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// DocOptions configures a new Doc. The zero value is valid.
+type DocOptions struct {
+	// ClientID identifies this peer's edits; 0 picks a random 32-bit id.
+	ClientID uint64
+	// DisableGC keeps deleted content instead of collecting it.
+	DisableGC bool
+}
+
+// Doc is a Yjs document: a set of named root types and the structs that
+// make them up.
+type Doc struct {
+	clientID uint64
+	gc       bool
+	store    *store
+	share    map[string]*Type
+	shareOrd []string
+
+	tx       *Transaction
+	cleanups []*Transaction
+
+	updateHandlers []*updateHandler
+	afterHandlers  []*afterHandler
+}
+
+type updateHandler struct {
+	fn func(update []byte, origin any, tx *Transaction)
+}
+
+type afterHandler struct {
+	fn func(tx *Transaction)
+}
+
+// NewDoc returns an empty document.
+func NewDoc(opts DocOptions) *Doc {
+	id := opts.ClientID
+	if id == 0 {
+		id = uint64(rand.Uint32())
+		if id == 0 {
+			id = 1
+		}
+	}
+	return &Doc{
+		clientID: id,
+		gc:       !opts.DisableGC,
+		store:    newStore(),
+		share:    map[string]*Type{},
+	}
+}
+
+// ClientID returns the id under which local edits are made.
+func (d *Doc) ClientID() uint64 { return d.clientID }
+
+// GC reports whether deleted content is garbage collected.
+func (d *Doc) GC() bool { return d.gc }
+
+// getRoot returns the root type called name, creating it without a kind
+// if needed (remote updates do not say which kind a root is).
+func (d *Doc) getRoot(name string) *Type {
+	t := d.share[name]
+	if t == nil {
+		t = &Type{doc: d, name: name, kind: kindUnknown}
+		d.share[name] = t
+		d.shareOrd = append(d.shareOrd, name)
+	}
+	return t
+}
+
+func (d *Doc) rootOfKind(name string, k typeKind) *Type {
+	t := d.getRoot(name)
+	if t.kind == kindUnknown {
+		t.kind = k
+	} else if t.kind != k {
+		panic(fmt.Sprintf("crdt: %v: root %q is a %s, not a %s", ErrTypeMismatch, name, t.kind, k))
+	}
+	return t
+}
+
+// GetText returns the root Text called name. It panics if name is
+// already a root of another kind (a programming error).
+func (d *Doc) GetText(name string) *Text { return &Text{d.rootOfKind(name, kindText)} }
+
+// GetMap returns the root Map called name.
+func (d *Doc) GetMap(name string) *Map { return &Map{d.rootOfKind(name, kindMap)} }
+
+// GetArray returns the root Array called name.
+func (d *Doc) GetArray(name string) *Array { return &Array{d.rootOfKind(name, kindArray)} }
+
+// GetXmlFragment returns the root XmlFragment called name.
+func (d *Doc) GetXmlFragment(name string) *XmlFragment {
+	return &XmlFragment{d.rootOfKind(name, kindXmlFragment)}
+}
+
+// RootNames returns the names of the root types in the order they were
+// first seen.
+func (d *Doc) RootNames() []string { return append([]string(nil), d.shareOrd...) }
+
+// Transact runs fn in one transaction. Nested calls join the open one.
+func (d *Doc) Transact(fn func(tx *Transaction), origin any) {
+	d.transact(fn, origin, true)
+}
+
+func (d *Doc) transact(fn func(tx *Transaction), origin any, local bool) {
+	initial := false
+	if d.tx == nil {
+		initial = true
+		d.tx = newTransaction(d, origin, local)
+		d.cleanups = append(d.cleanups, d.tx)
+	}
+	fn(d.tx)
+	if initial {
+		first := d.tx == d.cleanups[0]
+		d.tx = nil
+		if first {
+			// Observers may start transactions; run them one after the
+			// other rather than nested.
+			for i := 0; i < len(d.cleanups); i++ {
+				d.cleanup(d.cleanups[i])
+			}
+			d.cleanups = d.cleanups[:0]
+		}
+	}
+}
+
+// OnUpdate registers fn to receive the v1 update of every transaction that
+// changed the document. It returns a function that unregisters it.
+func (d *Doc) OnUpdate(fn func(update []byte, origin any, tx *Transaction)) func() {
+	h := &updateHandler{fn}
+	d.updateHandlers = append(d.updateHandlers, h)
+	return func() {
+		for i, x := range d.updateHandlers {
+			if x == h {
+				d.updateHandlers = append(d.updateHandlers[:i:i], d.updateHandlers[i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+// OnAfterTransaction registers fn to run after every transaction's
+// observers. It returns a function that unregisters it.
+func (d *Doc) OnAfterTransaction(fn func(tx *Transaction)) func() {
+	h := &afterHandler{fn}
+	d.afterHandlers = append(d.afterHandlers, h)
+	return func() {
+		for i, x := range d.afterHandlers {
+			if x == h {
+				d.afterHandlers = append(d.afterHandlers[:i:i], d.afterHandlers[i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+// cleanup runs observers, collects garbage, merges structs and emits the
+// update event, in yjs's order.
+func (d *Doc) cleanup(tx *Transaction) {
+	s := d.store
+	ds := tx.deleteSet
+	ds.sortAndMerge()
+	tx.AfterState = s.stateVector()
+	d.callObservers(tx)
+	if tx.needFormatCleanup {
+		cleanupFormattingAfterTransaction(tx)
+	}
+	if d.gc {
+		tryGCDeleteSet(ds, s)
+	}
+	tryMergeDeleteSet(ds, s)
+	for client, clock := range tx.AfterState {
+		before := tx.beforeState[client]
+		if before == clock {
+			continue
+		}
+		l := s.clients[client]
+		first := l.findIndex(before)
+		if first < 1 {
+			first = 1
+		}
+		for i := len(l.items) - 1; i >= first; {
+			i -= 1 + l.tryMergeWithLefts(i)
+		}
+	}
+	for i := len(tx.mergeStructs) - 1; i >= 0; i-- {
+		id := tx.mergeStructs[i].id
+		l := s.clients[id.Client]
+		pos := l.findIndex(id.Clock)
+		if pos < 0 {
+			continue
+		}
+		if pos+1 < len(l.items) && l.tryMergeWithLefts(pos+1) > 1 {
+			continue
+		}
+		if pos > 0 {
+			l.tryMergeWithLefts(pos)
+		}
+	}
+	if !tx.Local && tx.AfterState[d.clientID] != tx.beforeState[d.clientID] {
+		// Another peer used our client id: pick a new one, as yjs does.
+		d.clientID = uint64(rand.Uint32())
+	}
+	for _, h := range append([]*afterHandler(nil), d.afterHandlers...) {
+		h.fn(tx)
+	}
+	if len(d.updateHandlers) > 0 {
+		if u, ok := encodeTransactionUpdate(tx); ok {
+			for _, h := range append([]*updateHandler(nil), d.updateHandlers...) {
+				h.fn(u, tx.Origin, tx)
+			}
+		}
+	}
+}
+
+// encodeTransactionUpdate writes the structs added and the ids deleted by
+// tx as one v1 update.
+func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
+	changed := len(tx.deleteSet.clients) > 0
+	if !changed {
+		for c, clock := range tx.AfterState {
+			if tx.beforeState[c] != clock {
+				changed = true
+				break
+			}
+		}
+	}
+	if !changed {
+		return nil, false
+	}
+	e := &encoder{}
+	writeStructsFrom(e, tx.doc.store, tx.beforeState)
+	tx.deleteSet.write(e)
+	return e.bytes(), true
+}
+
+func tryGCDeleteSet(ds *DeleteSet, s *store) {
+	for client, rs := range ds.clients {
+		l := s.clients[client]
+		if l == nil {
+			continue
+		}
+		for di := len(rs) - 1; di >= 0; di-- {
+			r := rs[di]
+			end := r.clock + r.len
+			for si := l.findIndex(r.clock); si >= 0 && si < len(l.items); si++ {
+				it := l.items[si]
+				if it.id.Clock >= end {
+					break
+				}
+				if !it.isGC() && it.deleted() && !it.keep() {
+					it.gc(s, false)
+				}
+			}
+		}
+	}
+}
+
+func tryMergeDeleteSet(ds *DeleteSet, s *store) {
+	for client, rs := range ds.clients {
+		l := s.clients[client]
+		if l == nil {
+			continue
+		}
+		for di := len(rs) - 1; di >= 0; di-- {
+			r := rs[di]
+			idx := l.findIndex(r.clock + r.len - 1)
+			if idx < 0 {
+				continue
+			}
+			si := min(len(l.items)-1, idx+1)
+			for si > 0 && l.items[si].id.Clock >= r.clock {
+				si -= 1 + l.tryMergeWithLefts(si)
+			}
+		}
+	}
+}
+
+// EncodeStateVector returns the encoded state vector of the document.
+func (d *Doc) EncodeStateVector() []byte { return d.store.stateVector().Encode() }
+
+// StateVector returns the document's state vector.
+func (d *Doc) StateVector() StateVector { return d.store.stateVector() }
+
+// EncodeStateAsUpdate returns, as one v1 update, everything the document
+// has that a peer with the encoded state vector sv lacks (all of it when
+// sv is empty), including pending structs and deletions.
+func (d *Doc) EncodeStateAsUpdate(sv []byte) ([]byte, error) {
+	target, err := DecodeStateVector(sv)
+	if err != nil {
+		return nil, err
+	}
+	e := &encoder{}
+	writeStructsFrom(e, d.store, target)
+	deleteSetFromStore(d.store).write(e)
+	u := e.bytes()
+	parts := [][]byte{u}
+	if d.store.pendingDS != nil && len(d.store.pendingDS.clients) > 0 {
+		pe := &encoder{}
+		pe.writeVarUint(0)
+		d.store.pendingDS.write(pe)
+		parts = append(parts, pe.bytes())
+	}
+	if d.store.pendingUpdate != nil {
+		// Pending structs are sent too, so a peer that has what we lack
+		// can heal us both (yjs does the same).
+		p, err := DiffUpdate(d.store.pendingUpdate, sv)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) > 1 {
+		return MergeUpdates(parts)
+	}
+	return u, nil
+}
+
+// deleteSetFromStore collects the deleted ranges of the whole store.
+func deleteSetFromStore(s *store) *DeleteSet {
+	ds := newDeleteSet()
+	for client, l := range s.clients {
+		var rs []deleteRange
+		for i := 0; i < len(l.items); i++ {
+			it := l.items[i]
+			if !it.deleted() {
+				continue
+			}
+			clock := it.id.Clock
+			n := uint64(it.length)
+			for i+1 < len(l.items) && l.items[i+1].deleted() {
+				i++
+				n += uint64(l.items[i].length)
+			}
+			rs = append(rs, deleteRange{clock, n})
+		}
+		if len(rs) > 0 {
+			ds.clients[client] = rs
+		}
+	}
+	return ds
+}

@@ -1,0 +1,170 @@
+package crdt
+
+import "slices"
+
+// store holds every struct of a document, per client, ordered by clock
+// with no gaps (the first struct of a client starts at clock 0).
+type store struct {
+	clients map[uint64]*structList
+	// pendingStructs holds structs that could not be integrated yet, as a
+	// v1 update, and the lowest missing clock per client.
+	pendingUpdate  []byte
+	pendingMissing StateVector
+	// pendingDS holds deletions of ids that do not exist yet.
+	pendingDS *DeleteSet
+}
+
+type structList struct {
+	items []*Item
+}
+
+func newStore() *store { return &store{clients: map[uint64]*structList{}} }
+
+func (l *structList) last() *Item { return l.items[len(l.items)-1] }
+
+// findIndex returns the index of the struct holding clock, or -1.
+func (l *structList) findIndex(clock uint64) int {
+	items := l.items
+	lo, hi := 0, len(items)-1
+	if hi < 0 {
+		return -1
+	}
+	last := items[hi]
+	if last.id.Clock == clock {
+		return hi
+	}
+	end := last.id.Clock + uint64(last.length)
+	if clock >= end {
+		return -1
+	}
+	// Clocks are dense, so interpolation gives a close first guess.
+	mid := int(float64(clock) / float64(end) * float64(hi))
+	for lo <= hi {
+		it := items[mid]
+		if it.id.Clock <= clock {
+			if clock < it.id.Clock+uint64(it.length) {
+				return mid
+			}
+			lo = mid + 1
+		} else {
+			hi = mid - 1
+		}
+		mid = (lo + hi) / 2
+	}
+	return -1
+}
+
+func (s *store) state(client uint64) uint64 {
+	l := s.clients[client]
+	if l == nil {
+		return 0
+	}
+	last := l.last()
+	return last.id.Clock + uint64(last.length)
+}
+
+func (s *store) stateVector() StateVector {
+	sv := make(StateVector, len(s.clients))
+	for c, l := range s.clients {
+		last := l.last()
+		sv[c] = last.id.Clock + uint64(last.length)
+	}
+	return sv
+}
+
+// find returns the struct holding id, or nil.
+func (s *store) find(id ID) *Item {
+	l := s.clients[id.Client]
+	if l == nil {
+		return nil
+	}
+	i := l.findIndex(id.Clock)
+	if i < 0 {
+		return nil
+	}
+	return l.items[i]
+}
+
+// add appends a struct; its clock must follow the client's last one.
+func (s *store) add(it *Item) {
+	l := s.clients[it.id.Client]
+	if l == nil {
+		l = &structList{}
+		s.clients[it.id.Client] = l
+	}
+	l.items = append(l.items, it)
+}
+
+// cleanStart returns the item starting exactly at id, splitting if needed.
+func (s *store) cleanStart(tx *Transaction, id ID) *Item {
+	l := s.clients[id.Client]
+	if l == nil {
+		return nil
+	}
+	i := l.findIndex(id.Clock)
+	if i < 0 {
+		return nil
+	}
+	return l.cleanStartAt(tx, i, id.Clock)
+}
+
+func (l *structList) cleanStartAt(tx *Transaction, i int, clock uint64) *Item {
+	it := l.items[i]
+	if it.id.Clock < clock && !it.isGC() {
+		r := splitItem(tx, it, int(clock-it.id.Clock))
+		l.items = slices.Insert(l.items, i+1, r)
+		return r
+	}
+	return it
+}
+
+// cleanEnd returns the item ending exactly at id, splitting if needed.
+func (s *store) cleanEnd(tx *Transaction, id ID) *Item {
+	l := s.clients[id.Client]
+	if l == nil {
+		return nil
+	}
+	i := l.findIndex(id.Clock)
+	if i < 0 {
+		return nil
+	}
+	it := l.items[i]
+	if id.Clock != it.id.Clock+uint64(it.length)-1 && !it.isGC() {
+		r := splitItem(tx, it, int(id.Clock-it.id.Clock)+1)
+		l.items = slices.Insert(l.items, i+1, r)
+	}
+	return it
+}
+
+// replaceWithGC swaps a struct for a GC struct of the same range.
+func (s *store) replaceWithGC(it *Item) {
+	l := s.clients[it.id.Client]
+	i := l.findIndex(it.id.Clock)
+	if i >= 0 {
+		l.items[i] = newGC(it.id, it.length)
+	}
+}
+
+// tryMergeWithLefts merges the struct at pos with its left neighbours
+// while possible and returns how many were merged away.
+func (l *structList) tryMergeWithLefts(pos int) int {
+	right := l.items[pos]
+	left := l.items[pos-1]
+	i := pos
+	for ; i > 0; i-- {
+		left = l.items[i-1]
+		if left.deleted() == right.deleted() && left.isGC() == right.isGC() && left.mergeWith(right) {
+			if !right.isGC() && right.hasParentSub() && right.parent != nil && right.parent.mapItems[right.parentSub] == right {
+				right.parent.mapItems[right.parentSub] = left
+			}
+			right = left
+			continue
+		}
+		break
+	}
+	merged := pos - i
+	if merged > 0 {
+		l.items = slices.Delete(l.items, pos+1-merged, pos+1)
+	}
+	return merged
+}

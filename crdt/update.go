@@ -1,0 +1,465 @@
+package crdt
+
+import (
+	"fmt"
+	"slices"
+)
+
+// clientRefs are the decoded structs of one client in an update, in clock
+// order.
+type clientRefs struct {
+	client uint64
+	refs   []*Item
+}
+
+// decodedUpdate is a fully decoded and checked v1 update.
+type decodedUpdate struct {
+	clients []clientRefs
+	ds      *DeleteSet
+}
+
+// decodeUpdate decodes a v1 update completely and checks it, so that no
+// malformed input reaches integration.
+func decodeUpdate(b []byte) (*decodedUpdate, error) {
+	d := newDecoder(b)
+	u, err := readUpdate(d)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidUpdate, err)
+	}
+	return u, nil
+}
+
+func readUpdate(d *decoder) (*decodedUpdate, error) {
+	n, err := d.readLen(3)
+	if err != nil {
+		return nil, fmt.Errorf("client count: %w", err)
+	}
+	u := &decodedUpdate{clients: make([]clientRefs, 0, n)}
+	seen := make(map[uint64]struct{}, n)
+	for i := 0; i < n; i++ {
+		count, err := d.readLen(2)
+		if err != nil {
+			return nil, fmt.Errorf("struct count: %w", err)
+		}
+		client, err := d.readVarUint()
+		if err != nil {
+			return nil, fmt.Errorf("client id: %w", err)
+		}
+		if _, dup := seen[client]; dup {
+			return nil, d.errAt(fmt.Errorf("client %d appears twice", client))
+		}
+		seen[client] = struct{}{}
+		clock, err := d.readVarUint()
+		if err != nil {
+			return nil, fmt.Errorf("clock of client %d: %w", client, err)
+		}
+		refs := make([]*Item, 0, count)
+		for j := 0; j < count; j++ {
+			it, err := readStruct(d, ID{client, clock})
+			if err != nil {
+				return nil, fmt.Errorf("struct %d of client %d: %w", j, client, err)
+			}
+			clock += uint64(it.length)
+			if clock > maxSafeInteger {
+				return nil, fmt.Errorf("client %d: clock %d: %w", client, clock, ErrIntegerOverflow)
+			}
+			refs = append(refs, it)
+		}
+		u.clients = append(u.clients, clientRefs{client, refs})
+	}
+	if d.remaining() == 0 {
+		// yjs reads a missing delete set as an error too, but some
+		// producers omit it for struct-only updates; treat it as empty.
+		u.ds = newDeleteSet()
+		return u, nil
+	}
+	ds, err := readDeleteSet(d)
+	if err != nil {
+		return nil, err
+	}
+	u.ds = ds
+	return u, nil
+}
+
+func readStruct(d *decoder, id ID) (*Item, error) {
+	info, err := d.readUint8()
+	if err != nil {
+		return nil, err
+	}
+	ref := info & 0x1f
+	switch ref {
+	case refGC, refSkip:
+		l, err := d.readVarUint()
+		if err != nil {
+			return nil, err
+		}
+		if l == 0 {
+			return nil, d.errAt(fmt.Errorf("empty struct"))
+		}
+		it := &Item{id: id, length: int(l)}
+		if ref == refGC {
+			it.info = flagGC | flagDeleted
+		} else {
+			it.info = flagSkip
+		}
+		return it, nil
+	}
+	it := &Item{id: id}
+	if info&0x80 != 0 {
+		if it.origin, err = readID(d); err != nil {
+			return nil, err
+		}
+		it.info |= flagHasOrigin
+		if it.origin.Client == id.Client && it.origin.Clock >= id.Clock {
+			return nil, d.errAt(fmt.Errorf("origin %v is not before %v", it.origin, id))
+		}
+	}
+	if info&0x40 != 0 {
+		if it.rightOrigin, err = readID(d); err != nil {
+			return nil, err
+		}
+		it.info |= flagHasRightOrigin
+		if it.rightOrigin.Client == id.Client && it.rightOrigin.Clock >= id.Clock {
+			return nil, d.errAt(fmt.Errorf("right origin %v is not before %v", it.rightOrigin, id))
+		}
+	}
+	if info&0xc0 == 0 {
+		isKey, err := d.readVarUint()
+		if err != nil {
+			return nil, err
+		}
+		p := &pendingParent{}
+		if isKey == 1 {
+			if p.key, err = d.readVarString(); err != nil {
+				return nil, err
+			}
+		} else {
+			if p.id, err = readID(d); err != nil {
+				return nil, err
+			}
+			p.hasID = true
+			if p.id.Client == id.Client && p.id.Clock >= id.Clock {
+				return nil, d.errAt(fmt.Errorf("parent %v is not before %v", p.id, id))
+			}
+		}
+		it.pend = p
+		if info&0x20 != 0 {
+			if it.parentSub, err = d.readVarString(); err != nil {
+				return nil, err
+			}
+			it.info |= flagHasParentSub
+		}
+	}
+	c, err := readContent(d, ref)
+	if err != nil {
+		return nil, err
+	}
+	it.content = c
+	it.length = c.length()
+	if it.length <= 0 {
+		return nil, d.errAt(fmt.Errorf("empty content"))
+	}
+	if c.countable() {
+		it.info |= flagCountable
+	}
+	if ref == refDeleted {
+		// Deleted content is integrated as deleted.
+	}
+	return it, nil
+}
+
+func readID(d *decoder) (ID, error) {
+	c, err := d.readVarUint()
+	if err != nil {
+		return ID{}, err
+	}
+	k, err := d.readVarUint()
+	if err != nil {
+		return ID{}, err
+	}
+	return ID{c, k}, nil
+}
+
+// ApplyUpdate applies a v1 update. Structs whose dependencies are missing
+// are kept pending and integrated as soon as the missing ones arrive. A
+// malformed update returns an error wrapping ErrInvalidUpdate and changes
+// nothing.
+func (d *Doc) ApplyUpdate(update []byte, origin any) error {
+	u, err := decodeUpdate(update)
+	if err != nil {
+		return err
+	}
+	d.transact(func(tx *Transaction) {
+		tx.Local = false
+		d.applyDecoded(tx, u)
+	}, origin, false)
+	return nil
+}
+
+func (d *Doc) applyDecoded(tx *Transaction, u *decodedUpdate) {
+	s := d.store
+	retry := false
+	restUpdate, restMissing := integrateStructs(tx, s, u.clients)
+	if s.pendingUpdate != nil {
+		for client, clock := range s.pendingMissing {
+			if clock < s.state(client) {
+				retry = true
+				break
+			}
+		}
+		if restUpdate != nil {
+			for client, clock := range restMissing {
+				if m, ok := s.pendingMissing[client]; !ok || m > clock {
+					s.pendingMissing[client] = clock
+				}
+			}
+			merged, err := MergeUpdates([][]byte{s.pendingUpdate, restUpdate})
+			if err == nil {
+				s.pendingUpdate = merged
+			}
+		}
+	} else if restUpdate != nil {
+		s.pendingUpdate = restUpdate
+		s.pendingMissing = restMissing
+	}
+	dsRest := applyDeleteSet(tx, s, u.ds)
+	if s.pendingDS != nil {
+		dsRest2 := applyDeleteSet(tx, s, s.pendingDS)
+		switch {
+		case dsRest != nil && dsRest2 != nil:
+			s.pendingDS = mergeDeleteSets(dsRest, dsRest2)
+		case dsRest != nil:
+			s.pendingDS = dsRest
+		default:
+			s.pendingDS = dsRest2
+		}
+	} else {
+		s.pendingDS = dsRest
+	}
+	if retry {
+		pending := s.pendingUpdate
+		s.pendingUpdate = nil
+		s.pendingMissing = nil
+		if pu, err := decodeUpdate(pending); err == nil {
+			d.applyDecoded(tx, pu)
+		}
+	}
+}
+
+// integrateStructs integrates decoded structs in causal order. What cannot
+// be integrated yet is returned as a v1 update with the lowest missing
+// clock per client.
+func integrateStructs(tx *Transaction, s *store, clients []clientRefs) ([]byte, StateVector) {
+	type target struct {
+		i    int
+		refs []*Item
+	}
+	byClient := make(map[uint64]*target, len(clients))
+	ids := make([]uint64, 0, len(clients))
+	for _, c := range clients {
+		if len(c.refs) == 0 {
+			continue
+		}
+		byClient[c.client] = &target{refs: c.refs}
+		ids = append(ids, c.client)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	slices.Sort(ids)
+	nextTarget := func() *target {
+		for len(ids) > 0 {
+			t := byClient[ids[len(ids)-1]]
+			if t.i < len(t.refs) {
+				return t
+			}
+			ids = ids[:len(ids)-1]
+		}
+		return nil
+	}
+	cur := nextTarget()
+	if cur == nil {
+		return nil, nil
+	}
+	rest := newStore()
+	missingSV := StateVector{}
+	updateMissing := func(client, clock uint64) {
+		if m, ok := missingSV[client]; !ok || m > clock {
+			missingSV[client] = clock
+		}
+	}
+	var stack []*Item
+	state := map[uint64]uint64{}
+	addStackToRest := func() {
+		for _, it := range stack {
+			client := it.id.Client
+			if t, ok := byClient[client]; ok {
+				t.i--
+				rest.clients[client] = &structList{items: t.refs[t.i:]}
+				delete(byClient, client)
+				t.i = 0
+				t.refs = nil
+			} else {
+				rest.clients[client] = &structList{items: []*Item{it}}
+			}
+			ids = slices.DeleteFunc(ids, func(c uint64) bool { return c == client })
+		}
+		stack = stack[:0]
+	}
+	head := cur.refs[cur.i]
+	cur.i++
+	for {
+		if !head.isSkip() {
+			local, ok := state[head.id.Client]
+			if !ok {
+				local = s.state(head.id.Client)
+				state[head.id.Client] = local
+			}
+			if local < head.id.Clock {
+				stack = append(stack, head)
+				updateMissing(head.id.Client, head.id.Clock-1)
+				addStackToRest()
+			} else {
+				offset := int(local - head.id.Clock)
+				if missing, isMissing := head.getMissing(tx, s); isMissing {
+					stack = append(stack, head)
+					t := byClient[missing]
+					if t == nil || t.i == len(t.refs) {
+						updateMissing(missing, s.state(missing))
+						addStackToRest()
+					} else {
+						head = t.refs[t.i]
+						t.i++
+						continue
+					}
+				} else if offset == 0 || offset < head.length {
+					if head.isGC() {
+						if offset > 0 {
+							head.id.Clock += uint64(offset)
+							head.length -= offset
+						}
+						s.add(head)
+					} else {
+						head.integrate(tx, offset)
+					}
+					state[head.id.Client] = head.id.Clock + uint64(head.length)
+				}
+			}
+		}
+		if len(stack) > 0 {
+			head = stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+		} else if cur != nil && cur.i < len(cur.refs) {
+			head = cur.refs[cur.i]
+			cur.i++
+		} else {
+			cur = nextTarget()
+			if cur == nil {
+				break
+			}
+			head = cur.refs[cur.i]
+			cur.i++
+		}
+	}
+	if len(rest.clients) == 0 {
+		return nil, nil
+	}
+	e := &encoder{}
+	writeStructsFrom(e, rest, nil)
+	e.writeVarUint(0)
+	return e.bytes(), missingSV
+}
+
+// applyDeleteSet deletes the ranges of ds that exist in the store and
+// returns the ranges that do not exist yet (nil if none).
+func applyDeleteSet(tx *Transaction, s *store, ds *DeleteSet) *DeleteSet {
+	var unapplied *DeleteSet
+	clients := make([]uint64, 0, len(ds.clients))
+	for c := range ds.clients {
+		clients = append(clients, c)
+	}
+	slices.Sort(clients)
+	for _, client := range clients {
+		rs := ds.clients[client]
+		state := s.state(client)
+		l := s.clients[client]
+		for _, r := range rs {
+			clock, end := r.clock, r.clock+r.len
+			if clock < state {
+				if state < end {
+					if unapplied == nil {
+						unapplied = newDeleteSet()
+					}
+					unapplied.add(client, state, end-state)
+				}
+				idx := l.findIndex(clock)
+				it := l.items[idx]
+				if !it.deleted() && it.id.Clock < clock {
+					r := splitItem(tx, it, int(clock-it.id.Clock))
+					l.items = slices.Insert(l.items, idx+1, r)
+					idx++
+				}
+				for idx < len(l.items) {
+					it = l.items[idx]
+					idx++
+					if it.id.Clock >= end {
+						break
+					}
+					if !it.deleted() {
+						if end < it.id.Clock+uint64(it.length) {
+							r := splitItem(tx, it, int(end-it.id.Clock))
+							l.items = slices.Insert(l.items, idx, r)
+						}
+						it.delete(tx)
+					}
+				}
+			} else {
+				if unapplied == nil {
+					unapplied = newDeleteSet()
+				}
+				unapplied.add(client, clock, end-clock)
+			}
+		}
+	}
+	return unapplied
+}
+
+// writeStructsFrom writes every struct the store has beyond sv (v1), the
+// clients with the highest ids first, as yjs does.
+func writeStructsFrom(e *encoder, s *store, sv StateVector) {
+	type entry struct{ client, clock uint64 }
+	entries := make([]entry, 0, len(s.clients))
+	for client, l := range s.clients {
+		if len(l.items) == 0 {
+			continue
+		}
+		clock := sv[client]
+		last := l.last()
+		if last.id.Clock+uint64(last.length) > clock {
+			entries = append(entries, entry{client, clock})
+		}
+	}
+	slices.SortFunc(entries, func(a, b entry) int {
+		if a.client > b.client {
+			return -1
+		}
+		if a.client < b.client {
+			return 1
+		}
+		return 0
+	})
+	e.writeVarUint(uint64(len(entries)))
+	for _, en := range entries {
+		l := s.clients[en.client]
+		clock := max(en.clock, l.items[0].id.Clock)
+		start := l.findIndex(clock)
+		e.writeVarUint(uint64(len(l.items) - start))
+		e.writeVarUint(en.client)
+		e.writeVarUint(clock)
+		first := l.items[start]
+		first.write(e, int(clock-first.id.Clock))
+		for _, it := range l.items[start+1:] {
+			it.write(e, 0)
+		}
+	}
+}

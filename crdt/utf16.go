@@ -1,0 +1,52 @@
+package crdt
+
+import "unicode/utf8"
+
+// utf16Len returns the length of s in UTF-16 code units, the unit in which
+// yjs counts text.
+func utf16Len(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			n++
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+		i += size
+	}
+	return n
+}
+
+// utf16ToByteOffset converts a UTF-16 offset into a byte offset into b.
+// When the offset falls between the two halves of a surrogate pair it
+// returns the byte offset of that character and true.
+func utf16ToByteOffset(b []byte, off int) (int, bool) {
+	u := 0
+	i := 0
+	for i < len(b) && u < off {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			u++
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r >= 0x10000 {
+			if u+1 == off {
+				return i, true
+			}
+			u += 2
+		} else {
+			u++
+		}
+		i += size
+	}
+	return i, false
+}

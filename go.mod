@@ -1,0 +1,3 @@
+module github.com/cocreate/cocreate
+
+go 1.26
