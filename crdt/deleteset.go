@@ -24,6 +24,9 @@ func (ds *DeleteSet) add(client, clock, length uint64) {
 	if length == 0 {
 		return
 	}
+	if ds.clients == nil {
+		ds.clients = map[uint64][]deleteRange{}
+	}
 	ds.clients[client] = append(ds.clients[client], deleteRange{clock, length})
 }
 
@@ -65,6 +68,9 @@ func mergeDeleteSets(sets ...*DeleteSet) *DeleteSet {
 	out := newDeleteSet()
 	for _, ds := range sets {
 		for c, rs := range ds.clients {
+			if len(rs) == 0 {
+				continue
+			}
 			out.clients[c] = append(out.clients[c], rs...)
 		}
 	}
@@ -103,10 +109,13 @@ func (ds *DeleteSet) write(e *encoder) {
 // readDeleteSet decodes a v1 delete set, refusing ranges whose end would
 // overflow a JavaScript number.
 func readDeleteSet(d *decoder) (*DeleteSet, error) {
-	ds := newDeleteSet()
+	ds := &DeleteSet{}
 	n, err := d.readLen(2)
 	if err != nil {
 		return nil, fmt.Errorf("delete set: %w", err)
+	}
+	if n > 0 {
+		ds.clients = make(map[uint64][]deleteRange, n)
 	}
 	for i := 0; i < n; i++ {
 		client, err := d.readVarUint()

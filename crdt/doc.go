@@ -48,6 +48,7 @@ type Doc struct {
 
 	tx       *Transaction
 	cleanups []*Transaction
+	txPool   []*Transaction
 
 	updateHandlers []*updateHandler
 	afterHandlers  []*afterHandler
@@ -147,6 +148,10 @@ func (d *Doc) transact(fn func(tx *Transaction), origin any, local bool) {
 			for i := 0; i < len(d.cleanups); i++ {
 				d.cleanup(d.cleanups[i])
 			}
+			for _, tx := range d.cleanups {
+				tx.release()
+			}
+			clear(d.cleanups)
 			d.cleanups = d.cleanups[:0]
 		}
 	}
@@ -188,7 +193,10 @@ func (d *Doc) cleanup(tx *Transaction) {
 	s := d.store
 	ds := tx.deleteSet
 	ds.sortAndMerge()
-	tx.AfterState = s.stateVector()
+	for c, l := range s.clients {
+		last := l.last()
+		tx.afterState[c] = last.id.Clock + uint64(last.length)
+	}
 	d.callObservers(tx)
 	if tx.needFormatCleanup {
 		cleanupFormattingAfterTransaction(tx)
@@ -197,7 +205,7 @@ func (d *Doc) cleanup(tx *Transaction) {
 		tryGCDeleteSet(ds, s)
 	}
 	tryMergeDeleteSet(ds, s)
-	for client, clock := range tx.AfterState {
+	for client, clock := range tx.afterState {
 		before := tx.beforeState[client]
 		if before == clock {
 			continue
@@ -225,7 +233,7 @@ func (d *Doc) cleanup(tx *Transaction) {
 			l.tryMergeWithLefts(pos)
 		}
 	}
-	if !tx.Local && tx.AfterState[d.clientID] != tx.beforeState[d.clientID] {
+	if !tx.Local && tx.afterState[d.clientID] != tx.beforeState[d.clientID] {
 		// Another peer used our client id: pick a new one, as yjs does.
 		d.clientID = uint64(rand.Uint32())
 	}
@@ -246,7 +254,7 @@ func (d *Doc) cleanup(tx *Transaction) {
 func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
 	changed := len(tx.deleteSet.clients) > 0
 	if !changed {
-		for c, clock := range tx.AfterState {
+		for c, clock := range tx.afterState {
 			if tx.beforeState[c] != clock {
 				changed = true
 				break

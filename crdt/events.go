@@ -10,7 +10,7 @@ type Event struct {
 	Transaction   *Transaction
 
 	target *Type
-	subs   map[subKey]struct{}
+	subs   *changeSet
 	delta  []Delta
 }
 
@@ -27,18 +27,15 @@ type Delta struct {
 // KeysChanged returns the map keys (and attribute names) that changed.
 func (e *Event) KeysChanged() []string {
 	var ks []string
-	for k := range e.subs {
-		if k.isKey {
-			ks = append(ks, k.key)
-		}
+	for k := range e.subs.keys {
+		ks = append(ks, k)
 	}
 	return ks
 }
 
 // ListChanged reports whether the list part (children, text) changed.
 func (e *Event) ListChanged() bool {
-	_, ok := e.subs[subKey{}]
-	return ok
+	return e.subs.list
 }
 
 // Path returns the keys and indices from CurrentTarget down to Target.
@@ -164,6 +161,9 @@ func (d *Doc) callObservers(tx *Transaction) {
 		if !tx.Local && t.hasFormatting && (t.kind == kindText || t.kind == kindXmlText) {
 			tx.needFormatCleanup = true
 		}
+		if len(t.observers) == 0 && !hasDeepObserver(t) {
+			continue
+		}
 		ev := &Event{Target: t.api().(SharedType), CurrentTarget: t.api().(SharedType), Transaction: tx, target: t, subs: subs}
 		for _, o := range append([]*observer(nil), t.observers...) {
 			o.fn(ev)
@@ -195,4 +195,17 @@ func (d *Doc) callObservers(tx *Transaction) {
 			}
 		}
 	}
+}
+
+func hasDeepObserver(t *Type) bool {
+	for p := t; p != nil; {
+		if len(p.deepObservers) > 0 {
+			return true
+		}
+		if p.item == nil {
+			return false
+		}
+		p = p.item.parent
+	}
+	return false
 }

@@ -71,13 +71,25 @@ func (p *textPos) forward() {
 	r := p.right
 	if !r.deleted() {
 		if f, ok := r.content.(*contentFormat); ok {
-			updateAttrs(p.attrs, f)
+			p.update(f)
 		} else {
 			p.index += r.length
 		}
 	}
 	p.left = r
 	p.right = r.right
+}
+
+// update applies a format mark to the position's attributes, allocating
+// them only when text has formatting at all.
+func (p *textPos) update(f *contentFormat) {
+	if p.attrs == nil {
+		if f.value == nil {
+			return
+		}
+		p.attrs = map[string]any{}
+	}
+	updateAttrs(p.attrs, f)
 }
 
 func updateAttrs(attrs map[string]any, f *contentFormat) {
@@ -90,7 +102,7 @@ func updateAttrs(attrs map[string]any, f *contentFormat) {
 
 // findTextPos returns the position after index visible units.
 func (t *Type) findTextPos(tx *Transaction, index int) *textPos {
-	pos := &textPos{attrs: map[string]any{}}
+	pos := &textPos{}
 	p, pindex := t.start, 0
 	if !t.hasFormatting && index > 0 {
 		p, pindex = t.seek(index)
@@ -105,7 +117,7 @@ func (t *Type) findTextPos(tx *Transaction, index int) *textPos {
 		r := pos.right
 		if !r.deleted() {
 			if f, ok := r.content.(*contentFormat); ok {
-				updateAttrs(pos.attrs, f)
+				pos.update(f)
 			} else {
 				if count < r.length {
 					tx.doc.store.cleanStart(tx, r.id.add(count))
@@ -214,7 +226,7 @@ func (t *Type) textInsert(index int, c content, empty bool, attrs Attributes) er
 	t.transact(func(tx *Transaction) {
 		pos := t.findTextPos(tx, index)
 		a := na
-		if a == nil {
+		if a == nil && len(pos.attrs) > 0 {
 			a = make(map[string]any, len(pos.attrs))
 			for k, v := range pos.attrs {
 				a[k] = v
@@ -241,11 +253,17 @@ func (t *Type) minimizeAttrChanges(pos *textPos, attrs map[string]any) {
 }
 
 func (t *Type) insertAttrs(tx *Transaction, pos *textPos, attrs map[string]any) map[string]any {
-	negated := map[string]any{}
+	var negated map[string]any
+	if len(attrs) == 0 {
+		return nil
+	}
 	for _, k := range sortedAttrKeys(attrs) {
 		v := attrs[k]
 		cur := pos.attrs[k]
 		if !equalAttr(cur, v) {
+			if negated == nil {
+				negated = map[string]any{}
+			}
 			negated[k] = cur
 			pos.right = t.newLocalItem(tx, pos.left, pos.right, nil, &contentFormat{key: k, raw: jsonStringify(v), value: v})
 			pos.forward()
@@ -280,7 +298,7 @@ func (t *Type) insertNegatedAttrs(tx *Transaction, pos *textPos, negated map[str
 func (t *Type) insertText(tx *Transaction, pos *textPos, c content, attrs map[string]any) {
 	for k := range pos.attrs {
 		if _, ok := attrs[k]; !ok {
-			attrs[k] = nil
+			attrs[k] = nil // attrs is non-nil whenever pos.attrs is not empty
 		}
 	}
 	t.minimizeAttrChanges(pos, attrs)
@@ -313,9 +331,15 @@ func (t *Type) textDelete(index, length int) error {
 }
 
 func (t *Type) deleteText(tx *Transaction, pos *textPos, length int) {
-	startAttrs := make(map[string]any, len(pos.attrs))
-	for k, v := range pos.attrs {
-		startAttrs[k] = v
+	var startAttrs map[string]any
+	if t.hasFormatting {
+		startAttrs = make(map[string]any, len(pos.attrs))
+		for k, v := range pos.attrs {
+			startAttrs[k] = v
+		}
+		if pos.attrs == nil {
+			pos.attrs = map[string]any{}
+		}
 	}
 	start := pos.right
 	startIndex := pos.index
@@ -419,6 +443,12 @@ func (t *Type) textFormat(index, length int, attrs Attributes) error {
 func (t *Type) formatText(tx *Transaction, pos *textPos, length int, attrs map[string]any) {
 	t.minimizeAttrChanges(pos, attrs)
 	negated := t.insertAttrs(tx, pos, attrs)
+	if negated == nil {
+		negated = map[string]any{}
+	}
+	if pos.attrs == nil {
+		pos.attrs = map[string]any{}
+	}
 loop:
 	for pos.right != nil && (length > 0 || (len(negated) > 0 && (pos.right.deleted() || isFormat(pos.right)))) {
 		r := pos.right
@@ -515,7 +545,7 @@ func (t *Type) toDelta() []Delta {
 func (t *Type) applyDelta(delta []Delta) error {
 	var err error
 	t.transact(func(tx *Transaction) {
-		pos := &textPos{right: t.start, attrs: map[string]any{}}
+		pos := &textPos{right: t.start}
 		for _, op := range delta {
 			switch {
 			case op.Insert != nil:
@@ -568,7 +598,7 @@ func cleanupFormattingAfterTransaction(tx *Transaction) {
 			fullOrder = append(fullOrder, t)
 		}
 	}
-	for client, after := range tx.AfterState {
+	for client, after := range tx.afterState {
 		before := tx.beforeState[client]
 		if after == before {
 			continue

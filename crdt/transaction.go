@@ -1,51 +1,94 @@
 package crdt
 
+import "maps"
+
 // Transaction groups changes to a document. Observers and the update event
 // run once per transaction, after it ends. A Transaction is only valid
-// inside the function or callback it was passed to.
+// inside the function or callback it was passed to: the document reuses it
+// afterwards.
 type Transaction struct {
 	doc *Doc
 	// Origin is what the caller passed to Transact or ApplyUpdate.
 	Origin any
 	// Local is false for transactions applying remote updates.
 	Local bool
-	// BeforeState and AfterState are the document's state vectors at the
-	// start and end of the transaction (AfterState is set at cleanup).
-	BeforeState StateVector
-	AfterState  StateVector
 
 	beforeState  StateVector
+	afterState   StateVector
 	deleteSet    *DeleteSet
-	changed      map[*Type]map[subKey]struct{}
+	changed      map[*Type]*changeSet
 	changedOrder []*Type
-	// changedParentTypes collects events for deep observers.
-	changedParentTypes map[*Type][]*Event
-	parentOrder        []*Type
-	mergeStructs       []*Item
-	needFormatCleanup  bool
+	csPool       []*changeSet
+	csUsed       int
+	mergeStructs []*Item
+
+	needFormatCleanup bool
 }
 
-// subKey identifies what changed in a type: a map key, or the list itself.
-type subKey struct {
-	key   string
-	isKey bool
+// changeSet records what changed in one type: its list, and which keys.
+type changeSet struct {
+	list bool
+	keys map[string]struct{}
 }
 
+// newTransaction returns a transaction, reusing one of the document's
+// finished transactions (and its maps) when it can.
 func newTransaction(d *Doc, origin any, local bool) *Transaction {
-	sv := d.store.stateVector()
-	return &Transaction{
-		doc:         d,
-		Origin:      origin,
-		Local:       local,
-		BeforeState: sv,
-		beforeState: sv,
-		deleteSet:   newDeleteSet(),
-		changed:     map[*Type]map[subKey]struct{}{},
+	var tx *Transaction
+	if n := len(d.txPool); n > 0 {
+		tx = d.txPool[n-1]
+		d.txPool = d.txPool[:n-1]
+	} else {
+		tx = &Transaction{
+			doc:         d,
+			beforeState: StateVector{},
+			afterState:  StateVector{},
+			deleteSet:   newDeleteSet(),
+			changed:     map[*Type]*changeSet{},
+		}
+	}
+	tx.Origin = origin
+	tx.Local = local
+	for c, l := range d.store.clients {
+		last := l.last()
+		tx.beforeState[c] = last.id.Clock + uint64(last.length)
+	}
+	return tx
+}
+
+// release resets tx for reuse.
+func (tx *Transaction) release() {
+	d := tx.doc
+	tx.Origin = nil
+	clear(tx.beforeState)
+	clear(tx.afterState)
+	clear(tx.deleteSet.clients)
+	clear(tx.changed)
+	clear(tx.changedOrder)
+	tx.changedOrder = tx.changedOrder[:0]
+	for _, cs := range tx.csPool[:tx.csUsed] {
+		cs.list = false
+		clear(cs.keys)
+	}
+	tx.csUsed = 0
+	clear(tx.mergeStructs)
+	tx.mergeStructs = tx.mergeStructs[:0]
+	tx.needFormatCleanup = false
+	if len(d.txPool) < 4 {
+		d.txPool = append(d.txPool, tx)
 	}
 }
 
 // Doc returns the document the transaction belongs to.
 func (tx *Transaction) Doc() *Doc { return tx.doc }
+
+// BeforeState returns the document's state vector when the transaction
+// started.
+func (tx *Transaction) BeforeState() StateVector { return maps.Clone(tx.beforeState) }
+
+// AfterState returns the state vector at the end of the transaction
+// (available to observers and update handlers).
+func (tx *Transaction) AfterState() StateVector { return maps.Clone(tx.afterState) }
 
 // DeleteSet returns the ids deleted in this transaction.
 func (tx *Transaction) DeleteSet() *DeleteSet { return tx.deleteSet }
@@ -55,13 +98,24 @@ func (tx *Transaction) DeleteSet() *DeleteSet { return tx.deleteSet }
 func (tx *Transaction) addChangedType(t *Type, sub string, isKey bool) {
 	it := t.item
 	if it == nil || (it.id.Clock < tx.beforeState[it.id.Client] && !it.deleted()) {
-		subs, ok := tx.changed[t]
+		cs, ok := tx.changed[t]
 		if !ok {
-			subs = map[subKey]struct{}{}
-			tx.changed[t] = subs
+			if tx.csUsed == len(tx.csPool) {
+				tx.csPool = append(tx.csPool, &changeSet{})
+			}
+			cs = tx.csPool[tx.csUsed]
+			tx.csUsed++
+			tx.changed[t] = cs
 			tx.changedOrder = append(tx.changedOrder, t)
 		}
-		subs[subKey{sub, isKey}] = struct{}{}
+		if isKey {
+			if cs.keys == nil {
+				cs.keys = map[string]struct{}{}
+			}
+			cs.keys[sub] = struct{}{}
+		} else {
+			cs.list = true
+		}
 	}
 }
 

@@ -35,7 +35,6 @@ func readUpdate(d *decoder) (*decodedUpdate, error) {
 		return nil, fmt.Errorf("client count: %w", err)
 	}
 	u := &decodedUpdate{clients: make([]clientRefs, 0, n)}
-	seen := make(map[uint64]struct{}, n)
 	for i := 0; i < n; i++ {
 		count, err := d.readLen(2)
 		if err != nil {
@@ -45,10 +44,11 @@ func readUpdate(d *decoder) (*decodedUpdate, error) {
 		if err != nil {
 			return nil, fmt.Errorf("client id: %w", err)
 		}
-		if _, dup := seen[client]; dup {
-			return nil, d.errAt(fmt.Errorf("client %d appears twice", client))
+		for _, c := range u.clients {
+			if c.client == client {
+				return nil, d.errAt(fmt.Errorf("client %d appears twice", client))
+			}
 		}
-		seen[client] = struct{}{}
 		clock, err := d.readVarUint()
 		if err != nil {
 			return nil, fmt.Errorf("clock of client %d: %w", client, err)
@@ -70,7 +70,7 @@ func readUpdate(d *decoder) (*decodedUpdate, error) {
 	if d.remaining() == 0 {
 		// yjs reads a missing delete set as an error too, but some
 		// producers omit it for struct-only updates; treat it as empty.
-		u.ds = newDeleteSet()
+		u.ds = &DeleteSet{}
 		return u, nil
 	}
 	ds, err := readDeleteSet(d)
@@ -251,26 +251,50 @@ func (d *Doc) applyDecoded(tx *Transaction, u *decodedUpdate) {
 // clock per client.
 func integrateStructs(tx *Transaction, s *store, clients []clientRefs) ([]byte, StateVector) {
 	type target struct {
-		i    int
-		refs []*Item
+		client uint64
+		i      int
+		refs   []*Item
+		gone   bool
 	}
-	byClient := make(map[uint64]*target, len(clients))
-	ids := make([]uint64, 0, len(clients))
+	targets := make([]target, 0, len(clients))
 	for _, c := range clients {
-		if len(c.refs) == 0 {
-			continue
+		if len(c.refs) > 0 {
+			targets = append(targets, target{client: c.client, refs: c.refs})
 		}
-		byClient[c.client] = &target{refs: c.refs}
-		ids = append(ids, c.client)
 	}
-	if len(ids) == 0 {
+	if len(targets) == 0 {
 		return nil, nil
 	}
-	slices.Sort(ids)
+	// Updates carry few clients; a sorted slice beats a map here.
+	slices.SortFunc(targets, func(a, b target) int {
+		if a.client < b.client {
+			return -1
+		}
+		return 1
+	})
+	byClient := func(client uint64) *target {
+		i, ok := slices.BinarySearchFunc(targets, client, func(t target, c uint64) int {
+			switch {
+			case t.client < c:
+				return -1
+			case t.client > c:
+				return 1
+			}
+			return 0
+		})
+		if !ok || targets[i].gone {
+			return nil
+		}
+		return &targets[i]
+	}
+	ids := make([]uint64, len(targets))
+	for i := range targets {
+		ids[i] = targets[i].client
+	}
 	nextTarget := func() *target {
 		for len(ids) > 0 {
-			t := byClient[ids[len(ids)-1]]
-			if t.i < len(t.refs) {
+			t := byClient(ids[len(ids)-1])
+			if t != nil && t.i < len(t.refs) {
 				return t
 			}
 			ids = ids[:len(ids)-1]
@@ -281,22 +305,48 @@ func integrateStructs(tx *Transaction, s *store, clients []clientRefs) ([]byte, 
 	if cur == nil {
 		return nil, nil
 	}
-	rest := newStore()
-	missingSV := StateVector{}
+	var rest *store
+	var missingSV StateVector
 	updateMissing := func(client, clock uint64) {
+		if missingSV == nil {
+			missingSV = StateVector{}
+		}
 		if m, ok := missingSV[client]; !ok || m > clock {
 			missingSV[client] = clock
 		}
 	}
 	var stack []*Item
-	state := map[uint64]uint64{}
+	// state caches the store's clock per client during integration.
+	var state []ID
+	getState := func(client uint64) uint64 {
+		for _, s := range state {
+			if s.Client == client {
+				return s.Clock
+			}
+		}
+		c := s.state(client)
+		state = append(state, ID{client, c})
+		return c
+	}
+	setState := func(client, clock uint64) {
+		for i := range state {
+			if state[i].Client == client {
+				state[i].Clock = clock
+				return
+			}
+		}
+		state = append(state, ID{client, clock})
+	}
 	addStackToRest := func() {
+		if rest == nil {
+			rest = newStore()
+		}
 		for _, it := range stack {
 			client := it.id.Client
-			if t, ok := byClient[client]; ok {
+			if t := byClient(client); t != nil {
 				t.i--
 				rest.clients[client] = &structList{items: t.refs[t.i:]}
-				delete(byClient, client)
+				t.gone = true
 				t.i = 0
 				t.refs = nil
 			} else {
@@ -310,11 +360,7 @@ func integrateStructs(tx *Transaction, s *store, clients []clientRefs) ([]byte, 
 	cur.i++
 	for {
 		if !head.isSkip() {
-			local, ok := state[head.id.Client]
-			if !ok {
-				local = s.state(head.id.Client)
-				state[head.id.Client] = local
-			}
+			local := getState(head.id.Client)
 			if local < head.id.Clock {
 				stack = append(stack, head)
 				updateMissing(head.id.Client, head.id.Clock-1)
@@ -323,7 +369,7 @@ func integrateStructs(tx *Transaction, s *store, clients []clientRefs) ([]byte, 
 				offset := int(local - head.id.Clock)
 				if missing, isMissing := head.getMissing(tx, s); isMissing {
 					stack = append(stack, head)
-					t := byClient[missing]
+					t := byClient(missing)
 					if t == nil || t.i == len(t.refs) {
 						updateMissing(missing, s.state(missing))
 						addStackToRest()
@@ -342,7 +388,7 @@ func integrateStructs(tx *Transaction, s *store, clients []clientRefs) ([]byte, 
 					} else {
 						head.integrate(tx, offset)
 					}
-					state[head.id.Client] = head.id.Clock + uint64(head.length)
+					setState(head.id.Client, head.id.Clock+uint64(head.length))
 				}
 			}
 		}
@@ -361,7 +407,7 @@ func integrateStructs(tx *Transaction, s *store, clients []clientRefs) ([]byte, 
 			cur.i++
 		}
 	}
-	if len(rest.clients) == 0 {
+	if rest == nil || len(rest.clients) == 0 {
 		return nil, nil
 	}
 	e := &encoder{}
@@ -373,6 +419,9 @@ func integrateStructs(tx *Transaction, s *store, clients []clientRefs) ([]byte, 
 // applyDeleteSet deletes the ranges of ds that exist in the store and
 // returns the ranges that do not exist yet (nil if none).
 func applyDeleteSet(tx *Transaction, s *store, ds *DeleteSet) *DeleteSet {
+	if len(ds.clients) == 0 {
+		return nil
+	}
 	var unapplied *DeleteSet
 	clients := make([]uint64, 0, len(ds.clients))
 	for c := range ds.clients {

@@ -1,0 +1,77 @@
+# cocreate — make run, make test. See README.md.
+
+SHELL := /bin/bash
+.NOTPARALLEL:
+
+GO ?= go
+GEN := crdt/testdata/gen
+NODE_STAMP := $(GEN)/node_modules/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Packages run under the race detector in `make test` (the hub, server and
+# client packages once they have goroutines worth racing).
+RACE_PKGS ?=
+# Fuzz targets next to the crdt decoders; a short run in `make test`, a
+# longer one in `make fuzz`.
+FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate
+FUZZTIME_TEST ?= 20s
+FUZZTIME ?= 2m
+
+.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt node node-deps fixtures
+
+run:
+	$(GO) run ./cmd/cocreate serve
+
+test: node-deps vet unit race fresh fuzz-short
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+race:
+	@if [ -n "$(strip $(RACE_PKGS))" ]; then \
+		echo "$(GO) test -race -count=1 $(RACE_PKGS)"; \
+		$(GO) test -race -count=1 $(RACE_PKGS); \
+	fi
+
+# One fresh randomized differential round against yjs (prints its seed;
+# replay a failure with FRESH_SEED=<seed> make fresh).
+fresh: node-deps
+	$(GEN)/fresh.sh
+
+fuzz-short:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "$(GO) test ./crdt -run '^$$' -fuzz '^$$t\$$' -fuzztime $(FUZZTIME_TEST)"; \
+		$(GO) test ./crdt -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME_TEST) || exit 1; \
+	done
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "$(GO) test ./crdt -run '^$$' -fuzz '^$$t\$$' -fuzztime $(FUZZTIME)"; \
+		$(GO) test ./crdt -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
+bench:
+	$(GO) test -bench . -benchmem -run '^$$' ./...
+
+bench-crdt: node-deps
+	$(GO) run ./cmd/cocreate bench-crdt
+
+# Node.js and the pinned yjs, for the differential tests and benchmarks.
+node:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+		echo "node not found: installing nodejs and npm with apt-get"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; \
+	}
+
+node-deps: $(NODE_STAMP)
+
+$(NODE_STAMP): $(GEN)/package-lock.json $(GEN)/package.json | node
+	cd $(GEN) && npm ci --no-audit --no-fund
+	touch $@
+
+# Regenerate the committed differential fixtures in crdt/testdata/diff.
+fixtures: node-deps
+	$(GEN)/make-fixtures.sh

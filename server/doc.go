@@ -1,0 +1,14 @@
+// Package server is the HTTP face of cocreate: the echo application with its
+// routes, the WebSocket upgrade of GET /sync/{session}/{doc}, authentication
+// and role resolution, the JSON REST API under /api/, /healthz, /readyz and
+// /metrics, the embedded static web UI, and the Config filled from flags and
+// COCREATE_* environment variables.
+//
+// It stays thin: it authenticates a request, resolves the caller's role,
+// decodes and encodes JSON (strictly: unknown fields are an error) and hands
+// connections and commands to package hub. It holds no document logic —
+// it never decodes or applies a CRDT update itself — and it does not talk to
+// Redis or a database directly. Echo is imported here and nowhere else.
+// On shutdown it drains its hubs itself, because http.Server.Shutdown does
+// not wait for hijacked WebSocket connections.
+package server
