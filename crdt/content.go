@@ -413,6 +413,12 @@ func readContent(d *decoder, ref uint8) (content, error) {
 		if err != nil {
 			return nil, err
 		}
+		if utf8.Valid(b) {
+			// One copy, with no intermediate string.
+			c := &contentString{str: append(make([]byte, 0, len(b)), b...)}
+			c.n = utf16LenBytes(c.str)
+			return c, nil
+		}
 		s := decodeUTF8(b)
 		return &contentString{str: []byte(s), n: utf16Len(s)}, nil
 	case refEmbed:

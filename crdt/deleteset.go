@@ -33,6 +33,9 @@ func (ds *DeleteSet) add(client, clock, length uint64) {
 // sortAndMerge sorts every client's ranges and joins overlapping or
 // adjacent ones, exactly as yjs's sortAndMergeDeleteSet.
 func (ds *DeleteSet) sortAndMerge() {
+	if len(ds.clients) == 0 {
+		return
+	}
 	for c, rs := range ds.clients {
 		if len(rs) < 2 {
 			continue

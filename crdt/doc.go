@@ -193,9 +193,9 @@ func (d *Doc) cleanup(tx *Transaction) {
 	s := d.store
 	ds := tx.deleteSet
 	ds.sortAndMerge()
-	for c, l := range s.clients {
+	for _, l := range s.order {
 		last := l.last()
-		tx.afterState[c] = last.id.Clock + uint64(last.length)
+		tx.afterState[l.client] = last.id.Clock + uint64(last.length)
 	}
 	d.callObservers(tx)
 	if tx.needFormatCleanup {
@@ -205,12 +205,11 @@ func (d *Doc) cleanup(tx *Transaction) {
 		tryGCDeleteSet(ds, s)
 	}
 	tryMergeDeleteSet(ds, s)
-	for client, clock := range tx.afterState {
-		before := tx.beforeState[client]
-		if before == clock {
+	for _, l := range s.order {
+		before := tx.beforeState[l.client]
+		if before == tx.afterState[l.client] {
 			continue
 		}
-		l := s.clients[client]
 		first := l.findIndex(before)
 		if first < 1 {
 			first = 1
@@ -254,8 +253,8 @@ func (d *Doc) cleanup(tx *Transaction) {
 func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
 	changed := len(tx.deleteSet.clients) > 0
 	if !changed {
-		for c, clock := range tx.afterState {
-			if tx.beforeState[c] != clock {
+		for _, l := range tx.doc.store.order {
+			if tx.beforeState[l.client] != tx.afterState[l.client] {
 				changed = true
 				break
 			}
@@ -271,6 +270,9 @@ func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
 }
 
 func tryGCDeleteSet(ds *DeleteSet, s *store) {
+	if len(ds.clients) == 0 {
+		return
+	}
 	for client, rs := range ds.clients {
 		l := s.clients[client]
 		if l == nil {
@@ -293,6 +295,9 @@ func tryGCDeleteSet(ds *DeleteSet, s *store) {
 }
 
 func tryMergeDeleteSet(ds *DeleteSet, s *store) {
+	if len(ds.clients) == 0 {
+		return
+	}
 	for client, rs := range ds.clients {
 		l := s.clients[client]
 		if l == nil {

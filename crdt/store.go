@@ -6,6 +6,9 @@ import "slices"
 // with no gaps (the first struct of a client starts at clock 0).
 type store struct {
 	clients map[uint64]*structList
+	// order lists the same struct lists; iterating it avoids the cost of
+	// ranging over a map on every transaction.
+	order []*structList
 	// pendingStructs holds structs that could not be integrated yet, as a
 	// v1 update, and the lowest missing clock per client.
 	pendingUpdate  []byte
@@ -15,7 +18,8 @@ type store struct {
 }
 
 type structList struct {
-	items []*Item
+	client uint64
+	items  []*Item
 }
 
 func newStore() *store { return &store{clients: map[uint64]*structList{}} }
@@ -65,9 +69,9 @@ func (s *store) state(client uint64) uint64 {
 
 func (s *store) stateVector() StateVector {
 	sv := make(StateVector, len(s.clients))
-	for c, l := range s.clients {
+	for _, l := range s.order {
 		last := l.last()
-		sv[c] = last.id.Clock + uint64(last.length)
+		sv[l.client] = last.id.Clock + uint64(last.length)
 	}
 	return sv
 }
@@ -89,8 +93,9 @@ func (s *store) find(id ID) *Item {
 func (s *store) add(it *Item) {
 	l := s.clients[it.id.Client]
 	if l == nil {
-		l = &structList{}
+		l = &structList{client: it.id.Client}
 		s.clients[it.id.Client] = l
+		s.order = append(s.order, l)
 	}
 	l.items = append(l.items, it)
 }

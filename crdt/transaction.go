@@ -49,9 +49,9 @@ func newTransaction(d *Doc, origin any, local bool) *Transaction {
 	}
 	tx.Origin = origin
 	tx.Local = local
-	for c, l := range d.store.clients {
+	for _, l := range d.store.order {
 		last := l.last()
-		tx.beforeState[c] = last.id.Clock + uint64(last.length)
+		tx.beforeState[l.client] = last.id.Clock + uint64(last.length)
 	}
 	return tx
 }

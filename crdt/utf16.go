@@ -24,6 +24,27 @@ func utf16Len(s string) int {
 	return n
 }
 
+// utf16LenBytes is utf16Len for a byte slice.
+func utf16LenBytes(b []byte) int {
+	n := 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			n++
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+		i += size
+	}
+	return n
+}
+
 // utf16ToByteOffset converts a UTF-16 offset into a byte offset into b.
 // When the offset falls between the two halves of a surrogate pair it
 // returns the byte offset of that character and true.
