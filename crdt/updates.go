@@ -130,6 +130,17 @@ func MergeUpdates(updates [][]byte) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("update %d: %w", i, err)
 		}
+		// yjs writes clients highest first; an update from elsewhere may
+		// not, and merging it as it is would write a client twice.
+		slices.SortStableFunc(d.clients, func(a, b clientRefs) int {
+			switch {
+			case a.client > b.client:
+				return -1
+			case a.client < b.client:
+				return 1
+			}
+			return 0
+		})
 		decoded[i] = d
 	}
 	readers := make([]*structReader, len(decoded))
