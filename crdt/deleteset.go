@@ -30,6 +30,27 @@ func (ds *DeleteSet) add(client, clock, length uint64) {
 	ds.clients[client] = append(ds.clients[client], deleteRange{clock, length})
 }
 
+// empty reports whether no range is recorded.
+func (ds *DeleteSet) empty() bool {
+	for _, rs := range ds.clients {
+		if len(rs) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// reset empties ds, keeping small per-client slices for reuse.
+func (ds *DeleteSet) reset() {
+	for c, rs := range ds.clients {
+		if cap(rs) > 64 || len(ds.clients) > 8 {
+			delete(ds.clients, c)
+		} else {
+			ds.clients[c] = rs[:0]
+		}
+	}
+}
+
 // sortAndMerge sorts every client's ranges and joins overlapping or
 // adjacent ones, exactly as yjs's sortAndMergeDeleteSet.
 func (ds *DeleteSet) sortAndMerge() {

@@ -214,7 +214,7 @@ func (d *Doc) cleanup(tx *Transaction) {
 		if first < 1 {
 			first = 1
 		}
-		for i := len(l.items) - 1; i >= first; {
+		for i := l.len() - 1; i >= first; {
 			i -= 1 + l.tryMergeWithLefts(i)
 		}
 	}
@@ -225,7 +225,7 @@ func (d *Doc) cleanup(tx *Transaction) {
 		if pos < 0 {
 			continue
 		}
-		if pos+1 < len(l.items) && l.tryMergeWithLefts(pos+1) > 1 {
+		if pos+1 < l.len() && l.tryMergeWithLefts(pos+1) > 1 {
 			continue
 		}
 		if pos > 0 {
@@ -251,7 +251,7 @@ func (d *Doc) cleanup(tx *Transaction) {
 // encodeTransactionUpdate writes the structs added and the ids deleted by
 // tx as one v1 update.
 func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
-	changed := len(tx.deleteSet.clients) > 0
+	changed := !tx.deleteSet.empty()
 	if !changed {
 		for _, l := range tx.doc.store.order {
 			if tx.beforeState[l.client] != tx.afterState[l.client] {
@@ -281,8 +281,8 @@ func tryGCDeleteSet(ds *DeleteSet, s *store) {
 		for di := len(rs) - 1; di >= 0; di-- {
 			r := rs[di]
 			end := r.clock + r.len
-			for si := l.findIndex(r.clock); si >= 0 && si < len(l.items); si++ {
-				it := l.items[si]
+			for si := l.findIndex(r.clock); si >= 0 && si < l.len(); si++ {
+				it := l.get(si)
 				if it.id.Clock >= end {
 					break
 				}
@@ -309,8 +309,8 @@ func tryMergeDeleteSet(ds *DeleteSet, s *store) {
 			if idx < 0 {
 				continue
 			}
-			si := min(len(l.items)-1, idx+1)
-			for si > 0 && l.items[si].id.Clock >= r.clock {
+			si := min(l.len()-1, idx+1)
+			for si > 0 && l.get(si).id.Clock >= r.clock {
 				si -= 1 + l.tryMergeWithLefts(si)
 			}
 		}
@@ -362,19 +362,19 @@ func deleteSetFromStore(s *store) *DeleteSet {
 	ds := newDeleteSet()
 	for client, l := range s.clients {
 		var rs []deleteRange
-		for i := 0; i < len(l.items); i++ {
-			it := l.items[i]
-			if !it.deleted() {
-				continue
+		inRun := false
+		l.each(0, func(it *Item) bool {
+			switch {
+			case !it.deleted():
+				inRun = false
+			case inRun:
+				rs[len(rs)-1].len += uint64(it.length)
+			default:
+				rs = append(rs, deleteRange{it.id.Clock, uint64(it.length)})
+				inRun = true
 			}
-			clock := it.id.Clock
-			n := uint64(it.length)
-			for i+1 < len(l.items) && l.items[i+1].deleted() {
-				i++
-				n += uint64(l.items[i].length)
-			}
-			rs = append(rs, deleteRange{clock, n})
-		}
+			return true
+		})
 		if len(rs) > 0 {
 			ds.clients[client] = rs
 		}

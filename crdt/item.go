@@ -89,7 +89,26 @@ func sameOrigin(aHas bool, a ID, bHas bool, b ID) bool {
 // splitItem cuts it at diff: it keeps [0, diff) and the returned item holds
 // the rest, linked to its right.
 func splitItem(tx *Transaction, it *Item, diff int) *Item {
-	r := &Item{
+	var r *Item
+	if cs, ok := it.content.(*contentString); ok {
+		// Allocate the right half and its content together.
+		pair := &struct {
+			item Item
+			cs   contentString
+		}{}
+		r = &pair.item
+		bo, mid := cs.byteOffset(diff)
+		if !mid {
+			pair.cs = contentString{str: cs.str[bo:], n: cs.n - diff}
+			cs.str = cs.str[:bo:bo]
+			cs.n = diff
+			r.content = &pair.cs
+		}
+	} else {
+		r = &Item{}
+	}
+	*r = Item{
+		content:     r.content,
 		id:          it.id.add(diff),
 		length:      it.length - diff,
 		origin:      ID{it.id.Client, it.id.Clock + uint64(diff) - 1},
@@ -100,7 +119,9 @@ func splitItem(tx *Transaction, it *Item, diff int) *Item {
 		parentSub:   it.parentSub,
 		info:        it.info&(flagKeep|flagCountable|flagDeleted|flagHasRightOrigin|flagHasParentSub) | flagHasOrigin,
 	}
-	r.content = it.content.splice(diff)
+	if r.content == nil {
+		r.content = it.content.splice(diff)
+	}
 	it.right = r
 	if r.right != nil {
 		r.right.left = r

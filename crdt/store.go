@@ -1,6 +1,5 @@
 package crdt
 
-import "slices"
 
 // store holds every struct of a document, per client, ordered by clock
 // with no gaps (the first struct of a client starts at clock 0).
@@ -17,46 +16,7 @@ type store struct {
 	pendingDS *DeleteSet
 }
 
-type structList struct {
-	client uint64
-	items  []*Item
-}
-
 func newStore() *store { return &store{clients: map[uint64]*structList{}} }
-
-func (l *structList) last() *Item { return l.items[len(l.items)-1] }
-
-// findIndex returns the index of the struct holding clock, or -1.
-func (l *structList) findIndex(clock uint64) int {
-	items := l.items
-	lo, hi := 0, len(items)-1
-	if hi < 0 {
-		return -1
-	}
-	last := items[hi]
-	if last.id.Clock == clock {
-		return hi
-	}
-	end := last.id.Clock + uint64(last.length)
-	if clock >= end {
-		return -1
-	}
-	// Clocks are dense, so interpolation gives a close first guess.
-	mid := int(float64(clock) / float64(end) * float64(hi))
-	for lo <= hi {
-		it := items[mid]
-		if it.id.Clock <= clock {
-			if clock < it.id.Clock+uint64(it.length) {
-				return mid
-			}
-			lo = mid + 1
-		} else {
-			hi = mid - 1
-		}
-		mid = (lo + hi) / 2
-	}
-	return -1
-}
 
 func (s *store) state(client uint64) uint64 {
 	l := s.clients[client]
@@ -86,7 +46,7 @@ func (s *store) find(id ID) *Item {
 	if i < 0 {
 		return nil
 	}
-	return l.items[i]
+	return l.get(i)
 }
 
 // add appends a struct; its clock must follow the client's last one.
@@ -97,7 +57,7 @@ func (s *store) add(it *Item) {
 		s.clients[it.id.Client] = l
 		s.order = append(s.order, l)
 	}
-	l.items = append(l.items, it)
+	l.push(it)
 }
 
 // cleanStart returns the item starting exactly at id, splitting if needed.
@@ -114,10 +74,10 @@ func (s *store) cleanStart(tx *Transaction, id ID) *Item {
 }
 
 func (l *structList) cleanStartAt(tx *Transaction, i int, clock uint64) *Item {
-	it := l.items[i]
+	it := l.get(i)
 	if it.id.Clock < clock && !it.isGC() {
 		r := splitItem(tx, it, int(clock-it.id.Clock))
-		l.items = slices.Insert(l.items, i+1, r)
+		l.insert(i+1, r)
 		return r
 	}
 	return it
@@ -133,10 +93,10 @@ func (s *store) cleanEnd(tx *Transaction, id ID) *Item {
 	if i < 0 {
 		return nil
 	}
-	it := l.items[i]
+	it := l.get(i)
 	if id.Clock != it.id.Clock+uint64(it.length)-1 && !it.isGC() {
 		r := splitItem(tx, it, int(id.Clock-it.id.Clock)+1)
-		l.items = slices.Insert(l.items, i+1, r)
+		l.insert(i+1, r)
 	}
 	return it
 }
@@ -146,18 +106,17 @@ func (s *store) replaceWithGC(it *Item) {
 	l := s.clients[it.id.Client]
 	i := l.findIndex(it.id.Clock)
 	if i >= 0 {
-		l.items[i] = newGC(it.id, it.length)
+		l.set(i, newGC(it.id, it.length))
 	}
 }
 
 // tryMergeWithLefts merges the struct at pos with its left neighbours
 // while possible and returns how many were merged away.
 func (l *structList) tryMergeWithLefts(pos int) int {
-	right := l.items[pos]
-	left := l.items[pos-1]
+	right := l.get(pos)
 	i := pos
 	for ; i > 0; i-- {
-		left = l.items[i-1]
+		left := l.get(i - 1)
 		if left.deleted() == right.deleted() && left.isGC() == right.isGC() && left.mergeWith(right) {
 			if !right.isGC() && right.hasParentSub() && right.parent != nil && right.parent.mapItems[right.parentSub] == right {
 				right.parent.mapItems[right.parentSub] = left
@@ -169,7 +128,7 @@ func (l *structList) tryMergeWithLefts(pos int) int {
 	}
 	merged := pos - i
 	if merged > 0 {
-		l.items = slices.Delete(l.items, pos+1-merged, pos+1)
+		l.deleteRange(pos+1-merged, pos+1)
 	}
 	return merged
 }

@@ -30,7 +30,10 @@ func (x *Text) String() string { return x.t.textString() }
 // Insert inserts s at index. With nil attrs the text takes the formatting
 // at that position.
 func (x *Text) Insert(index int, s string, attrs Attributes) error {
-	return x.t.textInsert(index, newContentString(s), s == "", attrs)
+	if s == "" {
+		return nil
+	}
+	return x.t.textInsert(index, s, nil, attrs)
 }
 
 // InsertEmbed inserts an embed (a JSON-like value) at index.
@@ -39,7 +42,7 @@ func (x *Text) InsertEmbed(index int, embed any, attrs Attributes) error {
 	if err != nil {
 		return err
 	}
-	return x.t.textInsert(index, &contentEmbed{raw: jsonStringify(v), value: v}, false, attrs)
+	return x.t.textInsert(index, "", &contentEmbed{raw: jsonStringify(v), value: v}, attrs)
 }
 
 // Delete deletes length units from index.
@@ -101,8 +104,8 @@ func updateAttrs(attrs map[string]any, f *contentFormat) {
 }
 
 // findTextPos returns the position after index visible units.
-func (t *Type) findTextPos(tx *Transaction, index int) *textPos {
-	pos := &textPos{}
+func (t *Type) findTextPos(tx *Transaction, index int) textPos {
+	var pos textPos
 	p, pindex := t.start, 0
 	if !t.hasFormatting && index > 0 {
 		p, pindex = t.seek(index)
@@ -209,10 +212,8 @@ func normalizeAttrs(attrs Attributes) (map[string]any, error) {
 	return out, nil
 }
 
-func (t *Type) textInsert(index int, c content, empty bool, attrs Attributes) error {
-	if empty {
-		return nil
-	}
+// textInsert inserts s (when c is nil) or c at index.
+func (t *Type) textInsert(index int, s string, c content, attrs Attributes) error {
 	if index < 0 || index > t.length {
 		return fmt.Errorf("%w: insert at %d, length %d", ErrIndexOutOfRange, index, t.length)
 	}
@@ -223,18 +224,26 @@ func (t *Type) textInsert(index int, c content, empty bool, attrs Attributes) er
 			return err
 		}
 	}
-	t.transact(func(tx *Transaction) {
-		pos := t.findTextPos(tx, index)
-		a := na
-		if a == nil && len(pos.attrs) > 0 {
-			a = make(map[string]any, len(pos.attrs))
-			for k, v := range pos.attrs {
-				a[k] = v
-			}
-		}
-		t.insertText(tx, pos, c, a)
-	})
+	if t.doc != nil && t.doc.tx != nil {
+		// Already in a transaction: no closure to allocate.
+		t.insertAt(t.doc.tx, index, s, c, na)
+		return nil
+	}
+	t.transact(func(tx *Transaction) { t.insertAt(tx, index, s, c, na) })
 	return nil
+}
+
+func (t *Type) insertAt(tx *Transaction, index int, s string, c content, na map[string]any) {
+	p := t.findTextPos(tx, index)
+	pos := &p
+	a := na
+	if a == nil && len(pos.attrs) > 0 {
+		a = make(map[string]any, len(pos.attrs))
+		for k, v := range pos.attrs {
+			a[k] = v
+		}
+	}
+	t.insertText(tx, pos, s, c, a)
 }
 
 func (t *Type) minimizeAttrChanges(pos *textPos, attrs map[string]any) {
@@ -295,7 +304,8 @@ func (t *Type) insertNegatedAttrs(tx *Transaction, pos *textPos, negated map[str
 	}
 }
 
-func (t *Type) insertText(tx *Transaction, pos *textPos, c content, attrs map[string]any) {
+// insertText inserts s (when c is nil) or c at pos.
+func (t *Type) insertText(tx *Transaction, pos *textPos, s string, c content, attrs map[string]any) {
 	for k := range pos.attrs {
 		if _, ok := attrs[k]; !ok {
 			attrs[k] = nil // attrs is non-nil whenever pos.attrs is not empty
@@ -304,6 +314,20 @@ func (t *Type) insertText(tx *Transaction, pos *textPos, c content, attrs map[st
 	t.minimizeAttrChanges(pos, attrs)
 	negated := t.insertAttrs(tx, pos, attrs)
 	index := pos.index
+	if c == nil {
+		if n := t.tryExtend(tx, pos.left, pos.right, s); n > 0 {
+			// pos.left now ends with the new text; the position moves past it.
+			pos.index += n
+			if !t.hasFormatting {
+				t.setCache(pos.left, index+n-pos.left.length)
+			}
+			if len(negated) > 0 {
+				t.insertNegatedAttrs(tx, pos, negated)
+			}
+			return
+		}
+		c = newContentString(s)
+	}
 	it := t.newLocalItem(tx, pos.left, pos.right, nil, c)
 	pos.right = it
 	pos.index = index
@@ -316,6 +340,43 @@ func (t *Type) insertText(tx *Transaction, pos *textPos, c content, attrs map[st
 	}
 }
 
+// tryExtend appends typed text to the item on its left when that item is
+// this peer's newest and yjs would merge the two at the end of the
+// transaction anyway: same structure, same encoded update, but no item to
+// allocate and merge. It is not used while anyone observes the type,
+// because events tell new items from old by their clock.
+func (t *Type) tryExtend(tx *Transaction, left, right *Item, s string) int {
+	if left == nil || left.deleted() || left.right != right || t.item != nil && t.item.deleted() {
+		return 0
+	}
+	ls, ok := left.content.(*contentString)
+	if !ok {
+		return 0
+	}
+	d := tx.doc
+	if left.id.Client != d.clientID || left.id.Clock+uint64(left.length) != d.store.state(d.clientID) {
+		return 0
+	}
+	if right != nil {
+		if !left.hasRightOrigin() || left.rightOrigin != right.id {
+			return 0
+		}
+	} else if left.hasRightOrigin() {
+		return 0
+	}
+	if len(t.observers) > 0 || hasDeepObserver(t) {
+		return 0
+	}
+	n := utf16Len(s)
+	ls.str = append(ls.str, s...)
+	ls.n += n
+	left.length += n
+	t.length += n
+	t.cache.valid = false
+	tx.addChangedType(t, "", false)
+	return n
+}
+
 func (t *Type) textDelete(index, length int) error {
 	if length == 0 {
 		return nil
@@ -323,9 +384,14 @@ func (t *Type) textDelete(index, length int) error {
 	if index < 0 || length < 0 || index+length > t.length {
 		return fmt.Errorf("%w: delete %d at %d, length %d", ErrIndexOutOfRange, length, index, t.length)
 	}
+	if t.doc != nil && t.doc.tx != nil {
+		pos := t.findTextPos(t.doc.tx, index)
+		t.deleteText(t.doc.tx, &pos, length)
+		return nil
+	}
 	t.transact(func(tx *Transaction) {
 		pos := t.findTextPos(tx, index)
-		t.deleteText(tx, pos, length)
+		t.deleteText(tx, &pos, length)
 	})
 	return nil
 }
@@ -435,7 +501,7 @@ func (t *Type) textFormat(index, length int, attrs Attributes) error {
 		if pos.right == nil {
 			return
 		}
-		t.formatText(tx, pos, length, na)
+		t.formatText(tx, &pos, length, na)
 	})
 	return nil
 }
@@ -554,12 +620,13 @@ func (t *Type) applyDelta(delta []Delta) error {
 					return
 				}
 				var c content
+				var str string
 				switch v := op.Insert.(type) {
 				case string:
 					if v == "" {
 						continue
 					}
-					c = newContentString(v)
+					str = v
 				case SharedType:
 					c = &contentType{v.base()}
 				default:
@@ -570,7 +637,7 @@ func (t *Type) applyDelta(delta []Delta) error {
 					}
 					c = &contentEmbed{raw: jsonStringify(nv), value: nv}
 				}
-				t.insertText(tx, pos, c, na)
+				t.insertText(tx, pos, str, c, na)
 			case op.Retain > 0:
 				var na map[string]any
 				if na, err = normalizeAttrs(op.Attributes); err != nil {
@@ -604,8 +671,8 @@ func cleanupFormattingAfterTransaction(tx *Transaction) {
 			continue
 		}
 		l := d.store.clients[client]
-		for i := l.findIndex(before); i >= 0 && i < len(l.items); i++ {
-			it := l.items[i]
+		for i := l.findIndex(before); i >= 0 && i < l.len(); i++ {
+			it := l.get(i)
 			if !it.isGC() && !it.deleted() && isFormat(it) {
 				addFull(it.parent)
 			}
@@ -618,8 +685,8 @@ func cleanupFormattingAfterTransaction(tx *Transaction) {
 				continue
 			}
 			for _, r := range tx.deleteSet.clients[client] {
-				for i := l.findIndex(r.clock); i >= 0 && i < len(l.items) && l.items[i].id.Clock < r.clock+r.len; i++ {
-					it := l.items[i]
+				for i := l.findIndex(r.clock); i >= 0 && i < l.len() && l.get(i).id.Clock < r.clock+r.len; i++ {
+					it := l.get(i)
 					if it.isGC() || it.parent == nil || !it.parent.hasFormatting || full[it.parent] {
 						continue
 					}

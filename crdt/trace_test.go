@@ -31,10 +31,13 @@ func replayTrace(tb testing.TB, tr *trace.Trace, collect bool) (*crdt.Doc, [][]b
 	if collect {
 		d.OnUpdate(func(u []byte, _ any, _ *crdt.Transaction) { updates = append(updates, u) })
 	}
-	err := trace.Replay(tr, textEditor{text}, func(apply func() error) error {
-		var err error
-		d.Transact(func(*crdt.Transaction) { err = apply() }, nil)
-		return err
+	var apply func() error
+	var applyErr error
+	inTxn := func(*crdt.Transaction) { applyErr = apply() }
+	err := trace.Replay(tr, textEditor{text}, func(a func() error) error {
+		apply = a
+		d.Transact(inTxn, nil)
+		return applyErr
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -138,5 +141,47 @@ func BenchmarkLoad(b *testing.B) {
 		if err := crdt.NewDoc(crdt.DocOptions{ClientID: 2}).ApplyUpdate(enc, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestLocalFastPathMatchesPlainPath replays traces twice, once with an
+// observer on the text (which turns off appending typed text to the left
+// item) and once without: every transaction's update and the final state
+// must be byte-identical, so the fast path changes nothing peers can see.
+func TestLocalFastPathMatchesPlainPath(t *testing.T) {
+	for _, name := range []string{"sveltecomponent", "friendsforever_flat", "rustcode"} {
+		t.Run(name, func(t *testing.T) {
+			tr, err := trace.Load(filepath.Join(tracesDir, name+".json.gz"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			run := func(observe bool) [][]byte {
+				d := crdt.NewDoc(crdt.DocOptions{ClientID: 7})
+				text := d.GetText("text")
+				if observe {
+					text.Observe(func(*crdt.Event) {})
+				}
+				var ups [][]byte
+				d.OnUpdate(func(u []byte, _ any, _ *crdt.Transaction) { ups = append(ups, u) })
+				if err := trace.Replay(tr, textEditor{text}, func(apply func() error) error {
+					var err error
+					d.Transact(func(*crdt.Transaction) { err = apply() }, nil)
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				enc, _ := d.EncodeStateAsUpdate(nil)
+				return append(ups, enc)
+			}
+			fast, plain := run(false), run(true)
+			if len(fast) != len(plain) {
+				t.Fatalf("%d updates vs %d", len(fast), len(plain))
+			}
+			for i := range fast {
+				if string(fast[i]) != string(plain[i]) {
+					t.Fatalf("update %d differs", i)
+				}
+			}
+		})
 	}
 }

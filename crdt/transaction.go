@@ -62,7 +62,7 @@ func (tx *Transaction) release() {
 	tx.Origin = nil
 	clear(tx.beforeState)
 	clear(tx.afterState)
-	clear(tx.deleteSet.clients)
+	tx.deleteSet.reset()
 	clear(tx.changed)
 	clear(tx.changedOrder)
 	tx.changedOrder = tx.changedOrder[:0]

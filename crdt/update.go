@@ -345,12 +345,12 @@ func integrateStructs(tx *Transaction, s *store, clients []clientRefs) ([]byte, 
 			client := it.id.Client
 			if t := byClient(client); t != nil {
 				t.i--
-				rest.clients[client] = &structList{items: t.refs[t.i:]}
+				rest.clients[client] = newStructList(client, t.refs[t.i:])
 				t.gone = true
 				t.i = 0
 				t.refs = nil
 			} else {
-				rest.clients[client] = &structList{items: []*Item{it}}
+				rest.clients[client] = newStructList(client, []*Item{it})
 			}
 			ids = slices.DeleteFunc(ids, func(c uint64) bool { return c == client })
 		}
@@ -442,14 +442,14 @@ func applyDeleteSet(tx *Transaction, s *store, ds *DeleteSet) *DeleteSet {
 					unapplied.add(client, state, end-state)
 				}
 				idx := l.findIndex(clock)
-				it := l.items[idx]
+				it := l.get(idx)
 				if !it.deleted() && it.id.Clock < clock {
 					r := splitItem(tx, it, int(clock-it.id.Clock))
-					l.items = slices.Insert(l.items, idx+1, r)
+					l.insert(idx+1, r)
 					idx++
 				}
-				for idx < len(l.items) {
-					it = l.items[idx]
+				for idx < l.len() {
+					it = l.get(idx)
 					idx++
 					if it.id.Clock >= end {
 						break
@@ -457,7 +457,7 @@ func applyDeleteSet(tx *Transaction, s *store, ds *DeleteSet) *DeleteSet {
 					if !it.deleted() {
 						if end < it.id.Clock+uint64(it.length) {
 							r := splitItem(tx, it, int(end-it.id.Clock))
-							l.items = slices.Insert(l.items, idx, r)
+							l.insert(idx, r)
 						}
 						it.delete(tx)
 					}
@@ -479,7 +479,7 @@ func writeStructsFrom(e *encoder, s *store, sv StateVector) {
 	type entry struct{ client, clock uint64 }
 	entries := make([]entry, 0, len(s.clients))
 	for client, l := range s.clients {
-		if len(l.items) == 0 {
+		if l.len() == 0 {
 			continue
 		}
 		clock := sv[client]
@@ -500,15 +500,16 @@ func writeStructsFrom(e *encoder, s *store, sv StateVector) {
 	e.writeVarUint(uint64(len(entries)))
 	for _, en := range entries {
 		l := s.clients[en.client]
-		clock := max(en.clock, l.items[0].id.Clock)
+		clock := max(en.clock, l.get(0).id.Clock)
 		start := l.findIndex(clock)
-		e.writeVarUint(uint64(len(l.items) - start))
+		e.writeVarUint(uint64(l.len() - start))
 		e.writeVarUint(en.client)
 		e.writeVarUint(clock)
-		first := l.items[start]
+		first := l.get(start)
 		first.write(e, int(clock-first.id.Clock))
-		for _, it := range l.items[start+1:] {
+		l.each(start+1, func(it *Item) bool {
 			it.write(e, 0)
-		}
+			return true
+		})
 	}
 }

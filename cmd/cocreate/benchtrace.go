@@ -37,9 +37,13 @@ func replayLocal(doc *crdt.Doc, tr *trace.Trace) error {
 			return fmt.Errorf("insert start content: %w", err)
 		}
 	}
-	return trace.Replay(tr, ed, func(apply func() error) error {
-		var err error
-		doc.Transact(func(tx *crdt.Transaction) { err = apply() }, nil)
+	// The transaction function is made once, not per transaction.
+	var apply func() error
+	var err error
+	inTxn := func(*crdt.Transaction) { err = apply() }
+	return trace.Replay(tr, ed, func(a func() error) error {
+		apply = a
+		doc.Transact(inTxn, nil)
 		return err
 	})
 }

@@ -68,16 +68,18 @@ func (p *Positions) Apply(pos, del int, ins string) {
 // transaction (doc.Transact); its error is returned.
 func Replay(t *Trace, ed Editor, txn func(apply func() error) error) error {
 	pos := NewPositions(t)
-	for i := range t.Txns {
-		patches := t.Txns[i].Patches
-		apply := func() error {
-			for j, p := range patches {
-				if err := applyPatch(ed, pos, p); err != nil {
-					return fmt.Errorf("txn %d patch %d: %w", i, j, err)
-				}
+	// One apply function for all transactions, so a replay allocates
+	// nothing per transaction that the editor under test did not.
+	var i int
+	apply := func() error {
+		for j, p := range t.Txns[i].Patches {
+			if err := applyPatch(ed, pos, p); err != nil {
+				return fmt.Errorf("txn %d patch %d: %w", i, j, err)
 			}
-			return nil
 		}
+		return nil
+	}
+	for i = range t.Txns {
 		var err error
 		if txn != nil {
 			err = txn(apply)
