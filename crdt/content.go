@@ -409,18 +409,11 @@ func readContent(d *decoder, ref uint8) (content, error) {
 		}
 		return &contentBinary{append([]byte(nil), b...)}, nil
 	case refString:
-		b, err := d.readVarBytes()
-		if err != nil {
+		c := &contentString{}
+		if err := readStringContent(d, c); err != nil {
 			return nil, err
 		}
-		if utf8.Valid(b) {
-			// One copy, with no intermediate string.
-			c := &contentString{str: append(make([]byte, 0, len(b)), b...)}
-			c.n = utf16LenBytes(c.str)
-			return c, nil
-		}
-		s := decodeUTF8(b)
-		return &contentString{str: []byte(s), n: utf16Len(s)}, nil
+		return c, nil
 	case refEmbed:
 		raw, err := d.readVarString()
 		if err != nil {
@@ -476,6 +469,23 @@ func readContent(d *decoder, ref uint8) (content, error) {
 	default:
 		return nil, d.errAt(fmt.Errorf("unknown content ref %d", ref))
 	}
+}
+
+// readStringContent reads string content into c.
+func readStringContent(d *decoder, c *contentString) error {
+	b, err := d.readVarBytes()
+	if err != nil {
+		return err
+	}
+	if utf8.Valid(b) {
+		// One copy, with no intermediate string.
+		c.str = append(make([]byte, 0, len(b)), b...)
+		c.n = utf16LenBytes(c.str)
+		return nil
+	}
+	s := decodeUTF8(b)
+	c.str, c.n = []byte(s), utf16Len(s)
+	return nil
 }
 
 // copyContent returns an independent copy (used when updates are merged

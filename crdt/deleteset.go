@@ -16,6 +16,9 @@ type deleteRange struct {
 // squashed ranges once sortAndMerge has run.
 type DeleteSet struct {
 	clients map[uint64][]deleteRange
+	// dirty is set by add; reset and sortAndMerge skip clean sets without
+	// ranging over the map.
+	dirty bool
 }
 
 func newDeleteSet() *DeleteSet { return &DeleteSet{clients: map[uint64][]deleteRange{}} }
@@ -27,11 +30,15 @@ func (ds *DeleteSet) add(client, clock, length uint64) {
 	if ds.clients == nil {
 		ds.clients = map[uint64][]deleteRange{}
 	}
+	ds.dirty = true
 	ds.clients[client] = append(ds.clients[client], deleteRange{clock, length})
 }
 
 // empty reports whether no range is recorded.
 func (ds *DeleteSet) empty() bool {
+	if !ds.dirty {
+		return true
+	}
 	for _, rs := range ds.clients {
 		if len(rs) > 0 {
 			return false
@@ -42,6 +49,10 @@ func (ds *DeleteSet) empty() bool {
 
 // reset empties ds, keeping small per-client slices for reuse.
 func (ds *DeleteSet) reset() {
+	if !ds.dirty {
+		return
+	}
+	ds.dirty = false
 	for c, rs := range ds.clients {
 		if cap(rs) > 64 || len(ds.clients) > 8 {
 			delete(ds.clients, c)
@@ -54,7 +65,7 @@ func (ds *DeleteSet) reset() {
 // sortAndMerge sorts every client's ranges and joins overlapping or
 // adjacent ones, exactly as yjs's sortAndMergeDeleteSet.
 func (ds *DeleteSet) sortAndMerge() {
-	if len(ds.clients) == 0 {
+	if len(ds.clients) == 0 || !ds.dirty {
 		return
 	}
 	for c, rs := range ds.clients {
@@ -96,6 +107,7 @@ func mergeDeleteSets(sets ...*DeleteSet) *DeleteSet {
 				continue
 			}
 			out.clients[c] = append(out.clients[c], rs...)
+			out.dirty = true
 		}
 	}
 	out.sortAndMerge()
@@ -134,9 +146,16 @@ func (ds *DeleteSet) write(e *encoder) {
 // overflow a JavaScript number.
 func readDeleteSet(d *decoder) (*DeleteSet, error) {
 	ds := &DeleteSet{}
+	if err := readDeleteSetInto(d, ds); err != nil {
+		return nil, err
+	}
+	return ds, nil
+}
+
+func readDeleteSetInto(d *decoder, ds *DeleteSet) error {
 	n, err := d.readLen(2)
 	if err != nil {
-		return nil, fmt.Errorf("delete set: %w", err)
+		return fmt.Errorf("delete set: %w", err)
 	}
 	if n > 0 {
 		ds.clients = make(map[uint64][]deleteRange, n)
@@ -144,24 +163,24 @@ func readDeleteSet(d *decoder) (*DeleteSet, error) {
 	for i := 0; i < n; i++ {
 		client, err := d.readVarUint()
 		if err != nil {
-			return nil, fmt.Errorf("delete set: %w", err)
+			return fmt.Errorf("delete set: %w", err)
 		}
 		m, err := d.readLen(2)
 		if err != nil {
-			return nil, fmt.Errorf("delete set: %w", err)
+			return fmt.Errorf("delete set: %w", err)
 		}
 		rs := ds.clients[client]
 		for j := 0; j < m; j++ {
 			clock, err := d.readVarUint()
 			if err != nil {
-				return nil, fmt.Errorf("delete set: %w", err)
+				return fmt.Errorf("delete set: %w", err)
 			}
 			l, err := d.readVarUint()
 			if err != nil {
-				return nil, fmt.Errorf("delete set: %w", err)
+				return fmt.Errorf("delete set: %w", err)
 			}
 			if clock+l > maxSafeInteger {
-				return nil, fmt.Errorf("delete set: range %d+%d of client %d: %w", clock, l, client, ErrIntegerOverflow)
+				return fmt.Errorf("delete set: range %d+%d of client %d: %w", clock, l, client, ErrIntegerOverflow)
 			}
 			if l > 0 {
 				rs = append(rs, deleteRange{clock, l})
@@ -169,7 +188,8 @@ func readDeleteSet(d *decoder) (*DeleteSet, error) {
 		}
 		if len(rs) > 0 {
 			ds.clients[client] = rs
+			ds.dirty = true
 		}
 	}
-	return ds, nil
+	return nil
 }

@@ -377,6 +377,7 @@ func deleteSetFromStore(s *store) *DeleteSet {
 		})
 		if len(rs) > 0 {
 			ds.clients[client] = rs
+			ds.dirty = true
 		}
 	}
 	return ds

@@ -16,6 +16,11 @@ type clientRefs struct {
 type decodedUpdate struct {
 	clients []clientRefs
 	ds      *DeleteSet
+
+	// Inline storage for the common update: one client, one struct.
+	clientsBuf [1]clientRefs
+	refsBuf    [1]*Item
+	dsBuf      DeleteSet
 }
 
 // decodeUpdate decodes a v1 update completely and checks it, so that no
@@ -34,7 +39,12 @@ func readUpdate(d *decoder) (*decodedUpdate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client count: %w", err)
 	}
-	u := &decodedUpdate{clients: make([]clientRefs, 0, n)}
+	u := &decodedUpdate{}
+	if n <= len(u.clientsBuf) {
+		u.clients = u.clientsBuf[:0]
+	} else {
+		u.clients = make([]clientRefs, 0, n)
+	}
 	for i := 0; i < n; i++ {
 		count, err := d.readLen(2)
 		if err != nil {
@@ -53,7 +63,12 @@ func readUpdate(d *decoder) (*decodedUpdate, error) {
 		if err != nil {
 			return nil, fmt.Errorf("clock of client %d: %w", client, err)
 		}
-		refs := make([]*Item, 0, count)
+		var refs []*Item
+		if i == 0 && count <= len(u.refsBuf) {
+			refs = u.refsBuf[:0]
+		} else {
+			refs = make([]*Item, 0, count)
+		}
 		for j := 0; j < count; j++ {
 			it, err := readStruct(d, ID{client, clock})
 			if err != nil {
@@ -70,14 +85,13 @@ func readUpdate(d *decoder) (*decodedUpdate, error) {
 	if d.remaining() == 0 {
 		// yjs reads a missing delete set as an error too, but some
 		// producers omit it for struct-only updates; treat it as empty.
-		u.ds = &DeleteSet{}
+		u.ds = &u.dsBuf
 		return u, nil
 	}
-	ds, err := readDeleteSet(d)
-	if err != nil {
+	u.ds = &u.dsBuf
+	if err := readDeleteSetInto(d, u.ds); err != nil {
 		return nil, err
 	}
-	u.ds = ds
 	return u, nil
 }
 
@@ -104,7 +118,19 @@ func readStruct(d *decoder, id ID) (*Item, error) {
 		}
 		return it, nil
 	}
-	it := &Item{id: id}
+	var it *Item
+	if ref == refString {
+		// The item and its text in one allocation.
+		pair := &struct {
+			item Item
+			cs   contentString
+		}{}
+		it = &pair.item
+		it.content = &pair.cs
+	} else {
+		it = &Item{}
+	}
+	it.id = id
 	if info&0x80 != 0 {
 		if it.origin, err = readID(d); err != nil {
 			return nil, err
@@ -150,8 +176,14 @@ func readStruct(d *decoder, id ID) (*Item, error) {
 			it.info |= flagHasParentSub
 		}
 	}
-	c, err := readContent(d, ref)
-	if err != nil {
+	var c content
+	if ref == refString {
+		cs := it.content.(*contentString)
+		if err := readStringContent(d, cs); err != nil {
+			return nil, err
+		}
+		c = cs
+	} else if c, err = readContent(d, ref); err != nil {
 		return nil, err
 	}
 	it.content = c
@@ -256,7 +288,8 @@ func integrateStructs(tx *Transaction, s *store, clients []clientRefs) ([]byte, 
 		refs   []*Item
 		gone   bool
 	}
-	targets := make([]target, 0, len(clients))
+	var targetsBuf [4]target
+	targets := targetsBuf[:0]
 	for _, c := range clients {
 		if len(c.refs) > 0 {
 			targets = append(targets, target{client: c.client, refs: c.refs})
@@ -287,9 +320,10 @@ func integrateStructs(tx *Transaction, s *store, clients []clientRefs) ([]byte, 
 		}
 		return &targets[i]
 	}
-	ids := make([]uint64, len(targets))
+	var idsBuf [4]uint64
+	ids := idsBuf[:0]
 	for i := range targets {
-		ids[i] = targets[i].client
+		ids = append(ids, targets[i].client)
 	}
 	nextTarget := func() *target {
 		for len(ids) > 0 {
