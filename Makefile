@@ -40,6 +40,10 @@ race:
 # replay a failure with FRESH_SEED=<seed> make fresh).
 fresh: node-deps
 	$(GEN)/fresh.sh
+	$(GO) test -count=1 ./crdt -run '^(TestDiffFixtures|TestGoSessions)$$' -verify-node
+	@seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); echo "go session judged by yjs: seed=$$seed"; \
+	$(GO) test -count=1 ./crdt -run '^TestGoSessions$$' -verify-node -gosession-seed=$$seed || \
+	{ echo "replay: go test ./crdt -run TestGoSessions -verify-node -gosession-seed=$$seed"; exit 1; }
 
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \
