@@ -43,8 +43,8 @@ type content interface {
 // contentDeleted stands for content that was deleted and collected.
 type contentDeleted struct{ n int }
 
-func (c *contentDeleted) ref() uint8     { return refDeleted }
-func (c *contentDeleted) length() int    { return c.n }
+func (c *contentDeleted) ref() uint8      { return refDeleted }
+func (c *contentDeleted) length() int     { return c.n }
 func (c *contentDeleted) countable() bool { return false }
 func (c *contentDeleted) splice(off int) content {
 	r := &contentDeleted{c.n - off}
@@ -56,7 +56,7 @@ func (c *contentDeleted) mergeWith(r content) bool {
 	return true
 }
 func (c *contentDeleted) write(e *encoder, off int) { e.writeVarUint(uint64(c.n - off)) }
-func (c *contentDeleted) values() []any            { return nil }
+func (c *contentDeleted) values() []any             { return nil }
 func (c *contentDeleted) integrate(tx *Transaction, it *Item) {
 	tx.deleteSet.add(it.id.Client, it.id.Clock, uint64(c.n))
 	it.markDeleted()
@@ -77,8 +77,8 @@ func newContentString(s string) *contentString {
 	return &contentString{str: []byte(s), n: utf16Len(s)}
 }
 
-func (c *contentString) ref() uint8     { return refString }
-func (c *contentString) length() int    { return c.n }
+func (c *contentString) ref() uint8      { return refString }
+func (c *contentString) length() int     { return c.n }
 func (c *contentString) countable() bool { return true }
 
 // byteOffset converts a UTF-16 offset into a byte offset of c.str, and
@@ -152,14 +152,14 @@ func (c *contentString) values() []any {
 	return out
 }
 func (c *contentString) integrate(*Transaction, *Item) {}
-func (c *contentString) delete(*Transaction)          {}
-func (c *contentString) gc(*store)                    {}
+func (c *contentString) delete(*Transaction)           {}
+func (c *contentString) gc(*store)                     {}
 
 // contentAny holds a run of lib0 Any values (array and map elements).
 type contentAny struct{ arr []any }
 
-func (c *contentAny) ref() uint8     { return refAny }
-func (c *contentAny) length() int    { return len(c.arr) }
+func (c *contentAny) ref() uint8      { return refAny }
+func (c *contentAny) length() int     { return len(c.arr) }
 func (c *contentAny) countable() bool { return true }
 func (c *contentAny) splice(off int) content {
 	r := &contentAny{arr: c.arr[off:]}
@@ -184,15 +184,15 @@ func (c *contentAny) values() []any {
 	return out
 }
 func (c *contentAny) integrate(*Transaction, *Item) {}
-func (c *contentAny) delete(*Transaction)          {}
-func (c *contentAny) gc(*store)                    {}
+func (c *contentAny) delete(*Transaction)           {}
+func (c *contentAny) gc(*store)                     {}
 
 // contentJSON is the legacy JSON content of old yjs versions: each element
 // is kept as the JSON text it arrived as ("undefined" for undefined).
 type contentJSON struct{ raw []string }
 
-func (c *contentJSON) ref() uint8     { return refJSON }
-func (c *contentJSON) length() int    { return len(c.raw) }
+func (c *contentJSON) ref() uint8      { return refJSON }
+func (c *contentJSON) length() int     { return len(c.raw) }
 func (c *contentJSON) countable() bool { return true }
 func (c *contentJSON) splice(off int) content {
 	r := &contentJSON{raw: c.raw[off:]}
@@ -226,8 +226,8 @@ func (c *contentJSON) values() []any {
 	return out
 }
 func (c *contentJSON) integrate(*Transaction, *Item) {}
-func (c *contentJSON) delete(*Transaction)          {}
-func (c *contentJSON) gc(*store)                    {}
+func (c *contentJSON) delete(*Transaction)           {}
+func (c *contentJSON) gc(*store)                     {}
 
 // contentBinary is one Uint8Array element.
 type contentBinary struct{ b []byte }
@@ -285,13 +285,13 @@ func (c *contentFormat) gc(*store)           {}
 // contentType nests a shared type inside another.
 type contentType struct{ t *Type }
 
-func (c *contentType) ref() uint8               { return refType }
-func (c *contentType) length() int              { return 1 }
-func (c *contentType) countable() bool          { return true }
-func (c *contentType) splice(int) content       { panic("crdt: type content cannot be split") }
-func (c *contentType) mergeWith(content) bool   { return false }
-func (c *contentType) write(e *encoder, _ int)  { c.t.writeRef(e) }
-func (c *contentType) values() []any            { return []any{c.t.api()} }
+func (c *contentType) ref() uint8              { return refType }
+func (c *contentType) length() int             { return 1 }
+func (c *contentType) countable() bool         { return true }
+func (c *contentType) splice(int) content      { panic("crdt: type content cannot be split") }
+func (c *contentType) mergeWith(content) bool  { return false }
+func (c *contentType) write(e *encoder, _ int) { c.t.writeRef(e) }
+func (c *contentType) values() []any           { return []any{c.t.api()} }
 func (c *contentType) integrate(tx *Transaction, it *Item) {
 	c.t.integrate(tx.doc, it)
 }
@@ -358,13 +358,15 @@ type contentDoc struct {
 	opts any
 }
 
-func (c *contentDoc) ref() uint8                    { return refDoc }
-func (c *contentDoc) length() int                   { return 1 }
-func (c *contentDoc) countable() bool               { return true }
-func (c *contentDoc) splice(int) content            { panic("crdt: doc content cannot be split") }
-func (c *contentDoc) mergeWith(content) bool        { return false }
-func (c *contentDoc) write(e *encoder, _ int)       { e.writeVarString(c.guid); e.writeAny(c.opts) }
-func (c *contentDoc) values() []any                 { return []any{&SubDoc{GUID: c.guid, Options: publicValue(c.opts)}} }
+func (c *contentDoc) ref() uint8              { return refDoc }
+func (c *contentDoc) length() int             { return 1 }
+func (c *contentDoc) countable() bool         { return true }
+func (c *contentDoc) splice(int) content      { panic("crdt: doc content cannot be split") }
+func (c *contentDoc) mergeWith(content) bool  { return false }
+func (c *contentDoc) write(e *encoder, _ int) { e.writeVarString(c.guid); e.writeAny(c.opts) }
+func (c *contentDoc) values() []any {
+	return []any{&SubDoc{GUID: c.guid, Options: publicValue(c.opts)}}
+}
 func (c *contentDoc) integrate(*Transaction, *Item) {}
 func (c *contentDoc) delete(*Transaction)           {}
 func (c *contentDoc) gc(*store)                     {}

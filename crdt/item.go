@@ -37,12 +37,12 @@ type pendingParent struct {
 	hasID bool
 }
 
-func (it *Item) deleted() bool     { return it.info&flagDeleted != 0 }
-func (it *Item) isGC() bool        { return it.info&flagGC != 0 }
-func (it *Item) isSkip() bool      { return it.info&flagSkip != 0 }
-func (it *Item) keep() bool        { return it.info&flagKeep != 0 }
-func (it *Item) countable() bool   { return it.info&flagCountable != 0 }
-func (it *Item) hasOrigin() bool   { return it.info&flagHasOrigin != 0 }
+func (it *Item) deleted() bool   { return it.info&flagDeleted != 0 }
+func (it *Item) isGC() bool      { return it.info&flagGC != 0 }
+func (it *Item) isSkip() bool    { return it.info&flagSkip != 0 }
+func (it *Item) keep() bool      { return it.info&flagKeep != 0 }
+func (it *Item) countable() bool { return it.info&flagCountable != 0 }
+func (it *Item) hasOrigin() bool { return it.info&flagHasOrigin != 0 }
 func (it *Item) hasRightOrigin() bool {
 	return it.info&flagHasRightOrigin != 0
 }

@@ -1,6 +1,5 @@
 package crdt
 
-
 // store holds every struct of a document, per client, ordered by clock
 // with no gaps (the first struct of a client starts at clock 0).
 type store struct {

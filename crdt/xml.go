@@ -84,7 +84,9 @@ func children(t *Type) []XmlNode {
 func (x *XmlFragment) Len() int { return x.t.length }
 
 // Insert inserts nodes at index.
-func (x *XmlFragment) Insert(index int, nodes ...XmlNode) error { return insertNodes(x.t, index, nodes) }
+func (x *XmlFragment) Insert(index int, nodes ...XmlNode) error {
+	return insertNodes(x.t, index, nodes)
+}
 
 // Delete deletes length children from index.
 func (x *XmlFragment) Delete(index, length int) error { return deleteNodes(x.t, index, length) }
