@@ -79,3 +79,4 @@ $(NODE_STAMP): $(GEN)/package-lock.json $(GEN)/package.json | node
 # Regenerate the committed differential fixtures in crdt/testdata/diff.
 fixtures: node-deps
 	$(GEN)/make-fixtures.sh
+	cd $(GEN) && node golden.mjs > ../golden.json

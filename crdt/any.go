@@ -241,6 +241,11 @@ func (e *encoder) writeNumber(f float64) {
 		return
 	}
 	e.writeUint8(123)
+	if math.IsNaN(f) {
+		// JavaScript has one NaN; write its bits, whatever Go's NaN is.
+		e.buf = append(e.buf, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0)
+		return
+	}
 	e.writeFloat64(f)
 }
 

@@ -152,27 +152,7 @@ func MergeUpdates(updates [][]byte) ([]byte, error) {
 	currOffset := 0
 	for {
 		readers = slices.DeleteFunc(readers, func(r *structReader) bool { return r.curr == nil })
-		slices.SortStableFunc(readers, func(a, b *structReader) int {
-			if a.curr.id.Client == b.curr.id.Client {
-				if a.curr.id.Clock == b.curr.id.Clock {
-					if a.curr.isSkip() == b.curr.isSkip() {
-						return 0
-					}
-					if a.curr.isSkip() {
-						return 1
-					}
-					return -1
-				}
-				if a.curr.id.Clock < b.curr.id.Clock {
-					return -1
-				}
-				return 1
-			}
-			if a.curr.id.Client > b.curr.id.Client {
-				return -1
-			}
-			return 1
-		})
+		jsSort(readers, compareReaders)
 		if len(readers) == 0 {
 			break
 		}
@@ -331,4 +311,87 @@ func EncodeStateVectorFromUpdate(update []byte) ([]byte, error) {
 	e.writeVarUint(uint64(size))
 	e.buf = append(e.buf, body.buf...)
 	return e.bytes(), nil
+}
+
+// compareReaders orders readers like yjs's mergeUpdates: higher clients
+// first, then lower clocks. At equal clocks it only looks at whether the
+// two structs are of the same kind, and otherwise puts the first argument
+// first; that comparator is not consistent (GC against Item says "first"
+// both ways), so the order yjs gets depends on how V8 sorts, and jsSort
+// reproduces that.
+func compareReaders(a, b *structReader) int {
+	x, y := a.curr, b.curr
+	if x.id.Client != y.id.Client {
+		if y.id.Client > x.id.Client {
+			return 1
+		}
+		return -1
+	}
+	if x.id.Clock != y.id.Clock {
+		if x.id.Clock < y.id.Clock {
+			return -1
+		}
+		return 1
+	}
+	kind := func(it *Item) int {
+		switch {
+		case it.isSkip():
+			return 2
+		case it.isGC():
+			return 1
+		}
+		return 0
+	}
+	if kind(x) == kind(y) {
+		return 0
+	}
+	if x.isSkip() {
+		return 1
+	}
+	return -1
+}
+
+// jsSort sorts s as V8's Array.prototype.sort does for arrays of fewer than
+// 64 elements (one run found by CountAndMakeRun, extended by binary
+// insertion), calling cmp in the same order, so that even an inconsistent
+// comparator gives the order yjs gets. Longer arrays are sorted stably.
+func jsSort[T any](s []T, cmp func(a, b T) int) {
+	n := len(s)
+	if n < 2 {
+		return
+	}
+	if n >= 64 {
+		slices.SortStableFunc(s, cmp)
+		return
+	}
+	// CountAndMakeRun.
+	run := 2
+	desc := cmp(s[1], s[0]) < 0
+	prev := s[1]
+	for i := 2; i < n; i++ {
+		order := cmp(s[i], prev)
+		if desc && order >= 0 || !desc && order < 0 {
+			break
+		}
+		prev = s[i]
+		run++
+	}
+	if desc {
+		slices.Reverse(s[:run])
+	}
+	// BinaryInsertionSort of the rest into the run.
+	for start := run; start < n; start++ {
+		pivot := s[start]
+		left, right := 0, start
+		for left < right {
+			mid := left + (right-left)>>1
+			if cmp(pivot, s[mid]) < 0 {
+				right = mid
+			} else {
+				left = mid + 1
+			}
+		}
+		copy(s[left+1:start+1], s[left:start])
+		s[left] = pivot
+	}
 }
