@@ -196,3 +196,26 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestTransactionChanged(t *testing.T) {
+	d := NewDoc(DocOptions{ClientID: 1})
+	m := d.GetMap("m")
+	txt := d.GetText("t")
+	var got []Change
+	var local bool
+	var before, after StateVector
+	d.OnAfterTransaction(func(tx *Transaction) {
+		got, local, before, after = tx.Changed(), tx.Local, tx.BeforeState(), tx.AfterState()
+	})
+	d.Transact(func(*Transaction) {
+		_ = m.Set("a", 1)
+		_ = m.Set("b", 2)
+		_ = txt.Insert(0, "x", nil)
+	}, "me")
+	if len(got) != 2 || !reflect.DeepEqual(got[0].Keys, []string{"a", "b"}) || got[0].List || !got[1].List || !local {
+		t.Fatalf("changed %+v local %v", got, local)
+	}
+	if before[1] != 0 || after[1] != 3 {
+		t.Fatalf("before %v after %v", before, after)
+	}
+}

@@ -226,3 +226,51 @@ func TestUpdatesGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecialContentsGolden loads updates with every kind of content yjs
+// writes (subdocument, binary, bigint, XmlHook, embeds, deleted nested
+// types) and re-encodes them: the bytes must not change.
+func TestSpecialContentsGolden(t *testing.T) {
+	var g struct {
+		Special []struct {
+			Name   string `json:"name"`
+			Update string `json:"update"`
+		} `json:"special"`
+	}
+	b, err := os.ReadFile("testdata/golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Special) == 0 {
+		t.Fatal("no special cases in golden.json")
+	}
+	for _, c := range g.Special {
+		u, _ := base64.StdEncoding.DecodeString(c.Update)
+		d := NewDoc(DocOptions{ClientID: 1, DisableGC: c.Name == "no-gc"})
+		if err := d.ApplyUpdate(u, nil); err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		got, err := d.EncodeStateAsUpdate(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, u) {
+			t.Errorf("%s: re-encoded %d bytes differ from yjs's %d", c.Name, len(got), len(u))
+		}
+		if c.Name == "contents" {
+			m := d.GetMap("map")
+			if sub, _ := m.Get("sub"); sub.(*SubDoc).GUID != "sub-guid-1" {
+				t.Errorf("subdoc %#v", sub)
+			}
+			if big, _ := m.Get("big"); big != BigInt(-6101065172474983726) {
+				t.Errorf("bigint %#v", big) // lib0 keeps 64 bits
+			}
+			if got := d.GetXmlFragment("xml").Children(); len(got) != 1 {
+				t.Errorf("xml children %v", got)
+			}
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package crdt
 
-import "maps"
+import (
+	"maps"
+	"slices"
+)
 
 // Transaction groups changes to a document. Observers and the update event
 // run once per transaction, after it ends. A Transaction is only valid
@@ -127,3 +130,33 @@ func (tx *Transaction) isNew(it *Item) bool {
 func (tx *Transaction) deletes(it *Item) bool {
 	return tx.deleteSet.contains(it.id)
 }
+
+// Change says what changed in one shared type during a transaction.
+type Change struct {
+	Type SharedType
+	// Keys are the map keys (or Xml attributes) that changed.
+	Keys []string
+	// List is true when the type's list or text changed.
+	List bool
+}
+
+// Changed returns the types changed by the transaction, in the order they
+// first changed (types created in it are not listed, as in yjs).
+func (tx *Transaction) Changed() []Change {
+	var out []Change
+	for _, t := range tx.changedOrder {
+		cs, ok := tx.changed[t]
+		if !ok {
+			continue
+		}
+		c := Change{Type: t.api().(SharedType), List: cs.list}
+		for k := range cs.keys {
+			c.Keys = append(c.Keys, k)
+		}
+		slices.Sort(c.Keys)
+		out = append(out, c)
+	}
+	return out
+}
+
+

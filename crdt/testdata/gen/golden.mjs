@@ -94,4 +94,38 @@ for (const name of names) {
   }
 }
 
-process.stdout.write(JSON.stringify({ lib0: lib0.length, yjs: JSON.parse(readFileSync(new URL('./node_modules/yjs/package.json', import.meta.url))).version, values: lib0, updates }) + '\n')
+// Special contents yjs can write: a subdocument (ContentDoc), binary,
+// bigint and nested values, an XmlHook, embeds with object keys in
+// JavaScript order, and deletes of whole nested types.
+const special = []
+{
+  const doc = new Y.Doc()
+  doc.clientID = 77
+  const m = doc.getMap('map')
+  m.set('sub', new Y.Doc({ guid: 'sub-guid-1' }))
+  m.set('bin', new Uint8Array([1, 2, 3]))
+  m.set('big', 12345678901234567890n)
+  m.set('obj', { b: 1, a: [1.5, null, true], 7: 'seven' })
+  const frag = doc.getXmlFragment('xml')
+  frag.insert(0, [new Y.XmlHook('hook'), new Y.XmlElement('p')])
+  const t = doc.getText('text')
+  t.insert(0, 'abc', { bold: true })
+  t.insertEmbed(1, { z: 1, a: { y: 2 } })
+  const arr = doc.getArray('array')
+  const inner = new Y.Map()
+  arr.insert(0, [inner, 'x'])
+  inner.set('k', 'v')
+  arr.delete(0, 1)
+  special.push({ name: 'contents', update: b64(Y.encodeStateAsUpdate(doc)) })
+}
+{
+  const doc = new Y.Doc({ gc: false })
+  doc.clientID = 78
+  const t = doc.getText('text')
+  t.insert(0, 'hello world')
+  t.format(0, 5, { italic: true })
+  t.delete(2, 5)
+  special.push({ name: 'no-gc', update: b64(Y.encodeStateAsUpdate(doc)) })
+}
+
+process.stdout.write(JSON.stringify({ special, lib0: lib0.length, yjs: JSON.parse(readFileSync(new URL('./node_modules/yjs/package.json', import.meta.url))).version, values: lib0, updates }) + '\n')
