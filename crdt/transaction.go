@@ -158,5 +158,3 @@ func (tx *Transaction) Changed() []Change {
 	}
 	return out
 }
-
-
