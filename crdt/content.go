@@ -308,7 +308,7 @@ func (c *contentType) delete(tx *Transaction) {
 				if nested := it.deleteShallow(tx); nested != nil {
 					stack = append(stack, nested)
 				}
-			} else if it.id.Clock < tx.beforeState[it.id.Client] {
+			} else if it.id.Clock < tx.beforeOf(it.id.Client) {
 				tx.mergeStructs = append(tx.mergeStructs, it)
 			}
 		}

@@ -195,7 +195,7 @@ func (d *Doc) cleanup(tx *Transaction) {
 	ds.sortAndMerge()
 	for _, l := range s.order {
 		last := l.last()
-		tx.afterState[l.client] = last.id.Clock + uint64(last.length)
+		tx.after = append(tx.after, last.id.Clock+uint64(last.length))
 	}
 	d.callObservers(tx)
 	if tx.needFormatCleanup {
@@ -206,8 +206,11 @@ func (d *Doc) cleanup(tx *Transaction) {
 	}
 	tryMergeDeleteSet(ds, s)
 	for _, l := range s.order {
-		before := tx.beforeState[l.client]
-		if before == tx.afterState[l.client] {
+		before := uint64(0)
+		if l.idx < len(tx.before) {
+			before = tx.before[l.idx]
+		}
+		if before == tx.after[l.idx] {
 			continue
 		}
 		first := l.findIndex(before)
@@ -232,7 +235,7 @@ func (d *Doc) cleanup(tx *Transaction) {
 			l.tryMergeWithLefts(pos)
 		}
 	}
-	if !tx.Local && tx.afterState[d.clientID] != tx.beforeState[d.clientID] {
+	if !tx.Local && tx.afterOf(d.clientID) != tx.beforeOf(d.clientID) {
 		// Another peer used our client id: pick a new one, as yjs does.
 		d.clientID = uint64(rand.Uint32())
 	}
@@ -254,7 +257,7 @@ func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
 	changed := !tx.deleteSet.empty()
 	if !changed {
 		for _, l := range tx.doc.store.order {
-			if tx.beforeState[l.client] != tx.afterState[l.client] {
+			if tx.beforeOf(l.client) != tx.afterOf(l.client) {
 				changed = true
 				break
 			}
@@ -264,7 +267,7 @@ func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
 		return nil, false
 	}
 	e := &encoder{}
-	writeStructsFrom(e, tx.doc.store, tx.beforeState)
+	writeStructsFrom(e, tx.doc.store, tx.BeforeState())
 	tx.deleteSet.write(e)
 	return e.bytes(), true
 }

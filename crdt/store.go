@@ -52,7 +52,7 @@ func (s *store) find(id ID) *Item {
 func (s *store) add(it *Item) {
 	l := s.clients[it.id.Client]
 	if l == nil {
-		l = &structList{client: it.id.Client}
+		l = &structList{client: it.id.Client, idx: len(s.order)}
 		s.clients[it.id.Client] = l
 		s.order = append(s.order, l)
 	}

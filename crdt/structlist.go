@@ -12,6 +12,9 @@ import (
 // their global index; starts[c] is the index of chunk c's first struct.
 type structList struct {
 	client uint64
+	// idx is the list's position in store.order (transactions keep their
+	// state vectors as slices indexed by it).
+	idx    int
 	chunks [][]*Item
 	starts []int
 	n      int

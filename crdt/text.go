@@ -665,8 +665,9 @@ func cleanupFormattingAfterTransaction(tx *Transaction) {
 			fullOrder = append(fullOrder, t)
 		}
 	}
-	for client, after := range tx.afterState {
-		before := tx.beforeState[client]
+	for _, l0 := range d.store.order {
+		client := l0.client
+		after, before := tx.afterOf(client), tx.beforeOf(client)
 		if after == before {
 			continue
 		}

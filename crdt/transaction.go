@@ -1,9 +1,6 @@
 package crdt
 
-import (
-	"maps"
-	"slices"
-)
+import "slices"
 
 // Transaction groups changes to a document. Observers and the update event
 // run once per transaction, after it ends. A Transaction is only valid
@@ -16,8 +13,10 @@ type Transaction struct {
 	// Local is false for transactions applying remote updates.
 	Local bool
 
-	beforeState  StateVector
-	afterState   StateVector
+	// before and after hold the clock of store.order[i] at the start and
+	// end of the transaction; clients added since have no entry (0).
+	before       []uint64
+	after        []uint64
 	deleteSet    *DeleteSet
 	changed      map[*Type]*changeSet
 	changedOrder []*Type
@@ -44,8 +43,6 @@ func newTransaction(d *Doc, origin any, local bool) *Transaction {
 	} else {
 		tx = &Transaction{
 			doc:         d,
-			beforeState: StateVector{},
-			afterState:  StateVector{},
 			deleteSet:   newDeleteSet(),
 			changed:     map[*Type]*changeSet{},
 		}
@@ -54,7 +51,7 @@ func newTransaction(d *Doc, origin any, local bool) *Transaction {
 	tx.Local = local
 	for _, l := range d.store.order {
 		last := l.last()
-		tx.beforeState[l.client] = last.id.Clock + uint64(last.length)
+		tx.before = append(tx.before, last.id.Clock+uint64(last.length))
 	}
 	return tx
 }
@@ -63,8 +60,8 @@ func newTransaction(d *Doc, origin any, local bool) *Transaction {
 func (tx *Transaction) release() {
 	d := tx.doc
 	tx.Origin = nil
-	clear(tx.beforeState)
-	clear(tx.afterState)
+	tx.before = tx.before[:0]
+	tx.after = tx.after[:0]
 	tx.deleteSet.reset()
 	clear(tx.changed)
 	clear(tx.changedOrder)
@@ -87,11 +84,35 @@ func (tx *Transaction) Doc() *Doc { return tx.doc }
 
 // BeforeState returns the document's state vector when the transaction
 // started.
-func (tx *Transaction) BeforeState() StateVector { return maps.Clone(tx.beforeState) }
+func (tx *Transaction) BeforeState() StateVector { return tx.vector(tx.before) }
 
 // AfterState returns the state vector at the end of the transaction
 // (available to observers and update handlers).
-func (tx *Transaction) AfterState() StateVector { return maps.Clone(tx.afterState) }
+func (tx *Transaction) AfterState() StateVector { return tx.vector(tx.after) }
+
+func (tx *Transaction) vector(clocks []uint64) StateVector {
+	sv := make(StateVector, len(clocks))
+	for i, c := range clocks {
+		sv[tx.doc.store.order[i].client] = c
+	}
+	return sv
+}
+
+// beforeOf returns client's clock when the transaction started.
+func (tx *Transaction) beforeOf(client uint64) uint64 {
+	if l := tx.doc.store.clients[client]; l != nil && l.idx < len(tx.before) {
+		return tx.before[l.idx]
+	}
+	return 0
+}
+
+// afterOf returns client's clock at the end of the transaction.
+func (tx *Transaction) afterOf(client uint64) uint64 {
+	if l := tx.doc.store.clients[client]; l != nil && l.idx < len(tx.after) {
+		return tx.after[l.idx]
+	}
+	return 0
+}
 
 // DeleteSet returns the ids deleted in this transaction.
 func (tx *Transaction) DeleteSet() *DeleteSet { return tx.deleteSet }
@@ -100,7 +121,7 @@ func (tx *Transaction) DeleteSet() *DeleteSet { return tx.deleteSet }
 // created in this transaction or is deleted.
 func (tx *Transaction) addChangedType(t *Type, sub string, isKey bool) {
 	it := t.item
-	if it == nil || (it.id.Clock < tx.beforeState[it.id.Client] && !it.deleted()) {
+	if it == nil || (!it.deleted() && it.id.Clock < tx.beforeOf(it.id.Client)) {
 		cs, ok := tx.changed[t]
 		if !ok {
 			if tx.csUsed == len(tx.csPool) {
@@ -124,7 +145,7 @@ func (tx *Transaction) addChangedType(t *Type, sub string, isKey bool) {
 
 // isNew reports whether it was created in this transaction.
 func (tx *Transaction) isNew(it *Item) bool {
-	return it.id.Clock >= tx.beforeState[it.id.Client]
+	return it.id.Clock >= tx.beforeOf(it.id.Client)
 }
 
 func (tx *Transaction) deletes(it *Item) bool {
