@@ -14,6 +14,14 @@
 // and values go in; bytes, values and events come out. A Doc is not safe
 // for concurrent use; its owner serialises access (the hub does).
 //
+// Byte compatibility: for the same history EncodeStateAsUpdate writes the
+// bytes yjs writes, and so do MergeUpdates, DiffUpdate and
+// EncodeStateVectorFromUpdate. One known divergence: merging 64 or more
+// updates that overlap (the same struct present as GC in one and as an
+// item in another) may order them differently from yjs, whose sort
+// comparator is inconsistent there and whose result depends on V8's
+// TimSort; the merged content is the same.
+//
 // Supported: update format v1, garbage collection (on by default),
 // pending structs and delete sets, subdocuments carried as references.
 // Not supported yet: update format v2, loading subdocuments, UndoManager,
