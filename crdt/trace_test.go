@@ -68,9 +68,16 @@ func TestTraces(t *testing.T) {
 				t.Fatalf("local replay: final text differs from endContent (len %d vs %d)", len(got), len(tr.EndContent))
 			}
 			remote := crdt.NewDoc(crdt.DocOptions{ClientID: 2})
+			var echoed []byte
+			remote.OnUpdate(func(u []byte, _ any, _ *crdt.Transaction) { echoed = u })
 			for i, u := range updates {
+				echoed = nil
 				if err := remote.ApplyUpdate(u, nil); err != nil {
 					t.Fatalf("update %d: %v", i, err)
+				}
+				// What the receiver integrated, re-encoded, is what was sent.
+				if string(echoed) != string(u) {
+					t.Fatalf("update %d: the receiver's update event differs from the update it applied", i)
 				}
 			}
 			if remote.GetText("text").String() != tr.EndContent {

@@ -419,7 +419,7 @@ func integrateStructs(tx *Transaction, s *store, clients []clientRefs) ([]byte, 
 							head.length -= offset
 						}
 						s.add(head)
-					} else {
+					} else if offset > 0 || !extendRemote(tx, s, head) {
 						head.integrate(tx, offset)
 					}
 					setState(head.id.Client, head.id.Clock+uint64(head.length))
@@ -546,4 +546,44 @@ func writeStructsFrom(e *encoder, s *store, sv StateVector) {
 			return true
 		})
 	}
+}
+
+// extendRemote appends a remote item's text to the item it continues
+// (its origin, the same client's newest struct) when yjs would integrate
+// it there and merge the two at the end of the transaction anyway: the
+// store, the encoded state and the transaction's update come out the same,
+// without a new item to link and merge. This is the server's hot path:
+// someone typing. It is not used while anyone observes the parent type,
+// because events tell new items from old by their clock.
+func extendRemote(tx *Transaction, s *store, it *Item) bool {
+	l := it.left
+	p := it.parent
+	if l == nil || p == nil || it.hasParentSub() || !it.hasOrigin() || l.isGC() || l.deleted() || l.parent != p ||
+		l.id.Client != it.id.Client || l.right != it.right ||
+		!sameOrigin(l.hasRightOrigin(), l.rightOrigin, it.hasRightOrigin(), it.rightOrigin) {
+		return false
+	}
+	cs, ok := it.content.(*contentString)
+	if !ok {
+		return false
+	}
+	ls, ok := l.content.(*contentString)
+	if !ok || l.id.Clock+uint64(l.length) != it.id.Clock || s.state(it.id.Client) != it.id.Clock {
+		return false
+	}
+	if p.item != nil && p.item.deleted() || len(p.observers) > 0 || hasDeepObserver(p) {
+		return false
+	}
+	// The conflict check of integrate must find nothing to resolve.
+	if it.right != nil && it.right.left != l {
+		return false
+	}
+	ls.str = append(ls.str, cs.str...)
+	ls.n += cs.n
+	l.length += it.length
+	p.length += it.length
+	p.cache.valid = false
+	it.pend = nil
+	tx.addChangedType(p, "", false)
+	return true
 }
