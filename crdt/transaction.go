@@ -42,9 +42,9 @@ func newTransaction(d *Doc, origin any, local bool) *Transaction {
 		d.txPool = d.txPool[:n-1]
 	} else {
 		tx = &Transaction{
-			doc:         d,
-			deleteSet:   newDeleteSet(),
-			changed:     map[*Type]*changeSet{},
+			doc:       d,
+			deleteSet: newDeleteSet(),
+			changed:   map[*Type]*changeSet{},
 		}
 	}
 	tx.Origin = origin
