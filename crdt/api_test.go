@@ -219,3 +219,25 @@ func TestTransactionChanged(t *testing.T) {
 		t.Fatalf("before %v after %v", before, after)
 	}
 }
+
+// An observer that writes to the document starts a new transaction while
+// the first is still being cleaned up; both must see their own changes.
+func TestObserverWritesDuringCleanup(t *testing.T) {
+	d := NewDoc(DocOptions{ClientID: 1})
+	a := d.GetArray("a")
+	m := d.GetMap("m")
+	var mapEvents [][]string
+	a.Observe(func(e *Event) {
+		if a.Len() == 1 {
+			_ = m.Set("echo", "from observer")
+		}
+	})
+	m.Observe(func(e *Event) { mapEvents = append(mapEvents, e.KeysChanged()) })
+	d.Transact(func(*Transaction) {
+		_ = a.Push(1)
+		_ = m.Set("own", 1)
+	}, nil)
+	if len(mapEvents) != 2 || mapEvents[0][0] != "own" || mapEvents[1][0] != "echo" {
+		t.Fatalf("map events %v", mapEvents)
+	}
+}

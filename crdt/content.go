@@ -318,7 +318,7 @@ func (c *contentType) delete(tx *Transaction) {
 		for _, it := range t.sortedMapItems() {
 			visit(it)
 		}
-		delete(tx.changed, t)
+		tx.forgetChanged(t)
 	}
 }
 

@@ -115,6 +115,14 @@ func mergeDeleteSets(sets ...*DeleteSet) *DeleteSet {
 }
 
 func (ds *DeleteSet) sortedClients() []uint64 {
+	if len(ds.clients) == 1 {
+		for c, rs := range ds.clients {
+			if len(rs) > 0 {
+				return []uint64{c}
+			}
+		}
+		return nil
+	}
 	cs := make([]uint64, 0, len(ds.clients))
 	for c, rs := range ds.clients {
 		if len(rs) > 0 {

@@ -34,6 +34,7 @@ package crdt
 
 import (
 	"fmt"
+	"slices"
 	"math/rand/v2"
 )
 
@@ -166,7 +167,9 @@ func (d *Doc) transact(fn func(tx *Transaction), origin any, local bool) {
 }
 
 // OnUpdate registers fn to receive the v1 update of every transaction that
-// changed the document. It returns a function that unregisters it.
+// changed the document. The document never reuses the update slice, so fn
+// may keep it; every handler gets the same slice, so none may modify it.
+// It returns a function that unregisters fn.
 func (d *Doc) OnUpdate(fn func(update []byte, origin any, tx *Transaction)) func() {
 	h := &updateHandler{fn}
 	d.updateHandlers = append(d.updateHandlers, h)
@@ -262,20 +265,43 @@ func (d *Doc) cleanup(tx *Transaction) {
 // encodeTransactionUpdate writes the structs added and the ids deleted by
 // tx as one v1 update.
 func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
-	changed := !tx.deleteSet.empty()
-	if !changed {
-		for _, l := range tx.doc.store.order {
-			if tx.beforeOf(l.client) != tx.afterOf(l.client) {
-				changed = true
-				break
-			}
+	// The clients with new structs, highest id first as yjs writes them;
+	// usually one, so no map and no sort.
+	var buf [4]*structList
+	lists := buf[:0]
+	for _, l := range tx.doc.store.order {
+		before := uint64(0)
+		if l.idx < len(tx.before) {
+			before = tx.before[l.idx]
+		}
+		if before != tx.after[l.idx] {
+			lists = append(lists, l)
 		}
 	}
-	if !changed {
+	if len(lists) == 0 && tx.deleteSet.empty() {
 		return nil, false
 	}
-	e := &encoder{}
-	writeStructsFrom(e, tx.doc.store, tx.BeforeState())
+	slices.SortFunc(lists, func(a, b *structList) int {
+		if a.client > b.client {
+			return -1
+		}
+		return 1
+	})
+	e := &encoder{buf: make([]byte, 0, 32)}
+	e.writeVarUint(uint64(len(lists)))
+	for _, l := range lists {
+		clock := tx.beforeOf(l.client)
+		start := l.findIndex(clock)
+		e.writeVarUint(uint64(l.len() - start))
+		e.writeVarUint(l.client)
+		e.writeVarUint(clock)
+		first := l.get(start)
+		first.write(e, int(clock-first.id.Clock))
+		l.each(start+1, func(it *Item) bool {
+			it.write(e, 0)
+			return true
+		})
+	}
 	tx.deleteSet.write(e)
 	return e.bytes(), true
 }

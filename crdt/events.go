@@ -151,7 +151,7 @@ func (d *Doc) callObservers(tx *Transaction) {
 	deep := map[*Type][]*Event{}
 	var deepOrder []*Type
 	for _, t := range tx.changedOrder {
-		subs, ok := tx.changed[t]
+		subs, ok := tx.changedSet(t)
 		if !ok {
 			continue
 		}

@@ -192,3 +192,13 @@ func TestLocalFastPathMatchesPlainPath(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkLocalReplayUpdates is LocalReplay with an update handler, as
+// a server-side editor or bench-crdt runs it.
+func BenchmarkLocalReplayUpdates(b *testing.B) {
+	tr := benchTrace(b, "automerge-paper")
+	b.ReportAllocs()
+	for b.Loop() {
+		replayTrace(b, tr, true)
+	}
+}

@@ -18,8 +18,10 @@ type Transaction struct {
 	before       []uint64
 	after        []uint64
 	deleteSet    *DeleteSet
-	changed      map[*Type]*changeSet
 	changedOrder []*Type
+	// spill keeps this transaction's change records of types that a later
+	// transaction (started by an observer) has since recorded changes in.
+	spill map[*Type]*changeSet
 	csPool       []*changeSet
 	csUsed       int
 	mergeStructs []*Item
@@ -44,7 +46,6 @@ func newTransaction(d *Doc, origin any, local bool) *Transaction {
 		tx = &Transaction{
 			doc:       d,
 			deleteSet: newDeleteSet(),
-			changed:   map[*Type]*changeSet{},
 		}
 	}
 	tx.Origin = origin
@@ -63,9 +64,14 @@ func (tx *Transaction) release() {
 	tx.before = tx.before[:0]
 	tx.after = tx.after[:0]
 	tx.deleteSet.reset()
-	clear(tx.changed)
+	for _, t := range tx.changedOrder {
+		if t.chTx == tx {
+			t.chTx, t.ch = nil, nil
+		}
+	}
 	clear(tx.changedOrder)
 	tx.changedOrder = tx.changedOrder[:0]
+	tx.spill = nil
 	for _, cs := range tx.csPool[:tx.csUsed] {
 		cs.list = false
 		clear(cs.keys)
@@ -122,14 +128,14 @@ func (tx *Transaction) DeleteSet() *DeleteSet { return tx.deleteSet }
 func (tx *Transaction) addChangedType(t *Type, sub string, isKey bool) {
 	it := t.item
 	if it == nil || (!it.deleted() && it.id.Clock < tx.beforeOf(it.id.Client)) {
-		cs, ok := tx.changed[t]
+		cs, ok := tx.changedSet(t)
 		if !ok {
 			if tx.csUsed == len(tx.csPool) {
 				tx.csPool = append(tx.csPool, &changeSet{})
 			}
 			cs = tx.csPool[tx.csUsed]
 			tx.csUsed++
-			tx.changed[t] = cs
+			tx.claim(t, cs)
 			tx.changedOrder = append(tx.changedOrder, t)
 		}
 		if isKey {
@@ -166,7 +172,7 @@ type Change struct {
 func (tx *Transaction) Changed() []Change {
 	var out []Change
 	for _, t := range tx.changedOrder {
-		cs, ok := tx.changed[t]
+		cs, ok := tx.changedSet(t)
 		if !ok {
 			continue
 		}
@@ -178,4 +184,33 @@ func (tx *Transaction) Changed() []Change {
 		out = append(out, c)
 	}
 	return out
+}
+
+// changedSet returns what changed in t during tx. The record lives on the
+// type (not in a map of the transaction) to keep transactions cheap.
+func (tx *Transaction) changedSet(t *Type) (*changeSet, bool) {
+	if t.chTx == tx {
+		return t.ch, true
+	}
+	cs, ok := tx.spill[t]
+	return cs, ok
+}
+
+func (tx *Transaction) forgetChanged(t *Type) {
+	if t.chTx == tx {
+		t.chTx, t.ch = nil, nil
+	}
+	delete(tx.spill, t)
+}
+
+// claim makes t record changes for tx, moving another live transaction's
+// record to that transaction's spill map.
+func (tx *Transaction) claim(t *Type, cs *changeSet) {
+	if old := t.chTx; old != nil && old != tx {
+		if old.spill == nil {
+			old.spill = map[*Type]*changeSet{}
+		}
+		old.spill[t] = t.ch
+	}
+	t.chTx, t.ch = tx, cs
 }

@@ -41,6 +41,10 @@ type Type struct {
 	hasFormatting bool
 	cache         posCache
 
+	// chTx and ch record what changed in the type during transaction chTx.
+	chTx *Transaction
+	ch   *changeSet
+
 	observers     []*observer
 	deepObservers []*observer
 
