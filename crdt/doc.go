@@ -34,8 +34,8 @@ package crdt
 
 import (
 	"fmt"
-	"slices"
 	"math/rand/v2"
+	"slices"
 )
 
 // DocOptions configures a new Doc. The zero value is valid.

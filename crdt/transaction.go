@@ -21,7 +21,7 @@ type Transaction struct {
 	changedOrder []*Type
 	// spill keeps this transaction's change records of types that a later
 	// transaction (started by an observer) has since recorded changes in.
-	spill map[*Type]*changeSet
+	spill        map[*Type]*changeSet
 	csPool       []*changeSet
 	csUsed       int
 	mergeStructs []*Item
