@@ -6,11 +6,13 @@ SHELL := /bin/bash
 GO ?= go
 GEN := crdt/testdata/gen
 NODE_STAMP := $(GEN)/node_modules/.installed
+INTEROP := server/testdata/interop
+INTEROP_STAMP := $(INTEROP)/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Packages run under the race detector in `make test` (the hub, server and
 # client packages once they have goroutines worth racing).
-RACE_PKGS ?=
+RACE_PKGS ?= ./hub ./server ./client ./notes ./crdt/yproto
 # Fuzz targets next to the crdt decoders; a short run in `make test`, a
 # longer one in `make fuzz`.
 FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate
@@ -70,10 +72,14 @@ node:
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; \
 	}
 
-node-deps: $(NODE_STAMP)
+node-deps: $(NODE_STAMP) $(INTEROP_STAMP)
 
 $(NODE_STAMP): $(GEN)/package-lock.json $(GEN)/package.json | node
 	cd $(GEN) && npm ci --no-audit --no-fund
+	touch $@
+
+$(INTEROP_STAMP): $(INTEROP)/package-lock.json $(INTEROP)/package.json | node
+	cd $(INTEROP) && npm ci --no-audit --no-fund
 	touch $@
 
 # Regenerate the committed differential fixtures in crdt/testdata/diff.

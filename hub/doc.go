@@ -1,17 +1,48 @@
 // Package hub runs the live side of cocreate: one hub per open document,
-// the registry of live documents, connection fan-out, awareness relay, the
-// Bus that carries updates and awareness between instances (in-process, or
-// Redis pub/sub in bus_redis.go), and snapshot scheduling to notes.Store.
+// the registry of live documents, connection fan-out, awareness relay and
+// the hand-off of applied updates to notes.Store. (The Bus that carries
+// updates between instances, in-process or Redis, is not written yet.)
 //
-// Each live document has one owner: its hub's run loop, fed through an
-// inbox, owns the crdt document, the member connections and the awareness
-// state; nothing else touches them. A message travels socket → connection
-// reader → decode → hub inbox → crdt apply → fan-out to the other local
-// connections (non-blocking enqueue; a full queue closes that connection) →
-// Bus publish → store append. Each connection has one reader and one writer
-// goroutine; every goroutine has an owner that stops it, and shutdown is a
-// context plus a wait.
+// # Concurrency model
 //
-// The hub knows no HTTP (that is package server) and no SQL (that is package
-// notes); Redis is imported only by the Redis Bus implementation.
+// Registry (registry.go) maps document names to rooms under one mutex,
+// held only to look a room up, create it, or count references. Each room
+// (room.go) is one goroutine, its run loop, fed through a bounded inbox;
+// it alone owns the crdt.Doc, the set of member connections, the
+// awareness table (awareness.go) and the list of updates not yet stored.
+// Nothing else touches them, so none of them has a lock.
+//
+// Each connection (conn.go) has two goroutines: its reader is the
+// goroutine that called Registry.Serve, its writer drains a bounded
+// outbound queue onto the Transport and starts a short-lived ping every
+// PingInterval (an unanswered ping closes the connection).
+// The run loop never blocks on a connection: it enqueues without waiting,
+// and a full queue closes that connection (1013, "slow consumer") and
+// aborts its pending write. A reader blocks on a full inbox, which is
+// back-pressure on that socket only.
+//
+// Each room also has a persister goroutine (persist.go) that writes
+// batches to the store, so the run loop never waits for the disk except
+// when it stores the document before unloading and on shutdown.
+//
+// A message travels: socket → reader (yproto.Decode; malformed input
+// closes the connection, 1007) → inbox → run loop (crdt.Doc.ApplyUpdate;
+// an invalid update closes that connection and changes nothing) → the
+// doc's update event → one encoded update message enqueued to every
+// member, the sender included, as the y-websocket server does → appended
+// to the pending list → handed to the persister every FlushInterval
+// (200ms by default) → notes.Store.Append. An applied update is therefore
+// durable within FlushInterval plus one store write (under 1s); clients
+// re-send anything newer when they reconnect and re-sync.
+//
+// Lifetimes: a room holds a reference count (under the registry mutex)
+// of Serve calls that joined it. When its last member leaves it stores
+// and compacts the document, then removes itself from the registry unless
+// a connection is joining. Registry.Close makes every room close its
+// connections with 1001 "going away", store, and exit, and waits for the
+// rooms and every Serve call: http.Server.Shutdown does not wait for
+// hijacked WebSocket connections, so the server must call it.
+//
+// The hub knows no HTTP (that is package server) and no SQL (that is
+// package notes).
 package hub

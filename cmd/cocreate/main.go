@@ -1,19 +1,24 @@
 // Command cocreate is the one cocreate binary: the server (cocreate serve)
 // and a few admin and benchmark subcommands.
 //
-//	cocreate serve                 run the server (not implemented yet)
+//	cocreate serve [flags]         run the server (flags: cocreate serve -h)
 //	cocreate bench-trace FILE      replay an editing trace into the CRDT engine
 //	cocreate bench-crdt [flags]    compare the engine with yjs on all traces
 //	cocreate version               print the version
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
+	"syscall"
+
+	"github.com/cocreate/cocreate/server"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -120,11 +125,27 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "[flags]", stderr)
+	cfg := server.DefaultConfig()
+	cfg.RegisterFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintln(stderr, "serve: not implemented yet")
-	return &exitError{code: 2}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q", fs.Arg(0))
+	}
+	if err := server.ApplyEnv(fs, os.LookupEnv); err != nil {
+		return usageError("%v", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError("%v", err)
+	}
+	srv, err := server.New(cfg, server.NewLogger(cfg.LogFormat, stderr))
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return srv.ListenAndServe(ctx)
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) error {

@@ -1,0 +1,441 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/crdt/yproto"
+)
+
+// ErrClosed is returned by a Client's methods after Close.
+var ErrClosed = errors.New("client: closed")
+
+// Options configures Dial. The zero value is valid.
+type Options struct {
+	// Doc is the document to keep in sync; nil makes a new one.
+	Doc *crdt.Doc
+	// Header is sent with every WebSocket handshake (Authorization, ...).
+	Header http.Header
+	// MinBackoff and MaxBackoff bound the wait between reconnection
+	// attempts (defaults 100ms and 5s; doubled each failure, jittered).
+	MinBackoff, MaxBackoff time.Duration
+	// MaxMessageSize is the largest message accepted (default 64 MiB).
+	MaxMessageSize int64
+	// Logger receives connection events; nil discards them.
+	Logger *slog.Logger
+}
+
+// Client keeps a crdt.Doc in sync with one document on a cocreate (or any
+// y-websocket) server, reconnecting and re-syncing after a dropped
+// connection. Use Do to read or edit the document: the client applies
+// remote updates under the same lock.
+type Client struct {
+	url  string
+	opts Options
+	log  *slog.Logger
+
+	mu        sync.Mutex // guards everything below and the doc
+	cond      *sync.Cond // broadcast on every state change
+	doc       *crdt.Doc
+	closed    bool
+	conn      *websocket.Conn // nil while disconnected
+	out       [][]byte        // messages waiting for the writer of conn
+	wake      chan struct{}
+	synced    bool // the server's step 2 arrived on the current connection
+	connects  int
+	lastClose error
+	awLocal   json.RawMessage
+	awClock   uint64
+	awStates  map[uint64]awEntry
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+type awEntry struct {
+	clock uint64
+	state json.RawMessage // nil once removed
+}
+
+// Dial connects to the document doc ("session/name") under base, the
+// server's sync URL (ws://host:8080/sync), and keeps it in sync until
+// Close. It returns an error if the first connection fails.
+func Dial(ctx context.Context, base, doc string, opts Options) (*Client, error) {
+	if opts.Doc == nil {
+		opts.Doc = crdt.NewDoc(crdt.DocOptions{})
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = 100 * time.Millisecond
+	}
+	if opts.MaxBackoff < opts.MinBackoff {
+		opts.MaxBackoff = max(5*time.Second, opts.MinBackoff)
+	}
+	if opts.MaxMessageSize <= 0 {
+		opts.MaxMessageSize = 64 << 20
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{
+		url:      strings.TrimSuffix(base, "/") + "/" + doc,
+		opts:     opts,
+		log:      opts.Logger.With("doc", doc),
+		doc:      opts.Doc,
+		wake:     make(chan struct{}, 1),
+		awStates: map[uint64]awEntry{},
+		done:     make(chan struct{}),
+	}
+	c.cond = sync.NewCond(&c.mu)
+	c.doc.OnUpdate(func(u []byte, origin any, _ *crdt.Transaction) {
+		if origin != c { // called with c.mu held
+			c.sendLocked(yproto.UpdateMessage(u))
+		}
+	})
+	ws, err := c.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	go c.run(rctx, ws)
+	return c, nil
+}
+
+func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, c.url, &websocket.DialOptions{HTTPHeader: c.opts.Header})
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", c.url, err)
+	}
+	ws.SetReadLimit(c.opts.MaxMessageSize)
+	return ws, nil
+}
+
+// run serves connections until Close, reconnecting with backoff.
+func (c *Client) run(ctx context.Context, ws *websocket.Conn) {
+	defer close(c.done)
+	backoff := c.opts.MinBackoff
+	for {
+		start := time.Now()
+		err := c.serve(ctx, ws)
+		if ctx.Err() != nil {
+			return
+		}
+		c.log.Info("disconnected", "err", err)
+		if time.Since(start) > c.opts.MaxBackoff {
+			backoff = c.opts.MinBackoff
+		}
+		for {
+			wait := backoff/2 + rand.N(backoff/2+1)
+			backoff = min(backoff*2, c.opts.MaxBackoff)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			ws, err = c.dial(ctx)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			c.log.Info("reconnect failed", "err", err)
+		}
+	}
+}
+
+// serve runs one connection: handshake, then reader and writer.
+func (c *Client) serve(ctx context.Context, ws *websocket.Conn) error {
+	c.mu.Lock()
+	c.conn, c.out, c.synced = ws, nil, false
+	c.connects++
+	c.sendLocked(yproto.SyncStep1Message(c.doc.EncodeStateVector()))
+	if c.awLocal != nil {
+		// A higher clock: the server may have removed the old one when the
+		// previous connection dropped.
+		c.awClock++
+		c.sendLocked(c.localAwarenessLocked())
+	}
+	c.cond.Broadcast()
+	c.mu.Unlock()
+
+	wctx, stop := context.WithCancel(ctx)
+	werr := make(chan error, 1)
+	go func() { werr <- c.writeLoop(wctx, ws) }()
+	err := c.readLoop(ctx, ws)
+	stop()
+	ws.CloseNow()
+	<-werr
+
+	c.mu.Lock()
+	c.conn, c.out, c.synced = nil, nil, false
+	c.lastClose = err
+	// Others' awareness is unknown while disconnected.
+	clear(c.awStates)
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	return err
+}
+
+func (c *Client) readLoop(ctx context.Context, ws *websocket.Conn) error {
+	for {
+		typ, raw, err := ws.Read(ctx)
+		if err != nil {
+			return err
+		}
+		if typ != websocket.MessageBinary {
+			continue
+		}
+		m, err := yproto.Decode(raw)
+		if err != nil {
+			ws.Close(websocket.StatusInvalidFramePayloadData, "invalid message")
+			return err
+		}
+		if err := c.handle(m); err != nil {
+			ws.Close(websocket.StatusInvalidFramePayloadData, "invalid update")
+			return err
+		}
+	}
+}
+
+func (c *Client) handle(m yproto.Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer c.cond.Broadcast()
+	switch m.Type {
+	case yproto.TypeSync:
+		switch m.Sync {
+		case yproto.SyncStep1:
+			u, err := c.doc.EncodeStateAsUpdate(m.Payload)
+			if err != nil {
+				return err
+			}
+			c.sendLocked(yproto.SyncStep2Message(u))
+		case yproto.SyncStep2, yproto.SyncUpdate:
+			if err := c.doc.ApplyUpdate(m.Payload, c); err != nil {
+				return err
+			}
+			if m.Sync == yproto.SyncStep2 {
+				c.synced = true
+			}
+		}
+	case yproto.TypeAwareness:
+		for _, e := range m.Awareness {
+			if e.ClientID == c.doc.ClientID() {
+				continue
+			}
+			cur, ok := c.awStates[e.ClientID]
+			removed := e.Removed()
+			if ok && !(cur.clock < e.Clock || (cur.clock == e.Clock && removed && cur.state != nil)) {
+				continue
+			}
+			var st json.RawMessage
+			if !removed {
+				st = append(json.RawMessage(nil), e.State...)
+			}
+			c.awStates[e.ClientID] = awEntry{clock: e.Clock, state: st}
+		}
+	case yproto.TypeQueryAwareness:
+		if c.awLocal != nil {
+			c.sendLocked(c.localAwarenessLocked())
+		}
+	case yproto.TypeAuth:
+		c.log.Warn("permission denied", "reason", m.Reason)
+	}
+	return nil
+}
+
+// awarenessRenew is how often the local awareness state is re-sent, so
+// peers (whose timeout is 30s in y-protocols) keep it.
+const awarenessRenew = 15 * time.Second
+
+func (c *Client) writeLoop(ctx context.Context, ws *websocket.Conn) error {
+	renew := time.NewTicker(awarenessRenew)
+	defer renew.Stop()
+	for {
+		c.mu.Lock()
+		batch := c.out
+		c.out = nil
+		c.mu.Unlock()
+		for _, msg := range batch {
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := ws.Write(wctx, websocket.MessageBinary, msg)
+			cancel()
+			if err != nil {
+				ws.CloseNow()
+				return err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-c.wake:
+		case <-renew.C:
+			c.mu.Lock()
+			if c.awLocal != nil {
+				// Peers only accept a higher clock, as y-protocols renews.
+				c.awClock++
+				c.out = append(c.out, c.localAwarenessLocked())
+			}
+			c.mu.Unlock()
+		}
+	}
+}
+
+// sendLocked queues msg for the current connection; while disconnected
+// it is dropped, since the handshake of the next connection re-syncs.
+func (c *Client) sendLocked(msg []byte) {
+	if c.conn == nil {
+		return
+	}
+	c.out = append(c.out, msg)
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Client) localAwarenessLocked() []byte {
+	return yproto.AwarenessMessage([]yproto.AwarenessEntry{{ClientID: c.doc.ClientID(), Clock: c.awClock, State: c.awLocal}})
+}
+
+// Do runs fn with the document locked; edits made in fn are sent to the
+// server. fn must not keep the document after it returns.
+func (c *Client) Do(fn func(doc *crdt.Doc)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fn(c.doc)
+	c.cond.Broadcast()
+}
+
+// Wait blocks until cond, called with the document locked after every
+// change of the client's state, returns true, or ctx is done.
+func (c *Client) Wait(ctx context.Context, cond func(doc *crdt.Doc) bool) error {
+	stop := context.AfterFunc(ctx, func() {
+		c.mu.Lock()
+		c.cond.Broadcast()
+		c.mu.Unlock()
+	})
+	defer stop()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for !cond(c.doc) {
+		if c.closed {
+			return ErrClosed
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		c.cond.Wait()
+	}
+	return nil
+}
+
+// WaitSynced blocks until the current connection has completed the sync
+// handshake (the server's step 2 arrived).
+func (c *Client) WaitSynced(ctx context.Context) error {
+	return c.Wait(ctx, func(*crdt.Doc) bool { return c.synced })
+}
+
+// Synced reports whether the current connection has completed the sync
+// handshake.
+func (c *Client) Synced() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.synced
+}
+
+// Connects returns how many connections the client has made so far.
+func (c *Client) Connects() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.connects
+}
+
+// SetAwareness publishes this client's awareness state (any JSON value;
+// nil removes it).
+func (c *Client) SetAwareness(state any) error {
+	raw, err := json.Marshal(state)
+	if err != nil {
+		return fmt.Errorf("awareness state: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	c.awClock++
+	c.awLocal = raw
+	c.sendLocked(c.localAwarenessLocked())
+	if state == nil {
+		c.awLocal = nil
+	}
+	return nil
+}
+
+// Awareness returns the awareness states of the other clients, by
+// client id.
+func (c *Client) Awareness() map[uint64]json.RawMessage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.awarenessLocked()
+}
+
+func (c *Client) awarenessLocked() map[uint64]json.RawMessage {
+	out := map[uint64]json.RawMessage{}
+	for id, e := range c.awStates {
+		if e.state != nil {
+			out[id] = e.state
+		}
+	}
+	return out
+}
+
+// WaitAwareness blocks until cond holds for the other clients' awareness
+// states.
+func (c *Client) WaitAwareness(ctx context.Context, cond func(map[uint64]json.RawMessage) bool) error {
+	return c.Wait(ctx, func(*crdt.Doc) bool { return cond(c.awarenessLocked()) })
+}
+
+// Close announces that this client's awareness is gone, closes the
+// connection and stops reconnecting.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.closed = true
+	ws := c.conn
+	var bye []byte
+	if ws != nil && c.awLocal != nil {
+		c.awClock++
+		bye = yproto.AwarenessMessage([]yproto.AwarenessEntry{{ClientID: c.doc.ClientID(), Clock: c.awClock, State: []byte("null")}})
+	}
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	if ws != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		if bye != nil {
+			ws.Write(ctx, websocket.MessageBinary, bye)
+		}
+		ws.Close(websocket.StatusNormalClosure, "")
+		cancel()
+	}
+	c.cancel()
+	<-c.done
+	return nil
+}

@@ -1,0 +1,263 @@
+package client_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cocreate/cocreate/client"
+	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/server"
+)
+
+// inProcess runs a server in this process on addr ("127.0.0.1:0" for any
+// port) and returns its sync URL and a stop function.
+func inProcess(t *testing.T, dir, addr string) (string, func()) {
+	t.Helper()
+	cfg := server.DefaultConfig()
+	cfg.Data = dir
+	cfg.FlushInterval = 20 * time.Millisecond
+	s, err := server.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ln net.Listener
+	for i := 0; ; i++ { // a just-closed port may take a moment to be free
+		ln, err = net.Listen("tcp", addr)
+		if err == nil || i == 50 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("server: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return "ws://" + ln.Addr().String() + "/sync", stop
+}
+
+func dial(t *testing.T, url, doc string) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, url, doc, client.Options{MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.WaitSynced(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func text(c *client.Client) string {
+	var s string
+	c.Do(func(d *crdt.Doc) { s = d.GetText("t").String() })
+	return s
+}
+
+func waitText(t *testing.T, c *client.Client, cond func(string) bool) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var s string
+	err := c.Wait(ctx, func(d *crdt.Doc) bool { s = d.GetText("t").String(); return cond(s) })
+	if err != nil {
+		t.Fatalf("text is %q: %v", s, err)
+	}
+	return s
+}
+
+func TestManyClientsConverge(t *testing.T) {
+	url, _ := inProcess(t, t.TempDir(), "127.0.0.1:0")
+	const n, edits = 6, 30
+	cs := make([]*client.Client, n)
+	for i := range cs {
+		cs[i] = dial(t, url, "s/notes")
+	}
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Go(func() {
+			for j := range edits {
+				c.Do(func(d *crdt.Doc) {
+					txt := d.GetText("t")
+					txt.Insert((j*7)%(txt.Len()+1), string(rune('a'+i)), nil)
+				})
+			}
+		})
+	}
+	wg.Wait()
+	full := func(s string) bool { return len(s) == n*edits }
+	want := waitText(t, cs[0], full)
+	for _, c := range cs[1:] {
+		if got := waitText(t, c, full); got != want {
+			t.Fatalf("diverged:\n%q\n%q", got, want)
+		}
+	}
+	for i := range n {
+		if strings.Count(want, string(rune('a'+i))) != edits {
+			t.Fatalf("client %d's edits missing from %q", i, want)
+		}
+	}
+	late := dial(t, url, "s/notes")
+	if got := waitText(t, late, full); got != want {
+		t.Fatalf("late joiner has %q, want %q", got, want)
+	}
+}
+
+func TestReconnectAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	url, stop := inProcess(t, dir, "127.0.0.1:0")
+	addr := strings.TrimSuffix(strings.TrimPrefix(url, "ws://"), "/sync")
+	a := dial(t, url, "s/notes")
+	a.Do(func(d *crdt.Doc) { d.GetText("t").Insert(0, "before", nil) })
+	b := dial(t, url, "s/notes")
+	waitText(t, b, func(s string) bool { return s == "before" })
+	stop()
+	// Edited while the server is down: kept by the client, sent on
+	// reconnect.
+	a.Do(func(d *crdt.Doc) { d.GetText("t").Insert(6, " offline", nil) })
+	inProcess(t, dir, addr)
+	waitText(t, b, func(s string) bool { return s == "before offline" })
+	if a.Connects() < 2 {
+		t.Fatalf("a connected %d times", a.Connects())
+	}
+}
+
+func TestAwarenessSeenAndRemoved(t *testing.T) {
+	url, _ := inProcess(t, t.TempDir(), "127.0.0.1:0")
+	a := dial(t, url, "s/notes")
+	b := dial(t, url, "s/notes")
+	if err := a.SetAwareness(map[string]string{"name": "ada"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var aID uint64
+	a.Do(func(d *crdt.Doc) { aID = d.ClientID() })
+	err := b.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool { return string(m[aID]) == `{"name":"ada"}` })
+	if err != nil {
+		t.Fatalf("b never saw a's awareness: %v (has %v)", err, b.Awareness())
+	}
+	a.Close()
+	err = b.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool { _, ok := m[aID]; return !ok })
+	if err != nil {
+		t.Fatalf("a's awareness not removed: %v", err)
+	}
+}
+
+// TestKill9 kills the server process mid-editing, restarts it on the
+// same data and checks that the clients reconnect and converge with
+// nothing they typed lost.
+func TestKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	start := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "COCREATE_TEST_SERVE_DATA="+dir, "COCREATE_TEST_SERVE_ADDR="+addr)
+		if testing.Verbose() {
+			cmd.Stderr = os.Stderr
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			c, err := net.Dial("tcp", addr)
+			if err == nil {
+				c.Close()
+				return cmd
+			}
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("server did not start: %v", err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	srv := start()
+	url := "ws://" + addr + "/sync"
+	a := dial(t, url, "s/notes")
+	b := dial(t, url, "s/notes")
+
+	// Both type continuously while the server is killed and restarted.
+	stopTyping := make(chan struct{})
+	var wg sync.WaitGroup
+	typed := make([]int, 2)
+	for i, c := range []*client.Client{a, b} {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stopTyping:
+					return
+				case <-time.After(2 * time.Millisecond):
+				}
+				c.Do(func(d *crdt.Doc) { d.GetText("t").Insert(0, string(rune('a'+i)), nil) })
+				typed[i]++
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := srv.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	srv.Wait()
+	time.Sleep(100 * time.Millisecond)
+	srv = start()
+	defer func() {
+		srv.Process.Signal(os.Interrupt)
+		srv.Wait()
+	}()
+	time.Sleep(300 * time.Millisecond)
+	close(stopTyping)
+	wg.Wait()
+
+	want := func(s string) bool {
+		return strings.Count(s, "a") == typed[0] && strings.Count(s, "b") == typed[1]
+	}
+	ta := waitText(t, a, want)
+	tb := waitText(t, b, want)
+	if ta != tb {
+		t.Fatalf("diverged after the crash")
+	}
+	// A fresh client after another restart sees everything: it was stored.
+	a.Close()
+	b.Close()
+	srv.Process.Signal(os.Interrupt)
+	srv.Wait()
+	srv = start()
+	c := dial(t, url, "s/notes")
+	if got := waitText(t, c, want); got != ta {
+		t.Fatalf("after restart: %q, want %q", got, ta)
+	}
+	t.Log(fmt.Sprintf("typed %d+%d characters across a kill -9", typed[0], typed[1]))
+}

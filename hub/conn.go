@@ -1,0 +1,208 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cocreate/cocreate/crdt/yproto"
+)
+
+// conn is one client connection. Its reader runs in Serve's goroutine, its
+// writer and pinger in their own; the fields below the line are owned by
+// the hub's run loop.
+type conn struct {
+	id       uint64
+	reg      *Registry
+	rm       *room
+	t        Transport
+	readOnly bool
+	log      *slog.Logger
+	ctx      context.Context // cancelled to abort a blocked write at once
+	cancel   context.CancelFunc
+
+	out     chan []byte
+	killed  chan struct{}
+	once    sync.Once
+	code    StatusCode // set once, before killed is closed
+	reason  string
+	pinging atomic.Bool // a ping is in flight
+
+	// owned by the room's run loop
+	awareness map[uint64]struct{} // awareness client ids this conn controls
+}
+
+func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.Context, cancel context.CancelFunc) *conn {
+	id := r.nextConn.Add(1)
+	return &conn{
+		id:        id,
+		reg:       r,
+		rm:        rm,
+		t:         t,
+		readOnly:  opts.ReadOnly,
+		log:       r.log.With("doc", rm.name, "conn", id, "remote", opts.Remote),
+		ctx:       ctx,
+		cancel:    cancel,
+		out:       make(chan []byte, r.cfg.QueueSize),
+		killed:    make(chan struct{}),
+		awareness: map[uint64]struct{}{},
+	}
+}
+
+// kill closes the connection with code and reason (code 0: without a
+// close frame). now also aborts a write in progress. Only the first call
+// counts. It never blocks.
+func (c *conn) kill(code StatusCode, reason string, now bool) {
+	c.once.Do(func() {
+		c.code, c.reason = code, reason
+		close(c.killed)
+	})
+	if now {
+		c.cancel()
+	}
+}
+
+func (c *conn) isKilled() bool {
+	select {
+	case <-c.killed:
+		return true
+	default:
+		return false
+	}
+}
+
+// refuse closes the connection because of bad input, counts it and logs
+// it once.
+func (c *conn) refuse(code StatusCode, reason, metric string, err error) {
+	if c.isKilled() {
+		return
+	}
+	c.reg.metrics.Refused.WithLabelValues(metric).Inc()
+	c.log.Warn("connection refused input", "reason", reason, "err", err)
+	c.kill(code, reason, false)
+}
+
+// enqueue queues msg without blocking; a full queue closes the connection.
+// Called by the room's run loop only.
+func (c *conn) enqueue(msg []byte) {
+	if c.isKilled() {
+		return
+	}
+	select {
+	case c.out <- msg:
+	default:
+		c.reg.metrics.SlowConsumers.Inc()
+		c.log.Warn("slow consumer disconnected", "queue", cap(c.out))
+		c.kill(StatusTryAgainLater, "slow consumer: outbound queue full", true)
+	}
+}
+
+func (c *conn) readLoop() {
+	for {
+		msg, err := c.t.Read(c.ctx)
+		if err != nil {
+			if errors.Is(err, ErrUnsupportedFrame) {
+				c.refuse(StatusUnsupportedData, "text frames are not supported", "text_frame", err)
+				return
+			}
+			if errors.Is(err, ErrMessageTooBig) {
+				c.reg.metrics.Refused.WithLabelValues("message_too_big").Inc()
+				c.log.Warn("connection refused input", "reason", "message too big", "err", err)
+			}
+			c.kill(0, "", false)
+			return
+		}
+		c.reg.metrics.BytesIn.Add(float64(len(msg)))
+		m, err := yproto.Decode(msg)
+		if err != nil {
+			c.refuse(StatusInvalidPayload, "invalid message", "invalid_message", err)
+			return
+		}
+		c.reg.metrics.MessagesIn.WithLabelValues(m.Type.String()).Inc()
+		if !c.rm.sendFrom(c, event{kind: evMessage, conn: c, msg: m}) {
+			return
+		}
+	}
+}
+
+// writeLoop drains the outbound queue onto the socket and keeps the peer
+// alive: every PingInterval it starts a ping (in a short-lived goroutine,
+// so a connection costs two goroutines, not three); a ping still
+// unanswered at the next tick closes the connection.
+func (c *conn) writeLoop() {
+	tick := time.NewTicker(c.reg.cfg.PingInterval)
+	defer tick.Stop()
+	var pings sync.WaitGroup
+	defer pings.Wait()
+	for {
+		select {
+		case msg := <-c.out:
+			if err := c.writeBatch(msg); err != nil {
+				c.kill(0, "", true)
+				c.t.CloseNow()
+				return
+			}
+		case <-tick.C:
+			if c.pinging.CompareAndSwap(false, true) {
+				pings.Go(c.ping)
+				continue
+			}
+			c.reg.metrics.Refused.WithLabelValues("keepalive_timeout").Inc()
+			c.log.Info("keepalive timeout")
+			c.kill(StatusGoingAway, "keepalive timeout", true)
+		case <-c.killed:
+			if c.code == 0 || c.ctx.Err() != nil {
+				c.t.CloseNow()
+			} else {
+				c.t.Close(c.code, c.reason)
+			}
+			c.cancel()
+			return
+		}
+	}
+}
+
+func (c *conn) ping() {
+	ctx, cancel := context.WithTimeout(c.ctx, c.reg.cfg.PingInterval)
+	defer cancel()
+	err := c.t.Ping(ctx)
+	if err == nil {
+		c.pinging.Store(false)
+	}
+	// On error pinging stays set: the next tick closes the connection,
+	// unless it is closing already.
+}
+
+// maxBatch bounds the messages written under one WriteTimeout, so a
+// steady stream to a healthy peer never runs into the timeout.
+const maxBatch = 128
+
+// writeBatch writes msg and whatever else is queued already (up to
+// maxBatch messages), one frame per message, under one WriteTimeout.
+func (c *conn) writeBatch(msg []byte) error {
+	ctx, cancel := context.WithTimeout(c.ctx, c.reg.cfg.WriteTimeout)
+	defer cancel()
+	n, bytes := 0, 0
+	defer func() {
+		c.reg.metrics.MessagesOut.Add(float64(n))
+		c.reg.metrics.BytesOut.Add(float64(bytes))
+	}()
+	for {
+		if err := c.t.Write(ctx, msg); err != nil {
+			return err
+		}
+		n++
+		bytes += len(msg)
+		if n == maxBatch {
+			return nil
+		}
+		select {
+		case msg = <-c.out:
+		default:
+			return nil
+		}
+	}
+}

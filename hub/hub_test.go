@@ -1,0 +1,480 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/notes"
+)
+
+// pipe is an in-memory Transport; the test plays the client on its other
+// end.
+type pipe struct {
+	in     chan []byte // client to hub
+	out    chan []byte // hub to client
+	closed chan struct{}
+	once   sync.Once
+	mu     sync.Mutex
+	code   StatusCode
+	reason string
+	noPong bool // Ping waits until its context is done
+}
+
+func newPipe(outCap int) *pipe {
+	return &pipe{in: make(chan []byte, 64), out: make(chan []byte, outCap), closed: make(chan struct{})}
+}
+
+var errPipeClosed = errors.New("pipe closed")
+
+func (p *pipe) Read(ctx context.Context) ([]byte, error) {
+	select {
+	case m := <-p.in:
+		return m, nil
+	case <-p.closed:
+		return nil, errPipeClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (p *pipe) Write(ctx context.Context, msg []byte) error {
+	select {
+	case p.out <- msg:
+		return nil
+	case <-p.closed:
+		return errPipeClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *pipe) Ping(ctx context.Context) error {
+	if p.noPong {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
+
+func (p *pipe) Close(code StatusCode, reason string) error {
+	p.once.Do(func() {
+		p.mu.Lock()
+		p.code, p.reason = code, reason
+		p.mu.Unlock()
+		close(p.closed)
+	})
+	return nil
+}
+
+func (p *pipe) CloseNow() error { return p.Close(0, "") }
+
+func (p *pipe) closeStatus() (StatusCode, string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.code, p.reason
+}
+
+// client is a test peer: a crdt doc synced over a pipe.
+type client struct {
+	t      *testing.T
+	p      *pipe
+	doc    *crdt.Doc
+	served chan error
+	msgs   chan yproto.Message // every message received, after handling
+}
+
+func dial(t *testing.T, r *Registry, name string, opts ConnOptions) *client {
+	t.Helper()
+	c := &client{t: t, p: newPipe(1024), doc: crdt.NewDoc(crdt.DocOptions{}), served: make(chan error, 1), msgs: make(chan yproto.Message, 1024)}
+	c.doc.OnUpdate(func(u []byte, origin any, _ *crdt.Transaction) {
+		if origin != c {
+			c.send(yproto.UpdateMessage(u))
+		}
+	})
+	go func() { c.served <- r.Serve(context.Background(), name, c.p, opts) }()
+	c.send(yproto.SyncStep1Message(c.doc.EncodeStateVector()))
+	return c
+}
+
+func (c *client) send(msg []byte) {
+	select {
+	case c.p.in <- msg:
+	case <-c.p.closed:
+	}
+}
+
+// next handles and returns the next message from the hub.
+func (c *client) next() (yproto.Message, bool) {
+	c.t.Helper()
+	select {
+	case raw := <-c.p.out:
+		m, err := yproto.Decode(raw)
+		if err != nil {
+			c.t.Fatalf("hub sent a malformed message: %v", err)
+		}
+		if m.Type == yproto.TypeSync {
+			switch m.Sync {
+			case yproto.SyncStep1:
+				u, err := c.doc.EncodeStateAsUpdate(m.Payload)
+				if err != nil {
+					c.t.Fatal(err)
+				}
+				c.send(yproto.SyncStep2Message(u))
+			default:
+				if err := c.doc.ApplyUpdate(m.Payload, c); err != nil {
+					c.t.Fatal(err)
+				}
+			}
+		}
+		return m, true
+	case <-c.p.closed:
+		return yproto.Message{}, false
+	case <-time.After(5 * time.Second):
+		c.t.Fatal("no message from the hub within 5s")
+		return yproto.Message{}, false
+	}
+}
+
+// until handles messages until cond holds.
+func (c *client) until(what string, cond func(m yproto.Message) bool) yproto.Message {
+	c.t.Helper()
+	for {
+		m, ok := c.next()
+		if !ok {
+			code, reason := c.p.closeStatus()
+			c.t.Fatalf("closed (%d %q) while waiting for %s", code, reason, what)
+		}
+		if cond(m) {
+			return m
+		}
+	}
+}
+
+func (c *client) text() string { return c.doc.GetText("t").String() }
+
+func (c *client) insert(i int, s string) {
+	c.t.Helper()
+	if err := c.doc.GetText("t").Insert(i, s, nil); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// waitText handles messages until the client's text is want.
+func (c *client) waitText(want string) {
+	c.t.Helper()
+	for c.text() != want {
+		if _, ok := c.next(); !ok {
+			c.t.Fatalf("closed while text is %q, want %q", c.text(), want)
+		}
+	}
+}
+
+func (c *client) close() {
+	c.p.CloseNow()
+	if err := <-c.served; err != nil {
+		c.t.Errorf("Serve: %v", err)
+	}
+}
+
+func isStep2(m yproto.Message) bool { return m.Type == yproto.TypeSync && m.Sync == yproto.SyncStep2 }
+
+func isUpdate(m yproto.Message) bool { return m.Type == yproto.TypeSync && m.Sync == yproto.SyncUpdate }
+
+func newRegistry(t *testing.T, store notes.Store, cfg Config) *Registry {
+	t.Helper()
+	cfg.Store = store
+	r := New(cfg)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := r.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return r
+}
+
+func TestHandshakeAndFanOut(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{})
+	a := dial(t, r, "s/notes", ConnOptions{})
+	first, _ := a.next()
+	if first.Type != yproto.TypeSync || first.Sync != yproto.SyncStep1 {
+		t.Fatalf("first message is %v %v, want the server's sync step 1", first.Type, first.Sync)
+	}
+	a.until("step 2", isStep2)
+	b := dial(t, r, "s/notes", ConnOptions{})
+	b.until("step 2", isStep2)
+
+	a.insert(0, "hello")
+	b.waitText("hello")
+	// The sender gets its own update back, as from the y-websocket server.
+	a.until("echo", isUpdate)
+	b.insert(5, " world")
+	a.waitText("hello world")
+	a.close()
+	b.close()
+}
+
+func TestLateJoinerAndReload(t *testing.T) {
+	store := notes.NewMemoryStore()
+	r := newRegistry(t, store, Config{})
+	a := dial(t, r, "s/notes", ConnOptions{})
+	a.until("step 2", isStep2)
+	a.insert(0, "kept")
+	a.until("echo", isUpdate)
+	late := dial(t, r, "s/notes", ConnOptions{})
+	late.waitText("kept")
+	late.close()
+	a.close()
+
+	// The last connection left: the document is stored and unloaded.
+	deadline := time.Now().Add(5 * time.Second)
+	for r.Loaded() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("document still loaded after its last connection left")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	st, err := store.Load(context.Background(), "s/notes")
+	if err != nil || st.Snapshot == nil {
+		t.Fatalf("stored state %+v, %v; want a compacted snapshot", st, err)
+	}
+	again := dial(t, r, "s/notes", ConnOptions{})
+	again.waitText("kept")
+	again.close()
+}
+
+func TestInvalidUpdateClosesOnlySender(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{})
+	a := dial(t, r, "d", ConnOptions{})
+	a.until("step 2", isStep2)
+	a.insert(0, "abc")
+	a.until("echo", isUpdate)
+	bad := dial(t, r, "d", ConnOptions{})
+	bad.waitText("abc")
+
+	tests := []struct {
+		name   string
+		frame  []byte
+		code   StatusCode
+		reason string
+	}{
+		{"corrupt update", yproto.UpdateMessage([]byte{1, 1, 0xff, 0xff, 0xff}), StatusInvalidPayload, "invalid update"},
+		{"garbage", []byte{0xff, 0xff}, StatusInvalidPayload, "invalid message"},
+		{"unknown type", []byte{7}, StatusInvalidPayload, "invalid message"},
+		{"bad awareness", []byte{1, 3, 1, 1, 1}, StatusInvalidPayload, "invalid message"},
+		{"bad state vector", yproto.SyncStep1Message([]byte{5}), StatusInvalidPayload, "invalid state vector"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := bad
+			if i > 0 {
+				c = dial(t, r, "d", ConnOptions{})
+				c.until("step 2", isStep2)
+			}
+			c.t = t
+			c.send(tt.frame)
+			for {
+				if _, ok := c.next(); !ok {
+					break
+				}
+			}
+			if code, reason := c.p.closeStatus(); code != tt.code || reason != tt.reason {
+				t.Fatalf("closed with %d %q, want %d %q", code, reason, tt.code, tt.reason)
+			}
+			<-c.served
+		})
+	}
+	// The good connection still works and the document is unchanged.
+	a.insert(3, "d")
+	a.until("echo", isUpdate)
+	check := dial(t, r, "d", ConnOptions{})
+	check.waitText("abcd")
+	check.close()
+	a.close()
+}
+
+func TestReadOnlyGetsPermissionDenied(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{})
+	v := dial(t, r, "d", ConnOptions{ReadOnly: true})
+	v.until("step 2", isStep2)
+	v.insert(0, "nope")
+	m := v.until("permission denied", func(m yproto.Message) bool { return m.Type == yproto.TypeAuth })
+	if m.Reason == "" {
+		t.Fatal("permission denied without a reason")
+	}
+	check := dial(t, r, "d", ConnOptions{})
+	check.until("step 2", isStep2)
+	if check.text() != "" {
+		t.Fatalf("read-only edit was applied: %q", check.text())
+	}
+	check.close()
+	v.close()
+}
+
+func TestSlowConsumerIsDisconnected(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{QueueSize: 4})
+	a := dial(t, r, "d", ConnOptions{})
+	a.until("step 2", isStep2)
+	slow := &client{t: t, p: newPipe(0), doc: crdt.NewDoc(crdt.DocOptions{}), served: make(chan error, 1)}
+	go func() { slow.served <- r.Serve(context.Background(), "d", slow.p, ConnOptions{}) }()
+	// slow never reads: its writer blocks on the first message and its
+	// queue fills up.
+	for i := range 50 {
+		a.insert(i, "x")
+		a.until("echo", isUpdate)
+	}
+	select {
+	case <-slow.served:
+	case <-time.After(5 * time.Second):
+		t.Fatal("slow consumer still connected")
+	}
+	if code, reason := slow.p.closeStatus(); code != 0 && code != StatusTryAgainLater {
+		t.Fatalf("slow consumer closed with %d %q", code, reason)
+	}
+	a.insert(0, "y")
+	a.until("echo", isUpdate)
+	a.close()
+}
+
+func TestAwareness(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{})
+	a := dial(t, r, "d", ConnOptions{})
+	a.until("step 2", isStep2)
+	b := dial(t, r, "d", ConnOptions{})
+	b.until("step 2", isStep2)
+
+	a.send(yproto.AwarenessMessage([]yproto.AwarenessEntry{{ClientID: 42, Clock: 1, State: []byte(`{"user":"ada"}`)}}))
+	m := b.until("awareness", func(m yproto.Message) bool { return m.Type == yproto.TypeAwareness })
+	if len(m.Awareness) != 1 || m.Awareness[0].ClientID != 42 || string(m.Awareness[0].State) != `{"user":"ada"}` {
+		t.Fatalf("b got awareness %+v", m.Awareness)
+	}
+	// An older clock is ignored; query-awareness is answered with the
+	// current states.
+	a.send(yproto.AwarenessMessage([]yproto.AwarenessEntry{{ClientID: 42, Clock: 0, State: []byte(`{"user":"old"}`)}}))
+	b.send(yproto.QueryAwarenessMessage())
+	m = b.until("awareness", func(m yproto.Message) bool { return m.Type == yproto.TypeAwareness })
+	if len(m.Awareness) != 1 || string(m.Awareness[0].State) != `{"user":"ada"}` {
+		t.Fatalf("query-awareness answered %+v", m.Awareness)
+	}
+	// A late joiner gets the states.
+	c := dial(t, r, "d", ConnOptions{})
+	m = c.until("awareness", func(m yproto.Message) bool { return m.Type == yproto.TypeAwareness })
+	if len(m.Awareness) != 1 || m.Awareness[0].ClientID != 42 {
+		t.Fatalf("late joiner got awareness %+v", m.Awareness)
+	}
+	c.close()
+	// When a leaves, the others learn that client 42 is gone.
+	a.close()
+	m = b.until("awareness removal", func(m yproto.Message) bool { return m.Type == yproto.TypeAwareness })
+	if len(m.Awareness) != 1 || m.Awareness[0].ClientID != 42 || !m.Awareness[0].Removed() || m.Awareness[0].Clock != 1 {
+		t.Fatalf("b got %+v, want client 42 removed at clock 1", m.Awareness)
+	}
+	b.close()
+}
+
+func TestAwarenessTimeout(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{AwarenessTimeout: 50 * time.Millisecond, FlushInterval: 10 * time.Millisecond})
+	a := dial(t, r, "d", ConnOptions{})
+	a.until("step 2", isStep2)
+	a.send(yproto.AwarenessMessage([]yproto.AwarenessEntry{{ClientID: 7, Clock: 1, State: []byte(`{}`)}}))
+	a.until("awareness", func(m yproto.Message) bool { return m.Type == yproto.TypeAwareness && !m.Awareness[0].Removed() })
+	m := a.until("timeout", func(m yproto.Message) bool { return m.Type == yproto.TypeAwareness })
+	if !m.Awareness[0].Removed() {
+		t.Fatalf("got %+v, want removal", m.Awareness)
+	}
+	a.close()
+}
+
+func TestCloseGoingAway(t *testing.T) {
+	store := notes.NewMemoryStore()
+	r := New(Config{Store: store, FlushInterval: time.Hour})
+	a := dial(t, r, "d", ConnOptions{})
+	a.until("step 2", isStep2)
+	a.insert(0, "flushed on close")
+	a.until("echo", isUpdate)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if code, reason := a.p.closeStatus(); code != StatusGoingAway {
+		t.Fatalf("closed with %d %q, want 1001", code, reason)
+	}
+	<-a.served
+	st, _ := store.Load(context.Background(), "d")
+	d := crdt.NewDoc(crdt.DocOptions{})
+	if st.Snapshot != nil {
+		d.ApplyUpdate(st.Snapshot, nil)
+	}
+	for _, u := range st.Updates {
+		d.ApplyUpdate(u, nil)
+	}
+	if got := d.GetText("t").String(); got != "flushed on close" {
+		t.Fatalf("stored %q", got)
+	}
+	if err := r.Serve(context.Background(), "d", newPipe(1), ConnOptions{}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Serve after Close = %v", err)
+	}
+}
+
+func TestMaxConnsPerDoc(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{MaxConnsPerDoc: 1})
+	a := dial(t, r, "d", ConnOptions{})
+	a.until("step 2", isStep2)
+	b := dial(t, r, "d", ConnOptions{})
+	<-b.served
+	if code, _ := b.p.closeStatus(); code != StatusTryAgainLater {
+		t.Fatalf("second connection closed with %d", code)
+	}
+	a.close()
+}
+
+func TestMaxDocSize(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{MaxDocSize: 200})
+	a := dial(t, r, "d", ConnOptions{})
+	a.until("step 2", isStep2)
+	a.insert(0, "small")
+	a.until("echo", isUpdate)
+	a.insert(5, strings.Repeat("x", 300))
+	for {
+		if _, ok := a.next(); !ok {
+			break
+		}
+	}
+	if code, reason := a.p.closeStatus(); code != StatusMessageTooBig || reason != "document too large" {
+		t.Fatalf("closed with %d %q", code, reason)
+	}
+	<-a.served
+	check := dial(t, r, "d", ConnOptions{})
+	check.until("step 2", isStep2)
+	if got := check.text(); got != "small" {
+		t.Fatalf("document is %q after a refused update", got)
+	}
+	check.close()
+}
+
+func TestKeepalive(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{PingInterval: 20 * time.Millisecond})
+	alive := dial(t, r, "d", ConnOptions{})
+	alive.until("step 2", isStep2)
+	dead := &client{t: t, p: newPipe(1024), served: make(chan error, 1)}
+	dead.p.noPong = true
+	go func() { dead.served <- r.Serve(context.Background(), "d", dead.p, ConnOptions{}) }()
+	select {
+	case <-dead.served:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a peer that never answers pings is still connected")
+	}
+	// The answering peer stays (several intervals have passed).
+	time.Sleep(100 * time.Millisecond)
+	alive.insert(0, "still here")
+	alive.until("echo", isUpdate)
+	alive.close()
+}

@@ -1,0 +1,60 @@
+package hub
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the hub's Prometheus collectors. Register them once with
+// Register; an unregistered Metrics works and counts into the void.
+type Metrics struct {
+	Connections   prometheus.Gauge
+	Docs          prometheus.Gauge
+	MessagesIn    *prometheus.CounterVec
+	MessagesOut   prometheus.Counter
+	BytesIn       prometheus.Counter
+	BytesOut      prometheus.Counter
+	ApplySeconds  prometheus.Histogram
+	StoreSeconds  *prometheus.HistogramVec
+	StoreErrors   prometheus.Counter
+	SlowConsumers prometheus.Counter
+	Refused       *prometheus.CounterVec
+}
+
+// NewMetrics returns a fresh set of collectors.
+func NewMetrics() *Metrics {
+	return &Metrics{
+		Connections: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "cocreate_connections", Help: "Open client connections."}),
+		Docs: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "cocreate_loaded_docs", Help: "Documents loaded in memory."}),
+		MessagesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cocreate_messages_in_total", Help: "y-protocols messages received, by type."}, []string{"type"}),
+		MessagesOut: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cocreate_messages_out_total", Help: "y-protocols messages sent."}),
+		BytesIn: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cocreate_bytes_in_total", Help: "Message bytes received."}),
+		BytesOut: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cocreate_bytes_out_total", Help: "Message bytes sent."}),
+		ApplySeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "cocreate_update_apply_seconds", Help: "Time to apply one client update.",
+			Buckets: prometheus.ExponentialBuckets(1e-5, 4, 10)}),
+		StoreSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "cocreate_store_seconds", Help: "Store operation latency, by operation.",
+			Buckets: prometheus.ExponentialBuckets(1e-4, 4, 10)}, []string{"op"}),
+		StoreErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cocreate_store_errors_total", Help: "Failed store operations."}),
+		SlowConsumers: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cocreate_slow_consumer_disconnects_total", Help: "Connections closed because their outbound queue was full."}),
+		Refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cocreate_refused_total", Help: "Refused inputs and connections, by reason."}, []string{"reason"}),
+	}
+}
+
+// Register registers every collector with r.
+func (m *Metrics) Register(r prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{m.Connections, m.Docs, m.MessagesIn, m.MessagesOut,
+		m.BytesIn, m.BytesOut, m.ApplySeconds, m.StoreSeconds, m.StoreErrors, m.SlowConsumers, m.Refused} {
+		if err := r.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

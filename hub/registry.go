@@ -1,0 +1,210 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cocreate/cocreate/notes"
+)
+
+// ErrClosed is returned by Serve once the Registry is shutting down.
+var ErrClosed = errors.New("hub: shutting down")
+
+// Config configures a Registry. Store is required; zero values of the
+// other fields pick the defaults noted beside them.
+type Config struct {
+	// Store keeps every applied update.
+	Store notes.Store
+	// Logger receives one line per event worth an operator's attention.
+	Logger *slog.Logger
+	// Metrics counts; nil makes an unregistered set.
+	Metrics *Metrics
+	// QueueSize bounds each connection's outbound queue (default 256
+	// messages); a connection whose queue is full is closed.
+	QueueSize int
+	// FlushInterval is how often applied updates are handed to the store
+	// (default 200ms). An applied update is durable within FlushInterval
+	// plus one store write, well under 1s by default.
+	FlushInterval time.Duration
+	// CompactEvery compacts a document's log after this many appended
+	// updates (default 500), and always when the document is unloaded.
+	CompactEvery int
+	// CompactAfter also compacts a log that has grown at all once this
+	// long has passed since the last compaction (default 1m), checked when
+	// updates are written, so an idle document is compacted at most this
+	// late after its last burst of edits or when it is unloaded.
+	CompactAfter time.Duration
+	// AwarenessTimeout forgets an awareness entry not renewed for this
+	// long (default 30s, as y-protocols).
+	AwarenessTimeout time.Duration
+	// PingInterval is the keepalive period (default 30s); a peer that does
+	// not answer within the next interval is disconnected.
+	PingInterval time.Duration
+	// WriteTimeout bounds one socket write (default 10s).
+	WriteTimeout time.Duration
+	// MaxConnsPerDoc refuses connections beyond this many per document
+	// (0 = no limit).
+	MaxConnsPerDoc int
+	// MaxDocSize refuses updates that would grow a document beyond this
+	// many bytes of encoded state (0 = no limit). The size is the encoded
+	// state at load plus every update applied since, an upper bound.
+	MaxDocSize int64
+}
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics()
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = 256
+	}
+	if c.FlushInterval <= 0 {
+		c.FlushInterval = 200 * time.Millisecond
+	}
+	if c.CompactEvery <= 0 {
+		c.CompactEvery = 500
+	}
+	if c.CompactAfter <= 0 {
+		c.CompactAfter = time.Minute
+	}
+	if c.AwarenessTimeout <= 0 {
+		c.AwarenessTimeout = 30 * time.Second
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 30 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+}
+
+// Registry holds the live documents of this instance and runs their
+// connections. Its zero value is not usable; use New.
+type Registry struct {
+	cfg      Config
+	log      *slog.Logger
+	metrics  *Metrics
+	shutdown chan struct{}
+	nextConn atomic.Uint64
+
+	mu      sync.Mutex
+	closing bool
+	rooms   map[string]*room // guarded by mu, with each room's refs
+
+	roomsWG sync.WaitGroup // room goroutines
+	serves  sync.WaitGroup // Serve calls
+}
+
+// New returns a Registry. It panics if cfg.Store is nil (a programming
+// error).
+func New(cfg Config) *Registry {
+	if cfg.Store == nil {
+		panic("hub: Config.Store is nil")
+	}
+	cfg.setDefaults()
+	return &Registry{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		metrics:  cfg.Metrics,
+		shutdown: make(chan struct{}),
+		rooms:    map[string]*room{},
+	}
+}
+
+// ConnOptions describes one connection.
+type ConnOptions struct {
+	// ReadOnly refuses the connection's document updates with a
+	// y-protocols auth "permission denied" message; they are never
+	// applied.
+	ReadOnly bool
+	// Remote names the peer in logs (an address).
+	Remote string
+}
+
+// Loaded returns the number of documents loaded in memory.
+func (r *Registry) Loaded() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.rooms)
+}
+
+// Serve runs one client connection to doc until it ends: it joins the
+// document's hub (loading the document on first use), reads messages and
+// feeds them to the hub, and writes what the hub sends. It returns when
+// the connection is closed, by either side or by Close, and always closes
+// t.
+func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts ConnOptions) error {
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		t.Close(StatusGoingAway, "server shutting down")
+		return ErrClosed
+	}
+	rm := r.rooms[doc]
+	if rm == nil {
+		rm = newRoom(r, doc)
+		r.rooms[doc] = rm
+		r.metrics.Docs.Inc()
+		r.roomsWG.Add(1)
+		go rm.run()
+	}
+	rm.refs++
+	r.serves.Add(1)
+	r.mu.Unlock()
+	defer r.serves.Done()
+
+	r.metrics.Connections.Inc()
+	defer r.metrics.Connections.Dec()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c := newConn(r, rm, t, opts, ctx, cancel)
+	var wg sync.WaitGroup
+	wg.Go(c.writeLoop)
+	if rm.send(event{kind: evJoin, conn: c}) {
+		c.readLoop()
+	} else {
+		c.kill(StatusGoingAway, "server shutting down", false)
+	}
+	// Drop the reference before the leave event: the hub stays up while c
+	// is among its members, and on the leave it unloads only when no
+	// other Serve holds a reference.
+	r.mu.Lock()
+	rm.refs--
+	r.mu.Unlock()
+	rm.send(event{kind: evLeave, conn: c})
+	c.kill(StatusNormalClosure, "", false)
+	wg.Wait()
+	return nil
+}
+
+// Close shuts the registry down: it refuses new connections, closes
+// every connection with 1001 "going away", stores every document and
+// waits for all of it, or until ctx is done.
+func (r *Registry) Close(ctx context.Context) error {
+	r.mu.Lock()
+	if !r.closing {
+		r.closing = true
+		close(r.shutdown)
+	}
+	r.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		r.roomsWG.Wait()
+		r.serves.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,266 @@
+package hub
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/crdt/yproto"
+)
+
+type eventKind int
+
+const (
+	evJoin eventKind = iota
+	evLeave
+	evMessage
+)
+
+type event struct {
+	kind eventKind
+	conn *conn
+	msg  yproto.Message
+}
+
+// room is the hub of one live document. Its run loop owns every field
+// below the line; refs is guarded by the registry's mutex.
+type room struct {
+	reg   *Registry
+	name  string
+	log   *slog.Logger
+	inbox chan event
+	done  chan struct{}
+	refs  int
+
+	doc       *crdt.Doc
+	conns     map[*conn]struct{}
+	aw        map[uint64]*awState
+	pending   [][]byte // applied updates not yet handed to the persister
+	size      int64    // upper bound of the encoded document size
+	loadErr   error
+	persister *persister
+}
+
+func newRoom(r *Registry, name string) *room {
+	return &room{
+		reg:   r,
+		name:  name,
+		log:   r.log.With("doc", name),
+		inbox: make(chan event, 256),
+		done:  make(chan struct{}),
+		conns: map[*conn]struct{}{},
+		aw:    map[uint64]*awState{},
+	}
+}
+
+// send delivers ev to the run loop; false if the room has stopped.
+func (rm *room) send(ev event) bool {
+	select {
+	case rm.inbox <- ev:
+		return true
+	case <-rm.done:
+		return false
+	}
+}
+
+// sendFrom is send for a connection's reader, which also gives up when
+// its connection is closed.
+func (rm *room) sendFrom(c *conn, ev event) bool {
+	select {
+	case rm.inbox <- ev:
+		return true
+	case <-rm.done:
+		return false
+	case <-c.killed:
+		return false
+	}
+}
+
+func (rm *room) run() {
+	defer rm.reg.roomsWG.Done()
+	defer close(rm.done)
+	defer rm.reg.metrics.Docs.Dec()
+
+	rm.load()
+	rm.persister = newPersister(rm)
+	defer rm.persister.stop()
+
+	tick := time.NewTicker(rm.reg.cfg.FlushInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case ev := <-rm.inbox:
+			switch ev.kind {
+			case evJoin:
+				rm.join(ev.conn)
+			case evMessage:
+				if _, ok := rm.conns[ev.conn]; ok && !ev.conn.isKilled() {
+					rm.handle(ev.conn, ev.msg)
+				}
+			case evLeave:
+				rm.leave(ev.conn)
+				if len(rm.conns) == 0 && rm.tryUnload() {
+					return
+				}
+			}
+		case <-tick.C:
+			rm.flush()
+			rm.expireAwareness(time.Now())
+		case <-rm.reg.shutdown:
+			for c := range rm.conns {
+				c.kill(StatusGoingAway, "server shutting down", false)
+			}
+			rm.store()
+			rm.reg.mu.Lock()
+			delete(rm.reg.rooms, rm.name)
+			rm.reg.mu.Unlock()
+			return
+		}
+	}
+}
+
+// load reads the document from the store. A document that cannot be
+// loaded refuses every connection rather than serve a partial state that
+// would be stored over the real one.
+func (rm *room) load() {
+	rm.doc = crdt.NewDoc(crdt.DocOptions{})
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	st, err := rm.reg.cfg.Store.Load(ctx, rm.name)
+	cancel()
+	rm.reg.metrics.StoreSeconds.WithLabelValues("load").Observe(time.Since(start).Seconds())
+	if err != nil {
+		rm.reg.metrics.StoreErrors.Inc()
+		rm.log.Error("load failed", "err", err)
+		rm.loadErr = err
+		return
+	}
+	if st.Snapshot != nil {
+		if err := rm.doc.ApplyUpdate(st.Snapshot, nil); err != nil {
+			rm.log.Error("stored snapshot is invalid; skipped", "err", err)
+		}
+	}
+	for i, u := range st.Updates {
+		if err := rm.doc.ApplyUpdate(u, nil); err != nil {
+			rm.log.Error("stored update is invalid; skipped", "index", i, "err", err)
+		}
+	}
+	if full, err := rm.doc.EncodeStateAsUpdate(nil); err == nil {
+		rm.size = int64(len(full))
+	}
+	rm.doc.OnUpdate(rm.onUpdate)
+}
+
+// onUpdate runs inside ApplyUpdate for every update that changed the
+// document. Like the y-websocket server it sends the update to every
+// connection, the sender included: providers use the echo to know the
+// server has their change.
+func (rm *room) onUpdate(update []byte, _ any, _ *crdt.Transaction) {
+	rm.broadcast(yproto.UpdateMessage(update))
+	rm.pending = append(rm.pending, update)
+	rm.size += int64(len(update))
+}
+
+func (rm *room) broadcast(msg []byte) {
+	for c := range rm.conns {
+		c.enqueue(msg)
+	}
+}
+
+func (rm *room) join(c *conn) {
+	if rm.loadErr != nil {
+		rm.reg.metrics.Refused.WithLabelValues("load_failed").Inc()
+		c.kill(StatusInternalError, "document could not be loaded", false)
+		return
+	}
+	if max := rm.reg.cfg.MaxConnsPerDoc; max > 0 && len(rm.conns) >= max {
+		rm.reg.metrics.Refused.WithLabelValues("too_many_connections").Inc()
+		c.kill(StatusTryAgainLater, "too many connections to this document", false)
+		return
+	}
+	rm.conns[c] = struct{}{}
+	c.enqueue(yproto.SyncStep1Message(rm.doc.EncodeStateVector()))
+	if all := rm.awarenessAll(); len(all) > 0 {
+		c.enqueue(yproto.AwarenessMessage(all))
+	}
+}
+
+func (rm *room) leave(c *conn) {
+	if _, ok := rm.conns[c]; !ok {
+		return
+	}
+	delete(rm.conns, c)
+	rm.forgetAwareness(c)
+}
+
+func (rm *room) handle(c *conn, m yproto.Message) {
+	switch m.Type {
+	case yproto.TypeSync:
+		switch m.Sync {
+		case yproto.SyncStep1:
+			u, err := rm.doc.EncodeStateAsUpdate(m.Payload)
+			if err != nil {
+				c.refuse(StatusInvalidPayload, "invalid state vector", "invalid_state_vector", err)
+				return
+			}
+			c.enqueue(yproto.SyncStep2Message(u))
+		case yproto.SyncStep2, yproto.SyncUpdate:
+			if c.readOnly {
+				rm.reg.metrics.Refused.WithLabelValues("read_only").Inc()
+				c.enqueue(yproto.PermissionDeniedMessage("read-only: this connection may not edit"))
+				return
+			}
+			if max := rm.reg.cfg.MaxDocSize; max > 0 && rm.size+int64(len(m.Payload)) > max {
+				c.refuse(StatusMessageTooBig, "document too large", "doc_too_large", nil)
+				return
+			}
+			start := time.Now()
+			err := rm.doc.ApplyUpdate(m.Payload, c)
+			rm.reg.metrics.ApplySeconds.Observe(time.Since(start).Seconds())
+			if err != nil {
+				c.refuse(StatusInvalidPayload, "invalid update", "invalid_update", err)
+			}
+		}
+	case yproto.TypeAwareness:
+		rm.applyAwareness(c, m.Awareness, time.Now())
+	case yproto.TypeQueryAwareness:
+		c.enqueue(yproto.AwarenessMessage(rm.awarenessAll()))
+	case yproto.TypeAuth:
+		// Clients have nothing to tell the server through auth messages.
+	}
+}
+
+// flush hands pending updates to the persister without blocking; when it
+// is busy they wait for the next tick.
+func (rm *room) flush() {
+	if len(rm.pending) == 0 && !rm.persister.hasCarry() {
+		return
+	}
+	if rm.persister.offer(rm.pending) {
+		rm.pending = nil
+	}
+}
+
+// store writes every pending update and compacts the log, waiting for it.
+func (rm *room) store() error {
+	err := rm.persister.sync(rm.pending)
+	rm.pending = nil
+	return err
+}
+
+// tryUnload stores the document and removes the room from the registry
+// unless a connection is joining. It reports whether the room is gone.
+func (rm *room) tryUnload() bool {
+	if err := rm.store(); err != nil {
+		// Keep the document loaded; the persister retries on the next tick.
+		return false
+	}
+	rm.reg.mu.Lock()
+	defer rm.reg.mu.Unlock()
+	if rm.refs > 0 {
+		return false
+	}
+	delete(rm.reg.rooms, rm.name)
+	return true
+}

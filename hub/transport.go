@@ -1,0 +1,47 @@
+package hub
+
+import (
+	"context"
+	"errors"
+)
+
+// StatusCode is a WebSocket close status code (RFC 6455 section 7.4).
+type StatusCode int
+
+// Close codes the hub uses.
+const (
+	StatusNormalClosure   StatusCode = 1000
+	StatusGoingAway       StatusCode = 1001
+	StatusUnsupportedData StatusCode = 1003
+	StatusInvalidPayload  StatusCode = 1007
+	StatusPolicyViolation StatusCode = 1008
+	StatusMessageTooBig   StatusCode = 1009
+	StatusInternalError   StatusCode = 1011
+	StatusTryAgainLater   StatusCode = 1013
+)
+
+// ErrUnsupportedFrame is returned by a Transport's Read for a frame that
+// cannot carry a y-protocols message (a text frame).
+var ErrUnsupportedFrame = errors.New("unsupported frame: y-protocols messages are binary")
+
+// ErrMessageTooBig is returned by a Transport's Read for a message over
+// the size limit; the Transport has already closed the connection with
+// StatusMessageTooBig.
+var ErrMessageTooBig = errors.New("message too big")
+
+// Transport is one client connection as the hub sees it: whole messages
+// in and out. The server adapts a WebSocket to it. Read is called by one
+// goroutine, Write and Ping by another; Close and CloseNow may be called
+// concurrently with both and must make them return.
+type Transport interface {
+	// Read returns the next message.
+	Read(ctx context.Context) ([]byte, error)
+	// Write sends one message (one frame).
+	Write(ctx context.Context, msg []byte) error
+	// Ping checks that the peer is alive.
+	Ping(ctx context.Context) error
+	// Close closes the connection with a status code and reason.
+	Close(code StatusCode, reason string) error
+	// CloseNow closes the connection without a close handshake.
+	CloseNow() error
+}

@@ -1,0 +1,78 @@
+package notes
+
+import (
+	"context"
+	"slices"
+	"sync"
+)
+
+// MemoryStore is a Store that keeps everything in memory, for tests and
+// for running without a disk. It is not durable.
+type MemoryStore struct {
+	mu     sync.Mutex
+	closed bool
+	docs   map[string]*State
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{docs: map[string]*State{}} }
+
+// Append implements Store.
+func (s *MemoryStore) Append(_ context.Context, doc string, updates ...[]byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	st := s.docs[doc]
+	if st == nil {
+		st = &State{}
+		s.docs[doc] = st
+	}
+	for _, u := range updates {
+		st.Updates = append(st.Updates, slices.Clone(u))
+	}
+	return nil
+}
+
+// Load implements Store.
+func (s *MemoryStore) Load(_ context.Context, doc string) (State, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return State{}, ErrClosed
+	}
+	st := s.docs[doc]
+	if st == nil {
+		return State{}, nil
+	}
+	return State{Snapshot: st.Snapshot, Updates: slices.Clone(st.Updates)}, nil
+}
+
+// Compact implements Store.
+func (s *MemoryStore) Compact(_ context.Context, doc string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, ErrClosed
+	}
+	st := s.docs[doc]
+	if st == nil || len(st.Updates) == 0 {
+		return 0, nil
+	}
+	merged, err := merge(doc, st.Snapshot, st.Updates)
+	if err != nil {
+		return 0, err
+	}
+	n := len(st.Updates)
+	st.Snapshot, st.Updates = merged, nil
+	return n, nil
+}
+
+// Close implements Store.
+func (s *MemoryStore) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	return nil
+}

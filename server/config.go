@@ -1,0 +1,156 @@
+package server
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Config is everything `cocreate serve` is told, from flags and from
+// COCREATE_* environment variables (a flag given on the command line wins
+// over its variable). Validate it once at start.
+type Config struct {
+	// Addr is the listen address (--addr).
+	Addr string
+	// Data is the directory of the embedded SQLite store (--data).
+	Data string
+	// Redis is a Redis URL for the cross-instance bus; empty means
+	// in-process (--redis). Not supported yet.
+	Redis string
+	// Postgres is a PostgreSQL DSN for the store; empty means SQLite in
+	// Data (--postgres). Not supported yet.
+	Postgres string
+	// AuthSecret signs tokens; empty means open dev mode (--auth-secret).
+	// Token authentication is not supported yet.
+	AuthSecret string
+	// LogFormat is text or json (--log-format).
+	LogFormat string
+	// MaxMessageSize is the largest WebSocket message accepted, in bytes
+	// (--max-message-size).
+	MaxMessageSize int64
+	// MaxConnsPerDoc refuses connections to a document beyond this many;
+	// 0 = no limit (--max-conns-per-doc).
+	MaxConnsPerDoc int
+	// MaxConnsPerIP refuses connections from one address beyond this
+	// many; 0 = no limit (--max-conns-per-ip).
+	MaxConnsPerIP int
+	// MaxDocSize refuses updates that would grow a document beyond this
+	// many bytes; 0 = no limit (--max-doc-size).
+	MaxDocSize int64
+	// ConnQueue bounds each connection's outbound queue, in messages; a
+	// client that falls further behind is disconnected (--conn-queue).
+	ConnQueue int
+	// FlushInterval bounds how long an applied update waits before it is
+	// written to the store (--flush-interval).
+	FlushInterval time.Duration
+	// ShutdownTimeout bounds a graceful shutdown (--shutdown-timeout).
+	ShutdownTimeout time.Duration
+}
+
+// DefaultConfig returns the defaults of every setting.
+func DefaultConfig() Config {
+	return Config{
+		Addr:            "127.0.0.1:8080",
+		Data:            "./data",
+		LogFormat:       "text",
+		MaxMessageSize:  16 << 20,
+		MaxConnsPerIP:   1000,
+		MaxDocSize:      256 << 20,
+		ConnQueue:       256,
+		FlushInterval:   200 * time.Millisecond,
+		ShutdownTimeout: 10 * time.Second,
+	}
+}
+
+// RegisterFlags defines a flag for every setting, with c's values as
+// defaults.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
+	fs.StringVar(&c.Data, "data", c.Data, "data directory (SQLite store)")
+	fs.StringVar(&c.Redis, "redis", c.Redis, "Redis URL for the cross-instance bus (empty: in-process)")
+	fs.StringVar(&c.Postgres, "postgres", c.Postgres, "PostgreSQL DSN for the store (empty: SQLite in --data)")
+	fs.StringVar(&c.AuthSecret, "auth-secret", c.AuthSecret, "token signing secret (empty: open dev mode)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.Int64Var(&c.MaxMessageSize, "max-message-size", c.MaxMessageSize, "largest WebSocket message accepted, in bytes")
+	fs.IntVar(&c.MaxConnsPerDoc, "max-conns-per-doc", c.MaxConnsPerDoc, "connections allowed per document (0: no limit)")
+	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", c.MaxConnsPerIP, "connections allowed per client address (0: no limit)")
+	fs.Int64Var(&c.MaxDocSize, "max-doc-size", c.MaxDocSize, "largest document, in bytes of encoded state (0: no limit)")
+	fs.IntVar(&c.ConnQueue, "conn-queue", c.ConnQueue, "outbound messages queued per connection before it is dropped as too slow")
+	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "longest wait before an applied update is stored")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "longest graceful shutdown")
+}
+
+// EnvName returns the environment variable of a flag: COCREATE_ and the
+// flag name in upper case with dashes as underscores.
+func EnvName(flagName string) string {
+	return "COCREATE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// ApplyEnv sets every flag of fs not given on the command line from its
+// environment variable, if that is set. Call it after fs.Parse.
+func ApplyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] {
+			return
+		}
+		name := EnvName(f.Name)
+		v, ok := lookup(name)
+		if !ok {
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: invalid value %q for --%s: %w", name, v, f.Name, err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// Validate checks the settings; its errors name the flag.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("--addr: must not be empty"))
+	}
+	if c.Data == "" && c.Postgres == "" {
+		errs = append(errs, errors.New("--data: must not be empty"))
+	}
+	if c.Redis != "" {
+		errs = append(errs, errors.New("--redis: the Redis bus is not supported yet; leave it empty for the in-process bus"))
+	}
+	if c.Postgres != "" {
+		errs = append(errs, errors.New("--postgres: the PostgreSQL store is not supported yet; leave it empty for SQLite in --data"))
+	}
+	if c.AuthSecret != "" {
+		errs = append(errs, errors.New("--auth-secret: token authentication is not supported yet; leave it empty for open dev mode"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format: %q is neither text nor json", c.LogFormat))
+	}
+	if c.MaxMessageSize < 1024 {
+		errs = append(errs, fmt.Errorf("--max-message-size: %d is below 1024 bytes", c.MaxMessageSize))
+	}
+	if c.MaxConnsPerDoc < 0 {
+		errs = append(errs, fmt.Errorf("--max-conns-per-doc: %d is negative", c.MaxConnsPerDoc))
+	}
+	if c.MaxConnsPerIP < 0 {
+		errs = append(errs, fmt.Errorf("--max-conns-per-ip: %d is negative", c.MaxConnsPerIP))
+	}
+	if c.MaxDocSize < 0 {
+		errs = append(errs, fmt.Errorf("--max-doc-size: %d is negative", c.MaxDocSize))
+	}
+	if c.ConnQueue < 1 {
+		errs = append(errs, fmt.Errorf("--conn-queue: %d is below 1", c.ConnQueue))
+	}
+	if c.FlushInterval <= 0 || c.FlushInterval > time.Minute {
+		errs = append(errs, fmt.Errorf("--flush-interval: %v is not in (0, 1m]", c.FlushInterval))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--shutdown-timeout: %v is not positive", c.ShutdownTimeout))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,226 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cocreate/cocreate/hub"
+	"github.com/cocreate/cocreate/notes"
+)
+
+// maxNameLen bounds the session and document parts of a document name.
+const maxNameLen = 128
+
+// Server is the cocreate HTTP server. Create it with New, run it with
+// Serve or ListenAndServe.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	store   notes.Store
+	hubs    *hub.Registry
+	metrics *hub.Metrics
+	echo    *echo.Echo
+	ready   atomic.Bool
+
+	ipMu    sync.Mutex
+	ipConns map[string]int // open WebSocket connections per client address
+}
+
+// NewLogger returns the logger Config.LogFormat asks for, writing to w.
+func NewLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// New validates cfg, opens the store and builds the server.
+func New(cfg Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	store, err := notes.OpenSQLite(cfg.Data)
+	if err != nil {
+		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
+	}
+	preg := prometheus.NewRegistry()
+	metrics := hub.NewMetrics()
+	if err := metrics.Register(preg); err != nil {
+		store.Close()
+		return nil, err
+	}
+	preg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s := &Server{
+		cfg:     cfg,
+		log:     log,
+		store:   store,
+		metrics: metrics,
+		ipConns: map[string]int{},
+		hubs: hub.New(hub.Config{
+			Store:          store,
+			Logger:         log,
+			Metrics:        metrics,
+			FlushInterval:  cfg.FlushInterval,
+			MaxConnsPerDoc: cfg.MaxConnsPerDoc,
+			MaxDocSize:     cfg.MaxDocSize,
+			QueueSize:      cfg.ConnQueue,
+		}),
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	// Limits per address count the peer itself: forwarding headers are
+	// trusted only once a proxy is configured.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(preg, promhttp.HandlerOpts{})))
+	e.GET("/sync/:session/:doc", s.sync)
+	s.echo = e
+	s.ready.Store(true)
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+func (s *Server) readyz(c echo.Context) error {
+	if !s.ready.Load() {
+		return c.String(http.StatusServiceUnavailable, "shutting down\n")
+	}
+	return c.String(http.StatusOK, "ok\n")
+}
+
+func validName(s string) bool {
+	return s != "" && len(s) <= maxNameLen
+}
+
+// sync upgrades GET /sync/{session}/{doc} and hands the socket to the
+// document's hub until it closes.
+func (s *Server) sync(c echo.Context) error {
+	session, doc := c.Param("session"), c.Param("doc")
+	if !validName(session) || !validName(doc) {
+		s.metrics.Refused.WithLabelValues("bad_name").Inc()
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("session and doc names must be 1 to %d bytes", maxNameLen))
+	}
+	if !s.ready.Load() {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
+	}
+	ws, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{
+		// Any origin may connect in open dev mode: stock editors are
+		// served from anywhere. Origin checks come with authentication.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		s.metrics.Refused.WithLabelValues("bad_upgrade").Inc()
+		return nil // Accept has written the HTTP error
+	}
+	ws.SetReadLimit(s.cfg.MaxMessageSize)
+	ip := c.RealIP()
+	if !s.acquireIP(ip) {
+		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()
+		s.log.Warn("connection refused: too many from one address", "remote", ip)
+		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
+		return nil
+	}
+	defer s.releaseIP(ip)
+	name := session + "/" + doc
+	// The request context is not cancelled on server shutdown for
+	// hijacked connections; the registry closes them itself.
+	ctx := context.WithoutCancel(c.Request().Context())
+	err = s.hubs.Serve(ctx, name, wsTransport{ws}, hub.ConnOptions{Remote: ip})
+	if err != nil && !errors.Is(err, hub.ErrClosed) {
+		s.log.Warn("connection ended with an error", "doc", name, "err", err)
+	}
+	return nil
+}
+
+func (s *Server) acquireIP(ip string) bool {
+	s.ipMu.Lock()
+	defer s.ipMu.Unlock()
+	if max := s.cfg.MaxConnsPerIP; max > 0 && s.ipConns[ip] >= max {
+		return false
+	}
+	s.ipConns[ip]++
+	return true
+}
+
+func (s *Server) releaseIP(ip string) {
+	s.ipMu.Lock()
+	defer s.ipMu.Unlock()
+	if s.ipConns[ip]--; s.ipConns[ip] <= 0 {
+		delete(s.ipConns, ip)
+	}
+}
+
+// Serve serves HTTP on ln until ctx is done, then shuts down gracefully:
+// it stops accepting, closes every WebSocket with 1001 "going away",
+// stores every document and closes the store, within ShutdownTimeout.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	s.log.Info("listening", "addr", ln.Addr().String(), "data", s.cfg.Data)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+	}
+	s.ready.Store(false)
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		errs = append(errs, serveErr)
+	}
+	// Stop accepting first, then drain the hubs: Shutdown does not wait for
+	// hijacked WebSocket connections.
+	if err := hs.Shutdown(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	if serveErr == nil {
+		<-served
+	}
+	if err := s.hubs.Close(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("closing documents: %w", err))
+	}
+	if err := s.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("closing store: %w", err))
+	}
+	s.log.Info("stopped")
+	return errors.Join(errs...)
+}
+
+// ListenAndServe listens on Config.Addr and calls Serve.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		s.hubs.Close(ctx)
+		s.store.Close()
+		return fmt.Errorf("--addr %s: %w", s.cfg.Addr, err)
+	}
+	return s.Serve(ctx, ln)
+}

@@ -1,0 +1,423 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/crdt/yproto"
+)
+
+type testServer struct {
+	url  string // http://127.0.0.1:port
+	stop func() error
+}
+
+func startServer(t *testing.T, dir string, edit func(*Config)) *testServer {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Data = dir
+	cfg.FlushInterval = 20 * time.Millisecond
+	if edit != nil {
+		edit(&cfg)
+	}
+	s, err := New(cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	stopped := false
+	ts := &testServer{url: "http://" + ln.Addr().String()}
+	ts.stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() {
+		if err := ts.stop(); err != nil {
+			t.Errorf("server stop: %v", err)
+		}
+	})
+	return ts
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// wsClient is a y-websocket peer for tests: a crdt doc kept in sync over a
+// real socket. Only the test goroutine touches doc; a reader goroutine
+// hands frames over through msgs.
+type wsClient struct {
+	t       *testing.T
+	c       *websocket.Conn
+	doc     *crdt.Doc
+	msgs    chan []byte
+	readErr error // set before msgs is closed
+}
+
+func dialDoc(t *testing.T, ts *testServer, path string) *wsClient {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync/"+path, nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	c.SetReadLimit(64 << 20)
+	wc := &wsClient{t: t, c: c, doc: crdt.NewDoc(crdt.DocOptions{}), msgs: make(chan []byte, 1024)}
+	go func() {
+		defer close(wc.msgs)
+		for {
+			_, m, err := c.Read(context.Background())
+			if err != nil {
+				wc.readErr = err
+				return
+			}
+			wc.msgs <- m
+		}
+	}()
+	wc.doc.OnUpdate(func(u []byte, origin any, _ *crdt.Transaction) {
+		if origin != wc {
+			wc.send(yproto.UpdateMessage(u))
+		}
+	})
+	wc.send(yproto.SyncStep1Message(wc.doc.EncodeStateVector()))
+	t.Cleanup(func() {
+		wc.c.CloseNow()
+		for range wc.msgs {
+		}
+	})
+	return wc
+}
+
+func (wc *wsClient) send(msg []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	wc.c.Write(ctx, websocket.MessageBinary, msg) // a failed write shows up as a read error
+}
+
+// next handles one message; false once the socket is closed.
+func (wc *wsClient) next() (yproto.Message, bool) {
+	wc.t.Helper()
+	select {
+	case raw, ok := <-wc.msgs:
+		if !ok {
+			return yproto.Message{}, false
+		}
+		m, err := yproto.Decode(raw)
+		if err != nil {
+			wc.t.Fatalf("server sent a malformed message: %v", err)
+		}
+		if m.Type == yproto.TypeSync {
+			if m.Sync == yproto.SyncStep1 {
+				u, err := wc.doc.EncodeStateAsUpdate(m.Payload)
+				if err != nil {
+					wc.t.Fatal(err)
+				}
+				wc.send(yproto.SyncStep2Message(u))
+			} else if err := wc.doc.ApplyUpdate(m.Payload, wc); err != nil {
+				wc.t.Fatal(err)
+			}
+		}
+		return m, true
+	case <-time.After(10 * time.Second):
+		wc.t.Fatal("no message from the server within 10s")
+		return yproto.Message{}, false
+	}
+}
+
+func (wc *wsClient) until(what string, cond func(yproto.Message) bool) {
+	wc.t.Helper()
+	for {
+		m, ok := wc.next()
+		if !ok {
+			wc.t.Fatalf("closed (%v) while waiting for %s", wc.readErr, what)
+		}
+		if cond(m) {
+			return
+		}
+	}
+}
+
+func (wc *wsClient) synced() {
+	wc.t.Helper()
+	wc.until("sync step 2", func(m yproto.Message) bool { return m.Type == yproto.TypeSync && m.Sync == yproto.SyncStep2 })
+}
+
+func (wc *wsClient) echoed() {
+	wc.t.Helper()
+	wc.until("update echo", func(m yproto.Message) bool { return m.Type == yproto.TypeSync && m.Sync == yproto.SyncUpdate })
+}
+
+func (wc *wsClient) text() string { return wc.doc.GetText("t").String() }
+
+func (wc *wsClient) insert(i int, s string) {
+	wc.t.Helper()
+	if err := wc.doc.GetText("t").Insert(i, s, nil); err != nil {
+		wc.t.Fatal(err)
+	}
+}
+
+func (wc *wsClient) waitText(want string) {
+	wc.t.Helper()
+	for wc.text() != want {
+		if _, ok := wc.next(); !ok {
+			wc.t.Fatalf("closed (%v) while text is %q, want %q", wc.readErr, wc.text(), want)
+		}
+	}
+}
+
+// closed waits for the server to close the socket and returns its close
+// status and reason.
+func (wc *wsClient) closed() (websocket.StatusCode, string) {
+	wc.t.Helper()
+	for {
+		if _, ok := wc.next(); !ok {
+			var ce websocket.CloseError
+			if errors.As(wc.readErr, &ce) {
+				return ce.Code, ce.Reason
+			}
+			return -1, wc.readErr.Error()
+		}
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	ts := startServer(t, t.TempDir(), nil)
+	a := dialDoc(t, ts, "s/notes")
+	a.synced()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, body := get(t, ts.url+path); code != http.StatusOK {
+			t.Errorf("GET %s = %d %q", path, code, body)
+		}
+	}
+	code, body := get(t, ts.url+"/metrics")
+	if code != http.StatusOK || !strings.Contains(body, "cocreate_connections 1") || !strings.Contains(body, "cocreate_loaded_docs 1") {
+		t.Errorf("GET /metrics = %d, body without the expected gauges:\n%s", code, body)
+	}
+}
+
+func TestClientsConverge(t *testing.T) {
+	ts := startServer(t, t.TempDir(), nil)
+	a := dialDoc(t, ts, "s/notes")
+	b := dialDoc(t, ts, "s/notes")
+	a.synced()
+	b.synced()
+	// Concurrent edits: both insert before seeing the other's.
+	for i := range 20 {
+		a.insert(0, "a")
+		b.insert(b.doc.GetText("t").Len(), "b")
+		if i%5 == 0 {
+			a.echoed()
+		}
+	}
+	// Each waits until it has the other's 20 characters.
+	wait := func(wc *wsClient) {
+		for strings.Count(wc.text(), "a") != 20 || strings.Count(wc.text(), "b") != 20 {
+			if _, ok := wc.next(); !ok {
+				t.Fatalf("closed: %v", wc.readErr)
+			}
+		}
+	}
+	wait(a)
+	wait(b)
+	if a.text() != b.text() {
+		t.Fatalf("diverged: %q vs %q", a.text(), b.text())
+	}
+	late := dialDoc(t, ts, "s/notes")
+	late.waitText(a.text())
+	// Another document of the same session is separate.
+	other := dialDoc(t, ts, "s/other")
+	other.synced()
+	if other.text() != "" {
+		t.Fatalf("s/other has %q", other.text())
+	}
+}
+
+func TestRestartKeepsText(t *testing.T) {
+	dir := t.TempDir()
+	ts := startServer(t, dir, nil)
+	a := dialDoc(t, ts, "s/notes")
+	a.synced()
+	a.insert(0, "survives a restart")
+	a.echoed()
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if code, reason := a.closed(); code != websocket.StatusGoingAway {
+		t.Fatalf("on shutdown the client got %d %q, want 1001", code, reason)
+	}
+
+	ts = startServer(t, dir, nil)
+	b := dialDoc(t, ts, "s/notes")
+	b.waitText("survives a restart")
+}
+
+func TestBadInputClosesOnlyThatConnection(t *testing.T) {
+	ts := startServer(t, t.TempDir(), func(c *Config) { c.MaxMessageSize = 4096 })
+	good := dialDoc(t, ts, "s/notes")
+	good.synced()
+	good.insert(0, "intact")
+	good.echoed()
+
+	tests := []struct {
+		name   string
+		typ    websocket.MessageType
+		frame  []byte
+		code   websocket.StatusCode
+		reason string
+	}{
+		{"garbage", websocket.MessageBinary, []byte{0xff, 0xff, 0xff}, websocket.StatusInvalidFramePayloadData, "invalid message"},
+		{"truncated varint", websocket.MessageBinary, []byte{0x80}, websocket.StatusInvalidFramePayloadData, "invalid message"},
+		{"length claiming gigabytes", websocket.MessageBinary, []byte{0, 2, 0xff, 0xff, 0xff, 0xff, 0x0f}, websocket.StatusInvalidFramePayloadData, "invalid message"},
+		{"unknown message type", websocket.MessageBinary, []byte{42}, websocket.StatusInvalidFramePayloadData, "invalid message"},
+		{"corrupt update", websocket.MessageBinary, yproto.UpdateMessage([]byte{3, 0xff, 0xff, 0xff, 0x01}), websocket.StatusInvalidFramePayloadData, "invalid update"},
+		{"bad awareness", websocket.MessageBinary, []byte{1, 4, 1, 1, 1, 9}, websocket.StatusInvalidFramePayloadData, "invalid message"},
+		{"text frame", websocket.MessageText, []byte("hello"), websocket.StatusUnsupportedData, "text frames are not supported"},
+		{"too big", websocket.MessageBinary, yproto.UpdateMessage(make([]byte, 8192)), websocket.StatusMessageTooBig, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bad := dialDoc(t, ts, "s/notes")
+			bad.t = t
+			bad.waitText("intact")
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			bad.c.Write(ctx, tt.typ, tt.frame)
+			code, reason := bad.closed()
+			if code != tt.code || (tt.reason != "" && reason != tt.reason) {
+				t.Fatalf("closed with %d %q, want %d %q", code, reason, tt.code, tt.reason)
+			}
+		})
+	}
+	_, metrics := get(t, ts.url+"/metrics")
+	for _, reason := range []string{"invalid_message", "invalid_update", "text_frame", "message_too_big"} {
+		if !strings.Contains(metrics, `cocreate_refused_total{reason="`+reason+`"}`) {
+			t.Errorf("refusal %s not counted in /metrics", reason)
+		}
+	}
+	// The good connection is untouched and the document unchanged.
+	good.insert(6, "!")
+	good.echoed()
+	check := dialDoc(t, ts, "s/notes")
+	check.waitText("intact!")
+}
+
+func TestBadDocName(t *testing.T) {
+	ts := startServer(t, t.TempDir(), nil)
+	code, _ := get(t, ts.url+"/sync/"+strings.Repeat("x", 200)+"/notes")
+	if code != http.StatusBadRequest {
+		t.Fatalf("long session name: %d", code)
+	}
+}
+
+func TestMaxConnsPerIP(t *testing.T) {
+	ts := startServer(t, t.TempDir(), func(c *Config) { c.MaxConnsPerIP = 2 })
+	a := dialDoc(t, ts, "s/a")
+	b := dialDoc(t, ts, "s/b")
+	a.synced()
+	b.synced()
+	c := dialDoc(t, ts, "s/c")
+	if code, reason := c.closed(); code != websocket.StatusTryAgainLater || !strings.Contains(reason, "too many connections") {
+		t.Fatalf("third connection closed with %d %q", code, reason)
+	}
+	a.c.Close(websocket.StatusNormalClosure, "")
+	// Its slot is freed once the server has seen it leave.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d := dialDoc(t, ts, "s/d")
+		m, ok := d.next()
+		if ok && m.Type == yproto.TypeSync {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("slot of a closed connection never freed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestSlowConsumer: a client that stops reading is disconnected once its
+// queue fills, while the others keep receiving everything.
+func TestSlowConsumer(t *testing.T) {
+	ts := startServer(t, t.TempDir(), func(c *Config) { c.ConnQueue = 16 })
+	writer := dialDoc(t, ts, "s/notes")
+	good := dialDoc(t, ts, "s/notes")
+	writer.synced()
+	good.synced()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	slow, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync/s/notes", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.CloseNow()
+	// slow never reads: the kernel's socket buffers fill, then its queue.
+
+	// Wait until the server counts three connections, so the slow one has
+	// joined before the flood.
+	for {
+		_, m := get(t, ts.url+"/metrics")
+		if strings.Contains(m, "cocreate_connections 3") {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	chunk := strings.Repeat("x", 256<<10)
+	const n = 80 // 20 MiB in all
+	for i := range n {
+		writer.insert(i*len(chunk), chunk)
+		// Paced by the echo: a healthy reader's queue stays short.
+		writer.echoed()
+	}
+	for good.doc.GetText("t").Len() != n*len(chunk) {
+		if _, ok := good.next(); !ok {
+			t.Fatalf("good client closed: %v", good.readErr)
+		}
+	}
+	for {
+		_, m := get(t, ts.url+"/metrics")
+		if strings.Contains(m, "cocreate_slow_consumer_disconnects_total 1") {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("the slow consumer was never disconnected")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,153 @@
+// Stock Yjs clients for the server's interop test (server/interop_test.go).
+//
+//   node interop.mjs edit URL DOC SEED   several providers make random edits
+//                                         on Text/Map/Array/XmlFragment with
+//                                         disconnects, converge, print state
+//   node interop.mjs read URL DOC        one late joiner: sync, print state
+//   node interop.mjs aware URL DOC       set awareness {"name":"node"}, print
+//                                         READY <clientID>, leave on stdin EOF
+//
+// State is printed as one JSON line: {text, map, array, xml, go}; go is
+// an array only the Go client writes.
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import WebSocket from 'ws'
+
+const [mode, url, doc, seedArg] = process.argv.slice(2)
+
+const connect = () => {
+  const ydoc = new Y.Doc()
+  const provider = new WebsocketProvider(url, doc, ydoc, { WebSocketPolyfill: WebSocket, disableBc: true })
+  return { ydoc, provider }
+}
+
+// sortKeys makes map key order (insertion order, which differs between
+// peers) irrelevant to comparisons.
+const sortKeys = (v) => {
+  if (Array.isArray(v)) return v.map(sortKeys)
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().map(k => [k, sortKeys(v[k])]))
+  }
+  return v
+}
+
+const state = (ydoc) => ({
+  text: ydoc.getText('t').toString(),
+  map: sortKeys(ydoc.getMap('m').toJSON()),
+  array: ydoc.getArray('a').toJSON(),
+  xml: ydoc.getXmlFragment('x').toString(),
+  go: ydoc.getArray('g').toJSON()
+})
+
+const waitFor = (cond, what, ms = 20000) => new Promise((resolve, reject) => {
+  const start = Date.now()
+  const tick = setInterval(() => {
+    if (cond()) {
+      clearInterval(tick)
+      resolve()
+    } else if (Date.now() - start > ms) {
+      clearInterval(tick)
+      reject(new Error('timeout waiting for ' + what))
+    }
+  }, 5)
+})
+
+const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms))
+
+// mulberry32: a small seeded generator, so a failing run can be replayed.
+const rng = (seed) => () => {
+  seed |= 0; seed = seed + 0x6D2B79F5 | 0
+  let t = Math.imul(seed ^ seed >>> 15, 1 | seed)
+  t = t + Math.imul(t ^ t >>> 7, 61 | t) ^ t
+  return ((t ^ t >>> 14) >>> 0) / 4294967296
+}
+
+const edit = (ydoc, rand, who) => {
+  const n = Math.floor(rand() * 4)
+  ydoc.transact(() => {
+    if (n === 0) {
+      const t = ydoc.getText('t')
+      if (t.length > 0 && rand() < 0.3) {
+        t.delete(Math.floor(rand() * t.length), 1)
+      } else {
+        t.insert(Math.floor(rand() * (t.length + 1)), who)
+      }
+    } else if (n === 1) {
+      ydoc.getMap('m').set('k' + Math.floor(rand() * 5), who + Math.floor(rand() * 100))
+    } else if (n === 2) {
+      const a = ydoc.getArray('a')
+      if (a.length > 0 && rand() < 0.3) {
+        a.delete(Math.floor(rand() * a.length), 1)
+      } else {
+        a.insert(Math.floor(rand() * (a.length + 1)), [Math.floor(rand() * 1000)])
+      }
+    } else {
+      const x = ydoc.getXmlFragment('x')
+      const p = new Y.XmlElement('p')
+      p.setAttribute('by', who)
+      p.insert(0, [new Y.XmlText(who)])
+      x.insert(Math.floor(rand() * (x.length + 1)), [p])
+    }
+  })
+}
+
+const main = async () => {
+  if (mode === 'edit') {
+    const rand = rng(Number(seedArg || 1))
+    const peers = [connect(), connect(), connect()]
+    await waitFor(() => peers.every(p => p.provider.synced), 'initial sync')
+    for (let round = 0; round < 200; round++) {
+      const i = Math.floor(rand() * peers.length)
+      const p = peers[i]
+      if (rand() < 0.05) {
+        if (p.provider.shouldConnect) p.provider.disconnect()
+        else p.provider.connect()
+      }
+      edit(p.ydoc, rand, 'n' + i)
+      if (round % 10 === 0) await sleep(2)
+    }
+    peers.forEach(p => { if (!p.provider.shouldConnect) p.provider.connect() })
+    const dump = () => peers.map(p => ({
+      synced: p.provider.synced,
+      connected: p.provider.wsconnected,
+      sv: Buffer.from(Y.encodeStateVector(p.ydoc)).toString('hex'),
+      state: state(p.ydoc)
+    }))
+    await waitFor(() => {
+      if (!peers.every(p => p.provider.synced)) return false
+      const s = JSON.stringify(state(peers[0].ydoc))
+      const sv = Buffer.from(Y.encodeStateVector(peers[0].ydoc)).toString('hex')
+      return peers.every(p => JSON.stringify(state(p.ydoc)) === s &&
+        Buffer.from(Y.encodeStateVector(p.ydoc)).toString('hex') === sv)
+    }, 'convergence').catch(err => {
+      console.error(JSON.stringify(dump(), null, 1))
+      throw err
+    })
+    console.log(JSON.stringify(state(peers[0].ydoc)))
+    peers.forEach(p => p.provider.destroy())
+  } else if (mode === 'read') {
+    const p = connect()
+    await waitFor(() => p.provider.synced, 'sync')
+    // Step 2 may be followed by updates in flight; let them land.
+    await sleep(100)
+    console.log(JSON.stringify(state(p.ydoc)))
+    p.provider.destroy()
+  } else if (mode === 'aware') {
+    const p = connect()
+    await waitFor(() => p.provider.synced, 'sync')
+    p.provider.awareness.setLocalState({ name: 'node' })
+    console.log('READY ' + p.ydoc.clientID)
+    process.stdin.resume()
+    await new Promise(resolve => process.stdin.on('end', resolve))
+    p.provider.destroy()
+    await sleep(50)
+  } else {
+    throw new Error('unknown mode ' + mode)
+  }
+  process.exit(0)
+}
+
+main().catch(err => {
+  console.error(err)
+  process.exit(1)
+})
