@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/google/uuid"
 )
 
 // conn is one client connection. Its reader runs in Serve's goroutine, its
 // writer and pinger in their own; the fields below the line are owned by
 // the hub's run loop.
 type conn struct {
-	id       uint64
+	id       string // a UUID, so logs of several instances never mix connections up
 	reg      *Registry
 	rm       *room
 	t        Transport
@@ -36,7 +37,7 @@ type conn struct {
 }
 
 func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.Context, cancel context.CancelFunc) *conn {
-	id := r.nextConn.Add(1)
+	id := uuid.NewString()
 	return &conn{
 		id:        id,
 		reg:       r,

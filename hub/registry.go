@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/cocreate/cocreate/notes"
@@ -92,7 +91,6 @@ type Registry struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	shutdown chan struct{}
-	nextConn atomic.Uint64
 
 	mu      sync.Mutex
 	closing bool
