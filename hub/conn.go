@@ -31,6 +31,7 @@ type conn struct {
 	code    StatusCode // set once, before killed is closed
 	reason  string
 	pinging atomic.Bool // a ping is in flight
+	wtimer  *time.Timer // write timeout; owned by the writer goroutine
 
 	// owned by the room's run loop
 	awareness map[uint64]struct{} // awareness client ids this conn controls
@@ -63,6 +64,9 @@ func (c *conn) kill(code StatusCode, reason string, now bool) {
 	})
 	if now {
 		c.cancel()
+		// Writes run without a context deadline (see writeBatch); closing
+		// the socket is what makes a blocked write return.
+		c.t.CloseNow()
 	}
 }
 
@@ -184,8 +188,20 @@ const maxBatch = 128
 // writeBatch writes msg and whatever else is queued already (up to
 // maxBatch messages), one frame per message, under one WriteTimeout.
 func (c *conn) writeBatch(msg []byte) error {
-	ctx, cancel := context.WithTimeout(c.ctx, c.reg.cfg.WriteTimeout)
-	defer cancel()
+	// A context with a deadline would cost coder/websocket a timer
+	// registration per frame; one reusable timer per batch does the same
+	// job: if the batch takes longer than WriteTimeout the socket is closed,
+	// which makes the blocked write return.
+	if c.wtimer == nil {
+		c.wtimer = time.AfterFunc(c.reg.cfg.WriteTimeout, func() {
+			c.log.Info("write timeout")
+			c.kill(0, "", true)
+		})
+	} else {
+		c.wtimer.Reset(c.reg.cfg.WriteTimeout)
+	}
+	defer c.wtimer.Stop()
+	ctx := context.Background()
 	n, bytes := 0, 0
 	defer func() {
 		c.reg.metrics.MessagesOut.Add(float64(n))

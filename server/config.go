@@ -27,6 +27,9 @@ type Config struct {
 	AuthSecret string
 	// LogFormat is text or json (--log-format).
 	LogFormat string
+	// DebugAddr, when set, serves Go's pprof profiles on a separate
+	// listener (--debug-addr); keep it on loopback.
+	DebugAddr string
 	// MaxMessageSize is the largest WebSocket message accepted, in bytes
 	// (--max-message-size).
 	MaxMessageSize int64
@@ -73,6 +76,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Postgres, "postgres", c.Postgres, "PostgreSQL DSN for the store (empty: SQLite in --data)")
 	fs.StringVar(&c.AuthSecret, "auth-secret", c.AuthSecret, "token signing secret (empty: open dev mode)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve pprof profiles on this address (empty: off; keep it on loopback)")
 	fs.Int64Var(&c.MaxMessageSize, "max-message-size", c.MaxMessageSize, "largest WebSocket message accepted, in bytes")
 	fs.IntVar(&c.MaxConnsPerDoc, "max-conns-per-doc", c.MaxConnsPerDoc, "connections allowed per document (0: no limit)")
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", c.MaxConnsPerIP, "connections allowed per client address (0: no limit)")

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -181,6 +182,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
+	var debug *http.Server
+	debugDone := make(chan struct{})
+	if s.cfg.DebugAddr != "" {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		debug = &http.Server{Addr: s.cfg.DebugAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			defer close(debugDone)
+			if err := debug.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("debug listener", "addr", s.cfg.DebugAddr, "err", err)
+			}
+		}()
+	} else {
+		close(debugDone)
+	}
 	s.log.Info("listening", "addr", ln.Addr().String(), "data", s.cfg.Data)
 
 	var serveErr error
@@ -204,6 +223,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if serveErr == nil {
 		<-served
 	}
+	if debug != nil {
+		_ = debug.Close()
+	}
+	<-debugDone
 	if err := s.hubs.Close(sctx); err != nil {
 		errs = append(errs, fmt.Errorf("closing documents: %w", err))
 	}
