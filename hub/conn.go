@@ -25,13 +25,14 @@ type conn struct {
 	ctx      context.Context // cancelled to abort a blocked write at once
 	cancel   context.CancelFunc
 
-	out     chan []byte
+	out     outQueue
 	killed  chan struct{}
 	once    sync.Once
 	code    StatusCode // set once, before killed is closed
 	reason  string
 	pinging atomic.Bool // a ping is in flight
 	wtimer  *time.Timer // write timeout; owned by the writer goroutine
+	batch   [][]byte    // messages being written; owned by the writer
 
 	// owned by the room's run loop
 	awareness map[uint64]struct{} // awareness client ids this conn controls
@@ -48,7 +49,7 @@ func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.C
 		log:       r.log.With("doc", rm.name, "conn", id, "remote", opts.Remote),
 		ctx:       ctx,
 		cancel:    cancel,
-		out:       make(chan []byte, r.cfg.QueueSize),
+		out:       outQueue{max: r.cfg.QueueSize, ready: make(chan struct{}, 1)},
 		killed:    make(chan struct{}),
 		awareness: map[uint64]struct{}{},
 	}
@@ -96,11 +97,9 @@ func (c *conn) enqueue(msg []byte) {
 	if c.isKilled() {
 		return
 	}
-	select {
-	case c.out <- msg:
-	default:
+	if !c.out.push(msg) {
 		c.reg.metrics.SlowConsumers.Inc()
-		c.log.Warn("slow consumer disconnected", "queue", cap(c.out))
+		c.log.Warn("slow consumer disconnected", "queue", c.out.max)
 		c.kill(StatusTryAgainLater, "slow consumer: outbound queue full", true)
 	}
 }
@@ -144,8 +143,8 @@ func (c *conn) writeLoop() {
 	defer pings.Wait()
 	for {
 		select {
-		case msg := <-c.out:
-			if err := c.writeBatch(msg); err != nil {
+		case <-c.out.ready:
+			if err := c.writeBatch(); err != nil {
 				c.kill(0, "", true)
 				c.t.CloseNow()
 				return
@@ -185,20 +184,18 @@ func (c *conn) ping() {
 // steady stream to a healthy peer never runs into the timeout.
 const maxBatch = 128
 
-// writeBatch writes msg and whatever else is queued already (up to
-// maxBatch messages), one frame per message, under one WriteTimeout.
-func (c *conn) writeBatch(msg []byte) error {
+// writeBatch writes everything queued, one frame per message, resetting
+// the write timeout every maxBatch messages.
+func (c *conn) writeBatch() error {
 	// A context with a deadline would cost coder/websocket a timer
-	// registration per frame; one reusable timer per batch does the same
-	// job: if the batch takes longer than WriteTimeout the socket is closed,
-	// which makes the blocked write return.
+	// registration per frame; one reusable timer does the same job: if a
+	// batch takes longer than WriteTimeout the socket is closed, which
+	// makes the blocked write return.
 	if c.wtimer == nil {
-		c.wtimer = time.AfterFunc(c.reg.cfg.WriteTimeout, func() {
+		c.wtimer = time.AfterFunc(time.Hour, func() {
 			c.log.Info("write timeout")
 			c.kill(0, "", true)
 		})
-	} else {
-		c.wtimer.Reset(c.reg.cfg.WriteTimeout)
 	}
 	defer c.wtimer.Stop()
 	ctx := context.Background()
@@ -208,18 +205,63 @@ func (c *conn) writeBatch(msg []byte) error {
 		c.reg.metrics.BytesOut.Add(float64(bytes))
 	}()
 	for {
-		if err := c.t.Write(ctx, msg); err != nil {
-			return err
-		}
-		n++
-		bytes += len(msg)
-		if n == maxBatch {
+		c.batch = c.out.drain(c.batch[:0])
+		if len(c.batch) == 0 {
+			if cap(c.batch) > 64 {
+				c.batch = nil
+			}
 			return nil
 		}
-		select {
-		case msg = <-c.out:
-		default:
-			return nil
+		for i, msg := range c.batch {
+			if i%maxBatch == 0 {
+				c.wtimer.Reset(c.reg.cfg.WriteTimeout)
+			}
+			if err := c.t.Write(ctx, msg); err != nil {
+				return err
+			}
+			c.batch[i] = nil
+			n++
+			bytes += len(msg)
 		}
 	}
+}
+
+// outQueue is a connection's outbound queue: bounded, but holding no
+// memory while empty (an idle connection costs nothing here). The room's
+// run loop pushes; the writer goroutine drains.
+type outQueue struct {
+	mu    sync.Mutex
+	q     [][]byte
+	max   int
+	ready chan struct{} // capacity 1: "something was pushed"
+}
+
+// push queues msg unless the queue is full.
+func (o *outQueue) push(msg []byte) bool {
+	o.mu.Lock()
+	if len(o.q) >= o.max {
+		o.mu.Unlock()
+		return false
+	}
+	o.q = append(o.q, msg)
+	o.mu.Unlock()
+	select {
+	case o.ready <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// drain moves the queued messages into buf and returns it.
+func (o *outQueue) drain(buf [][]byte) [][]byte {
+	o.mu.Lock()
+	buf = append(buf, o.q...)
+	clear(o.q)
+	if cap(o.q) > 64 {
+		o.q = nil // let a burst's backing array go
+	} else {
+		o.q = o.q[:0]
+	}
+	o.mu.Unlock()
+	return buf
 }
