@@ -53,6 +53,9 @@ func (rm *room) applyAwareness(c *conn, entries []yproto.AwarenessEntry, now tim
 		if st.owner != c {
 			rm.dropOwner(e.ClientID, st)
 			st.owner = c
+			if c.awareness == nil {
+				c.awareness = map[uint64]struct{}{}
+			}
 			c.awareness[e.ClientID] = struct{}{}
 		}
 		changed = append(changed, yproto.AwarenessEntry{ClientID: e.ClientID, Clock: e.Clock, State: st.state})

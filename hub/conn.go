@@ -21,7 +21,9 @@ type conn struct {
 	rm       *room
 	t        Transport
 	readOnly bool
-	log      *slog.Logger
+	remote   string
+	logOnce  sync.Once
+	logger   *slog.Logger // made on first use: most connections never log
 	ctx      context.Context // cancelled to abort a blocked write at once
 	cancel   context.CancelFunc
 
@@ -46,12 +48,11 @@ func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.C
 		rm:        rm,
 		t:         t,
 		readOnly:  opts.ReadOnly,
-		log:       r.log.With("doc", rm.name, "conn", id, "remote", opts.Remote),
+		remote:    opts.Remote,
 		ctx:       ctx,
 		cancel:    cancel,
 		out:       outQueue{max: r.cfg.QueueSize, ready: make(chan struct{}, 1)},
 		killed:    make(chan struct{}),
-		awareness: map[uint64]struct{}{},
 	}
 }
 
@@ -87,7 +88,7 @@ func (c *conn) refuse(code StatusCode, reason, metric string, err error) {
 		return
 	}
 	c.reg.metrics.Refused.WithLabelValues(metric).Inc()
-	c.log.Warn("connection refused input", "reason", reason, "err", err)
+	c.log().Warn("connection refused input", "reason", reason, "err", err)
 	c.kill(code, reason, false)
 }
 
@@ -99,7 +100,7 @@ func (c *conn) enqueue(msg []byte) {
 	}
 	if !c.out.push(msg) {
 		c.reg.metrics.SlowConsumers.Inc()
-		c.log.Warn("slow consumer disconnected", "queue", c.out.max)
+		c.log().Warn("slow consumer disconnected", "queue", c.out.max)
 		c.kill(StatusTryAgainLater, "slow consumer: outbound queue full", true)
 	}
 }
@@ -114,7 +115,7 @@ func (c *conn) readLoop() {
 			}
 			if errors.Is(err, ErrMessageTooBig) {
 				c.reg.metrics.Refused.WithLabelValues("message_too_big").Inc()
-				c.log.Warn("connection refused input", "reason", "message too big", "err", err)
+				c.log().Warn("connection refused input", "reason", "message too big", "err", err)
 			}
 			c.kill(0, "", false)
 			return
@@ -155,7 +156,7 @@ func (c *conn) writeLoop() {
 				continue
 			}
 			c.reg.metrics.Refused.WithLabelValues("keepalive_timeout").Inc()
-			c.log.Info("keepalive timeout")
+			c.log().Info("keepalive timeout")
 			c.kill(StatusGoingAway, "keepalive timeout", true)
 		case <-c.killed:
 			if c.code == 0 || c.ctx.Err() != nil {
@@ -193,7 +194,7 @@ func (c *conn) writeBatch() error {
 	// makes the blocked write return.
 	if c.wtimer == nil {
 		c.wtimer = time.AfterFunc(time.Hour, func() {
-			c.log.Info("write timeout")
+			c.log().Info("write timeout")
 			c.kill(0, "", true)
 		})
 	}
@@ -264,4 +265,13 @@ func (o *outQueue) drain(buf [][]byte) [][]byte {
 	}
 	o.mu.Unlock()
 	return buf
+}
+
+// log returns the connection's logger, made on first use so an idle
+// connection does not carry one.
+func (c *conn) log() *slog.Logger {
+	c.logOnce.Do(func() {
+		c.logger = c.reg.log.With("doc", c.rm.name, "conn", c.id, "remote", c.remote)
+	})
+	return c.logger
 }
