@@ -23,7 +23,7 @@ type conn struct {
 	readOnly bool
 	remote   string
 	logOnce  sync.Once
-	logger   *slog.Logger // made on first use: most connections never log
+	logger   *slog.Logger    // made on first use: most connections never log
 	ctx      context.Context // cancelled to abort a blocked write at once
 	cancel   context.CancelFunc
 
@@ -43,16 +43,16 @@ type conn struct {
 func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.Context, cancel context.CancelFunc) *conn {
 	id := uuid.NewString()
 	return &conn{
-		id:        id,
-		reg:       r,
-		rm:        rm,
-		t:         t,
-		readOnly:  opts.ReadOnly,
-		remote:    opts.Remote,
-		ctx:       ctx,
-		cancel:    cancel,
-		out:       outQueue{max: r.cfg.QueueSize, ready: make(chan struct{}, 1)},
-		killed:    make(chan struct{}),
+		id:       id,
+		reg:      r,
+		rm:       rm,
+		t:        t,
+		readOnly: opts.ReadOnly,
+		remote:   opts.Remote,
+		ctx:      ctx,
+		cancel:   cancel,
+		out:      outQueue{max: r.cfg.QueueSize, ready: make(chan struct{}, 1)},
+		killed:   make(chan struct{}),
 	}
 }
 
