@@ -39,6 +39,8 @@ type Server struct {
 
 	ipMu    sync.Mutex
 	ipConns map[string]int // open WebSocket connections per client address
+
+	conns sync.WaitGroup // goroutines serving upgraded sockets
 }
 
 // NewLogger returns the logger Config.LogFormat asks for, writing to w.
@@ -124,7 +126,7 @@ func (s *Server) sync(c echo.Context) error {
 	if !s.ready.Load() {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
 	}
-	ws, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{
+	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
 		// Any origin may connect in open dev mode: stock editors are
 		// served from anywhere. Origin checks come with authentication.
 		InsecureSkipVerify: true,
@@ -141,15 +143,22 @@ func (s *Server) sync(c echo.Context) error {
 		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
 		return nil
 	}
-	defer s.releaseIP(ip)
 	name := session + "/" + doc
 	// The request context is not cancelled on server shutdown for
 	// hijacked connections; the registry closes them itself.
 	ctx := context.WithoutCancel(c.Request().Context())
-	err = s.hubs.Serve(ctx, name, wsTransport{ws}, hub.ConnOptions{Remote: ip})
-	if err != nil && !errors.Is(err, hub.ErrClosed) {
-		s.log.Warn("connection ended with an error", "doc", name, "err", err)
-	}
+	// The socket is served from a fresh goroutine and the handler returns:
+	// net/http's connection goroutine (with its deep stack), the request
+	// and echo's context are freed, which is most of what an idle
+	// connection would otherwise keep. The socket stays valid: it was
+	// hijacked.
+	s.conns.Go(func() {
+		defer s.releaseIP(ip)
+		err := s.hubs.Serve(ctx, name, wsTransport{ws}, hub.ConnOptions{Remote: ip})
+		if err != nil && !errors.Is(err, hub.ErrClosed) {
+			s.log.Warn("connection ended with an error", "doc", name, "err", err)
+		}
+	})
 	return nil
 }
 
@@ -229,6 +238,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	<-debugDone
 	if err := s.hubs.Close(sctx); err != nil {
 		errs = append(errs, fmt.Errorf("closing documents: %w", err))
+	}
+	served2 := make(chan struct{})
+	go func() { s.conns.Wait(); close(served2) }()
+	select {
+	case <-served2:
+	case <-sctx.Done():
+		errs = append(errs, fmt.Errorf("connections still open after %v", s.cfg.ShutdownTimeout))
 	}
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing store: %w", err))

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 
 	"github.com/coder/websocket"
@@ -43,3 +46,26 @@ func (t wsTransport) Close(code hub.StatusCode, reason string) error {
 }
 
 func (t wsTransport) CloseNow() error { return t.c.CloseNow() }
+
+// smallBuffers hands coder/websocket smaller read and write buffers than
+// net/http's 4 KiB ones when it hijacks the connection: y-protocols
+// messages are mostly small, larger ones bypass the buffer anyway, and an
+// idle connection keeps its buffers for its whole life (8 KiB of the ~30
+// KiB an idle connection cost).
+type smallBuffers struct{ http.ResponseWriter }
+
+const socketBufferSize = 1024
+
+func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if brw.Reader.Buffered() > 0 || brw.Writer.Buffered() > 0 {
+		return conn, brw, nil // keep bytes already read or not yet written
+	}
+	return conn, bufio.NewReadWriter(bufio.NewReaderSize(conn, socketBufferSize), bufio.NewWriterSize(conn, socketBufferSize)), nil
+}
+
+// Unwrap lets http.ResponseController reach the echo response.
+func (w smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
