@@ -12,9 +12,13 @@ import (
 	"github.com/google/uuid"
 )
 
-// conn is one client connection. Its reader runs in Serve's goroutine, its
-// writer and pinger in their own; the fields below the line are owned by
-// the hub's run loop.
+// conn is one client connection. Its reader runs in Serve's goroutine.
+// Everything else runs in short-lived goroutines that exist only while
+// there is work: a writer while messages are queued, a pinger while a
+// ping is in flight, a closer while the close handshake runs. An idle
+// connection therefore costs one goroutine, not two (their stacks are
+// about half of an idle connection's memory). outQueue counts them so
+// Serve can wait for all of them.
 type conn struct {
 	id       string // a UUID, so logs of several instances never mix connections up
 	reg      *Registry
@@ -24,7 +28,7 @@ type conn struct {
 	remote   string
 	logOnce  sync.Once
 	logger   *slog.Logger    // made on first use: most connections never log
-	ctx      context.Context // cancelled to abort a blocked write at once
+	ctx      context.Context // cancelled when the connection is killed
 	cancel   context.CancelFunc
 
 	out     outQueue
@@ -34,7 +38,6 @@ type conn struct {
 	reason  string
 	pinging atomic.Bool // a ping is in flight
 	wtimer  *time.Timer // write timeout; owned by the writer goroutine
-	batch   [][]byte    // messages being written; owned by the writer
 
 	// owned by the room's run loop
 	awareness map[uint64]struct{} // awareness client ids this conn controls
@@ -42,7 +45,7 @@ type conn struct {
 
 func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.Context, cancel context.CancelFunc) *conn {
 	id := uuid.NewString()
-	return &conn{
+	c := &conn{
 		id:       id,
 		reg:      r,
 		rm:       rm,
@@ -51,9 +54,10 @@ func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.C
 		remote:   opts.Remote,
 		ctx:      ctx,
 		cancel:   cancel,
-		out:      outQueue{max: r.cfg.QueueSize, ready: make(chan struct{}, 1)},
 		killed:   make(chan struct{}),
 	}
+	c.out.max = r.cfg.QueueSize
+	return c
 }
 
 // kill closes the connection with code and reason (code 0: without a
@@ -63,13 +67,24 @@ func (c *conn) kill(code StatusCode, reason string, now bool) {
 	c.once.Do(func() {
 		c.code, c.reason = code, reason
 		close(c.killed)
+		if now || code == 0 {
+			// Closing the socket makes a blocked read or write return.
+			c.t.CloseNow()
+			c.cancel()
+			return
+		}
+		// The close handshake may wait for the peer; it runs on its own.
+		if c.out.startBackground() {
+			go func() {
+				defer c.out.doneBackground()
+				c.t.Close(code, reason)
+				c.cancel()
+			}()
+		} else {
+			c.t.CloseNow()
+			c.cancel()
+		}
 	})
-	if now {
-		c.cancel()
-		// Writes run without a context deadline (see writeBatch); closing
-		// the socket is what makes a blocked write return.
-		c.t.CloseNow()
-	}
 }
 
 func (c *conn) isKilled() bool {
@@ -98,10 +113,15 @@ func (c *conn) enqueue(msg []byte) {
 	if c.isKilled() {
 		return
 	}
-	if !c.out.push(msg) {
+	ok, start := c.out.push(msg)
+	if !ok {
 		c.reg.metrics.SlowConsumers.Inc()
 		c.log().Warn("slow consumer disconnected", "queue", c.out.max)
 		c.kill(StatusTryAgainLater, "slow consumer: outbound queue full", true)
+		return
+	}
+	if start {
+		go c.writeRun()
 	}
 }
 
@@ -133,52 +153,42 @@ func (c *conn) readLoop() {
 	}
 }
 
-// writeLoop drains the outbound queue onto the socket and keeps the peer
-// alive: every PingInterval it starts a ping (in a short-lived goroutine,
-// so a connection costs two goroutines, not three); a ping still
-// unanswered at the next tick closes the connection.
-func (c *conn) writeLoop() {
-	tick := time.NewTicker(c.reg.cfg.PingInterval)
-	defer tick.Stop()
-	var pings sync.WaitGroup
-	defer pings.Wait()
-	for {
-		select {
-		case <-c.out.ready:
-			if err := c.writeBatch(); err != nil {
-				c.kill(0, "", true)
-				c.t.CloseNow()
-				return
-			}
-		case <-tick.C:
-			if c.pinging.CompareAndSwap(false, true) {
-				pings.Go(c.ping)
-				continue
-			}
-			c.reg.metrics.Refused.WithLabelValues("keepalive_timeout").Inc()
-			c.log().Info("keepalive timeout")
-			c.kill(StatusGoingAway, "keepalive timeout", true)
-		case <-c.killed:
-			if c.code == 0 || c.ctx.Err() != nil {
-				c.t.CloseNow()
-			} else {
-				c.t.Close(c.code, c.reason)
-			}
-			c.cancel()
-			return
-		}
+// keepalive is called by the room's run loop every PingInterval: it
+// starts a ping, or, if the last one is still unanswered, closes the
+// connection.
+func (c *conn) keepalive() {
+	if c.isKilled() {
+		return
 	}
+	if !c.pinging.CompareAndSwap(false, true) {
+		c.reg.metrics.Refused.WithLabelValues("keepalive_timeout").Inc()
+		c.log().Info("keepalive timeout")
+		c.kill(StatusGoingAway, "keepalive timeout", true)
+		return
+	}
+	if !c.out.startBackground() {
+		return
+	}
+	go func() {
+		defer c.out.doneBackground()
+		ctx, cancel := context.WithTimeout(c.ctx, c.reg.cfg.PingInterval)
+		defer cancel()
+		if c.t.Ping(ctx) == nil {
+			c.pinging.Store(false)
+		}
+		// On error pinging stays set: the next tick closes the connection,
+		// unless it is closing already.
+	}()
 }
 
-func (c *conn) ping() {
-	ctx, cancel := context.WithTimeout(c.ctx, c.reg.cfg.PingInterval)
-	defer cancel()
-	err := c.t.Ping(ctx)
-	if err == nil {
-		c.pinging.Store(false)
+// writeRun is the writer goroutine: it writes until the queue is empty,
+// then ends (push starts another when a message comes).
+func (c *conn) writeRun() {
+	defer c.out.doneBackground()
+	if err := c.writeBatch(); err != nil {
+		c.out.abandon()
+		c.kill(0, "", true)
 	}
-	// On error pinging stays set: the next tick closes the connection,
-	// unless it is closing already.
 }
 
 // maxBatch bounds the messages written under one WriteTimeout, so a
@@ -194,77 +204,139 @@ func (c *conn) writeBatch() error {
 	// makes the blocked write return.
 	if c.wtimer == nil {
 		c.wtimer = time.AfterFunc(time.Hour, func() {
-			c.log().Info("write timeout")
-			c.kill(0, "", true)
+			if !c.isKilled() {
+				c.log().Info("write timeout")
+				c.kill(0, "", true)
+			}
 		})
 	}
-	defer c.wtimer.Stop()
 	ctx := context.Background()
+	var batch [][]byte
 	n, bytes := 0, 0
 	defer func() {
 		c.reg.metrics.MessagesOut.Add(float64(n))
 		c.reg.metrics.BytesOut.Add(float64(bytes))
 	}()
 	for {
-		c.batch = c.out.drain(c.batch[:0])
-		if len(c.batch) == 0 {
-			if cap(c.batch) > 64 {
-				c.batch = nil
-			}
+		// When the queue is empty, take stops the timer and marks the writer
+		// gone under the queue's lock: from then on the next push may start
+		// another writer, so this one must not touch anything afterwards.
+		batch = c.out.take(batch[:0], c.wtimer.Stop)
+		if len(batch) == 0 {
 			return nil
 		}
-		for i, msg := range c.batch {
+		for i, msg := range batch {
 			if i%maxBatch == 0 {
 				c.wtimer.Reset(c.reg.cfg.WriteTimeout)
 			}
 			if err := c.t.Write(ctx, msg); err != nil {
+				c.wtimer.Stop()
 				return err
 			}
-			c.batch[i] = nil
+			batch[i] = nil
 			n++
 			bytes += len(msg)
 		}
 	}
 }
 
-// outQueue is a connection's outbound queue: bounded, but holding no
-// memory while empty (an idle connection costs nothing here). The room's
-// run loop pushes; the writer goroutine drains.
+// outQueue is a connection's outbound queue: bounded, holding no memory
+// while empty. The room's run loop pushes; a writer goroutine, started by
+// the push that finds none running, takes until the queue is empty. It
+// also counts the connection's background goroutines (writer, pinger,
+// closer) so that wait can return only when all have ended.
 type outQueue struct {
-	mu    sync.Mutex
-	q     [][]byte
-	max   int
-	ready chan struct{} // capacity 1: "something was pushed"
+	mu      sync.Mutex
+	idle    sync.Cond // signalled when bg drops to zero
+	q       [][]byte
+	max     int
+	writing bool // a writer goroutine is running
+	bg      int  // background goroutines running, the writer included
+	closed  bool // no more goroutines may start
 }
 
-// push queues msg unless the queue is full.
-func (o *outQueue) push(msg []byte) bool {
+// push queues msg unless the queue is full. start reports that the
+// caller must start a writer goroutine (counted already).
+func (o *outQueue) push(msg []byte) (ok, start bool) {
 	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return true, false // the connection is going; drop quietly
+	}
 	if len(o.q) >= o.max {
-		o.mu.Unlock()
-		return false
+		return false, false
 	}
 	o.q = append(o.q, msg)
-	o.mu.Unlock()
-	select {
-	case o.ready <- struct{}{}:
-	default:
+	if !o.writing {
+		o.writing = true
+		o.bg++
+		return true, true
 	}
+	return true, false
+}
+
+// take moves the queued messages into buf. When there are none it calls
+// onIdle and marks the writer stopped, under the lock: the caller must
+// then return (and call doneBackground) without touching writer state.
+func (o *outQueue) take(buf [][]byte, onIdle func() bool) [][]byte {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.q) == 0 {
+		onIdle()
+		o.writing = false
+		o.q = nil
+		return buf
+	}
+	buf = append(buf, o.q...)
+	clear(o.q)
+	o.q = o.q[:0]
+	return buf
+}
+
+// abandon drops what is queued after a failed write; no writer starts
+// again.
+func (o *outQueue) abandon() {
+	o.mu.Lock()
+	o.q = nil
+	o.writing = false
+	o.closed = true
+	o.mu.Unlock()
+}
+
+// startBackground counts a background goroutine about to start, unless
+// the connection is finished.
+func (o *outQueue) startBackground() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return false
+	}
+	o.bg++
 	return true
 }
 
-// drain moves the queued messages into buf and returns it.
-func (o *outQueue) drain(buf [][]byte) [][]byte {
+func (o *outQueue) doneBackground() {
 	o.mu.Lock()
-	buf = append(buf, o.q...)
-	clear(o.q)
-	if cap(o.q) > 64 {
-		o.q = nil // let a burst's backing array go
-	} else {
-		o.q = o.q[:0]
+	o.bg--
+	if o.bg == 0 && o.idle.L != nil {
+		o.idle.Broadcast()
 	}
 	o.mu.Unlock()
-	return buf
+}
+
+// closeAndWait stops new background goroutines and waits for the running
+// ones to end.
+func (o *outQueue) closeAndWait() {
+	o.mu.Lock()
+	o.closed = true
+	o.q = nil
+	if o.idle.L == nil {
+		o.idle.L = &o.mu
+	}
+	for o.bg > 0 {
+		o.idle.Wait()
+	}
+	o.mu.Unlock()
 }
 
 // log returns the connection's logger, made on first use so an idle

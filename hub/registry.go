@@ -164,8 +164,6 @@ func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts Conn
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c := newConn(r, rm, t, opts, ctx, cancel)
-	var wg sync.WaitGroup
-	wg.Go(c.writeLoop)
 	if rm.send(event{kind: evJoin, conn: c}) {
 		c.readLoop()
 	} else {
@@ -179,7 +177,7 @@ func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts Conn
 	r.mu.Unlock()
 	rm.send(event{kind: evLeave, conn: c})
 	c.kill(StatusNormalClosure, "", false)
-	wg.Wait()
+	c.out.closeAndWait()
 	return nil
 }
 

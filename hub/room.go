@@ -88,6 +88,9 @@ func (rm *room) run() {
 
 	tick := time.NewTicker(rm.reg.cfg.FlushInterval)
 	defer tick.Stop()
+	// One keepalive ticker per document, not one per connection.
+	ping := time.NewTicker(rm.reg.cfg.PingInterval)
+	defer ping.Stop()
 	for {
 		select {
 		case ev := <-rm.inbox:
@@ -107,6 +110,10 @@ func (rm *room) run() {
 		case <-tick.C:
 			rm.flush()
 			rm.expireAwareness(time.Now())
+		case <-ping.C:
+			for c := range rm.conns {
+				c.keepalive()
+			}
 		case <-rm.reg.shutdown:
 			for c := range rm.conns {
 				c.kill(StatusGoingAway, "server shutting down", false)
