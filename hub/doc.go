@@ -12,14 +12,19 @@
 // awareness table (awareness.go) and the list of updates not yet stored.
 // Nothing else touches them, so none of them has a lock.
 //
-// Each connection (conn.go) has two goroutines: its reader is the
-// goroutine that called Registry.Serve, its writer drains a bounded
-// outbound queue onto the Transport and starts a short-lived ping every
-// PingInterval (an unanswered ping closes the connection).
+// Each connection (conn.go) has one long-lived goroutine, its reader
+// (the goroutine that called Registry.Serve). Its writer exists only
+// while messages are queued: the push that finds the bounded outbound
+// queue non-empty and no writer running starts one, and it ends when the
+// queue is empty again. Keepalive pings (every PingInterval, driven by the
+// room's one ticker; an unanswered ping closes the connection) and the
+// close handshake also run in short-lived goroutines. The connection
+// counts them and Serve waits for all of them before it returns. An idle
+// connection thus costs one goroutine stack, not two.
 // The run loop never blocks on a connection: it enqueues without waiting,
-// and a full queue closes that connection (1013, "slow consumer") and
-// aborts its pending write. A reader blocks on a full inbox, which is
-// back-pressure on that socket only.
+// and a full queue closes that connection (1013, "slow consumer") at once
+// (closing the socket makes a blocked write return). A reader blocks on a
+// full inbox, which is back-pressure on that socket only.
 //
 // Each room also has a persister goroutine (persist.go) that writes
 // batches to the store, so the run loop never waits for the disk except
