@@ -19,7 +19,7 @@ FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate
 FUZZTIME_TEST ?= 20s
 FUZZTIME ?= 2m
 
-.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt node node-deps fixtures
+.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures
 
 run:
 	$(GO) run ./cmd/cocreate serve
@@ -64,6 +64,12 @@ bench:
 
 bench-crdt: node-deps
 	$(GO) run ./cmd/cocreate bench-crdt
+
+# Load benchmark: cocreate serve vs @y/websocket-server and @hocuspocus/server
+# (bench/reference), same load, table with ratios. Knobs, e.g.
+#   make bench-server DURATION=5s IDLE=5000 SCENARIOS="1x1000x50 idle"
+bench-server: node
+	bench/run.sh
 
 # Node.js and the pinned yjs, for the differential tests and benchmarks.
 node:

@@ -4,6 +4,7 @@
 //	cocreate serve [flags]         run the server (flags: cocreate serve -h)
 //	cocreate bench-trace FILE      replay an editing trace into the CRDT engine
 //	cocreate bench-crdt [flags]    compare the engine with yjs on all traces
+//	cocreate bench load [flags]    load-test a sync server (make bench-server)
 //	cocreate version               print the version
 package main
 
@@ -35,6 +36,7 @@ var commands = []command{
 	{"serve", "run the cocreate server", runServe},
 	{"bench-trace", "replay an editing trace as local edits and time it", runBenchTrace},
 	{"bench-crdt", "benchmark the CRDT engine against yjs on every trace", runBenchCRDT},
+	{"bench", "load-test a sync server: cocreate bench load [flags]", runBench},
 	{"version", "print the version", runVersion},
 }
 
@@ -190,4 +192,12 @@ func buildVersion() string {
 		v += " " + rev + modified
 	}
 	return v + " " + info.GoVersion
+}
+
+// runBench dispatches the load-testing subcommands.
+func runBench(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "load" {
+		return usageError("want a subcommand: cocreate bench load [flags]")
+	}
+	return runBenchLoad(args[1:], stdout, stderr)
 }
