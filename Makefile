@@ -52,12 +52,14 @@ fuzz-short:
 		echo "$(GO) test ./crdt -run '^$$' -fuzz '^$$t\$$' -fuzztime $(FUZZTIME_TEST)"; \
 		$(GO) test ./crdt -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME_TEST) || exit 1; \
 	done
+	$(GO) test ./crdt/yproto -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME_TEST)
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		echo "$(GO) test ./crdt -run '^$$' -fuzz '^$$t\$$' -fuzztime $(FUZZTIME)"; \
 		$(GO) test ./crdt -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
+	$(GO) test ./crdt/yproto -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test -bench . -benchmem -run '^$$' ./...
