@@ -37,7 +37,10 @@ type conn struct {
 	code    StatusCode // set once, before killed is closed
 	reason  string
 	pinging atomic.Bool // a ping is in flight
-	wtimer  *time.Timer // write timeout; owned by the writer goroutine
+	// writeSince is when the current batch of writes started (monotonic
+	// ns since epoch, +1), 0 while not writing; the room checks it
+	// against WriteTimeout.
+	writeSince atomic.Int64
 
 	// owned by the room's run loop
 	awareness map[uint64]struct{} // awareness client ids this conn controls
@@ -199,17 +202,10 @@ const maxBatch = 128
 // the write timeout every maxBatch messages.
 func (c *conn) writeBatch() error {
 	// A context with a deadline would cost coder/websocket a timer
-	// registration per frame; one reusable timer does the same job: if a
-	// batch takes longer than WriteTimeout the socket is closed, which
-	// makes the blocked write return.
-	if c.wtimer == nil {
-		c.wtimer = time.AfterFunc(time.Hour, func() {
-			if !c.isKilled() {
-				c.log().Info("write timeout")
-				c.kill(0, "", true)
-			}
-		})
-	}
+	// registration per frame. Instead the writer stamps when it started
+	// writing (writeSince) and the room's run loop closes a connection
+	// whose write has not finished within WriteTimeout (checkWrite);
+	// closing the socket makes the blocked write return.
 	ctx := context.Background()
 	var batch [][]byte
 	n, bytes := 0, 0
@@ -221,16 +217,16 @@ func (c *conn) writeBatch() error {
 		// When the queue is empty, take stops the timer and marks the writer
 		// gone under the queue's lock: from then on the next push may start
 		// another writer, so this one must not touch anything afterwards.
-		batch = c.out.take(batch[:0], c.wtimer.Stop)
+		batch = c.out.take(batch[:0], c.writeDone)
 		if len(batch) == 0 {
 			return nil
 		}
 		for i, msg := range batch {
 			if i%maxBatch == 0 {
-				c.wtimer.Reset(c.reg.cfg.WriteTimeout)
+				c.writeSince.Store(int64(time.Since(epoch)) + 1)
 			}
 			if err := c.t.Write(ctx, msg); err != nil {
-				c.wtimer.Stop()
+				c.writeDone()
 				return err
 			}
 			batch[i] = nil
@@ -278,7 +274,7 @@ func (o *outQueue) push(msg []byte) (ok, start bool) {
 // take moves the queued messages into buf. When there are none it calls
 // onIdle and marks the writer stopped, under the lock: the caller must
 // then return (and call doneBackground) without touching writer state.
-func (o *outQueue) take(buf [][]byte, onIdle func() bool) [][]byte {
+func (o *outQueue) take(buf [][]byte, onIdle func()) [][]byte {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if len(o.q) == 0 {
@@ -347,3 +343,18 @@ func (c *conn) log() *slog.Logger {
 	})
 	return c.logger
 }
+
+func (c *conn) writeDone() { c.writeSince.Store(0) }
+
+// checkWrite closes the connection if a write has been blocked for longer
+// than WriteTimeout (the peer stopped reading). Called by the run loop.
+func (c *conn) checkWrite(now time.Time) {
+	if ws := c.writeSince.Load(); ws != 0 && int64(now.Sub(epoch))-ws > int64(c.reg.cfg.WriteTimeout) && !c.isKilled() {
+		c.reg.metrics.Refused.WithLabelValues("write_timeout").Inc()
+		c.log().Info("write timeout")
+		c.kill(0, "", true)
+	}
+}
+
+// epoch anchors writeSince on the monotonic clock.
+var epoch = time.Now()

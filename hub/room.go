@@ -107,9 +107,12 @@ func (rm *room) run() {
 					return
 				}
 			}
-		case <-tick.C:
+		case now := <-tick.C:
 			rm.flush()
-			rm.expireAwareness(time.Now())
+			rm.expireAwareness(now)
+			for c := range rm.conns {
+				c.checkWrite(now)
+			}
 		case <-ping.C:
 			for c := range rm.conns {
 				c.keepalive()
