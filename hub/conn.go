@@ -207,7 +207,8 @@ func (c *conn) writeBatch() error {
 	// whose write has not finished within WriteTimeout (checkWrite);
 	// closing the socket makes the blocked write return.
 	ctx := context.Background()
-	var batch [][]byte
+	var buf [16][]byte // most batches are a message or two: no allocation
+	batch := buf[:0]
 	n, bytes := 0, 0
 	defer func() {
 		c.reg.metrics.MessagesOut.Add(float64(n))
@@ -280,7 +281,9 @@ func (o *outQueue) take(buf [][]byte, onIdle func()) [][]byte {
 	if len(o.q) == 0 {
 		onIdle()
 		o.writing = false
-		o.q = nil
+		if cap(o.q) > 8 {
+			o.q = nil // let a burst's backing array go; keep a small one
+		}
 		return buf
 	}
 	buf = append(buf, o.q...)
