@@ -59,8 +59,12 @@ type Doc struct {
 	cleanups []*Transaction
 	txPool   []*Transaction
 
+	// Handler lists are never modified in place (unregistering copies),
+	// so ranging over a snapshot of the slice header is safe while
+	// handlers register or unregister.
 	updateHandlers []*updateHandler
 	afterHandlers  []*afterHandler
+	enc            encoder // reused for transaction updates
 }
 
 type updateHandler struct {
@@ -141,13 +145,25 @@ func (d *Doc) Transact(fn func(tx *Transaction), origin any) {
 }
 
 func (d *Doc) transact(fn func(tx *Transaction), origin any, local bool) {
-	initial := false
-	if d.tx == nil {
-		initial = true
-		d.tx = newTransaction(d, origin, local)
-		d.cleanups = append(d.cleanups, d.tx)
-	}
+	initial := d.begin(origin, local)
 	fn(d.tx)
+	d.end(initial)
+}
+
+// begin opens a transaction unless one is open, and reports whether it
+// did; end(initial) then closes it. transact is the two around a function;
+// ApplyUpdate calls them directly to avoid allocating a closure per
+// update.
+func (d *Doc) begin(origin any, local bool) bool {
+	if d.tx != nil {
+		return false
+	}
+	d.tx = newTransaction(d, origin, local)
+	d.cleanups = append(d.cleanups, d.tx)
+	return true
+}
+
+func (d *Doc) end(initial bool) {
 	if initial {
 		first := d.tx == d.cleanups[0]
 		d.tx = nil
@@ -250,12 +266,12 @@ func (d *Doc) cleanup(tx *Transaction) {
 		// Another peer used our client id: pick a new one, as yjs does.
 		d.clientID = uint64(rand.Uint32())
 	}
-	for _, h := range append([]*afterHandler(nil), d.afterHandlers...) {
+	for _, h := range d.afterHandlers {
 		h.fn(tx)
 	}
 	if len(d.updateHandlers) > 0 {
 		if u, ok := encodeTransactionUpdate(tx); ok {
-			for _, h := range append([]*updateHandler(nil), d.updateHandlers...) {
+			for _, h := range d.updateHandlers {
 				h.fn(u, tx.Origin, tx)
 			}
 		}
@@ -287,7 +303,10 @@ func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
 		}
 		return 1
 	})
-	e := &encoder{buf: make([]byte, 0, 32)}
+	// The encoder is the document's; only its buffer, handed out as the
+	// update, is new.
+	e := &tx.doc.enc
+	e.buf = make([]byte, 0, 32)
 	e.writeVarUint(uint64(len(lists)))
 	for _, l := range lists {
 		clock := tx.beforeOf(l.client)
@@ -303,7 +322,9 @@ func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
 		})
 	}
 	tx.deleteSet.write(e)
-	return e.bytes(), true
+	u := e.bytes()
+	e.buf = nil
+	return u, true
 }
 
 func tryGCDeleteSet(ds *DeleteSet, s *store) {

@@ -165,7 +165,7 @@ func (d *Doc) callObservers(tx *Transaction) {
 			continue
 		}
 		ev := &Event{Target: t.api().(SharedType), CurrentTarget: t.api().(SharedType), Transaction: tx, target: t, subs: subs}
-		for _, o := range append([]*observer(nil), t.observers...) {
+		for _, o := range t.observers {
 			o.fn(ev)
 		}
 		// Bubble to every ancestor for deep observers.
@@ -185,7 +185,7 @@ func (d *Doc) callObservers(tx *Transaction) {
 			continue
 		}
 		evs := deep[p]
-		for _, o := range append([]*observer(nil), p.deepObservers...) {
+		for _, o := range p.deepObservers {
 			for _, ev := range evs {
 				if ev.target.item != nil && ev.target.item.deleted() {
 					continue

@@ -221,10 +221,10 @@ func (d *Doc) ApplyUpdate(update []byte, origin any) error {
 	if err != nil {
 		return err
 	}
-	d.transact(func(tx *Transaction) {
-		tx.Local = false
-		d.applyDecoded(tx, u)
-	}, origin, false)
+	initial := d.begin(origin, false)
+	d.tx.Local = false
+	d.applyDecoded(d.tx, u)
+	d.end(initial)
 	return nil
 }
 
