@@ -60,6 +60,7 @@ func DefaultConfig() Config {
 		LogFormat:       "text",
 		MaxMessageSize:  16 << 20,
 		MaxConnsPerIP:   1000,
+		MaxConnsPerDoc:  5000,
 		MaxDocSize:      256 << 20,
 		ConnQueue:       256,
 		FlushInterval:   200 * time.Millisecond,
