@@ -325,15 +325,20 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 	slow := &client{t: t, p: newPipe(0), doc: crdt.NewDoc(crdt.DocOptions{}), served: make(chan error, 1)}
 	go func() { slow.served <- r.Serve(context.Background(), "d", slow.p, ConnOptions{}) }()
 	// slow never reads: its writer blocks on the first message and its
-	// queue fills up.
-	for i := range 50 {
+	// queue fills up. slow joins asynchronously, so keep editing until it
+	// is dropped (bounded).
+	deadline := time.After(5 * time.Second)
+	dropped := false
+	for i := 0; !dropped; i++ {
 		a.insert(i, "x")
 		a.until("echo", isUpdate)
-	}
-	select {
-	case <-slow.served:
-	case <-time.After(5 * time.Second):
-		t.Fatal("slow consumer still connected")
+		select {
+		case <-slow.served:
+			dropped = true
+		case <-deadline:
+			t.Fatalf("slow consumer still connected after %d updates", i+1)
+		default:
+		}
 	}
 	if code, reason := slow.p.closeStatus(); code != 0 && code != StatusTryAgainLater {
 		t.Fatalf("slow consumer closed with %d %q", code, reason)
