@@ -309,17 +309,7 @@ func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
 	e.buf = make([]byte, 0, 32)
 	e.writeVarUint(uint64(len(lists)))
 	for _, l := range lists {
-		clock := tx.beforeOf(l.client)
-		start := l.findIndex(clock)
-		e.writeVarUint(uint64(l.len() - start))
-		e.writeVarUint(l.client)
-		e.writeVarUint(clock)
-		first := l.get(start)
-		first.write(e, int(clock-first.id.Clock))
-		l.each(start+1, func(it *Item) bool {
-			it.write(e, 0)
-			return true
-		})
+		l.writeFrom(e, tx.beforeOf(l.client))
 	}
 	tx.deleteSet.write(e)
 	u := e.bytes()

@@ -533,19 +533,25 @@ func writeStructsFrom(e *encoder, s *store, sv StateVector) {
 	})
 	e.writeVarUint(uint64(len(entries)))
 	for _, en := range entries {
-		l := s.clients[en.client]
-		clock := max(en.clock, l.get(0).id.Clock)
-		start := l.findIndex(clock)
-		e.writeVarUint(uint64(l.len() - start))
-		e.writeVarUint(en.client)
-		e.writeVarUint(clock)
-		first := l.get(start)
-		first.write(e, int(clock-first.id.Clock))
-		l.each(start+1, func(it *Item) bool {
-			it.write(e, 0)
-			return true
-		})
+		s.clients[en.client].writeFrom(e, en.clock)
 	}
+}
+
+// writeFrom writes the list's structs from clock on (v1): their count,
+// the client, the first clock, then the structs, the first one cut at
+// clock.
+func (l *structList) writeFrom(e *encoder, clock uint64) {
+	clock = max(clock, l.get(0).id.Clock)
+	start := l.findIndex(clock)
+	e.writeVarUint(uint64(l.len() - start))
+	e.writeVarUint(l.client)
+	e.writeVarUint(clock)
+	first := l.get(start)
+	first.write(e, int(clock-first.id.Clock))
+	l.each(start+1, func(it *Item) bool {
+		it.write(e, 0)
+		return true
+	})
 }
 
 // extendRemote appends a remote item's text to the item it continues

@@ -24,23 +24,16 @@ func utf16Len(s string) int {
 	return n
 }
 
-// utf16LenBytes is utf16Len for a byte slice.
+// utf16LenBytes is utf16Len for a byte slice (ranging over string(b)
+// does not copy).
 func utf16LenBytes(b []byte) int {
 	n := 0
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			n++
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
+	for _, r := range string(b) {
 		if r >= 0x10000 {
 			n += 2
 		} else {
 			n++
 		}
-		i += size
 	}
 	return n
 }
