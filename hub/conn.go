@@ -24,7 +24,8 @@ type conn struct {
 	reg      *Registry
 	rm       *room
 	t        Transport
-	readOnly bool
+	readOnly bool // owned by the room's run loop after join
+	subject  string
 	remote   string
 	logOnce  sync.Once
 	logger   *slog.Logger    // made on first use: most connections never log
@@ -54,6 +55,7 @@ func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.C
 		rm:       rm,
 		t:        t,
 		readOnly: opts.ReadOnly,
+		subject:  opts.Subject,
 		remote:   opts.Remote,
 		ctx:      ctx,
 		cancel:   cancel,
@@ -88,6 +90,16 @@ func (c *conn) kill(code StatusCode, reason string, now bool) {
 			c.cancel()
 		}
 	})
+}
+
+// expire closes the connection because its token has expired.
+func (c *conn) expire() {
+	if c.isKilled() {
+		return
+	}
+	c.reg.metrics.Refused.WithLabelValues("token_expired").Inc()
+	c.log().Info("token expired")
+	c.kill(StatusPolicyViolation, "token expired", false)
 }
 
 func (c *conn) isKilled() bool {

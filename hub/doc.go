@@ -21,6 +21,12 @@
 // close handshake also run in short-lived goroutines. The connection
 // counts them and Serve waits for all of them before it returns. An idle
 // connection thus costs one goroutine stack, not two.
+// A connection's read-only state is owned by the run loop too:
+// Registry.SetReadOnly sends the room an event and waits for it to be
+// applied, so a role change holds from the next update on. A
+// connection with ConnOptions.ExpiresAt has a time.AfterFunc timer that
+// closes it (1008, "token expired"); Serve stops the timer before it
+// returns.
 // The run loop never blocks on a connection: it enqueues without waiting,
 // and a full queue closes that connection (1013, "slow consumer") at once
 // (closing the socket makes a blocked write return). A reader blocks on a

@@ -483,3 +483,82 @@ func TestKeepalive(t *testing.T) {
 	alive.until("echo", isUpdate)
 	alive.close()
 }
+
+func TestSetReadOnly(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{})
+	ann := dial(t, r, "s/notes", ConnOptions{Subject: "ann"})
+	ann.until("step 2", isStep2)
+	annOther := dial(t, r, "s/board", ConnOptions{Subject: "ann"})
+	annOther.until("step 2", isStep2)
+	bob := dial(t, r, "s/notes", ConnOptions{Subject: "bob"})
+	bob.until("step 2", isStep2)
+	elsewhere := dial(t, r, "t/notes", ConnOptions{Subject: "ann"})
+	elsewhere.until("step 2", isStep2)
+
+	ann.insert(0, "a")
+	bob.waitText("a")
+
+	if n := r.SetReadOnly("s", "ann", true); n != 2 {
+		t.Fatalf("SetReadOnly changed %d connections, want 2 (ann's in session s)", n)
+	}
+	if n := r.SetReadOnly("s", "ann", true); n != 0 {
+		t.Fatalf("SetReadOnly again changed %d connections, want 0", n)
+	}
+	ann.insert(1, "b")
+	m := ann.until("permission denied", func(m yproto.Message) bool { return m.Type == yproto.TypeAuth })
+	if m.Reason == "" {
+		t.Fatal("permission denied without a reason")
+	}
+	// Bob still writes. Ann's refused edit was handled before his (she got
+	// the denial first): had it been applied, bob would have it now.
+	bob.insert(1, "c")
+	bob.until("echo", isUpdate)
+	if got := bob.text(); got != "ac" {
+		t.Fatalf("bob has %q, want %q", got, "ac")
+	}
+	// Ann's connection to another session is untouched.
+	elsewhere.insert(0, "free")
+	elsewhere.until("echo", isUpdate)
+
+	if n := r.SetReadOnly("s", "ann", false); n != 2 {
+		t.Fatalf("SetReadOnly(false) changed %d connections, want 2", n)
+	}
+	annOther.insert(0, "back")
+	annOther.until("echo", isUpdate)
+	for _, c := range []*client{ann, annOther, bob, elsewhere} {
+		c.close()
+	}
+	if n := r.SetReadOnly("s", "ann", true); n != 0 {
+		t.Fatalf("SetReadOnly without connections changed %d", n)
+	}
+}
+
+func TestExpiresAtClosesConnection(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{})
+	stays := dial(t, r, "d", ConnOptions{ExpiresAt: time.Now().Add(time.Hour)})
+	stays.until("step 2", isStep2)
+	c := dial(t, r, "d", ConnOptions{ExpiresAt: time.Now().Add(100 * time.Millisecond)})
+	c.until("step 2", isStep2)
+	select {
+	case <-c.served:
+	case <-time.After(5 * time.Second):
+		t.Fatal("connection still open 5s after its token expired")
+	}
+	if code, reason := c.p.closeStatus(); code != StatusPolicyViolation || reason != "token expired" {
+		t.Fatalf("closed with %d %q, want 1008 \"token expired\"", code, reason)
+	}
+	stays.insert(0, "still here")
+	stays.until("echo", isUpdate)
+	stays.close()
+
+	// Already expired: closed at once.
+	late := dial(t, r, "d", ConnOptions{ExpiresAt: time.Now().Add(-time.Second)})
+	select {
+	case <-late.served:
+	case <-time.After(5 * time.Second):
+		t.Fatal("connection with an expired token still open")
+	}
+	if code, _ := late.p.closeStatus(); code != StatusPolicyViolation {
+		t.Fatalf("expired connection closed with %d", code)
+	}
+}

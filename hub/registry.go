@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -124,6 +125,12 @@ type ConnOptions struct {
 	ReadOnly bool
 	// Remote names the peer in logs (an address).
 	Remote string
+	// Subject is who is connected (an identity's stable id); SetReadOnly
+	// finds a person's live connections by it.
+	Subject string
+	// ExpiresAt, when set, closes the connection with 1008 "token expired"
+	// at that time: a token's expiry applies to a live connection too.
+	ExpiresAt time.Time
 }
 
 // Loaded returns the number of documents loaded in memory.
@@ -164,6 +171,12 @@ func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts Conn
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c := newConn(r, rm, t, opts, ctx, cancel)
+	var expiry *time.Timer
+	if !opts.ExpiresAt.IsZero() {
+		// The timer's goroutine exists only while it fires; kill does not
+		// block, and once Serve has killed c it does nothing.
+		expiry = time.AfterFunc(time.Until(opts.ExpiresAt), c.expire)
+	}
 	if rm.send(event{kind: evJoin, conn: c}) {
 		c.readLoop()
 	} else {
@@ -177,8 +190,41 @@ func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts Conn
 	r.mu.Unlock()
 	rm.send(event{kind: evLeave, conn: c})
 	c.kill(StatusNormalClosure, "", false)
+	if expiry != nil {
+		expiry.Stop()
+	}
 	c.out.closeAndWait()
 	return nil
+}
+
+// SetReadOnly makes every live connection of subject to the documents of
+// session read-only (or writable again), at once: an update the room
+// handles after SetReadOnly returns is judged by the new state. It returns
+// how many connections it changed. Connections made later take their
+// state from their own ConnOptions.
+func (r *Registry) SetReadOnly(session, subject string, readOnly bool) int {
+	prefix := session + "/"
+	r.mu.Lock()
+	var rooms []*room
+	for name, rm := range r.rooms {
+		if strings.HasPrefix(name, prefix) {
+			rooms = append(rooms, rm)
+		}
+	}
+	r.mu.Unlock()
+	n := 0
+	for _, rm := range rooms {
+		reply := make(chan int, 1)
+		if !rm.send(event{kind: evSetReadOnly, subject: subject, readOnly: readOnly, reply: reply}) {
+			continue
+		}
+		select {
+		case k := <-reply:
+			n += k
+		case <-rm.done:
+		}
+	}
+	return n
 }
 
 // Close shuts the registry down: it refuses new connections, closes

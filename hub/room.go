@@ -15,12 +15,18 @@ const (
 	evJoin eventKind = iota
 	evLeave
 	evMessage
+	evSetReadOnly
 )
 
 type event struct {
 	kind eventKind
 	conn *conn
 	msg  yproto.Message
+
+	// evSetReadOnly
+	subject  string
+	readOnly bool
+	reply    chan<- int // buffered; gets the number of connections changed
 }
 
 // room is the hub of one live document. Its run loop owns every field
@@ -101,6 +107,8 @@ func (rm *room) run() {
 				if _, ok := rm.conns[ev.conn]; ok && !ev.conn.isKilled() {
 					rm.handle(ev.conn, ev.msg)
 				}
+			case evSetReadOnly:
+				ev.reply <- rm.setReadOnly(ev.subject, ev.readOnly)
 			case evLeave:
 				rm.leave(ev.conn)
 				if len(rm.conns) == 0 && rm.tryUnload() {
@@ -194,6 +202,18 @@ func (rm *room) join(c *conn) {
 	if all := rm.awarenessAll(); len(all) > 0 {
 		c.enqueue(yproto.AwarenessMessage(all))
 	}
+}
+
+// setReadOnly changes the read-only state of subject's connections.
+func (rm *room) setReadOnly(subject string, readOnly bool) int {
+	n := 0
+	for c := range rm.conns {
+		if c.subject == subject && c.readOnly != readOnly {
+			c.readOnly = readOnly
+			n++
+		}
+	}
+	return n
 }
 
 func (rm *room) leave(c *conn) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 )
@@ -22,9 +23,21 @@ type Config struct {
 	// Postgres is a PostgreSQL DSN for the store; empty means SQLite in
 	// Data (--postgres). Not supported yet.
 	Postgres string
-	// AuthSecret signs tokens; empty means open dev mode (--auth-secret).
-	// Token authentication is not supported yet.
+	// AuthSecret is the HMAC-SHA256 key of tokens (at least 32 bytes);
+	// empty means open dev mode, where everyone is a guest
+	// (--auth-secret).
 	AuthSecret string
+	// AdminKey authorizes POST /api/tokens (at least 16 bytes; needs
+	// AuthSecret). Empty disables minting: the embedding platform may sign
+	// tokens itself with AuthSecret (--admin-key).
+	AdminKey string
+	// AllowedOrigins is a comma-separated list of Origin host patterns
+	// (path.Match syntax, e.g. "app.example.com,*.example.org") allowed to
+	// open WebSockets. Empty: any origin in open dev mode (editors are
+	// served from anywhere), only the server's own host when AuthSecret
+	// is set. Requests without an Origin (non-browser clients) are always
+	// allowed (--allowed-origins).
+	AllowedOrigins string
 	// LogFormat is text or json (--log-format).
 	LogFormat string
 	// DebugAddr, when set, serves Go's pprof profiles on a separate
@@ -76,6 +89,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Redis, "redis", c.Redis, "Redis URL for the cross-instance bus (empty: in-process)")
 	fs.StringVar(&c.Postgres, "postgres", c.Postgres, "PostgreSQL DSN for the store (empty: SQLite in --data)")
 	fs.StringVar(&c.AuthSecret, "auth-secret", c.AuthSecret, "token signing secret (empty: open dev mode)")
+	fs.StringVar(&c.AdminKey, "admin-key", c.AdminKey, "key for POST /api/tokens (needs --auth-secret; empty: minting off)")
+	fs.StringVar(&c.AllowedOrigins, "allowed-origins", c.AllowedOrigins, "comma-separated Origin host patterns for WebSockets (empty: any in dev mode, same host with --auth-secret)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve pprof profiles on this address (empty: off; keep it on loopback)")
 	fs.Int64Var(&c.MaxMessageSize, "max-message-size", c.MaxMessageSize, "largest WebSocket message accepted, in bytes")
@@ -115,6 +130,23 @@ func ApplyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 	return errors.Join(errs...)
 }
 
+// Lengths below which a secret is refused.
+const (
+	minAuthSecret = 32
+	minAdminKey   = 16
+)
+
+// originPatterns splits AllowedOrigins.
+func (c *Config) originPatterns() []string {
+	var ps []string
+	for p := range strings.SplitSeq(c.AllowedOrigins, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
 // Validate checks the settings; its errors name the flag.
 func (c *Config) Validate() error {
 	var errs []error
@@ -130,8 +162,21 @@ func (c *Config) Validate() error {
 	if c.Postgres != "" {
 		errs = append(errs, errors.New("--postgres: the PostgreSQL store is not supported yet; leave it empty for SQLite in --data"))
 	}
-	if c.AuthSecret != "" {
-		errs = append(errs, errors.New("--auth-secret: token authentication is not supported yet; leave it empty for open dev mode"))
+	if c.AuthSecret != "" && len(c.AuthSecret) < minAuthSecret {
+		errs = append(errs, fmt.Errorf("--auth-secret: %d bytes is too short for HMAC-SHA256; use at least %d", len(c.AuthSecret), minAuthSecret))
+	}
+	if c.AdminKey != "" {
+		if c.AuthSecret == "" {
+			errs = append(errs, errors.New("--admin-key: needs --auth-secret (tokens are not used in open dev mode)"))
+		}
+		if len(c.AdminKey) < minAdminKey {
+			errs = append(errs, fmt.Errorf("--admin-key: %d bytes is too short; use at least %d", len(c.AdminKey), minAdminKey))
+		}
+	}
+	for _, p := range c.originPatterns() {
+		if _, err := path.Match(p, ""); err != nil {
+			errs = append(errs, fmt.Errorf("--allowed-origins: bad pattern %q: %w", p, err))
+		}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format: %q is neither text nor json", c.LogFormat))

@@ -10,9 +10,12 @@ import (
 
 func TestConfigFlagsAndEnv(t *testing.T) {
 	env := map[string]string{
-		"COCREATE_ADDR":           "127.0.0.1:9999",
-		"COCREATE_DATA":           "/from/env",
-		"COCREATE_FLUSH_INTERVAL": "500ms",
+		"COCREATE_ADDR":            "127.0.0.1:9999",
+		"COCREATE_DATA":            "/from/env",
+		"COCREATE_FLUSH_INTERVAL":  "500ms",
+		"COCREATE_AUTH_SECRET":     "0123456789abcdef0123456789abcdef",
+		"COCREATE_ADMIN_KEY":       "admin-key-from-env",
+		"COCREATE_ALLOWED_ORIGINS": "a.example.com, *.example.org",
 	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	cfg := DefaultConfig()
@@ -27,6 +30,9 @@ func TestConfigFlagsAndEnv(t *testing.T) {
 	}
 	if cfg.Addr != "127.0.0.1:9999" || cfg.Data != "/from/flag" || cfg.FlushInterval != 500*time.Millisecond {
 		t.Fatalf("got %+v", cfg)
+	}
+	if cfg.AuthSecret != env["COCREATE_AUTH_SECRET"] || cfg.AdminKey != "admin-key-from-env" || len(cfg.originPatterns()) != 2 {
+		t.Fatalf("auth settings from env: %+v", cfg)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -51,7 +57,10 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{func(c *Config) { c.Redis = "redis://localhost" }, "--redis: the Redis bus is not supported yet"},
 		{func(c *Config) { c.Postgres = "postgres://x" }, "--postgres: the PostgreSQL store is not supported yet"},
-		{func(c *Config) { c.AuthSecret = "s" }, "--auth-secret"},
+		{func(c *Config) { c.AuthSecret = "s" }, "--auth-secret: 1 bytes is too short"},
+		{func(c *Config) { c.AdminKey = "0123456789abcdef" }, "--admin-key: needs --auth-secret"},
+		{func(c *Config) { c.AuthSecret = strings.Repeat("k", 32); c.AdminKey = "short" }, "--admin-key: 5 bytes is too short"},
+		{func(c *Config) { c.AllowedOrigins = "ok.example.com, [bad" }, "--allowed-origins: bad pattern \"[bad\""},
 		{func(c *Config) { c.Addr = "" }, "--addr"},
 		{func(c *Config) { c.LogFormat = "xml" }, "--log-format"},
 		{func(c *Config) { c.MaxMessageSize = 10 }, "--max-message-size"},

@@ -92,10 +92,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	// Limits per address count the peer itself: forwarding headers are
 	// trusted only once a proxy is configured.
 	e.IPExtractor = echo.ExtractIPDirect()
+	// Identity for /sync and /api routes, however they are registered.
+	e.Use(s.authenticate)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(preg, promhttp.HandlerOpts{})))
 	e.GET("/sync/:session/:doc", s.sync)
+	e.POST("/api/tokens", s.mintToken)
 	s.echo = e
 	s.ready.Store(true)
 	return s, nil
@@ -126,9 +129,13 @@ func (s *Server) sync(c echo.Context) error {
 	if !s.ready.Load() {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
 	}
+	if err := s.checkOrigin(c.Request()); err != nil {
+		s.metrics.Refused.WithLabelValues("bad_origin").Inc()
+		return authError(c, http.StatusForbidden, "forbidden_origin", err.Error())
+	}
+	id := identityOf(c)
 	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
-		// Any origin may connect in open dev mode: stock editors are
-		// served from anywhere. Origin checks come with authentication.
+		// checkOrigin has applied --allowed-origins.
 		InsecureSkipVerify: true,
 	})
 	if err != nil {
@@ -154,7 +161,13 @@ func (s *Server) sync(c echo.Context) error {
 	// hijacked.
 	s.conns.Go(func() {
 		defer s.releaseIP(ip)
-		err := s.hubs.Serve(ctx, name, wsTransport{ws}, hub.ConnOptions{Remote: ip})
+		err := s.hubs.Serve(ctx, name, wsTransport{ws}, hub.ConnOptions{
+			Remote:  ip,
+			Subject: id.Subject,
+			// {session}/meeting is written by the server alone.
+			ReadOnly:  roleIn(id, session) == RoleViewer || doc == "meeting",
+			ExpiresAt: id.ExpiresAt,
+		})
 		if err != nil && !errors.Is(err, hub.ErrClosed) {
 			s.log.Warn("connection ended with an error", "doc", name, "err", err)
 		}

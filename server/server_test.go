@@ -79,11 +79,22 @@ type wsClient struct {
 
 func dialDoc(t *testing.T, ts *testServer, path string) *wsClient {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync/"+path, nil)
+	wc, _, err := dialDocWith(t, ts, path, nil)
 	if err != nil {
 		t.Fatalf("dial %s: %v", path, err)
+	}
+	return wc
+}
+
+// dialDocWith dials with opts (headers, for a token or a cookie) and
+// returns the handshake response too, also when the dial is refused.
+func dialDocWith(t *testing.T, ts *testServer, path string, opts *websocket.DialOptions) (*wsClient, *http.Response, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync/"+path, opts)
+	if err != nil {
+		return nil, resp, err
 	}
 	c.SetReadLimit(64 << 20)
 	wc := &wsClient{t: t, c: c, doc: crdt.NewDoc(crdt.DocOptions{}), msgs: make(chan []byte, 1024)}
@@ -109,7 +120,7 @@ func dialDoc(t *testing.T, ts *testServer, path string) *wsClient {
 		for range wc.msgs {
 		}
 	})
-	return wc
+	return wc, resp, nil
 }
 
 func (wc *wsClient) send(msg []byte) {
