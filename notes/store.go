@@ -38,6 +38,9 @@ type Store interface {
 	// Compact merges doc's snapshot and updates into one snapshot and
 	// drops the merged updates. It returns how many updates it merged.
 	Compact(ctx context.Context, doc string) (int, error)
+	// DeletePrefix drops every document whose name starts with prefix
+	// (snapshot and updates), e.g. "{session}/" for a deleted session.
+	DeletePrefix(ctx context.Context, prefix string) error
 	// Close releases the store.
 	Close() error
 }

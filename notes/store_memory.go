@@ -9,9 +9,10 @@ import (
 // MemoryStore is a Store that keeps everything in memory, for tests and
 // for running without a disk. It is not durable.
 type MemoryStore struct {
-	mu     sync.Mutex
-	closed bool
-	docs   map[string]*State
+	mu       sync.Mutex
+	closed   bool
+	docs     map[string]*State
+	sessions map[string]Session
 }
 
 // NewMemoryStore returns an empty MemoryStore.

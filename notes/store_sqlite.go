@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS updates (
 	data BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS updates_doc_seq ON updates (doc, seq);
-`
+` + sqliteSessionsSchema
 
 // OpenSQLite opens (creating if needed) the store cocreate.db in dir.
 func OpenSQLite(dir string) (*SQLiteStore, error) {

@@ -99,6 +99,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(preg, promhttp.HandlerOpts{})))
 	e.GET("/sync/:session/:doc", s.sync)
 	e.POST("/api/tokens", s.mintToken)
+	s.sessionRoutes(e.Group("/api"))
 	s.echo = e
 	s.ready.Store(true)
 	return s, nil

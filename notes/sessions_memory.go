@@ -1,0 +1,141 @@
+package notes
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// clone deep-copies a session through its JSON form.
+func cloneSession(s Session) Session {
+	b, _ := json.Marshal(s)
+	var c Session
+	_ = json.Unmarshal(b, &c)
+	return c
+}
+
+// CreateSession implements Sessions.
+func (s *MemoryStore) CreateSession(_ context.Context, ss Session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.sessions == nil {
+		s.sessions = map[string]Session{}
+	}
+	if _, ok := s.sessions[ss.ID]; ok {
+		return fmt.Errorf("create session %s: %w", ss.ID, ErrSessionExists)
+	}
+	s.sessions[ss.ID] = cloneSession(ss)
+	return nil
+}
+
+// GetSession implements Sessions.
+func (s *MemoryStore) GetSession(_ context.Context, id string) (Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return Session{}, ErrClosed
+	}
+	ss, ok := s.sessions[id]
+	if !ok {
+		return Session{}, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
+	}
+	return cloneSession(ss), nil
+}
+
+// ListSessions implements Sessions.
+func (s *MemoryStore) ListSessions(_ context.Context, opts ListOptions) (SessionPage, error) {
+	off, err := parseToken(opts.PageToken)
+	if err != nil {
+		return SessionPage{}, err
+	}
+	limit := normLimit(opts.Limit)
+	s.mu.Lock()
+	var all []Session
+	for _, ss := range s.sessions {
+		if opts.State == "" || ss.State == opts.State {
+			all = append(all, cloneSession(ss))
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(all, func(a, b Session) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	page := SessionPage{Sessions: []Session{}}
+	if off < len(all) {
+		all = all[off:]
+		if len(all) > limit {
+			page.NextPageToken = strconv.Itoa(off + limit)
+			all = all[:limit]
+		}
+		page.Sessions = all
+	}
+	return page, nil
+}
+
+// UpdateSession implements Sessions.
+func (s *MemoryStore) UpdateSession(_ context.Context, ss Session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.sessions[ss.ID]; !ok {
+		return fmt.Errorf("update session %s: %w", ss.ID, ErrSessionNotFound)
+	}
+	s.sessions[ss.ID] = cloneSession(ss)
+	return nil
+}
+
+// DeleteSession implements Sessions.
+func (s *MemoryStore) DeleteSession(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.sessions[id]; !ok {
+		return fmt.Errorf("delete session %s: %w", id, ErrSessionNotFound)
+	}
+	delete(s.sessions, id)
+	s.deletePrefixLocked(id + "/")
+	return nil
+}
+
+// SetSessionState implements Sessions.
+func (s *MemoryStore) SetSessionState(_ context.Context, id, state string, at time.Time) (Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss, ok := s.sessions[id]
+	if !ok {
+		return Session{}, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
+	}
+	ss = cloneSession(ss)
+	if err := transition(&ss, state, at); err != nil {
+		return Session{}, fmt.Errorf("session %s: %w", id, err)
+	}
+	s.sessions[id] = ss
+	return cloneSession(ss), nil
+}
+
+// DeletePrefix implements Store.
+func (s *MemoryStore) DeletePrefix(_ context.Context, prefix string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.deletePrefixLocked(prefix)
+	return nil
+}
+
+func (s *MemoryStore) deletePrefixLocked(prefix string) {
+	for doc := range s.docs {
+		if strings.HasPrefix(doc, prefix) {
+			delete(s.docs, doc)
+		}
+	}
+}

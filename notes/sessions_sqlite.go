@@ -1,0 +1,210 @@
+package notes
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const sqliteSessionsSchema = `
+CREATE TABLE IF NOT EXISTS sessions (
+	id         TEXT PRIMARY KEY,
+	state      TEXT NOT NULL,
+	created_ns INTEGER NOT NULL,
+	data       BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_created ON sessions (created_ns DESC, id DESC);
+`
+
+// CreateSession implements Sessions.
+func (s *SQLiteStore) CreateSession(ctx context.Context, ss Session) error {
+	data, err := json.Marshal(ss)
+	if err != nil {
+		return fmt.Errorf("create session %s: %w", ss.ID, err)
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO sessions (id, state, created_ns, data) VALUES (?, ?, ?, ?)`,
+		ss.ID, ss.State, ss.CreatedAt.UnixNano(), data)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return fmt.Errorf("create session %s: %w", ss.ID, ErrSessionExists)
+		}
+		return fmt.Errorf("create session %s: %w", ss.ID, err)
+	}
+	return nil
+}
+
+func getSessionTx(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, id string) (Session, error) {
+	var data []byte
+	err := q.QueryRowContext(ctx, `SELECT data FROM sessions WHERE id = ?`, id).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("session %s: %w", id, err)
+	}
+	var ss Session
+	if err := json.Unmarshal(data, &ss); err != nil {
+		return Session{}, fmt.Errorf("session %s: %w", id, err)
+	}
+	return ss, nil
+}
+
+// GetSession implements Sessions.
+func (s *SQLiteStore) GetSession(ctx context.Context, id string) (Session, error) {
+	return getSessionTx(ctx, s.db, id)
+}
+
+// ListSessions implements Sessions. The page token is an offset.
+func (s *SQLiteStore) ListSessions(ctx context.Context, opts ListOptions) (SessionPage, error) {
+	off, err := parseToken(opts.PageToken)
+	if err != nil {
+		return SessionPage{}, err
+	}
+	limit := normLimit(opts.Limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT data FROM sessions WHERE (? = '' OR state = ?)
+		ORDER BY created_ns DESC, id DESC LIMIT ? OFFSET ?`, opts.State, opts.State, limit+1, off)
+	if err != nil {
+		return SessionPage{}, fmt.Errorf("list sessions: %w", err)
+	}
+	defer rows.Close()
+	page := SessionPage{Sessions: []Session{}}
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return SessionPage{}, fmt.Errorf("list sessions: %w", err)
+		}
+		var ss Session
+		if err := json.Unmarshal(data, &ss); err != nil {
+			return SessionPage{}, fmt.Errorf("list sessions: %w", err)
+		}
+		page.Sessions = append(page.Sessions, ss)
+	}
+	if err := rows.Err(); err != nil {
+		return SessionPage{}, fmt.Errorf("list sessions: %w", err)
+	}
+	if len(page.Sessions) > limit {
+		page.Sessions = page.Sessions[:limit]
+		page.NextPageToken = strconv.Itoa(off + limit)
+	}
+	return page, nil
+}
+
+// ErrBadPageToken is returned for a page token List did not produce.
+var ErrBadPageToken = errors.New("notes: bad page token")
+
+func parseToken(tok string) (int, error) {
+	if tok == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(tok)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: %q", ErrBadPageToken, tok)
+	}
+	return n, nil
+}
+
+// UpdateSession implements Sessions.
+func (s *SQLiteStore) UpdateSession(ctx context.Context, ss Session) error {
+	data, err := json.Marshal(ss)
+	if err != nil {
+		return fmt.Errorf("update session %s: %w", ss.ID, err)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET state = ?, data = ? WHERE id = ?`, ss.State, data, ss.ID)
+	if err != nil {
+		return fmt.Errorf("update session %s: %w", ss.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("update session %s: %w", ss.ID, ErrSessionNotFound)
+	}
+	return nil
+}
+
+// DeleteSession implements Sessions.
+func (s *SQLiteStore) DeleteSession(ctx context.Context, id string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("delete session %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete session %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("delete session %s: %w", id, ErrSessionNotFound)
+	}
+	if err := deletePrefixTx(ctx, tx, id+"/"); err != nil {
+		return fmt.Errorf("delete session %s: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("delete session %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetSessionState implements Sessions.
+func (s *SQLiteStore) SetSessionState(ctx context.Context, id, state string, at time.Time) (Session, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Session{}, fmt.Errorf("session %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	ss, err := getSessionTx(ctx, tx, id)
+	if err != nil {
+		return Session{}, err
+	}
+	if err := transition(&ss, state, at); err != nil {
+		return Session{}, fmt.Errorf("session %s: %w", id, err)
+	}
+	data, err := json.Marshal(ss)
+	if err != nil {
+		return Session{}, fmt.Errorf("session %s: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET state = ?, data = ? WHERE id = ?`, ss.State, data, id); err != nil {
+		return Session{}, fmt.Errorf("session %s: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Session{}, fmt.Errorf("session %s: %w", id, err)
+	}
+	return ss, nil
+}
+
+// likeEscape escapes LIKE wildcards in a prefix (escape char '\').
+func likeEscape(p string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(p)
+}
+
+func deletePrefixTx(ctx context.Context, tx *sql.Tx, prefix string) error {
+	pat := likeEscape(prefix) + "%"
+	if _, err := tx.ExecContext(ctx, `DELETE FROM updates WHERE doc LIKE ? ESCAPE '\'`, pat); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM snapshots WHERE doc LIKE ? ESCAPE '\'`, pat); err != nil {
+		return err
+	}
+	return nil
+}
+
+// DeletePrefix implements Store.
+func (s *SQLiteStore) DeletePrefix(ctx context.Context, prefix string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("delete %s*: %w", prefix, err)
+	}
+	defer tx.Rollback()
+	if err := deletePrefixTx(ctx, tx, prefix); err != nil {
+		return fmt.Errorf("delete %s*: %w", prefix, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("delete %s*: %w", prefix, err)
+	}
+	return nil
+}

@@ -1,0 +1,398 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cocreate/cocreate/client"
+	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/notes"
+)
+
+// sessionAPI serves only the session routes, with the caller's identity
+// taken from the X-Test-Subject header (and X-Test-Role, a token grant for
+// the session in the URL), standing in for the auth middleware.
+type sessionAPI struct {
+	t *testing.T
+	s *Server
+	e *echo.Echo
+}
+
+func newSessionAPI(t *testing.T) *sessionAPI {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Data = t.TempDir()
+	s, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.store.Close() })
+	e := echo.New()
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if sub := c.Request().Header.Get("X-Test-Subject"); sub != "" {
+				id := Identity{Subject: sub, Name: sub}
+				if r := c.Request().Header.Get("X-Test-Role"); r != "" {
+					id.Roles = map[string]Role{c.Param("id"): Role(r)}
+				}
+				c.Set(identityKey, id)
+			}
+			return next(c)
+		}
+	})
+	s.sessionRoutes(e.Group("/api"))
+	return &sessionAPI{t: t, s: s, e: e}
+}
+
+// do sends a request as sub (role: an optional token grant) and decodes
+// a JSON answer into out when out is not nil.
+func (a *sessionAPI) do(method, path, sub, role, body string, out any) int {
+	a.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("X-Test-Subject", sub)
+	req.Header.Set("X-Test-Role", role)
+	rec := httptest.NewRecorder()
+	a.e.ServeHTTP(rec, req)
+	if rec.Code >= 400 {
+		var e apiError
+		if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Code == "" || e.Message == "" {
+			a.t.Errorf("%s %s: status %d without a JSON error: %q", method, path, rec.Code, rec.Body.String())
+		}
+	}
+	if out != nil && rec.Body.Len() > 0 {
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			a.t.Fatalf("%s %s: decode %q: %v", method, path, rec.Body.String(), err)
+		}
+	}
+	return rec.Code
+}
+
+const createBody = `{"title":"Weekly","description":"d","scheduled_at":"2026-12-01T15:00:00Z",
+	"time_zone":"Europe/Berlin","agenda":[{"id":"a1","title":"Intro","minutes":5},{"id":"a2","title":"Demo","minutes":10}]}`
+
+func (a *sessionAPI) create(host string) notes.Session {
+	a.t.Helper()
+	var s notes.Session
+	if code := a.do("POST", "/api/sessions", host, "", createBody, &s); code != http.StatusCreated {
+		a.t.Fatalf("create: %d", code)
+	}
+	return s
+}
+
+func (a *sessionAPI) get(id string) notes.Session {
+	a.t.Helper()
+	var s notes.Session
+	if code := a.do("GET", "/api/sessions/"+id, "x", "", "", &s); code != http.StatusOK {
+		a.t.Fatalf("get: %d", code)
+	}
+	return s
+}
+
+func TestSessionCreateGet(t *testing.T) {
+	a := newSessionAPI(t)
+	s := a.create("alice")
+	if s.Host != "alice" || s.State != notes.StateScheduled || s.ID == "" || len(s.Agenda) != 2 ||
+		s.Roles["alice"] != "host" || s.TimeZone != "Europe/Berlin" {
+		t.Fatalf("created %+v", s)
+	}
+	if g := a.get(s.ID); g.Title != "Weekly" || !g.ScheduledAt.Equal(s.ScheduledAt) {
+		t.Fatalf("get %+v", g)
+	}
+	if code := a.do("GET", "/api/sessions/nope", "x", "", "", nil); code != http.StatusNotFound {
+		t.Fatalf("unknown: %d", code)
+	}
+}
+
+func TestSessionList(t *testing.T) {
+	a := newSessionAPI(t)
+	var ids []string
+	for range 5 {
+		ids = append(ids, a.create("alice").ID)
+		time.Sleep(time.Millisecond) // distinct CreatedAt
+	}
+	if code := a.do("POST", "/api/sessions/"+ids[1]+"/start", "alice", "", "", nil); code != 200 {
+		t.Fatalf("start: %d", code)
+	}
+	var got []string
+	page := ""
+	for {
+		var p notes.SessionPage
+		if code := a.do("GET", "/api/sessions?limit=2&page="+page, "bob", "", "", &p); code != 200 {
+			t.Fatalf("list: %d", code)
+		}
+		for _, s := range p.Sessions {
+			got = append(got, s.ID)
+		}
+		if page = p.NextPageToken; page == "" {
+			break
+		}
+	}
+	want := []string{ids[4], ids[3], ids[2], ids[1], ids[0]}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("list %v, want %v", got, want)
+	}
+	var p notes.SessionPage
+	if code := a.do("GET", "/api/sessions?state=live", "bob", "", "", &p); code != 200 || len(p.Sessions) != 1 || p.Sessions[0].ID != ids[1] {
+		t.Fatalf("live: %d %+v", code, p)
+	}
+	for _, q := range []string{"state=paused", "limit=0", "limit=x", "limit=201", "page=zz"} {
+		if code := a.do("GET", "/api/sessions?"+q, "bob", "", "", nil); code != http.StatusBadRequest {
+			t.Errorf("%s: %d", q, code)
+		}
+	}
+}
+
+// TestSessionPermissions checks each role on each side of each permission.
+func TestSessionPermissions(t *testing.T) {
+	type caller struct {
+		name, sub, role string // role: a token grant for the session
+	}
+	host := caller{"host", "alice", ""}
+	cohostStored := caller{"cohost (stored)", "carol", ""}
+	cohostToken := caller{"cohost (token)", "dave", "cohost"}
+	member := caller{"member", "bob", ""}
+	viewer := caller{"viewer", "vic", "viewer"}
+	all := []caller{host, cohostStored, cohostToken, member, viewer}
+	allowed := map[string][]caller{
+		"patch":  {host, cohostStored, cohostToken},
+		"start":  {host, cohostStored, cohostToken},
+		"end":    {host, cohostStored, cohostToken},
+		"delete": {host},
+	}
+	for _, action := range []string{"patch", "start", "end", "delete"} {
+		for _, c := range all {
+			ok := false
+			for _, w := range allowed[action] {
+				ok = ok || w == c
+			}
+			t.Run(action+"/"+c.name, func(t *testing.T) {
+				a := newSessionAPI(t)
+				s := a.create("alice")
+				s.Roles["carol"] = "cohost"
+				if err := a.s.sessions().UpdateSession(context.Background(), s); err != nil {
+					t.Fatal(err)
+				}
+				if action == "end" {
+					a.do("POST", "/api/sessions/"+s.ID+"/start", "alice", "", "", nil)
+				}
+				before := a.get(s.ID)
+				var code int
+				switch action {
+				case "patch":
+					code = a.do("PATCH", "/api/sessions/"+s.ID, c.sub, c.role, `{"title":"New"}`, nil)
+				case "start", "end":
+					code = a.do("POST", "/api/sessions/"+s.ID+"/"+action, c.sub, c.role, "", nil)
+				case "delete":
+					code = a.do("DELETE", "/api/sessions/"+s.ID, c.sub, c.role, "", nil)
+				}
+				if !ok {
+					if code != http.StatusForbidden {
+						t.Fatalf("status %d, want 403", code)
+					}
+					if after := a.get(s.ID); after.Title != before.Title || after.State != before.State {
+						t.Fatalf("refused call changed state: %+v", after)
+					}
+					return
+				}
+				if code != http.StatusOK && code != http.StatusNoContent {
+					t.Fatalf("status %d", code)
+				}
+				switch action {
+				case "patch":
+					if g := a.get(s.ID); g.Title != "New" || len(g.Agenda) != 2 {
+						t.Fatalf("after patch %+v", g)
+					}
+				case "start":
+					if g := a.get(s.ID); g.State != notes.StateLive || g.StartedAt == nil {
+						t.Fatalf("after start %+v", g)
+					}
+				case "end":
+					if g := a.get(s.ID); g.State != notes.StateEnded || g.EndedAt == nil {
+						t.Fatalf("after end %+v", g)
+					}
+				case "delete":
+					if code := a.do("GET", "/api/sessions/"+s.ID, "x", "", "", nil); code != http.StatusNotFound {
+						t.Fatalf("after delete: %d", code)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestSessionLifecycleConflicts(t *testing.T) {
+	a := newSessionAPI(t)
+	s := a.create("alice")
+	step := func(action string, want int, state string) {
+		t.Helper()
+		if code := a.do("POST", "/api/sessions/"+s.ID+"/"+action, "alice", "", "", nil); code != want {
+			t.Fatalf("%s: %d, want %d", action, code, want)
+		}
+		if g := a.get(s.ID); g.State != state {
+			t.Fatalf("after %s: state %s, want %s", action, g.State, state)
+		}
+	}
+	step("end", http.StatusConflict, notes.StateScheduled)
+	step("start", http.StatusOK, notes.StateLive)
+	step("start", http.StatusConflict, notes.StateLive)
+	if code := a.do("DELETE", "/api/sessions/"+s.ID, "alice", "", "", nil); code != http.StatusConflict {
+		t.Fatalf("delete live: %d", code)
+	}
+	step("end", http.StatusOK, notes.StateEnded)
+	step("start", http.StatusConflict, notes.StateEnded)
+	step("end", http.StatusConflict, notes.StateEnded)
+	for _, p := range []string{"start", "end"} {
+		if code := a.do("POST", "/api/sessions/nope/"+p, "alice", "", "", nil); code != http.StatusNotFound {
+			t.Fatalf("%s unknown: %d", p, code)
+		}
+	}
+	if code := a.do("PATCH", "/api/sessions/nope", "alice", "", `{"title":"x"}`, nil); code != http.StatusNotFound {
+		t.Fatalf("patch unknown: %d", code)
+	}
+	if code := a.do("DELETE", "/api/sessions/nope", "alice", "", "", nil); code != http.StatusNotFound {
+		t.Fatalf("delete unknown: %d", code)
+	}
+}
+
+func TestSessionBadInput(t *testing.T) {
+	big := `{"title":"` + strings.Repeat("x", maxJSONBody) + `","time_zone":"UTC"}`
+	cases := []struct {
+		name, body string
+		want       int
+	}{
+		{"unknown field", `{"title":"x","time_zone":"UTC","colour":"red"}`, 400},
+		{"wrong type", `{"title":5,"time_zone":"UTC"}`, 400},
+		{"wrong agenda type", `{"title":"x","time_zone":"UTC","agenda":[{"id":"a","title":"t","minutes":"5"}]}`, 400},
+		{"bad time", `{"title":"x","time_zone":"UTC","scheduled_at":"tomorrow"}`, 400},
+		{"invalid time zone", `{"title":"x","time_zone":"Mars/Olympus"}`, 400},
+		{"missing title", `{"time_zone":"UTC"}`, 400},
+		{"duplicate agenda id", `{"title":"x","time_zone":"UTC","agenda":[{"id":"a","title":"t"},{"id":"a","title":"u"}]}`, 400},
+		{"not json", `title=x`, 400},
+		{"trailing data", `{"title":"x","time_zone":"UTC"} {}`, 400},
+		{"empty", ``, 400},
+		{"oversize", big, 413},
+	}
+	for _, tc := range cases {
+		t.Run("create/"+tc.name, func(t *testing.T) {
+			a := newSessionAPI(t)
+			if code := a.do("POST", "/api/sessions", "alice", "", tc.body, nil); code != tc.want {
+				t.Fatalf("status %d, want %d", code, tc.want)
+			}
+			var p notes.SessionPage
+			a.do("GET", "/api/sessions", "alice", "", "", &p)
+			if len(p.Sessions) != 0 {
+				t.Fatalf("refused create stored %d sessions", len(p.Sessions))
+			}
+		})
+		t.Run("patch/"+tc.name, func(t *testing.T) {
+			if tc.name == "missing title" || tc.name == "empty" {
+				return // a PATCH may omit fields; empty is tested below
+			}
+			a := newSessionAPI(t)
+			s := a.create("alice")
+			if code := a.do("PATCH", "/api/sessions/"+s.ID, "alice", "", tc.body, nil); code != tc.want {
+				t.Fatalf("status %d, want %d", code, tc.want)
+			}
+			if g := a.get(s.ID); g.Title != s.Title || g.TimeZone != s.TimeZone || len(g.Agenda) != len(s.Agenda) {
+				t.Fatalf("refused patch changed %+v", g)
+			}
+		})
+	}
+	a := newSessionAPI(t)
+	s := a.create("alice")
+	if code := a.do("PATCH", "/api/sessions/"+s.ID, "alice", "", `{"title":""}`, nil); code != 400 {
+		t.Fatalf("empty title: %d", code)
+	}
+	if code := a.do("PATCH", "/api/sessions/"+s.ID, "alice", "", `{"seed_notes":true}`, nil); code != 400 {
+		t.Fatalf("seed_notes on patch: %d", code)
+	}
+}
+
+// notesHeadings returns the notes document's XML.
+func notesXML(d *crdt.Doc) string { return d.GetXmlFragment("default").String() }
+
+const wantNotes = `<heading level="1">Weekly</heading><heading level="2">Intro</heading><heading level="2">Demo</heading>`
+
+// TestSessionNotesSeededOnce creates a session over HTTP, reads its notes
+// with the Go client, reconnects, restarts the server, and sees the
+// template exactly once every time.
+func TestSessionNotesSeededOnce(t *testing.T) {
+	dir := t.TempDir()
+	ts := startServer(t, dir, nil)
+	resp, err := http.Post(ts.url+"/api/sessions", "application/json", bytes.NewReader([]byte(createBody)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s notes.Session
+	err = json.NewDecoder(resp.Body).Decode(&s)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %v", resp.StatusCode, err)
+	}
+	check := func(ts *testServer) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		base := "ws" + strings.TrimPrefix(ts.url, "http") + "/sync"
+		c, err := client.Dial(ctx, base, s.ID+"/notes", client.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.WaitSynced(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		c.Do(func(d *crdt.Doc) { got = notesXML(d) })
+		if got != wantNotes {
+			t.Fatalf("notes = %s\nwant    %s", got, wantNotes)
+		}
+	}
+	check(ts)
+	check(ts)
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
+	ts = startServer(t, dir, nil)
+	check(ts)
+
+	// seed_notes=false leaves the notes empty.
+	body := strings.Replace(createBody, `"title"`, `"seed_notes":false,"title"`, 1)
+	resp, err = http.Post(ts.url+"/api/sessions", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s2 notes.Session
+	json.NewDecoder(resp.Body).Decode(&s2)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create unseeded: %d", resp.StatusCode)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync", s2.ID+"/notes", client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.WaitSynced(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	c.Do(func(d *crdt.Doc) { got = notesXML(d) })
+	if got != "" {
+		t.Fatalf("unseeded notes = %s", got)
+	}
+}
