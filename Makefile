@@ -47,12 +47,9 @@ fresh: node-deps
 	$(GO) test -count=1 ./crdt -run '^TestGoSessions$$' -verify-node -gosession-seed=$$seed || \
 	{ echo "replay: go test ./crdt -run TestGoSessions -verify-node -gosession-seed=$$seed"; exit 1; }
 
+# A short run of every fuzz target in make test, a longer one in make fuzz.
 fuzz-short:
-	@for t in $(FUZZ_TARGETS); do \
-		echo "$(GO) test ./crdt -run '^$$' -fuzz '^$$t\$$' -fuzztime $(FUZZTIME_TEST)"; \
-		$(GO) test ./crdt -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME_TEST) || exit 1; \
-	done
-	$(GO) test ./crdt/yproto -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME_TEST)
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_TEST)
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

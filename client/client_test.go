@@ -70,12 +70,6 @@ func dial(t *testing.T, url, doc string) *client.Client {
 	return c
 }
 
-func text(c *client.Client) string {
-	var s string
-	c.Do(func(d *crdt.Doc) { s = d.GetText("t").String() })
-	return s
-}
-
 func waitText(t *testing.T, c *client.Client, cond func(string) bool) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

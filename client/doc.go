@@ -1,7 +1,7 @@
 // Package client is the Go client SDK for cocreate: dial a document's
 // WebSocket, run the y-protocols sync handshake, send and receive updates
 // and awareness, and reconnect and re-sync after a dropped connection. The
-// browser UI source lives in client/web/.
+// browser UI source will live in client/web/ (not written yet).
 //
 // It talks to a server only through the public wire protocol (the
 // y-websocket framing and the /api/ JSON), exactly as any third-party client

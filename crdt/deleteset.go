@@ -150,16 +150,8 @@ func (ds *DeleteSet) write(e *encoder) {
 	}
 }
 
-// readDeleteSet decodes a v1 delete set, refusing ranges whose end would
+// readDeleteSetInto decodes a v1 delete set into ds, refusing ranges whose end would
 // overflow a JavaScript number.
-func readDeleteSet(d *decoder) (*DeleteSet, error) {
-	ds := &DeleteSet{}
-	if err := readDeleteSetInto(d, ds); err != nil {
-		return nil, err
-	}
-	return ds, nil
-}
-
 func readDeleteSetInto(d *decoder, ds *DeleteSet) error {
 	n, err := d.readLen(2)
 	if err != nil {

@@ -194,9 +194,6 @@ func readStruct(d *decoder, id ID) (*Item, error) {
 	if c.countable() {
 		it.info |= flagCountable
 	}
-	if ref == refDeleted {
-		// Deleted content is integrated as deleted.
-	}
 	return it, nil
 }
 

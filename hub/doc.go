@@ -54,6 +54,9 @@
 // rooms and every Serve call: http.Server.Shutdown does not wait for
 // hijacked WebSocket connections, so the server must call it.
 //
+// The meeting state machine (what commands do to {session}/meeting) is
+// the subpackage hub/meeting; it is not yet wired into the rooms.
+//
 // The hub knows no HTTP (that is package server) and no SQL (that is
 // package notes).
 package hub

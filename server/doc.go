@@ -1,8 +1,9 @@
 // Package server is the HTTP face of cocreate: the echo application with its
 // routes, the WebSocket upgrade of GET /sync/{session}/{doc}, authentication
 // and role resolution, the JSON REST API under /api/, /healthz, /readyz and
-// /metrics, the embedded static web UI, and the Config filled from flags and
-// COCREATE_* environment variables.
+// /metrics, the OpenAPI document of the API, and the Config filled from
+// flags and COCREATE_* environment variables. (The embedded web UI is still
+// to come.)
 //
 // It stays thin: it authenticates a request, resolves the caller's role,
 // decodes and encodes JSON (strictly: unknown fields are an error) and hands
