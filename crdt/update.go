@@ -590,3 +590,46 @@ func extendRemote(tx *Transaction, s *store, it *Item) bool {
 	tx.addChangedType(p, "", false)
 	return true
 }
+
+// Changes reports whether applying update would change d: whether it
+// holds a struct d does not have yet, or deletes something d has not
+// deleted (or does not have yet). A peer's sync step 2 that only repeats
+// what the document already holds changes nothing. d is not modified.
+// A malformed update returns an error wrapping ErrInvalidUpdate.
+func (d *Doc) Changes(update []byte) (bool, error) {
+	u, err := decodeUpdate(update)
+	if err != nil {
+		return false, err
+	}
+	s := d.store
+	for _, c := range u.clients {
+		if n := len(c.refs); n > 0 {
+			last := c.refs[n-1]
+			if last.id.Clock+uint64(last.length) > s.state(c.client) {
+				return true, nil
+			}
+		}
+	}
+	for client, rs := range u.ds.clients {
+		state := s.state(client)
+		l := s.clients[client]
+		for _, r := range rs {
+			if r.len == 0 {
+				continue
+			}
+			if r.clock+r.len > state {
+				return true, nil
+			}
+			for idx := l.findIndex(r.clock); idx >= 0 && idx < l.len(); idx++ {
+				it := l.get(idx)
+				if it.id.Clock >= r.clock+r.len {
+					break
+				}
+				if !it.deleted() {
+					return true, nil
+				}
+			}
+		}
+	}
+	return false, nil
+}

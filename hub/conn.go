@@ -27,10 +27,14 @@ type conn struct {
 	readOnly bool // owned by the room's run loop after join
 	subject  string
 	remote   string
-	logOnce  sync.Once
-	logger   *slog.Logger    // made on first use: most connections never log
-	ctx      context.Context // cancelled when the connection is killed
-	cancel   context.CancelFunc
+	// onCommand and allowUpdate are ConnOptions.OnCommand/AllowUpdate,
+	// called by the reader.
+	onCommand   func(context.Context, []byte) []byte
+	allowUpdate func() bool
+	logOnce     sync.Once
+	logger      *slog.Logger    // made on first use: most connections never log
+	ctx         context.Context // cancelled when the connection is killed
+	cancel      context.CancelFunc
 
 	out     outQueue
 	killed  chan struct{}
@@ -50,16 +54,18 @@ type conn struct {
 func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.Context, cancel context.CancelFunc) *conn {
 	id := uuid.NewString()
 	c := &conn{
-		id:       id,
-		reg:      r,
-		rm:       rm,
-		t:        t,
-		readOnly: opts.ReadOnly,
-		subject:  opts.Subject,
-		remote:   opts.Remote,
-		ctx:      ctx,
-		cancel:   cancel,
-		killed:   make(chan struct{}),
+		id:          id,
+		reg:         r,
+		rm:          rm,
+		t:           t,
+		readOnly:    opts.ReadOnly,
+		subject:     opts.Subject,
+		remote:      opts.Remote,
+		onCommand:   opts.OnCommand,
+		allowUpdate: opts.AllowUpdate,
+		ctx:         ctx,
+		cancel:      cancel,
+		killed:      make(chan struct{}),
 	}
 	c.out.max = r.cfg.QueueSize
 	return c
@@ -123,7 +129,8 @@ func (c *conn) refuse(code StatusCode, reason, metric string, err error) {
 }
 
 // enqueue queues msg without blocking; a full queue closes the connection.
-// Called by the room's run loop only.
+// Called by the room's run loop, and by the reader for command answers
+// (the queue has its own lock).
 func (c *conn) enqueue(msg []byte) {
 	if c.isKilled() {
 		return
@@ -162,6 +169,18 @@ func (c *conn) readLoop() {
 			return
 		}
 		c.reg.metrics.MessagesIn.WithLabelValues(m.Type.String()).Inc()
+		switch {
+		case m.Type == yproto.TypeCommand:
+			if c.onCommand == nil {
+				c.refuse(StatusInvalidPayload, "commands are not accepted here", "invalid_message", nil)
+				return
+			}
+			c.enqueue(yproto.CommandMessage(c.onCommand(c.ctx, m.Payload)))
+			continue
+		case m.Type == yproto.TypeSync && m.Sync != yproto.SyncStep1 && c.allowUpdate != nil && !c.allowUpdate():
+			c.refuse(StatusPolicyViolation, "rate limit exceeded: too many updates", "rate_limited", nil)
+			return
+		}
 		if !c.rm.sendFrom(c, event{kind: evMessage, conn: c, msg: m}) {
 			return
 		}

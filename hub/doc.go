@@ -54,8 +54,19 @@
 // rooms and every Serve call: http.Server.Shutdown does not wait for
 // hijacked WebSocket connections, so the server must call it.
 //
-// The meeting state machine (what commands do to {session}/meeting) is
-// the subpackage hub/meeting; it is not yet wired into the rooms.
+// Registry.Do runs a function on a document inside its room's goroutine
+// (loading the document if needed, unloading it afterwards when nobody is
+// connected): that is how the server writes as its own CRDT peer, with
+// Config.ClientID as its client id, and its changes travel like a
+// client's update. The meeting state machine (what commands do to
+// {session}/meeting) is the subpackage hub/meeting, driven by package
+// server through Do. Registry.DeleteSession refuses a session from then
+// on, closes its connections (1008) and waits for its rooms to store and
+// unload. A connection's command messages (yproto.TypeCommand) are
+// answered by ConnOptions.OnCommand in its reader; ConnOptions.AllowUpdate
+// rate-limits its updates. A read-only connection's sync step 2 that holds
+// nothing new is dropped quietly (crdt.Doc.Changes); only a real edit gets
+// "permission denied".
 //
 // The hub knows no HTTP (that is package server) and no SQL (that is
 // package notes).

@@ -8,11 +8,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/notes"
 )
 
-// ErrClosed is returned by Serve once the Registry is shutting down.
+// ErrClosed is returned by Serve and Do once the Registry is shutting down.
 var ErrClosed = errors.New("hub: shutting down")
+
+// ErrGone is returned by Serve and Do for a document of a session that
+// DeleteSession removed.
+var ErrGone = errors.New("hub: session deleted")
 
 // Config configures a Registry. Store is required; zero values of the
 // other fields pick the defaults noted beside them.
@@ -49,6 +54,11 @@ type Config struct {
 	// MaxConnsPerDoc refuses connections beyond this many per document
 	// (0 = no limit).
 	MaxConnsPerDoc int
+	// ClientID is the CRDT client id under which this instance writes
+	// documents itself (Do): one id per server instance, so its edits
+	// never collide with a client's or another instance's. 0 picks a
+	// random id per loaded document.
+	ClientID uint64
 	// MaxDocSize refuses updates that would grow a document beyond this
 	// many bytes of encoded state (0 = no limit). The size is the encoded
 	// state at load plus every update applied since, an upper bound.
@@ -95,7 +105,8 @@ type Registry struct {
 
 	mu      sync.Mutex
 	closing bool
-	rooms   map[string]*room // guarded by mu, with each room's refs
+	rooms   map[string]*room    // guarded by mu, with each room's refs
+	gone    map[string]struct{} // deleted sessions, guarded by mu
 
 	roomsWG sync.WaitGroup // room goroutines
 	serves  sync.WaitGroup // Serve calls
@@ -114,6 +125,7 @@ func New(cfg Config) *Registry {
 		metrics:  cfg.Metrics,
 		shutdown: make(chan struct{}),
 		rooms:    map[string]*room{},
+		gone:     map[string]struct{}{},
 	}
 }
 
@@ -131,6 +143,18 @@ type ConnOptions struct {
 	// ExpiresAt, when set, closes the connection with 1008 "token expired"
 	// at that time: a token's expiry applies to a live connection too.
 	ExpiresAt time.Time
+	// OnCommand, when set, answers the connection's command messages
+	// (yproto.TypeCommand): it gets the JSON payload and returns the JSON
+	// answer, which is sent back on this connection only. It runs in the
+	// connection's reader, so it may block (e.g. on Registry.Do for
+	// another document) without holding up the room. Without it a
+	// command message closes the connection as invalid input.
+	OnCommand func(ctx context.Context, payload []byte) []byte
+	// AllowUpdate, when set, is asked before each document update the
+	// connection sends (sync step 2 and update messages); false closes
+	// the connection with 1008 "rate limit exceeded". A per-identity
+	// token bucket shared by a person's connections goes here.
+	AllowUpdate func() bool
 }
 
 // Loaded returns the number of documents loaded in memory.
@@ -146,23 +170,15 @@ func (r *Registry) Loaded() int {
 // the connection is closed, by either side or by Close, and always closes
 // t.
 func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts ConnOptions) error {
-	r.mu.Lock()
-	if r.closing {
-		r.mu.Unlock()
-		t.Close(StatusGoingAway, "server shutting down")
-		return ErrClosed
+	rm, err := r.acquire(doc)
+	if err != nil {
+		if errors.Is(err, ErrGone) {
+			t.Close(StatusPolicyViolation, "session deleted")
+		} else {
+			t.Close(StatusGoingAway, "server shutting down")
+		}
+		return err
 	}
-	rm := r.rooms[doc]
-	if rm == nil {
-		rm = newRoom(r, doc)
-		r.rooms[doc] = rm
-		r.metrics.Docs.Inc()
-		r.roomsWG.Add(1)
-		go rm.run()
-	}
-	rm.refs++
-	r.serves.Add(1)
-	r.mu.Unlock()
 	defer r.serves.Done()
 
 	r.metrics.Connections.Inc()
@@ -194,6 +210,113 @@ func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts Conn
 		expiry.Stop()
 	}
 	c.out.closeAndWait()
+	return nil
+}
+
+// acquire returns doc's room, starting it if needed, with one more
+// reference and one more Serve/Do counted in r.serves.
+func (r *Registry) acquire(doc string) (*room, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closing {
+		return nil, ErrClosed
+	}
+	if _, gone := r.gone[sessionOf(doc)]; gone {
+		return nil, ErrGone
+	}
+	rm := r.rooms[doc]
+	if rm == nil {
+		rm = newRoom(r, doc)
+		r.rooms[doc] = rm
+		r.metrics.Docs.Inc()
+		r.roomsWG.Add(1)
+		go rm.run()
+	}
+	rm.refs++
+	r.serves.Add(1)
+	return rm, nil
+}
+
+// sessionOf is the session part of a document name "{session}/{doc}".
+func sessionOf(doc string) string {
+	if i := strings.IndexByte(doc, '/'); i >= 0 {
+		return doc[:i]
+	}
+	return doc
+}
+
+// Do runs fn in doc's hub, with the hub's document, loading it first if
+// no connection has. Changes fn makes to the document are what a
+// client's update would be: sent to every connection of the document
+// and stored. This is how the server writes as its own CRDT peer (the
+// meeting document). fn runs in the hub's goroutine, so it must not
+// block or call back into the Registry; Do waits for it and returns its
+// error. A document that could not be loaded returns the load error
+// without calling fn.
+func (r *Registry) Do(doc string, fn func(*crdt.Doc) error) error {
+	rm, err := r.acquire(doc)
+	if err != nil {
+		return err
+	}
+	defer r.serves.Done()
+	defer func() {
+		r.mu.Lock()
+		rm.refs--
+		r.mu.Unlock()
+		// Without connections the room unloads once the last Do is done.
+		rm.send(event{kind: evRelease})
+	}()
+	reply := make(chan error, 1)
+	if !rm.send(event{kind: evDo, do: fn, doReply: reply}) {
+		return ErrClosed
+	}
+	select {
+	case err := <-reply:
+		return err
+	case <-rm.done:
+		select {
+		case err := <-reply:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
+}
+
+// Gone reports whether session was deleted by DeleteSession.
+func (r *Registry) Gone(session string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.gone[session]
+	return ok
+}
+
+// DeleteSession refuses, from now on, every connection and Do for the
+// documents of session, closes their live connections (1008 "session
+// deleted") and waits until their hubs have stored what they held and
+// unloaded, or ctx is done. The caller then deletes the documents from
+// the store: nothing in this instance writes them again.
+func (r *Registry) DeleteSession(ctx context.Context, session string) error {
+	prefix := session + "/"
+	r.mu.Lock()
+	r.gone[session] = struct{}{}
+	var rooms []*room
+	for name, rm := range r.rooms {
+		if strings.HasPrefix(name, prefix) {
+			rooms = append(rooms, rm)
+		}
+	}
+	r.mu.Unlock()
+	for _, rm := range rooms {
+		rm.send(event{kind: evKick})
+	}
+	for _, rm := range rooms {
+		select {
+		case <-rm.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	return nil
 }
 

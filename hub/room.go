@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -16,6 +17,9 @@ const (
 	evLeave
 	evMessage
 	evSetReadOnly
+	evDo      // Registry.Do
+	evRelease // a Do is done; unload if idle
+	evKick    // DeleteSession: close every connection
 )
 
 type event struct {
@@ -27,6 +31,10 @@ type event struct {
 	subject  string
 	readOnly bool
 	reply    chan<- int // buffered; gets the number of connections changed
+
+	// evDo
+	do      func(*crdt.Doc) error
+	doReply chan<- error // buffered
 }
 
 // room is the hub of one live document. Its run loop owns every field
@@ -109,6 +117,16 @@ func (rm *room) run() {
 				}
 			case evSetReadOnly:
 				ev.reply <- rm.setReadOnly(ev.subject, ev.readOnly)
+			case evDo:
+				ev.doReply <- rm.do(ev.do)
+			case evRelease:
+				if len(rm.conns) == 0 && rm.tryUnload() {
+					return
+				}
+			case evKick:
+				for c := range rm.conns {
+					c.kill(StatusPolicyViolation, "session deleted", false)
+				}
 			case evLeave:
 				rm.leave(ev.conn)
 				if len(rm.conns) == 0 && rm.tryUnload() {
@@ -142,7 +160,7 @@ func (rm *room) run() {
 // loaded refuses every connection rather than serve a partial state that
 // would be stored over the real one.
 func (rm *room) load() {
-	rm.doc = crdt.NewDoc(crdt.DocOptions{})
+	rm.doc = crdt.NewDoc(crdt.DocOptions{ClientID: rm.reg.cfg.ClientID})
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	st, err := rm.reg.cfg.Store.Load(ctx, rm.name)
@@ -204,6 +222,14 @@ func (rm *room) join(c *conn) {
 	}
 }
 
+// do runs a Registry.Do function on the document.
+func (rm *room) do(fn func(*crdt.Doc) error) error {
+	if rm.loadErr != nil {
+		return fmt.Errorf("document %s could not be loaded: %w", rm.name, rm.loadErr)
+	}
+	return fn(rm.doc)
+}
+
 // setReadOnly changes the read-only state of subject's connections.
 func (rm *room) setReadOnly(subject string, readOnly bool) int {
 	n := 0
@@ -237,6 +263,13 @@ func (rm *room) handle(c *conn, m yproto.Message) {
 			c.enqueue(yproto.SyncStep2Message(u))
 		case yproto.SyncStep2, yproto.SyncUpdate:
 			if c.readOnly {
+				// A sync step 2 that only repeats what the document
+				// holds (what every client sends on connecting) is no
+				// edit: drop it quietly, so stock clients of read-only
+				// documents are not told "permission denied" for nothing.
+				if ch, err := rm.doc.Changes(m.Payload); err == nil && !ch {
+					return
+				}
 				rm.reg.metrics.Refused.WithLabelValues("read_only").Inc()
 				c.enqueue(yproto.PermissionDeniedMessage("read-only: this connection may not edit"))
 				return

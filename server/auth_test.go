@@ -74,6 +74,7 @@ func wantJSONError(t *testing.T, resp *http.Response, status int, code string) {
 
 func TestAuthRefusedBeforeUpgrade(t *testing.T) {
 	ts := startServer(t, t.TempDir(), withAuth)
+	ts.mkSession(t, "s")
 	valid := claims("ann", time.Hour, nil)
 	noName := claims("ann", time.Hour, nil)
 	delete(noName, "name")
@@ -136,6 +137,7 @@ func TestAuthRefusedBeforeUpgrade(t *testing.T) {
 func TestViewerEditIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	ts := startServer(t, dir, withAuth)
+	ts.mkSession(t, "s", "other")
 	member := sign(t, jwt.SigningMethodHS256, testSecret, claims("ann", time.Hour, map[string]string{"s": "member"}))
 	viewer := sign(t, jwt.SigningMethodHS256, testSecret, claims("vic", time.Hour, map[string]string{"s": "viewer", "other": "host"}))
 
@@ -205,6 +207,7 @@ func TestViewerEditIsRefused(t *testing.T) {
 
 func TestTokenExpiresMidConnection(t *testing.T) {
 	ts := startServer(t, t.TempDir(), withAuth)
+	ts.mkSession(t, "s")
 	// exp has a precision of one second: between 1 and 2 seconds left.
 	exp := time.Now().Add(2 * time.Second)
 	short := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "ann", "name": "Ann", "exp": exp.Unix()})
@@ -258,6 +261,7 @@ func post(t *testing.T, url, auth, body string) *http.Response {
 
 func TestMintToken(t *testing.T) {
 	ts := startServer(t, t.TempDir(), withAuth)
+	ts.mkSession(t, "s")
 	url := ts.url + "/api/tokens"
 	good := `{"sub":"ann","name":"Ann","ttl_seconds":600,"roles":{"s":"viewer"}}`
 	admin := "Bearer " + testAdminKey
@@ -395,6 +399,8 @@ func TestOriginCheck(t *testing.T) {
 		withAuth(c)
 		c.AllowedOrigins = "app.example.com, *.example.org"
 	})
+	auth.mkSession(t, "s")
+	listed.mkSession(t, "s")
 	tok := sign(t, jwt.SigningMethodHS256, testSecret, claims("ann", time.Hour, nil))
 	host := func(ts *testServer) string { return ts.url }
 	tests := []struct {

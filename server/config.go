@@ -63,6 +63,16 @@ type Config struct {
 	FlushInterval time.Duration
 	// ShutdownTimeout bounds a graceful shutdown (--shutdown-timeout).
 	ShutdownTimeout time.Duration
+	// RateCommands is each identity's sustained rate of meeting commands
+	// per second, over REST and sockets together (--rate-commands); a
+	// burst of 3 seconds' worth is allowed; 0 = no limit. Beyond it:
+	// 429 Too Many Requests, or an error answer on a socket.
+	RateCommands float64
+	// RateUpdates is each identity's sustained rate of document updates
+	// per second over all its connections (--rate-updates); a burst of 5
+	// seconds' worth is allowed; 0 = no limit. Beyond it the connection
+	// is closed with 1008 "rate limit exceeded".
+	RateUpdates float64
 }
 
 // DefaultConfig returns the defaults of every setting.
@@ -78,6 +88,8 @@ func DefaultConfig() Config {
 		ConnQueue:       256,
 		FlushInterval:   200 * time.Millisecond,
 		ShutdownTimeout: 10 * time.Second,
+		RateCommands:    10,
+		RateUpdates:     200,
 	}
 }
 
@@ -100,6 +112,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.ConnQueue, "conn-queue", c.ConnQueue, "outbound messages queued per connection before it is dropped as too slow")
 	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "longest wait before an applied update is stored")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "longest graceful shutdown")
+	fs.Float64Var(&c.RateCommands, "rate-commands", c.RateCommands, "meeting commands per second per identity (bursts of 3 s allowed; 0: no limit)")
+	fs.Float64Var(&c.RateUpdates, "rate-updates", c.RateUpdates, "document updates per second per identity (bursts of 5 s allowed; 0: no limit)")
 }
 
 // EnvName returns the environment variable of a flag: COCREATE_ and the
@@ -189,6 +203,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConnsPerIP < 0 {
 		errs = append(errs, fmt.Errorf("--max-conns-per-ip: %d is negative", c.MaxConnsPerIP))
+	}
+	if c.RateCommands < 0 {
+		errs = append(errs, fmt.Errorf("--rate-commands: %v is negative", c.RateCommands))
+	}
+	if c.RateUpdates < 0 {
+		errs = append(errs, fmt.Errorf("--rate-updates: %v is negative", c.RateUpdates))
 	}
 	if c.MaxDocSize < 0 {
 		errs = append(errs, fmt.Errorf("--max-doc-size: %d is negative", c.MaxDocSize))

@@ -7,7 +7,13 @@
 //
 // It stays thin: it authenticates a request, resolves the caller's role,
 // decodes and encodes JSON (strictly: unknown fields are an error) and hands
-// connections and commands to package hub. It holds no document logic —
+// connections and commands to package hub. Meeting commands (meeting.go)
+// come over REST and over session sockets (message type 100); the server
+// runs them through hub.Registry.Do on {session}/meeting with the state
+// machine of hub/meeting, records attendance from connections, and carries
+// out what a command implies outside the document (session state in the
+// store, a role change on live connections). limits.go holds the
+// per-identity token buckets. It holds no document logic —
 // it never decodes or applies a CRDT update itself — and it does not talk to
 // Redis or a database directly. Echo is imported here and nowhere else.
 // On shutdown it drains its hubs itself, because http.Server.Shutdown does

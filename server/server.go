@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +41,9 @@ type Server struct {
 
 	ipMu    sync.Mutex
 	ipConns map[string]int // open WebSocket connections per client address
+
+	meetings *meetings
+	limits   *limits
 
 	conns sync.WaitGroup // goroutines serving upgraded sockets
 }
@@ -71,12 +76,17 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	preg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{
-		cfg:     cfg,
-		log:     log,
-		store:   store,
-		metrics: metrics,
-		ipConns: map[string]int{},
+		cfg:      cfg,
+		log:      log,
+		store:    store,
+		metrics:  metrics,
+		ipConns:  map[string]int{},
+		meetings: newMeetings(),
+		limits:   newLimits(cfg.RateCommands, cfg.RateUpdates),
 		hubs: hub.New(hub.Config{
+			// The server's own CRDT peer id on this instance (meeting
+			// documents); 31 bits, as yjs picks them.
+			ClientID:       uint64(rand.Uint32() >> 1),
 			Store:          store,
 			Logger:         log,
 			Metrics:        metrics,
@@ -92,6 +102,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	// Limits per address count the peer itself: forwarding headers are
 	// trusted only once a proxy is configured.
 	e.IPExtractor = echo.ExtractIPDirect()
+	if statusHook != nil {
+		e.Use(observeStatus)
+	}
 	// Identity for /sync and /api routes, however they are registered.
 	e.Use(s.authenticate)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
@@ -103,6 +116,23 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.echo = e
 	s.ready.Store(true)
 	return s, nil
+}
+
+// statusHook, when set (by the package's tests), is told the route and
+// final status of every request, so the tests can check each status the
+// server answers is documented in docs/openapi.yaml.
+var statusHook func(method, route string, status int)
+
+func observeStatus(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err != nil {
+			c.Error(err) // writes the answer now, so its status is known
+			err = nil
+		}
+		statusHook(c.Request().Method, c.Path(), c.Response().Status)
+		return err
+	}
 }
 
 // Handler returns the server's HTTP handler.
@@ -135,6 +165,40 @@ func (s *Server) sync(c echo.Context) error {
 		return authError(c, http.StatusForbidden, "forbidden_origin", err.Error())
 	}
 	id := identityOf(c)
+	if s.hubs.Gone(session) {
+		return jsonError(c, http.StatusGone, "session_deleted", "session "+strconv.Quote(session)+" was deleted")
+	}
+	// A document of a known session runs with that session's roles,
+	// attendance and commands. In open dev mode any other name is an
+	// ad-hoc document (as with any y-websocket server); with
+	// --auth-secret it is refused, and a meeting document needs its
+	// session in any mode.
+	sess, err := s.sessions().GetSession(c.Request().Context(), session)
+	known := err == nil
+	switch {
+	case err != nil && !errors.Is(err, notes.ErrSessionNotFound):
+		// The store is failing or closing (shutdown): try again later.
+		s.log.Warn("connection refused: session lookup failed", "session", session, "err", err)
+		return jsonError(c, http.StatusServiceUnavailable, "store_unavailable", "the session store is unavailable; try again")
+	case !known && (doc == "meeting" || s.cfg.AuthSecret != ""):
+		s.metrics.Refused.WithLabelValues("unknown_session").Inc()
+		return jsonError(c, http.StatusNotFound, "not_found", "unknown session "+strconv.Quote(session))
+	}
+	role := roleIn(id, session)
+	if known {
+		role = sessionRole(id, sess)
+	}
+	opts := hub.ConnOptions{
+		Remote:  c.RealIP(),
+		Subject: id.Subject,
+		// {session}/meeting is written by the server alone.
+		ReadOnly:    role == RoleViewer || doc == "meeting",
+		ExpiresAt:   id.ExpiresAt,
+		AllowUpdate: s.limits.updateGate(id.Subject),
+	}
+	if known {
+		opts.OnCommand = s.socketCommand(session, id)
+	}
 	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
 		// checkOrigin has applied --allowed-origins.
 		InsecureSkipVerify: true,
@@ -162,14 +226,12 @@ func (s *Server) sync(c echo.Context) error {
 	// hijacked.
 	s.conns.Go(func() {
 		defer s.releaseIP(ip)
-		err := s.hubs.Serve(ctx, name, wsTransport{ws}, hub.ConnOptions{
-			Remote:  ip,
-			Subject: id.Subject,
-			// {session}/meeting is written by the server alone.
-			ReadOnly:  roleIn(id, session) == RoleViewer || doc == "meeting",
-			ExpiresAt: id.ExpiresAt,
-		})
-		if err != nil && !errors.Is(err, hub.ErrClosed) {
+		if known {
+			s.joined(sess, id)
+			defer s.left(sess, id)
+		}
+		err := s.hubs.Serve(ctx, name, wsTransport{ws}, opts)
+		if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {
 			s.log.Warn("connection ended with an error", "doc", name, "err", err)
 		}
 	})

@@ -15,11 +15,29 @@ import (
 
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/notes"
 )
 
 type testServer struct {
 	url  string // http://127.0.0.1:port
+	srv  *Server
 	stop func() error
+}
+
+// mkSession stores a session record with the given ids (hosted by
+// "nobody", so token grants decide the roles), as POST /api/sessions
+// would, for tests that connect to its documents.
+func (ts *testServer) mkSession(t *testing.T, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		err := ts.srv.sessions().CreateSession(context.Background(), notes.Session{
+			ID: id, Title: "session " + id, Host: "nobody", State: notes.StateScheduled,
+			CreatedAt: time.Now().UTC(), Agenda: []notes.AgendaItem{},
+		})
+		if err != nil && !errors.Is(err, notes.ErrSessionExists) {
+			t.Fatal(err)
+		}
+	}
 }
 
 func startServer(t *testing.T, dir string, edit func(*Config)) *testServer {
@@ -42,7 +60,7 @@ func startServer(t *testing.T, dir string, edit func(*Config)) *testServer {
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln) }()
 	stopped := false
-	ts := &testServer{url: "http://" + ln.Addr().String()}
+	ts := &testServer{url: "http://" + ln.Addr().String(), srv: s}
 	ts.stop = func() error {
 		if stopped {
 			return nil

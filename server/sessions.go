@@ -1,7 +1,7 @@
 package server
 
 import (
-	_ "embed"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"github.com/cocreate/cocreate/docs"
 	"github.com/cocreate/cocreate/notes"
 )
 
@@ -96,18 +97,20 @@ func (s *Server) sessionRoutes(g *echo.Group) {
 	g.GET("/sessions/:id", s.getSession)
 	g.PATCH("/sessions/:id", s.updateSession)
 	g.DELETE("/sessions/:id", s.deleteSession)
-	g.POST("/sessions/:id/start", s.setState(notes.StateLive))
-	g.POST("/sessions/:id/end", s.setState(notes.StateEnded))
+	g.POST("/sessions/:id/start", s.setState("session.start"))
+	g.POST("/sessions/:id/end", s.setState("session.end"))
+	g.POST("/sessions/:id/commands", s.postCommand)
+	g.GET("/sessions/:id/meeting", s.getMeeting)
+	g.GET("/me", s.getMe)
 	g.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", openapiYAML)
 	})
 }
 
-// openapiYAML describes every route; TestOpenAPICoversRoutes keeps it
-// in step with the router.
-//
-//go:embed openapi.yaml
-var openapiYAML []byte
+// openapiYAML (docs/openapi.yaml) describes every route;
+// TestOpenAPICoversRoutes and the status check in TestMain keep it in
+// step with the router.
+var openapiYAML = docs.OpenAPI
 
 func (s *Server) sessions() notes.Sessions {
 	ss, _ := s.store.(notes.Sessions)
@@ -177,7 +180,7 @@ func (s *Server) createSession(c echo.Context) error {
 		return err
 	}
 	s.log.Info("session created", "session", sess.ID, "host", sess.Host)
-	return c.JSON(http.StatusCreated, sess)
+	return c.JSON(http.StatusCreated, s.withRole(c, sess))
 }
 
 func (s *Server) listSessions(c echo.Context) error {
@@ -206,7 +209,7 @@ func (s *Server) getSession(c echo.Context) error {
 	if err != nil {
 		return storeError(c, err)
 	}
-	return c.JSON(http.StatusOK, sess)
+	return c.JSON(http.StatusOK, s.withRole(c, sess))
 }
 
 // authorize loads the session and checks the caller holds one of roles.
@@ -244,30 +247,35 @@ func (s *Server) updateSession(c echo.Context) error {
 	if err := s.sessions().UpdateSession(c.Request().Context(), sess); err != nil {
 		return storeError(c, err)
 	}
-	return c.JSON(http.StatusOK, sess)
+	return c.JSON(http.StatusOK, s.withRole(c, sess))
 }
 
-// deleteSession deletes the session and all its documents. A live
-// session is refused with 409: its documents may be loaded in hubs,
-// which would write edits back after the delete. End it first.
-// Limitation: a client still connected to a non-live session's document
-// can re-create that document with its next edit.
+// deleteSession deletes the session and all its documents: its live
+// connections are closed (1008 "session deleted"), its hubs store and
+// unload, later connections and commands get 410/404, and then the
+// record and every document are deleted. (One instance: with several,
+// the others learn of it through the bus, see hub.Bus.)
 func (s *Server) deleteSession(c echo.Context) error {
 	sess, ok, err := s.authorize(c, RoleHost)
 	if !ok {
 		return err
 	}
-	if sess.State == notes.StateLive {
-		return jsonError(c, http.StatusConflict, "session_live", "a live session cannot be deleted; end it first")
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
+	defer cancel()
+	if err := s.hubs.DeleteSession(ctx, sess.ID); err != nil {
+		return fmt.Errorf("delete session %s: closing its documents: %w", sess.ID, err)
 	}
-	if err := s.sessions().DeleteSession(c.Request().Context(), sess.ID); err != nil {
+	if err := s.sessions().DeleteSession(ctx, sess.ID); err != nil {
 		return storeError(c, err)
 	}
+	s.meetings.forget(sess.ID)
 	s.log.Info("session deleted", "session", sess.ID)
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) setState(state string) echo.HandlerFunc {
+// setState is POST /start and /end: the session.start and session.end
+// commands, answered with the session record.
+func (s *Server) setState(command string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		sess, ok, err := s.authorize(c, RoleHost, RoleCoHost)
 		if !ok {
@@ -276,11 +284,35 @@ func (s *Server) setState(state string) echo.HandlerFunc {
 		if c.Request().ContentLength > 0 {
 			return jsonError(c, http.StatusBadRequest, "bad_json", "this endpoint takes no body")
 		}
-		sess, err = s.sessions().SetSessionState(c.Request().Context(), sess.ID, state, time.Now())
+		ctx := c.Request().Context()
+		a := s.runCommand(ctx, sess, identityOf(c), []byte(`{"type":"`+command+`"}`))
+		if a.status != http.StatusOK {
+			if a.err.Code == "conflict" {
+				a.err.Code = "invalid_transition"
+			}
+			return c.JSON(a.status, a.body())
+		}
+		sess, err = s.sessions().GetSession(ctx, sess.ID)
 		if err != nil {
 			return storeError(c, err)
 		}
-		s.log.Info("session state", "session", sess.ID, "state", state)
-		return c.JSON(http.StatusOK, sess)
+		return c.JSON(http.StatusOK, s.withRole(c, sess))
 	}
+}
+
+// sessionView is a session as the API shows it to one caller.
+type sessionView struct {
+	notes.Session
+	// MyRole is the caller's role in the session.
+	MyRole Role `json:"my_role"`
+}
+
+func (s *Server) withRole(c echo.Context, sess notes.Session) sessionView {
+	return sessionView{Session: sess, MyRole: sessionRole(identityOf(c), sess)}
+}
+
+// getMe is GET /api/me: who the caller is.
+func (s *Server) getMe(c echo.Context) error {
+	id := identityOf(c)
+	return c.JSON(http.StatusOK, map[string]any{"subject": id.Subject, "name": id.Name, "guest": id.Guest})
 }

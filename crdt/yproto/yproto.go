@@ -19,6 +19,12 @@ const (
 	TypeAwareness      Type = 1
 	TypeAuth           Type = 2
 	TypeQueryAwareness Type = 3
+	// TypeCommand is cocreate's own message type, not part of
+	// y-protocols: a meeting command as JSON (varString) from a client,
+	// and the server's JSON answer with the same type. The server sends
+	// it only to connections that sent a command first, so stock
+	// y-websocket clients never see one.
+	TypeCommand Type = 100
 )
 
 func (t Type) String() string {
@@ -31,6 +37,8 @@ func (t Type) String() string {
 		return "auth"
 	case TypeQueryAwareness:
 		return "query-awareness"
+	case TypeCommand:
+		return "command"
 	}
 	return fmt.Sprintf("type(%d)", uint64(t))
 }
@@ -95,7 +103,8 @@ type Message struct {
 	// Sync is the sub-type of a TypeSync message.
 	Sync SyncType
 	// Payload is the state vector (SyncStep1) or the update (SyncStep2,
-	// SyncUpdate), or the raw awareness update of a TypeAwareness message.
+	// SyncUpdate), the raw awareness update of a TypeAwareness message,
+	// or the JSON of a TypeCommand message.
 	Payload []byte
 	// Awareness holds the entries of a TypeAwareness message.
 	Awareness []AwarenessEntry
@@ -210,6 +219,11 @@ func Decode(frame []byte) (Message, error) {
 		}
 		m.Reason = string(r)
 	case TypeQueryAwareness:
+	case TypeCommand:
+		m.Payload, err = d.varBytes("command")
+		if err != nil {
+			return Message{}, err
+		}
 	default:
 		return Message{}, fmt.Errorf("%w: unknown message type %d", ErrMalformed, t)
 	}
@@ -318,3 +332,10 @@ func PermissionDeniedMessage(reason string) []byte {
 
 // QueryAwarenessMessage returns a query-awareness message.
 func QueryAwarenessMessage() []byte { return appendVarUint(nil, uint64(TypeQueryAwareness)) }
+
+// CommandMessage encodes a cocreate command message (TypeCommand) whose
+// payload is one JSON value: a command from a client, or the server's
+// answer to one.
+func CommandMessage(json []byte) []byte {
+	return appendVarBytes(appendVarUint(nil, uint64(TypeCommand)), json)
+}

@@ -95,6 +95,9 @@ func TestDecodeMalformed(t *testing.T) {
 		{"awareness trailing", []byte{1, 7, 1, 5, 2, 2, '{', '}', 0}},
 		{"auth unknown", []byte{2, 1, 0}},
 		{"auth truncated reason", []byte{2, 0, 5, 'a'}},
+		{"command without payload", []byte{100}},
+		{"command truncated", []byte{100, 5, '{', '}'}},
+		{"command trailing", []byte{100, 2, '{', '}', 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,4 +172,16 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("round trip changed %+v into %+v", m, m2)
 		}
 	})
+}
+
+func TestCommandRoundTrip(t *testing.T) {
+	body := []byte(`{"type":"hand.raise"}`)
+	frame := CommandMessage(body)
+	m, err := Decode(frame)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Type != TypeCommand || string(m.Payload) != string(body) || m.Type.String() != "command" {
+		t.Fatalf("decoded %v %q", m.Type, m.Payload)
+	}
 }

@@ -137,6 +137,12 @@ type Options struct {
 	// Origin is the transaction origin of the meeting's writes, so the
 	// caller's OnUpdate handler can tell them apart.
 	Origin any
+	// Ballots, when not nil, holds the ballots (poll id → subject →
+	// option indices) and is kept by the caller across Meeting values
+	// over the same document: it is the only place the ballots of
+	// anonymous polls live. Ballots of polls with a votes map are
+	// rebuilt from the document by New.
+	Ballots map[string]map[string][]int
 }
 
 // Meeting is the live meeting state machine over the {session}/meeting
@@ -176,7 +182,10 @@ func New(doc *crdt.Doc, opts Options) *Meeting {
 		hands:        doc.GetArray("hands"),
 		polls:        doc.GetMap("polls"),
 		participants: doc.GetMap("participants"),
-		ballots:      map[string]map[string][]int{},
+		ballots:      opts.Ballots,
+	}
+	if m.ballots == nil {
+		m.ballots = map[string]map[string][]int{}
 	}
 	if !m.session.Has("state") {
 		doc.Transact(func(*crdt.Transaction) {

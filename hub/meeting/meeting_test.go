@@ -541,3 +541,27 @@ func TestReplica(t *testing.T) {
 		t.Fatalf("replica differs:\n%s\n%s", got, want)
 	}
 }
+
+// TestBallotsKeptAcrossMeetings: with Options.Ballots the ballots of an
+// anonymous poll survive a new Meeting over the same document (the
+// server makes one per command), so a changed vote still replaces the
+// old one.
+func TestBallotsKeptAcrossMeetings(t *testing.T) {
+	doc := crdt.NewDoc(crdt.DocOptions{ClientID: 1})
+	ballots := map[string]map[string][]int{}
+	open := func() *Meeting { return New(doc, Options{Title: "W", Host: "h", Ballots: ballots}) }
+	mustApply(t, open(), Command{Type: "poll.create", ID: "p", Question: "?", Options: []string{"a", "b"}, Anonymous: true}, host, t0)
+	mustApply(t, open(), Command{Type: "poll.vote", ID: "p", Choices: []int{0}}, member, t0)
+	mustApply(t, open(), Command{Type: "poll.vote", ID: "p", Choices: []int{1}}, member, t0)
+	r := mustApply(t, open(), Command{Type: "poll.vote", ID: "p", Choices: []int{1}}, cohost, t0)
+	p := r.State.(map[string]any)
+	if fmt.Sprint(p["counts"]) != "[0 2]" || fmt.Sprint(p["voters"]) != "2" {
+		t.Fatalf("counts %v voters %v", p["counts"], p["voters"])
+	}
+	// Without the shared map a new Meeting starts the anonymous poll's
+	// ballots empty: what the option is for.
+	r = mustApply(t, New(doc, Options{}), Command{Type: "poll.vote", ID: "p", Choices: []int{0}}, member, t0)
+	if p := r.State.(map[string]any); fmt.Sprint(p["voters"]) != "1" {
+		t.Fatalf("voters %v", p["voters"])
+	}
+}

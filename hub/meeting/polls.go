@@ -185,8 +185,14 @@ func (m *Meeting) rebuildBallots() {
 		if p == nil {
 			continue
 		}
+		votes := getMap(p, "votes")
+		if votes == nil {
+			// Anonymous: the ballots are only in memory (Options.Ballots
+			// keeps them across Meeting values).
+			continue
+		}
 		bs := map[string][]int{}
-		if votes := getMap(p, "votes"); votes != nil {
+		{
 			for _, sub := range votes.Keys() {
 				v, _ := votes.Get(sub)
 				arr, _ := v.([]any)

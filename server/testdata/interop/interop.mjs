@@ -6,6 +6,12 @@
 //   node interop.mjs read URL DOC        one late joiner: sync, print state
 //   node interop.mjs aware URL DOC       set awareness {"name":"node"}, print
 //                                         READY <clientID>, leave on stdin EOF
+//   node interop.mjs meeting URL DOC TOKEN observe a meeting document: print
+//                                         READY, then one JSON line per agenda
+//                                         change {event:"agenda",t,titles};
+//                                         on stdin "write" try to change the
+//                                         doc and print {event:"denied",reason}
+//                                         when the server refuses it
 //
 // State is printed as one JSON line: {text, map, array, xml, go}; go is
 // an array only the Go client writes.
@@ -15,9 +21,9 @@ import WebSocket from 'ws'
 
 const [mode, url, doc, seedArg] = process.argv.slice(2)
 
-const connect = () => {
+const connect = (params = {}) => {
   const ydoc = new Y.Doc()
-  const provider = new WebsocketProvider(url, doc, ydoc, { WebSocketPolyfill: WebSocket, disableBc: true })
+  const provider = new WebsocketProvider(url, doc, ydoc, { WebSocketPolyfill: WebSocket, disableBc: true, params })
   return { ydoc, provider }
 }
 
@@ -139,6 +145,34 @@ const main = async () => {
     console.log('READY ' + p.ydoc.clientID)
     process.stdin.resume()
     await new Promise(resolve => process.stdin.on('end', resolve))
+    p.provider.destroy()
+    await sleep(50)
+  } else if (mode === 'meeting') {
+    // y-websocket reports a permission-denied auth message with
+    // console.warn; that is how a stock client learns of a refusal.
+    const warn = console.warn
+    console.warn = (...args) => {
+      const msg = args.join(' ')
+      if (msg.includes('Permission denied')) {
+        console.log(JSON.stringify({ event: 'denied', reason: msg }))
+      } else {
+        warn(...args)
+      }
+    }
+    const p = connect({ token: seedArg })
+    await waitFor(() => p.provider.synced, 'sync')
+    const agenda = p.ydoc.getArray('agenda')
+    agenda.observeDeep(() => {
+      console.log(JSON.stringify({ event: 'agenda', t: Date.now(), titles: agenda.toJSON().map(i => i.title) }))
+    })
+    console.log('READY ' + JSON.stringify(agenda.toJSON().map(i => i.title)))
+    const lines = (await import('node:readline')).createInterface({ input: process.stdin })
+    for await (const line of lines) {
+      if (line === 'write') {
+        p.ydoc.getMap('session').set('state', 'hacked by node')
+        agenda.push([new Y.Map([['id', 'x'], ['title', 'from node']])])
+      }
+    }
     p.provider.destroy()
     await sleep(50)
   } else {
