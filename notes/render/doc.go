@@ -1,0 +1,4 @@
+// Package render turns cocreate documents into Markdown, HTML and plain
+// text: the notes document (TipTap/ProseMirror layout) and the meeting
+// record.
+package render
