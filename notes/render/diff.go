@@ -23,9 +23,11 @@ func DiffMarkdown(a, b string) string {
 		}
 		fmt.Fprintf(&out, "@@ -%s +%s @@\n", hunkRange(h.aStart, h.aLen), hunkRange(h.bStart, h.bLen))
 		for _, o := range ops[h.from:h.to] {
-			line := bl[o.b]
+			var line string
 			if o.kind == '-' {
 				line = al[o.a]
+			} else {
+				line = bl[o.b]
 			}
 			out.WriteByte(o.kind)
 			if l, ok := strings.CutSuffix(line, "\n"); ok {

@@ -125,6 +125,10 @@ func mdBlock(n *Node, depth int, flip bool) []string {
 	case "horizontalRule":
 		return []string{"---"}
 	case "image":
+		// Nothing to show: no alt text and no address we would write.
+		if src := n.attrString("src"); n.attrString("alt") == "" && (src == "" || !safeURL(src)) {
+			return nil
+		}
 		return []string{mdImage(n)}
 	default:
 		if hasInline(n) {

@@ -190,8 +190,13 @@ func (r mdInline) one(k *inl, prev, next rune) string {
 		case "text":
 			return r.escape(k.text, prev)
 		case "hardBreak":
-			if r.heading || next == 0 {
+			switch {
+			case r.heading || next == 0:
 				return "<br>"
+			case prev == '\\':
+				// After an escaped backslash some parsers (goldmark)
+				// miss a backslash break.
+				return "<br>\n"
 			}
 			return "\\\n"
 		case "image":
