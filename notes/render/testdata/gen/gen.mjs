@@ -1,7 +1,9 @@
 // Writes the golden fixtures of notes/render: for every document in
 // docs.mjs, the Yjs update that y-prosemirror makes of it (the layout a
 // TipTap editor with the Collaboration extension keeps in its Y.Doc), the
-// HTML TipTap's own generateHTML renders, and the ProseMirror JSON.
+// HTML TipTap's own generateHTML renders, and the ProseMirror JSON; and
+// for every editing session in editor.mjs (a real TipTap editor with the
+// Collaboration extension), the Y.Doc's update and the editor's HTML.
 //
 // Usage: node gen.mjs OUTDIR   (make render-fixtures)
 //
@@ -18,6 +20,7 @@ import { generateHTML } from '@tiptap/html'
 import { Node } from '@tiptap/pm/model'
 import { prosemirrorJSONToYXmlFragment, yXmlFragmentToProsemirrorJSON } from 'y-prosemirror'
 import { docs } from './docs.mjs'
+import { editorFixtures } from './editor.mjs'
 
 const out = process.argv[2]
 if (!out) {
@@ -60,4 +63,12 @@ for (const [name, json] of Object.entries(docs)) {
     ypm: back
   }, null, 2) + '\n')
 }
-console.log(`wrote ${Object.keys(docs).length} fixtures to ${out}`)
+
+// Documents typed in a real editor: the HTML is the editor's getHTML().
+const edited = await editorFixtures()
+for (const [name, f] of Object.entries(edited)) {
+  writeFileSync(join(out, name + '.json'), JSON.stringify({ name, ...f }, null, 2) + '\n')
+}
+console.log(`wrote ${Object.keys(docs).length + Object.keys(edited).length} fixtures to ${out}`)
+// happy-dom may leave timers behind.
+process.exit(0)
