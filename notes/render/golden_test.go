@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -167,5 +168,100 @@ func writeCanon(b *strings.Builder, n *html.Node, fix func(*html.Node), pre bool
 			writeCanon(b, c, fix, pre || n.Data == "pre")
 		}
 		b.WriteString("</" + n.Data + ">")
+	}
+}
+
+// pmJSON writes our tree as ProseMirror JSON: adjacent text nodes with
+// the same marks merged, empty attrs left out.
+func pmJSON(n *Node) map[string]any {
+	out := map[string]any{"type": n.Type}
+	if n.Type == "text" {
+		out["text"] = n.Text
+		if len(n.Marks) > 0 {
+			var ms []any
+			for _, m := range n.Marks {
+				mj := map[string]any{"type": m.Type}
+				if len(m.Attrs) > 0 {
+					mj["attrs"] = m.Attrs
+				}
+				ms = append(ms, mj)
+			}
+			out["marks"] = ms
+		}
+		return out
+	}
+	if len(n.Attrs) > 0 {
+		out["attrs"] = n.Attrs
+	}
+	var kids []any
+	var last *Node
+	for _, c := range n.Content {
+		if c.Type == "text" && last != nil && last.Type == "text" && slices.EqualFunc(last.Marks, c.Marks, sameMark) {
+			last.Text += c.Text // a copy, see below
+			kids[len(kids)-1] = pmJSON(last)
+			continue
+		}
+		if c.Type == "text" {
+			cp := *c
+			last = &cp
+		} else {
+			last = nil
+		}
+		kids = append(kids, pmJSON(c))
+	}
+	if len(kids) > 0 {
+		out["content"] = kids
+	}
+	return out
+}
+
+// dropNulls removes null attributes (y-prosemirror does not store them)
+// and then empty attrs objects, and round-trips numbers through JSON.
+func dropNulls(t *testing.T, v any) any {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x any
+	if err := json.Unmarshal(data, &x); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(any) any
+	walk = func(v any) any {
+		switch y := v.(type) {
+		case map[string]any:
+			for k, e := range y {
+				if e == nil {
+					delete(y, k)
+					continue
+				}
+				y[k] = walk(e)
+				if m, ok := y[k].(map[string]any); ok && k == "attrs" && len(m) == 0 {
+					delete(y, k)
+				}
+			}
+		case []any:
+			for i := range y {
+				y[i] = walk(y[i])
+			}
+		}
+		return v
+	}
+	return walk(x)
+}
+
+// TestReadMatchesProseMirror: the tree we read from each update is the
+// ProseMirror document TipTap started from (null attributes aside, which
+// y-prosemirror does not store).
+func TestReadMatchesProseMirror(t *testing.T) {
+	for _, fx := range loadFixtures(t) {
+		got := dropNulls(t, pmJSON(fx.notes(t).Root))
+		want := dropNulls(t, fx.PM)
+		if !reflect.DeepEqual(got, want) {
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			t.Errorf("%s: read tree differs\n got: %s\nwant: %s", fx.Name, g, w)
+		}
 	}
 }
