@@ -265,3 +265,24 @@ func TestReadMatchesProseMirror(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRender reads a stored notes update and renders it three ways.
+func BenchmarkRender(b *testing.B) {
+	data, err := os.ReadFile("testdata/tiptap/mixed.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fx fixture
+	if err := json.Unmarshal(data, &fx); err != nil {
+		b.Fatal(err)
+	}
+	u, _ := base64.StdEncoding.DecodeString(fx.Update)
+	b.ReportAllocs()
+	for b.Loop() {
+		n, err := ReadNotesUpdate(u)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _, _ = n.HTML(), n.Markdown(), n.Text()
+	}
+}

@@ -139,7 +139,9 @@ func TestHostileDocument(t *testing.T) {
 	assertInert(t, out)
 	for _, want := range []string{"alert(&#39;script node&#39;)", "styled", "quill link", "@someone", "inside iframe",
 		`<a target="_blank" rel="noopener noreferrer nofollow" href="https://example.com/ok">`, "<h1>level is not a number</h1>",
-		"&lt;b&gt;code&lt;/b&gt;", "<ol><li><p>item</p></li></ol>"} {
+		"&lt;b&gt;code&lt;/b&gt;", "<ol><li><p>item</p></li></ol>",
+		// An item outside a list gets a list of its own; "yes" is not true.
+		`<ul data-type="taskList"><li data-checked="false" data-type="taskItem">`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("HTML lacks %q:\n%s", want, out)
 		}

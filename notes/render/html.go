@@ -27,11 +27,13 @@ func HTML(doc *crdt.Doc) (string, error) {
 // as their text.
 func (n *Notes) HTML() string {
 	var b strings.Builder
-	writeBlocks(&b, n.Root.Content)
+	writeBlocks(&b, n.Root.Content, false)
 	return b.String()
 }
 
-func writeBlocks(b *strings.Builder, nodes []*Node) {
+// writeBlocks writes block nodes; inList says they are the items of a
+// list (an item anywhere else is wrapped in a list of its own).
+func writeBlocks(b *strings.Builder, nodes []*Node, inList bool) {
 	// Inline nodes met at block level (an unknown wrapper's text) are
 	// gathered into a paragraph.
 	var run []*Node
@@ -49,7 +51,18 @@ func writeBlocks(b *strings.Builder, nodes []*Node) {
 			continue
 		}
 		flush()
-		writeBlock(b, n)
+		switch {
+		case inList || (n.Type != "listItem" && n.Type != "taskItem"):
+			writeBlock(b, n)
+		case n.Type == "taskItem":
+			b.WriteString(`<ul data-type="taskList">`)
+			writeBlock(b, n)
+			b.WriteString("</ul>")
+		default:
+			b.WriteString("<ul>")
+			writeBlock(b, n)
+			b.WriteString("</ul>")
+		}
 	}
 	flush()
 }
@@ -68,7 +81,7 @@ func writeBlock(b *strings.Builder, n *Node) {
 	case "blockquote":
 		wrap(b, "<blockquote>", n, "</blockquote>")
 	case "bulletList":
-		wrap(b, "<ul>", n, "</ul>")
+		wrapList(b, "<ul>", n, "</ul>")
 	case "orderedList":
 		b.WriteString("<ol")
 		if s, ok := attrInt(n.Attrs["start"]); ok && s != 1 {
@@ -78,19 +91,19 @@ func writeBlock(b *strings.Builder, n *Node) {
 			b.WriteString(` type="` + t + `"`)
 		}
 		b.WriteString(">")
-		writeBlocks(b, n.Content)
+		writeBlocks(b, n.Content, true)
 		b.WriteString("</ol>")
 	case "listItem":
 		wrap(b, "<li>", n, "</li>")
 	case "taskList":
-		wrap(b, `<ul data-type="taskList">`, n, "</ul>")
+		wrapList(b, `<ul data-type="taskList">`, n, "</ul>")
 	case "taskItem":
 		if n.attrBool("checked") {
 			b.WriteString(`<li data-checked="true" data-type="taskItem"><label><input type="checkbox" checked="checked"><span></span></label><div>`)
 		} else {
 			b.WriteString(`<li data-checked="false" data-type="taskItem"><label><input type="checkbox"><span></span></label><div>`)
 		}
-		writeBlocks(b, n.Content)
+		writeBlocks(b, n.Content, false)
 		b.WriteString("</div></li>")
 	case "codeBlock":
 		b.WriteString("<pre><code")
@@ -111,13 +124,19 @@ func writeBlock(b *strings.Builder, n *Node) {
 			b.WriteString("</p>")
 			return
 		}
-		writeBlocks(b, n.Content)
+		writeBlocks(b, n.Content, false)
 	}
 }
 
 func wrap(b *strings.Builder, open string, n *Node, close string) {
 	b.WriteString(open)
-	writeBlocks(b, n.Content)
+	writeBlocks(b, n.Content, false)
+	b.WriteString(close)
+}
+
+func wrapList(b *strings.Builder, open string, n *Node, close string) {
+	b.WriteString(open)
+	writeBlocks(b, n.Content, true)
 	b.WriteString(close)
 }
 

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/hub/meeting"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
 )
 
 // runMeeting drives the real meeting state machine through a short
@@ -158,5 +161,34 @@ func TestRecordWrongTypes(t *testing.T) {
 	if r.Title != "" || len(r.Agenda) != 0 || len(r.Attendees) != 0 || len(r.Polls) != 1 ||
 		r.Polls[0].ID != "px" || len(r.Polls[0].Options) != 0 || len(r.Polls[0].Counts) != 2 || r.Polls[0].Counts[1] != 2 {
 		t.Errorf("record = %+v", r)
+	}
+}
+
+// TestRecordMarkdownTables: the record's Markdown tables parse as GFM
+// tables with one cell per column, even with "|" in titles and names.
+func TestRecordMarkdownTables(t *testing.T) {
+	r, err := ReadRecord(runMeeting(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gm := goldmark.New(goldmark.WithExtensions(extension.Table))
+	var buf bytes.Buffer
+	if err := gm.Convert([]byte(r.Markdown()), &buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if n := strings.Count(out, "<table>"); n != 4 {
+		t.Errorf("%d tables, want 4 (attendees, agenda, two polls):\n%s", n, out)
+	}
+	for _, want := range []string{"<td>Plan | next</td>", "<td>Bob &lt;b&gt;</td>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tables lack %q:\n%s", want, out)
+		}
+	}
+	for _, row := range strings.Split(out, "<tr>")[1:] {
+		cells := strings.Count(row, "<td") + strings.Count(row, "<th>") + strings.Count(row, "<th ")
+		if cells < 2 || cells > 4 {
+			t.Errorf("row with %d cells: %s", cells, row)
+		}
 	}
 }
