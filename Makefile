@@ -8,6 +8,8 @@ GEN := crdt/testdata/gen
 NODE_STAMP := $(GEN)/node_modules/.installed
 INTEROP := server/testdata/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.installed
+RENDER_GEN := notes/render/testdata/gen
+RENDER_STAMP := $(RENDER_GEN)/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Packages run under the race detector in `make test` (the hub, server and
@@ -19,7 +21,7 @@ FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate
 FUZZTIME_TEST ?= 20s
 FUZZTIME ?= 2m
 
-.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures
+.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures
 
 run:
 	$(GO) run ./cmd/cocreate serve
@@ -77,7 +79,7 @@ node:
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; \
 	}
 
-node-deps: $(NODE_STAMP) $(INTEROP_STAMP)
+node-deps: $(NODE_STAMP) $(INTEROP_STAMP) $(RENDER_STAMP)
 
 $(NODE_STAMP): $(GEN)/package-lock.json $(GEN)/package.json | node
 	cd $(GEN) && npm ci --no-audit --no-fund
@@ -87,7 +89,16 @@ $(INTEROP_STAMP): $(INTEROP)/package-lock.json $(INTEROP)/package.json | node
 	cd $(INTEROP) && npm ci --no-audit --no-fund
 	touch $@
 
+$(RENDER_STAMP): $(RENDER_GEN)/package-lock.json $(RENDER_GEN)/package.json | node
+	cd $(RENDER_GEN) && npm ci --no-audit --no-fund
+	touch $@
+
 # Regenerate the committed differential fixtures in crdt/testdata/diff.
 fixtures: node-deps
 	$(GEN)/make-fixtures.sh
 	cd $(GEN) && node golden.mjs > ../golden.json
+
+# Regenerate the committed TipTap golden fixtures of notes/render
+# (testdata/tiptap: Yjs update, TipTap HTML and ProseMirror JSON).
+render-fixtures: $(RENDER_STAMP)
+	cd $(RENDER_GEN) && node gen.mjs ../tiptap

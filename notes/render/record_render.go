@@ -1,0 +1,196 @@
+package render
+
+import (
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func (r *Record) time(ms int64) string {
+	loc := r.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return time.UnixMilli(ms).In(loc).Format("2006-01-02 15:04 MST")
+}
+
+func (r *Record) timePtr(ms *int64) string {
+	if ms == nil {
+		return ""
+	}
+	return r.time(*ms)
+}
+
+// duration writes seconds as "1 h 5 min 3 s", "4 min 30 s", "0 s".
+func duration(sec int64) string {
+	if sec <= 0 {
+		return "0 s"
+	}
+	var parts []string
+	if h := sec / 3600; h > 0 {
+		parts = append(parts, strconv.FormatInt(h, 10)+" h")
+	}
+	if m := sec / 60 % 60; m > 0 {
+		parts = append(parts, strconv.FormatInt(m, 10)+" min")
+	}
+	if s := sec % 60; s > 0 {
+		parts = append(parts, strconv.FormatInt(s, 10)+" s")
+	}
+	return strings.Join(parts, " ")
+}
+
+func (a Attendee) display() string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.Subject
+}
+
+func (p Poll) count(i int) int64 {
+	if i < len(p.Counts) {
+		return p.Counts[i]
+	}
+	return 0
+}
+
+// summary is the line under the title: state, start and end.
+func (r *Record) summary() string {
+	var parts []string
+	if r.State != "" {
+		parts = append(parts, "State: "+r.State)
+	}
+	if r.StartedAt != nil {
+		parts = append(parts, "started "+r.time(*r.StartedAt))
+	}
+	if r.EndedAt != nil {
+		parts = append(parts, "ended "+r.time(*r.EndedAt))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// mdCell escapes text for a Markdown (GFM) table cell.
+func mdCell(s string) string { return mdInline{}.escape(s, 'x') }
+
+// Markdown renders the record: title, attendees table, agenda (planned
+// against spent), poll results and open tasks. Text is escaped; tables
+// are GitHub-flavoured.
+func (r *Record) Markdown() string {
+	var b strings.Builder
+	title := r.Title
+	if title == "" {
+		title = "Meeting record"
+	}
+	b.WriteString("# " + mdInline{heading: true}.escape(title, 'x') + "\n")
+	if s := r.summary(); s != "" {
+		b.WriteString("\n" + mdCell(s) + "\n")
+	}
+	b.WriteString("\n## Attendees\n\n")
+	if len(r.Attendees) == 0 {
+		b.WriteString("No one joined.\n")
+	} else {
+		b.WriteString("| Name | Joined | Left |\n| --- | --- | --- |\n")
+		for _, a := range r.Attendees {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCell(a.display()), mdCell(r.time(a.JoinedAt)), mdCell(r.timePtr(a.LeftAt)))
+		}
+	}
+	b.WriteString("\n## Agenda\n\n")
+	if len(r.Agenda) == 0 {
+		b.WriteString("No agenda.\n")
+	} else {
+		b.WriteString("| Item | Planned | Spent | Done |\n| --- | ---: | ---: | --- |\n")
+		for _, it := range r.Agenda {
+			done := "no"
+			if it.Done {
+				done = "yes"
+			}
+			fmt.Fprintf(&b, "| %s | %d min | %s | %s |\n", mdCell(it.Title), it.Minutes, duration(it.SpentSeconds), done)
+		}
+	}
+	if len(r.Polls) > 0 {
+		b.WriteString("\n## Polls\n")
+		for _, p := range r.Polls {
+			state := "open"
+			if p.Closed {
+				state = "closed"
+			}
+			fmt.Fprintf(&b, "\n### %s\n\n%s, %d voters\n\n| Option | Votes |\n| --- | ---: |\n", mdInline{heading: true}.escape(p.Question, 'x'), state, p.Voters)
+			for i, o := range p.Options {
+				fmt.Fprintf(&b, "| %s | %d |\n", mdCell(o), p.count(i))
+			}
+		}
+	}
+	b.WriteString("\n## Open tasks\n\n")
+	if len(r.OpenTasks) == 0 {
+		b.WriteString("None.\n")
+	}
+	for _, t := range r.OpenTasks {
+		b.WriteString("- [ ] " + mdCell(t) + "\n")
+	}
+	return b.String()
+}
+
+// HTML renders the record as a safe HTML fragment with the sections of
+// Markdown; every text is escaped.
+func (r *Record) HTML() string {
+	e := html.EscapeString
+	var b strings.Builder
+	title := r.Title
+	if title == "" {
+		title = "Meeting record"
+	}
+	b.WriteString("<h1>" + e(title) + "</h1>")
+	if s := r.summary(); s != "" {
+		b.WriteString("<p>" + e(s) + "</p>")
+	}
+	b.WriteString("<h2>Attendees</h2>")
+	if len(r.Attendees) == 0 {
+		b.WriteString("<p>No one joined.</p>")
+	} else {
+		b.WriteString("<table><thead><tr><th>Name</th><th>Joined</th><th>Left</th></tr></thead><tbody>")
+		for _, a := range r.Attendees {
+			b.WriteString("<tr><td>" + e(a.display()) + "</td><td>" + e(r.time(a.JoinedAt)) + "</td><td>" + e(r.timePtr(a.LeftAt)) + "</td></tr>")
+		}
+		b.WriteString("</tbody></table>")
+	}
+	b.WriteString("<h2>Agenda</h2>")
+	if len(r.Agenda) == 0 {
+		b.WriteString("<p>No agenda.</p>")
+	} else {
+		b.WriteString("<table><thead><tr><th>Item</th><th>Planned</th><th>Spent</th><th>Done</th></tr></thead><tbody>")
+		for _, it := range r.Agenda {
+			done := "no"
+			if it.Done {
+				done = "yes"
+			}
+			fmt.Fprintf(&b, "<tr><td>%s</td><td>%d min</td><td>%s</td><td>%s</td></tr>", e(it.Title), it.Minutes, duration(it.SpentSeconds), done)
+		}
+		b.WriteString("</tbody></table>")
+	}
+	if len(r.Polls) > 0 {
+		b.WriteString("<h2>Polls</h2>")
+		for _, p := range r.Polls {
+			state := "open"
+			if p.Closed {
+				state = "closed"
+			}
+			fmt.Fprintf(&b, "<h3>%s</h3><p>%s, %d voters</p><table><thead><tr><th>Option</th><th>Votes</th></tr></thead><tbody>", e(p.Question), state, p.Voters)
+			for i, o := range p.Options {
+				fmt.Fprintf(&b, "<tr><td>%s</td><td>%d</td></tr>", e(o), p.count(i))
+			}
+			b.WriteString("</tbody></table>")
+		}
+	}
+	b.WriteString("<h2>Open tasks</h2>")
+	if len(r.OpenTasks) == 0 {
+		b.WriteString("<p>None.</p>")
+	} else {
+		b.WriteString("<ul>")
+		for _, t := range r.OpenTasks {
+			b.WriteString("<li>" + e(t) + "</li>")
+		}
+		b.WriteString("</ul>")
+	}
+	return b.String()
+}
