@@ -63,7 +63,7 @@ func needsIdentity(p string) bool {
 	case "/api/tokens", "/api/openapi.yaml":
 		return false
 	}
-	return strings.HasPrefix(p, "/sync/") || strings.HasPrefix(p, "/api/")
+	return strings.HasPrefix(p, "/sync/") || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/notes/")
 }
 
 // authenticate is the middleware that puts the caller's Identity in the

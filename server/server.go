@@ -113,6 +113,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	e.GET("/sync/:session/:doc", s.sync)
 	e.POST("/api/tokens", s.mintToken)
 	s.sessionRoutes(e.Group("/api"))
+	e.GET("/notes/:id", s.readNotesPage)
 	s.echo = e
 	s.ready.Store(true)
 	return s, nil

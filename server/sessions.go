@@ -102,6 +102,7 @@ func (s *Server) sessionRoutes(g *echo.Group) {
 	g.POST("/sessions/:id/commands", s.postCommand)
 	g.GET("/sessions/:id/meeting", s.getMeeting)
 	g.GET("/me", s.getMe)
+	g.GET("/sessions/:id/notes", s.getNotes)
 	g.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", openapiYAML)
 	})
