@@ -143,6 +143,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(AwarenessMessage([]AwarenessEntry{{ClientID: 1, Clock: 1, State: []byte(`{"a":1}`)}}))
 	f.Add(PermissionDeniedMessage("x"))
 	f.Add(QueryAwarenessMessage())
+	f.Add(CommandMessage([]byte(`{"type":"hand.raise"}`)))
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		m, err := Decode(frame)
 		if err != nil {
@@ -163,12 +164,17 @@ func FuzzDecode(f *testing.F) {
 			again = PermissionDeniedMessage(m.Reason)
 		case TypeQueryAwareness:
 			again = QueryAwarenessMessage()
+		case TypeCommand:
+			again = CommandMessage(m.Payload)
+		default:
+			t.Fatalf("Decode accepted message type %d without an encoder", m.Type)
 		}
 		m2, err := Decode(again)
 		if err != nil {
 			t.Fatalf("re-encoded message does not decode: %v", err)
 		}
-		if m2.Type != m.Type || m2.Sync != m.Sync || m2.Reason != m.Reason || len(m2.Awareness) != len(m.Awareness) {
+		if m2.Type != m.Type || m2.Sync != m.Sync || m2.Reason != m.Reason || len(m2.Awareness) != len(m.Awareness) ||
+			(m.Type == TypeCommand && string(m2.Payload) != string(m.Payload)) {
 			t.Fatalf("round trip changed %+v into %+v", m, m2)
 		}
 	})
