@@ -11,11 +11,12 @@ const diffContext = 3
 // DiffMarkdown returns a line-based unified diff from a to b (two
 // renderings of the notes, say versions 3 and 4), in the format of
 // `diff -u` with the file names "a" and "b": a shortest edit script
-// (Myers' algorithm), hunks with three lines of context. Equal inputs
-// give "".
+// (Myers' algorithm; past maxEdits changed lines the changed middle is
+// replaced whole), hunks with three lines of context. Equal inputs give
+// "".
 func DiffMarkdown(a, b string) string {
 	al, bl := splitLines(a), splitLines(b)
-	ops := myers(al, bl)
+	ops := editScript(al, bl)
 	var out strings.Builder
 	for _, h := range hunks(ops) {
 		if out.Len() == 0 {
@@ -66,18 +67,64 @@ type diffOp struct {
 	a, b int  // line indices in a and b (the one of the kind's side)
 }
 
-// myers returns a shortest edit script from a to b, as one op per line:
-// Myers' O((N+M)D) greedy algorithm, keeping each round's furthest
-// reaching paths to trace the script back.
-func myers(a, b []string) []diffOp {
+// maxEdits bounds the work of the search for a shortest script: past
+// that many changed lines (after the common head and tail are set
+// aside), the middle is shown as removed and added whole. The search
+// keeps O(maxEdits²) ints, so a huge rewrite cannot exhaust memory.
+const maxEdits = 2000
+
+// editScript returns an edit script from a to b, one op per line:
+// shortest unless more than maxEdits lines changed.
+func editScript(a, b []string) []diffOp {
+	head := 0
+	for head < len(a) && head < len(b) && a[head] == b[head] {
+		head++
+	}
+	tail := 0
+	for tail < len(a)-head && tail < len(b)-head && a[len(a)-1-tail] == b[len(b)-1-tail] {
+		tail++
+	}
+	var ops []diffOp
+	for i := range head {
+		ops = append(ops, diffOp{' ', i, i})
+	}
+	ma, mb := a[head:len(a)-tail], b[head:len(b)-tail]
+	mid, ok := myers(ma, mb, maxEdits)
+	if !ok {
+		mid = mid[:0]
+		for i := range ma {
+			mid = append(mid, diffOp{'-', i, 0})
+		}
+		for j := range mb {
+			mid = append(mid, diffOp{'+', len(ma), j})
+		}
+	}
+	for _, o := range mid {
+		ops = append(ops, diffOp{o.kind, o.a + head, o.b + head})
+	}
+	for i := range tail {
+		ops = append(ops, diffOp{' ', len(a) - tail + i, len(b) - tail + i})
+	}
+	return ops
+}
+
+// myers returns a shortest edit script from a to b, or false when it
+// needs more than limit edits: Myers' O((N+M)D) greedy algorithm,
+// keeping each round's furthest reaching paths (only the diagonals that
+// round can read) to trace the script back.
+func myers(a, b []string, limit int) ([]diffOp, bool) {
 	n, m := len(a), len(b)
-	max := n + m
-	off := max + 1
-	v := make([]int, 2*max+3)
+	total := n + m
+	off := total + 1
+	v := make([]int, 2*total+3)
 	var trace [][]int
 	d := 0
-	for ; d <= max; d++ {
-		trace = append(trace, append([]int(nil), v...))
+	for ; ; d++ {
+		if d > total || d > limit {
+			return nil, false
+		}
+		// Round d reads diagonals -d-1 .. d+1.
+		trace = append(trace, append([]int(nil), v[off-d-1:off+d+2]...))
 		done := false
 		for k := -d; k <= d; k += 2 {
 			var x int
@@ -106,14 +153,15 @@ func myers(a, b []string) []diffOp {
 	x, y := n, m
 	for ; d > 0; d-- {
 		vd := trace[d]
+		at := func(k int) int { return vd[k+d+1] }
 		k := x - y
 		var pk int
-		if k == -d || (k != d && vd[off+k-1] < vd[off+k+1]) {
+		if k == -d || (k != d && at(k-1) < at(k+1)) {
 			pk = k + 1
 		} else {
 			pk = k - 1
 		}
-		px := vd[off+pk]
+		px := at(pk)
 		py := px - pk
 		for x > px && y > py {
 			x--
@@ -137,7 +185,7 @@ func myers(a, b []string) []diffOp {
 	for i, o := range rev {
 		ops[len(rev)-1-i] = o
 	}
-	return ops
+	return ops, true
 }
 
 type hunk struct {

@@ -144,3 +144,30 @@ func TestDiffRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffLarge: a rewrite with more than maxEdits changed lines falls
+// back to replacing the middle whole (still a correct diff), and a long
+// text with a few changes keeps its shortest script.
+func TestDiffLarge(t *testing.T) {
+	var a, b, c strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&a, "line %d\n", i)
+		fmt.Fprintf(&b, "other %d\n", i)
+		if i%1000 == 500 {
+			c.WriteString("changed\n")
+		} else {
+			fmt.Fprintf(&c, "line %d\n", i)
+		}
+	}
+	d := DiffMarkdown(a.String(), b.String())
+	if got, err := applyDiff(a.String(), d); err != nil || got != b.String() {
+		t.Fatalf("rewrite: applying the diff: %v", err)
+	}
+	d = DiffMarkdown(a.String(), c.String())
+	if got, err := applyDiff(a.String(), d); err != nil || got != c.String() {
+		t.Fatalf("few changes: applying the diff: %v", err)
+	}
+	if n := strings.Count(d, "\n-line"); n != 3 || strings.Count(d, "@@ -") != 3 {
+		t.Errorf("few changes: want 3 hunks of one line each, got\n%s", d)
+	}
+}

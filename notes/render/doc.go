@@ -8,7 +8,7 @@
 //
 //	notes, err := render.ReadNotes(doc)      // or ReadNotesUpdate(stored bytes)
 //	md, page, text := notes.Markdown(), notes.HTML(), notes.Text()
-//	rec, err := render.ReadRecord(meetingDoc) // JSON: the API's "record"
+//	rec, err := render.Record(meetingDoc) // JSON: the API's "record"
 //	rec.OpenTasks = notes.OpenTasks()
 //	rec.Location = sessionTimeZone            // times in the Markdown/HTML
 //	body := rec.Markdown()                    // or rec.HTML()

@@ -113,6 +113,7 @@ func hostileDoc(t *testing.T) *crdt.Doc {
 			txt(" ok link", crdt.Attributes{"link": "https://example.com/ok"}),
 			txt(" hashed", crdt.Attributes{"link--abc123": map[string]any{"href": " JaVaScRiPt:alert(1)", "target": `" onclick="x`}}),
 			el("mention", map[string]any{"id": `"><script>alert(1)</script>`}, txt("@someone", nil)),
+			txt("two links", crdt.Attributes{"link--b": map[string]any{"href": "https://b.example"}, "link--a": map[string]any{"href": "https://a.example"}}),
 		),
 		el("heading", map[string]any{"level": "<script>"}, txt("level is not a number", nil)),
 		el("image", map[string]any{"src": "vbscript:msgbox", "width": `1" onerror="alert(1)`, "alt": 5}),
@@ -140,6 +141,8 @@ func TestHostileDocument(t *testing.T) {
 	for _, want := range []string{"alert(&#39;script node&#39;)", "styled", "quill link", "@someone", "inside iframe",
 		`<a target="_blank" rel="noopener noreferrer nofollow" href="https://example.com/ok">`, "<h1>level is not a number</h1>",
 		"&lt;b&gt;code&lt;/b&gt;", "<ol><li><p>item</p></li></ol>",
+		// Two hashed link marks on one text: one link, the first by key.
+		`href="https://a.example">two links</a>`,
 		// An item outside a list gets a list of its own; "yes" is not true.
 		`<ul data-type="taskList"><li data-checked="false" data-type="taskItem">`} {
 		if !strings.Contains(out, want) {

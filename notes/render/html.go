@@ -3,6 +3,7 @@ package render
 import (
 	"html"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -174,7 +175,7 @@ func writeInline(b *strings.Builder, nodes []*Node) {
 		active = active[:keep]
 	}
 	for _, n := range nodes {
-		marks := n.Marks
+		marks := knownMarks(n.Marks)
 		keep := 0
 		for keep < len(active) && keep < len(marks) && sameMark(active[keep], marks[keep]) {
 			keep++
@@ -197,6 +198,20 @@ func writeInline(b *strings.Builder, nodes []*Node) {
 		}
 	}
 	closeTo(0)
+}
+
+// knownMarks drops marks the renderer does not know (a tree built by
+// hand may have them; ReadNotes already leaves them out).
+func knownMarks(ms []Mark) []Mark {
+	for _, m := range ms {
+		if _, ok := markRank[m.Type]; !ok {
+			return slices.DeleteFunc(slices.Clone(ms), func(m Mark) bool {
+				_, ok := markRank[m.Type]
+				return !ok
+			})
+		}
+	}
+	return ms
 }
 
 func sameMark(a, b Mark) bool {

@@ -111,10 +111,7 @@ func mdBlock(n *Node, depth int, flip bool) []string {
 		}
 		return mdList(n, depth, func(int) string { return marker + " " })
 	case "orderedList":
-		start := int64(1)
-		if s, ok := attrInt(n.Attrs["start"]); ok && s >= 0 && s < 1e9 {
-			start = s
-		}
+		start := orderedStart(n)
 		delim := "."
 		if flip {
 			delim = ")"
@@ -136,6 +133,15 @@ func mdBlock(n *Node, depth int, flip bool) []string {
 		}
 		return mdBlocks(n.Content, depth+1)
 	}
+}
+
+// orderedStart is the first number of an ordered list; CommonMark
+// allows at most nine digits, for the last item too.
+func orderedStart(n *Node) int64 {
+	if s, ok := attrInt(n.Attrs["start"]); ok && s >= 0 && s+int64(len(n.Content)) <= 1e9 {
+		return s
+	}
+	return 1
 }
 
 // mdList renders list items; the list is tight (no blank lines) unless
@@ -204,7 +210,10 @@ func mdItemBody(it *Node, depth int) ([]string, bool) {
 		if len(lines) == 0 {
 			continue
 		}
-		if len(out) > 0 && (kind == "" || prevList != "") {
+		// Only a bullet list or an ordered list starting at 1 can
+		// interrupt the paragraph above it without a blank line.
+		interrupts := kind == "bullet" || kind == "ordered" && orderedStart(c) == 1
+		if len(out) > 0 && (!interrupts || prevList != "") {
 			out = append(out, "")
 			loose = true
 		}

@@ -33,7 +33,7 @@ func buildInline(nodes []*Node) []*inl {
 	for _, n := range nodes {
 		var marks []Mark
 		if n.Type == "text" {
-			marks = slices.Clone(n.Marks)
+			marks = slices.Clone(knownMarks(n.Marks))
 			slices.SortStableFunc(marks, func(a, b Mark) int {
 				ca, cb := a.Type == "code", b.Type == "code"
 				switch {

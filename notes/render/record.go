@@ -9,12 +9,12 @@ import (
 	"github.com/cocreate/cocreate/crdt"
 )
 
-// Record is what a meeting left behind, read from its {session}/meeting
+// MeetingRecord is what a meeting left behind, read from its {session}/meeting
 // document (layout: hub/meeting/doc.go). Its JSON is the "record" of the
 // notes API: attendees, agenda, polls and open_tasks. The session fields
 // are not in that JSON (the API sends the session itself) but head the
 // Markdown and HTML.
-type Record struct {
+type MeetingRecord struct {
 	Title     string `json:"-"`
 	State     string `json:"-"` // scheduled, live or ended
 	Host      string `json:"-"`
@@ -63,25 +63,25 @@ type Poll struct {
 	Voters   int64    `json:"-"`
 }
 
-// ReadRecord reads the record of a meeting document. doc is not changed
+// Record reads the record of a meeting document. doc is not changed
 // (it is read through a private copy). Values of the wrong type read as
 // empty; only an unreadable document is an error.
-func ReadRecord(doc *crdt.Doc) (*Record, error) {
+func Record(doc *crdt.Doc) (*MeetingRecord, error) {
 	u, err := doc.EncodeStateAsUpdate(nil)
 	if err != nil {
 		return nil, fmt.Errorf("render: encode meeting document: %w", err)
 	}
-	return ReadRecordUpdate(u)
+	return RecordUpdate(u)
 }
 
-// ReadRecordUpdate is ReadRecord for a meeting document given as one v1
+// RecordUpdate is Record for a meeting document given as one v1
 // update.
-func ReadRecordUpdate(update []byte) (*Record, error) {
+func RecordUpdate(update []byte) (*MeetingRecord, error) {
 	d := crdt.NewDoc(crdt.DocOptions{})
 	if err := d.ApplyUpdate(update, nil); err != nil {
 		return nil, fmt.Errorf("render: load meeting update: %w", err)
 	}
-	r := &Record{Attendees: []Attendee{}, Agenda: []AgendaItem{}, Polls: []Poll{}, OpenTasks: []string{}}
+	r := &MeetingRecord{Attendees: []Attendee{}, Agenda: []AgendaItem{}, Polls: []Poll{}, OpenTasks: []string{}}
 	s := d.GetMap("session")
 	r.Title, r.State, r.Host = mapString(s, "title"), mapString(s, "state"), mapString(s, "host")
 	r.StartedAt, r.EndedAt = mapIntPtr(s, "startedAt"), mapIntPtr(s, "endedAt")

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-func (r *Record) time(ms int64) string {
+func (r *MeetingRecord) time(ms int64) string {
 	loc := r.Location
 	if loc == nil {
 		loc = time.UTC
@@ -16,7 +16,7 @@ func (r *Record) time(ms int64) string {
 	return time.UnixMilli(ms).In(loc).Format("2006-01-02 15:04 MST")
 }
 
-func (r *Record) timePtr(ms *int64) string {
+func (r *MeetingRecord) timePtr(ms *int64) string {
 	if ms == nil {
 		return ""
 	}
@@ -56,7 +56,7 @@ func (p Poll) count(i int) int64 {
 }
 
 // summary is the line under the title: state, start and end.
-func (r *Record) summary() string {
+func (r *MeetingRecord) summary() string {
 	var parts []string
 	if r.State != "" {
 		parts = append(parts, "State: "+r.State)
@@ -76,7 +76,7 @@ func mdCell(s string) string { return mdInline{}.escape(s, 'x') }
 // Markdown renders the record: title, attendees table, agenda (planned
 // against spent), poll results and open tasks. Text is escaped; tables
 // are GitHub-flavoured.
-func (r *Record) Markdown() string {
+func (r *MeetingRecord) Markdown() string {
 	var b strings.Builder
 	title := r.Title
 	if title == "" {
@@ -133,7 +133,7 @@ func (r *Record) Markdown() string {
 
 // HTML renders the record as a safe HTML fragment with the sections of
 // Markdown; every text is escaped.
-func (r *Record) HTML() string {
+func (r *MeetingRecord) HTML() string {
 	e := html.EscapeString
 	var b strings.Builder
 	title := r.Title

@@ -66,7 +66,7 @@ func runMeeting(t *testing.T) *crdt.Doc {
 
 func TestRecord(t *testing.T) {
 	doc := runMeeting(t)
-	r, err := ReadRecord(doc)
+	r, err := Record(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestRecord(t *testing.T) {
 // TestRecordEmpty: a meeting document with nothing in it gives empty
 // lists (JSON [] rather than null) and readable sections.
 func TestRecordEmpty(t *testing.T) {
-	r, err := ReadRecord(crdt.NewDoc(crdt.DocOptions{ClientID: 4}))
+	r, err := Record(crdt.NewDoc(crdt.DocOptions{ClientID: 4}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestRecordWrongTypes(t *testing.T) {
 	_ = p.Set("options", "not a list")
 	_ = p.Set("counts", []any{"x", 2.0})
 	_ = d.GetMap("participants").Set("dave", "not a map")
-	r, err := ReadRecord(d)
+	r, err := Record(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestRecordWrongTypes(t *testing.T) {
 // TestRecordMarkdownTables: the record's Markdown tables parse as GFM
 // tables with one cell per column, even with "|" in titles and names.
 func TestRecordMarkdownTables(t *testing.T) {
-	r, err := ReadRecord(runMeeting(t))
+	r, err := Record(runMeeting(t))
 	if err != nil {
 		t.Fatal(err)
 	}

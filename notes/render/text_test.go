@@ -128,7 +128,7 @@ func TestReadNotesBadUpdate(t *testing.T) {
 	if _, err := ReadNotesUpdate([]byte{0xff, 0xff, 0xff}); err == nil {
 		t.Error("malformed update: no error")
 	}
-	if _, err := ReadRecordUpdate([]byte{1, 2}); err == nil {
+	if _, err := RecordUpdate([]byte{1, 2}); err == nil {
 		t.Error("malformed meeting update: no error")
 	}
 }

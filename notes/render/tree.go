@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -24,6 +25,7 @@ type Node struct {
 type Mark struct {
 	Type  string
 	Attrs map[string]any
+	key   string // the formatting attribute it was read from
 }
 
 // markRank is TipTap's mark order (StarterKit + task list + image
@@ -160,7 +162,7 @@ func marksOf(attrs map[string]any) []Mark {
 		if _, ok := markRank[name]; !ok || v == nil || v == false {
 			continue
 		}
-		m := Mark{Type: name}
+		m := Mark{Type: name, key: k}
 		switch a := v.(type) {
 		case map[string]any:
 			m.Attrs = a
@@ -171,7 +173,13 @@ func marksOf(attrs map[string]any) []Mark {
 		}
 		ms = append(ms, m)
 	}
-	slices.SortFunc(ms, func(a, b Mark) int { return markRank[a.Type] - markRank[b.Type] })
+	// One mark of a type: y-prosemirror's hashed keys can carry several
+	// links, which neither HTML nor Markdown can nest. The first by key
+	// wins, so the choice does not depend on map order.
+	slices.SortFunc(ms, func(a, b Mark) int {
+		return cmp.Or(markRank[a.Type]-markRank[b.Type], cmp.Compare(a.key, b.key))
+	})
+	ms = slices.CompactFunc(ms, func(a, b Mark) bool { return a.Type == b.Type })
 	return ms
 }
 

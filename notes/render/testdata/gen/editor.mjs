@@ -22,12 +22,8 @@ for (const k of ['window', 'document', 'navigator', 'Node', 'HTMLElement', 'Elem
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
 
-// run edits a fresh editor with fn and returns the Y update, the HTML and
-// JSON the editor itself reports.
-async function run (fn) {
-  const ydoc = new Y.Doc()
-  ydoc.clientID = 2
-  const editor = new Editor({
+function newEditor (ydoc) {
+  return new Editor({
     element: document.createElement('div'),
     extensions: [
       StarterKit.configure({ undoRedo: false }),
@@ -37,6 +33,14 @@ async function run (fn) {
       Collaboration.configure({ document: ydoc, field: 'default' })
     ]
   })
+}
+
+// run edits a fresh editor with fn and returns the Y update, the HTML and
+// JSON the editor itself reports.
+async function run (fn) {
+  const ydoc = new Y.Doc()
+  ydoc.clientID = 2
+  const editor = newEditor(ydoc)
   await tick()
   await fn(editor)
   await tick()
@@ -86,11 +90,53 @@ export const sessions = {
   }
 }
 
+// concurrent has two editors edit the same paragraphs without seeing
+// each other, then exchange updates: the merged document interleaves
+// both clients' items, and the editors render it from Yjs.
+async function concurrent () {
+  const docA = new Y.Doc()
+  docA.clientID = 3
+  const docB = new Y.Doc()
+  docB.clientID = 4
+  const a = newEditor(docA)
+  await tick()
+  a.commands.insertContent('<p>Shared line one</p><ul><li><p>item</p></li></ul><p>tail</p>')
+  await tick()
+  Y.applyUpdate(docB, Y.encodeStateAsUpdate(docA))
+  const b = newEditor(docB)
+  await tick()
+  // Offline edits on both sides.
+  a.commands.setTextSelection(8)
+  a.commands.insertContent('(from A) ')
+  a.commands.setTextSelection({ from: 1, to: 7 })
+  a.commands.toggleBold()
+  b.commands.setTextSelection(16)
+  b.commands.insertContent(' and B')
+  b.commands.setTextSelection({ from: 8, to: 12 })
+  b.commands.toggleItalic()
+  b.commands.setTextSelection(b.state.doc.content.size - 2)
+  b.commands.insertContent(' end')
+  await tick()
+  Y.applyUpdate(docB, Y.encodeStateAsUpdate(docA, Y.encodeStateVector(docB)))
+  Y.applyUpdate(docA, Y.encodeStateAsUpdate(docB, Y.encodeStateVector(docA)))
+  await tick()
+  const out = {
+    update: Buffer.from(Y.encodeStateAsUpdate(docA)).toString('base64'),
+    html: a.getHTML(),
+    pm: a.getJSON()
+  }
+  if (b.getHTML() !== out.html) throw new Error(`editors disagree:\n${out.html}\n${b.getHTML()}`)
+  a.destroy()
+  b.destroy()
+  return out
+}
+
 export async function editorFixtures () {
   const out = {}
   for (const [name, fn] of Object.entries(sessions)) {
     out[name] = await run(fn)
   }
+  out['edit-concurrent'] = await concurrent()
   await win.happyDOM.close()
   return out
 }
