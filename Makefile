@@ -19,12 +19,12 @@ FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate
 FUZZTIME_TEST ?= 20s
 FUZZTIME ?= 2m
 
-.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures
+.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures deploy-check
 
 run:
 	$(GO) run ./cmd/cocreate serve
 
-test: node-deps vet unit race fresh fuzz-short
+test: node-deps vet unit race fresh fuzz-short deploy-check
 
 vet:
 	$(GO) vet ./...
@@ -86,6 +86,12 @@ $(NODE_STAMP): $(GEN)/package-lock.json $(GEN)/package.json | node
 $(INTEROP_STAMP): $(INTEROP)/package-lock.json $(INTEROP)/package.json | node
 	cd $(INTEROP) && npm ci --no-audit --no-fund
 	touch $@
+
+# Deployment files (deploy/): static build, healthcheck, nginx -t and a
+# proxied sync, Kubernetes manifests, compose file and Dockerfile checked
+# offline (no container engine or cluster needed). See docs/deploy.md.
+deploy-check:
+	GO=$(GO) deploy/check.sh
 
 # Regenerate the committed differential fixtures in crdt/testdata/diff.
 fixtures: node-deps
