@@ -115,6 +115,9 @@ func TestCompose(t *testing.T) {
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+		if cfg.MaxConnsPerIP != 0 {
+			t.Errorf("%s: --max-conns-per-ip %d behind nginx limits all clients together (nginx is the only peer)", name, cfg.MaxConnsPerIP)
+		}
 		host, port, err := net.SplitHostPort(cfg.Addr)
 		if err != nil || host != "0.0.0.0" {
 			t.Errorf("%s: COCREATE_ADDR %q: want 0.0.0.0:PORT", name, cfg.Addr)
@@ -160,6 +163,9 @@ func TestCompose(t *testing.T) {
 	conf, err := os.ReadFile(lb.Volumes[i].Source)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?s)location /sync/ \{[^}]*limit_conn perip \d+;`).Match(conf) {
+		t.Error("nginx.conf: /sync/ has no per-address limit_conn, and the instances have none behind it")
 	}
 	got := upstreamServers(t, string(conf))
 	slices.Sort(got)

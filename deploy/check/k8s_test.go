@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -154,6 +155,9 @@ func TestKubernetesManifests(t *testing.T) {
 	cfg.Redis, cfg.Postgres = "", ""
 	if err := cfg.Validate(); err != nil {
 		t.Errorf("settings of the ConfigMap and Secret: %v", err)
+	}
+	if g := d.Spec.Template.Spec.TerminationGracePeriodSeconds; g == nil || time.Duration(*g)*time.Second <= cfg.ShutdownTimeout {
+		t.Errorf("terminationGracePeriodSeconds %v is not longer than the shutdown timeout %v: pods would be killed mid-drain", g, cfg.ShutdownTimeout)
 	}
 	if env["COCREATE_POSTGRES"] == "" && *d.Spec.Replicas > 1 {
 		t.Errorf("%d replicas without COCREATE_POSTGRES would each keep their own notes", *d.Spec.Replicas)
