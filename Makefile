@@ -21,12 +21,12 @@ FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate
 FUZZTIME_TEST ?= 20s
 FUZZTIME ?= 2m
 
-.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures
+.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures deploy-check
 
 run:
 	$(GO) run ./cmd/cocreate serve
 
-test: node-deps vet unit race fresh fuzz-short
+test: node-deps vet unit race fresh fuzz-short deploy-check
 
 vet:
 	$(GO) vet ./...
@@ -92,6 +92,12 @@ $(INTEROP_STAMP): $(INTEROP)/package-lock.json $(INTEROP)/package.json | node
 $(RENDER_STAMP): $(RENDER_GEN)/package-lock.json $(RENDER_GEN)/package.json | node
 	cd $(RENDER_GEN) && npm ci --no-audit --no-fund
 	touch $@
+
+# Deployment files (deploy/): static build, healthcheck, nginx -t and a
+# proxied sync, Kubernetes manifests, compose file and Dockerfile checked
+# offline (no container engine or cluster needed). See docs/deploy.md.
+deploy-check:
+	GO=$(GO) deploy/check.sh
 
 # Regenerate the committed differential fixtures in crdt/testdata/diff.
 fixtures: node-deps

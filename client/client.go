@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -21,6 +22,14 @@ import (
 // ErrClosed is returned by a Client's methods after Close.
 var ErrClosed = errors.New("client: closed")
 
+// ErrUnauthorized is wrapped by the error of a WebSocket handshake the
+// server refused with 401 Unauthorized or 403 Forbidden: a missing,
+// expired or forged token, or a forbidden Origin. Retrying with the same
+// headers cannot succeed, so the client stops: Dial returns the error, or,
+// on a reconnection, Wait and Err return it and Done is closed. Dial again
+// with a fresh token (passing the same Options.Doc keeps local edits).
+var ErrUnauthorized = errors.New("client: unauthorized")
+
 // Options configures Dial. The zero value is valid.
 type Options struct {
 	// Doc is the document to keep in sync; nil makes a new one.
@@ -28,7 +37,9 @@ type Options struct {
 	// Header is sent with every WebSocket handshake (Authorization, ...).
 	Header http.Header
 	// MinBackoff and MaxBackoff bound the wait between reconnection
-	// attempts (defaults 100ms and 5s; doubled each failure, jittered).
+	// attempts (defaults 100ms and 5s): the n-th consecutive attempt waits
+	// a uniformly random time in [0, min(MaxBackoff, MinBackoff·2^n)]
+	// (exponential backoff with full jitter).
 	MinBackoff, MaxBackoff time.Duration
 	// MaxMessageSize is the largest message accepted (default 64 MiB).
 	MaxMessageSize int64
@@ -55,10 +66,13 @@ type Client struct {
 	synced    bool // the server's step 2 arrived on the current connection
 	connects  int
 	lastClose error
+	err       error  // permanent error that stopped the client
+	unsub     func() // removes the doc's update handler
 	awLocal   json.RawMessage
 	awClock   uint64
 	awStates  map[uint64]awEntry
 
+	randN  func(n int64) int64 // jitter source of the backoff
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -94,16 +108,20 @@ func Dial(ctx context.Context, base, doc string, opts Options) (*Client, error) 
 		doc:      opts.Doc,
 		wake:     make(chan struct{}, 1),
 		awStates: map[uint64]awEntry{},
+		randN:    rand.Int64N,
 		done:     make(chan struct{}),
 	}
 	c.cond = sync.NewCond(&c.mu)
-	c.doc.OnUpdate(func(u []byte, origin any, _ *crdt.Transaction) {
+	c.unsub = c.doc.OnUpdate(func(u []byte, origin any, _ *crdt.Transaction) {
 		if origin != c { // called with c.mu held
 			c.sendLocked(yproto.UpdateMessage(u))
 		}
 	})
 	ws, err := c.dial(ctx)
 	if err != nil {
+		c.mu.Lock()
+		c.unsub()
+		c.mu.Unlock()
 		return nil, err
 	}
 	rctx, cancel := context.WithCancel(context.Background())
@@ -115,18 +133,36 @@ func Dial(ctx context.Context, base, doc string, opts Options) (*Client, error) 
 func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, c.url, &websocket.DialOptions{HTTPHeader: c.opts.Header})
+	ws, resp, err := websocket.Dial(ctx, c.url, &websocket.DialOptions{HTTPHeader: c.opts.Header})
 	if err != nil {
+		if resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
+			return nil, fmt.Errorf("dial %s: %w: %s%s", c.url, ErrUnauthorized, resp.Status, refusalReason(resp))
+		}
 		return nil, fmt.Errorf("dial %s: %w", c.url, err)
 	}
 	ws.SetReadLimit(c.opts.MaxMessageSize)
 	return ws, nil
 }
 
-// run serves connections until Close, reconnecting with backoff.
+// refusalReason returns ": message" of the JSON error {code, message}
+// of a refused handshake (coder/websocket keeps its first KiB), or "".
+func refusalReason(resp *http.Response) string {
+	if resp.Body == nil {
+		return ""
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	var e struct{ Message string }
+	if json.Unmarshal(raw, &e) != nil || e.Message == "" {
+		return ""
+	}
+	return ": " + e.Message
+}
+
+// run serves connections until Close or a permanent error, reconnecting
+// with backoff.
 func (c *Client) run(ctx context.Context, ws *websocket.Conn) {
 	defer close(c.done)
-	backoff := c.opts.MinBackoff
+	bo := backoff{min: c.opts.MinBackoff, max: c.opts.MaxBackoff, randN: c.randN}
 	for {
 		start := time.Now()
 		err := c.serve(ctx, ws)
@@ -135,11 +171,10 @@ func (c *Client) run(ctx context.Context, ws *websocket.Conn) {
 		}
 		c.log.Info("disconnected", "err", err)
 		if time.Since(start) > c.opts.MaxBackoff {
-			backoff = c.opts.MinBackoff
+			bo.reset()
 		}
 		for {
-			wait := backoff/2 + rand.N(backoff/2+1)
-			backoff = min(backoff*2, c.opts.MaxBackoff)
+			wait := bo.next()
 			select {
 			case <-ctx.Done():
 				return
@@ -152,9 +187,24 @@ func (c *Client) run(ctx context.Context, ws *websocket.Conn) {
 			if ctx.Err() != nil {
 				return
 			}
+			if errors.Is(err, ErrUnauthorized) {
+				c.log.Warn("reconnect refused, giving up", "err", err)
+				c.stop(err)
+				return
+			}
 			c.log.Info("reconnect failed", "err", err)
 		}
 	}
+}
+
+// stop records the permanent error that ended the client and wakes
+// every Wait.
+func (c *Client) stop(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.err = err
+	c.unsub()
+	c.cond.Broadcast()
 }
 
 // serve runs one connection: handshake, then reader and writer.
@@ -322,7 +372,8 @@ func (c *Client) Do(fn func(doc *crdt.Doc)) {
 }
 
 // Wait blocks until cond, called with the document locked after every
-// change of the client's state, returns true, or ctx is done.
+// change of the client's state, returns true, or ctx is done, or the
+// client stops (ErrClosed, or the permanent error Err returns).
 func (c *Client) Wait(ctx context.Context, cond func(doc *crdt.Doc) bool) error {
 	stop := context.AfterFunc(ctx, func() {
 		c.mu.Lock()
@@ -335,6 +386,9 @@ func (c *Client) Wait(ctx context.Context, cond func(doc *crdt.Doc) bool) error 
 	for !cond(c.doc) {
 		if c.closed {
 			return ErrClosed
+		}
+		if c.err != nil {
+			return c.err
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -358,6 +412,18 @@ func (c *Client) Synced() bool {
 	return c.synced
 }
 
+// Err returns the permanent error that stopped the client (it wraps
+// ErrUnauthorized), or nil while it runs or reconnects.
+func (c *Client) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Done returns a channel closed once the client has stopped for good:
+// after Close, or after a permanent error (see Err).
+func (c *Client) Done() <-chan struct{} { return c.done }
+
 // Connects returns how many connections the client has made so far.
 func (c *Client) Connects() int {
 	c.mu.Lock()
@@ -376,6 +442,9 @@ func (c *Client) SetAwareness(state any) error {
 	defer c.mu.Unlock()
 	if c.closed {
 		return ErrClosed
+	}
+	if c.err != nil {
+		return c.err
 	}
 	c.awClock++
 	c.awLocal = raw
@@ -419,6 +488,7 @@ func (c *Client) Close() error {
 		return ErrClosed
 	}
 	c.closed = true
+	c.unsub()
 	ws := c.conn
 	var bye []byte
 	if ws != nil && c.awLocal != nil {

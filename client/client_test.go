@@ -23,6 +23,12 @@ func inProcess(t *testing.T, dir, addr string) (string, func()) {
 	t.Helper()
 	cfg := server.DefaultConfig()
 	cfg.Data = dir
+	return inProcessConfig(t, cfg, addr)
+}
+
+// inProcessConfig is inProcess with a whole configuration.
+func inProcessConfig(t *testing.T, cfg server.Config, addr string) (string, func()) {
+	t.Helper()
 	cfg.FlushInterval = 20 * time.Millisecond
 	s, err := server.New(cfg, nil)
 	if err != nil {

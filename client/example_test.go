@@ -2,8 +2,10 @@ package client_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
+	"net/http"
 	"time"
 
 	"github.com/cocreate/cocreate/client"
@@ -30,3 +32,28 @@ func ExampleDial() {
 	}
 	c.Do(func(d *crdt.Doc) { fmt.Println(d.GetText("t").String()) })
 }
+
+// A token the server refuses (expired, forged) stops the client instead of
+// retrying forever: Wait returns the error, and a new Dial with a fresh
+// token and the same doc carries on with the local edits.
+func ExampleErrUnauthorized() {
+	ctx := context.Background()
+	doc := crdt.NewDoc(crdt.DocOptions{})
+	for {
+		c, err := client.Dial(ctx, "wss://cocreate.example.org/sync", "abc/notes", client.Options{
+			Doc:    doc,
+			Header: http.Header{"Authorization": {"Bearer " + freshToken()}},
+		})
+		if err != nil {
+			log.Fatal(err) // errors.Is(err, client.ErrUnauthorized) for a refused token
+		}
+		err = c.Wait(ctx, func(*crdt.Doc) bool { return false }) // until it stops
+		c.Close()
+		if !errors.Is(err, client.ErrUnauthorized) {
+			log.Fatal(err)
+		}
+	}
+}
+
+// freshToken stands for asking the embedding platform for a new token.
+func freshToken() string { return "..." }

@@ -25,7 +25,7 @@ type postMeeting struct {
 	version  *int // nil: the latest state
 	notesRaw []byte
 	notes    *render.Notes
-	record   *render.Record
+	record   *render.MeetingRecord
 }
 
 // currentState is the encoded state of a document now: from its hub,
@@ -62,7 +62,7 @@ func (s *Server) loadPostMeeting(ctx context.Context, sess notes.Session, versio
 	if pm.notes, err = render.ReadNotesUpdate(notesRaw); err != nil {
 		return nil, fmt.Errorf("notes of %s: %w", sess.ID, err)
 	}
-	if pm.record, err = render.ReadRecordUpdate(meetingRaw); err != nil {
+	if pm.record, err = render.RecordUpdate(meetingRaw); err != nil {
 		return nil, fmt.Errorf("meeting record of %s: %w", sess.ID, err)
 	}
 	pm.record.OpenTasks = pm.notes.OpenTasks()
