@@ -18,6 +18,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/notes"
 	"github.com/cocreate/cocreate/server"
 )
 
@@ -30,6 +31,20 @@ func startServer(t *testing.T) string {
 	cfg := server.DefaultConfig()
 	cfg.Data = t.TempDir()
 	cfg.AuthSecret = nginxSecret
+	// With --auth-secret only documents of known sessions are served:
+	// store session "s" as POST /api/sessions would.
+	st, err := notes.OpenSQLite(cfg.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.CreateSession(context.Background(), notes.Session{
+		ID: "s", Title: "s", Host: "nobody", State: notes.StateScheduled,
+		CreatedAt: time.Now().UTC(), Agenda: []notes.AgendaItem{}, TimeZone: "UTC",
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg.FlushInterval = 20 * time.Millisecond
 	s, err := server.New(cfg, nil)
 	if err != nil {
