@@ -2,11 +2,16 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
+	cryptorand "crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -96,10 +101,11 @@ type serverOrigin struct{}
 func (s *Server) openMeeting(sess notes.Session, d *crdt.Doc) (*meeting.Meeting, error) {
 	fresh := !d.GetMap("session").Has("state")
 	m := meeting.New(d, meeting.Options{
-		Title:   sess.Title,
-		Host:    sess.Host,
-		Origin:  serverOrigin{},
-		Ballots: s.meetings.ballotsOf(sess.ID),
+		Title:     sess.Title,
+		Host:      sess.Host,
+		Origin:    serverOrigin{},
+		Ballots:   s.meetings.ballotsOf(sess.ID),
+		BallotKey: s.ballotKey,
 	})
 	if !fresh {
 		return m, nil
@@ -332,4 +338,30 @@ func (s *Server) attendance(sess notes.Session, id Identity, typ string) {
 	if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {
 		s.log.Warn("attendance not recorded", "session", sess.ID, "subject", id.Subject, "command", typ, "err", err)
 	}
+}
+
+// loadBallotKey returns the secret that seals anonymous ballots: derived
+// from --auth-secret (the same on every instance of a deployment), or in
+// open dev mode a random key kept in the data directory.
+func loadBallotKey(cfg Config) ([]byte, error) {
+	if cfg.AuthSecret != "" {
+		h := hmac.New(sha256.New, []byte(cfg.AuthSecret))
+		h.Write([]byte("cocreate anonymous ballots"))
+		return h.Sum(nil), nil
+	}
+	path := filepath.Join(cfg.Data, "ballot.key")
+	if key, err := os.ReadFile(path); err == nil && len(key) == 32 {
+		return key, nil
+	}
+	key := make([]byte, 32)
+	if _, err := cryptorand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, key, 0o600); err != nil {
+		return nil, fmt.Errorf("ballot key: %w", err)
+	}
+	return key, nil
 }

@@ -472,3 +472,41 @@ func TestMe(t *testing.T) {
 		t.Fatalf("dev me: %d %v", code, me)
 	}
 }
+
+// TestAnonymousBallotsSurviveRestart: an anonymous poll's ballots are
+// sealed in the meeting document, so after a restart a changed vote
+// still replaces the old one and nobody is counted twice.
+func TestAnonymousBallotsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	edit := func(c *Config) { withAuth(c); c.RateCommands = 0 }
+	ts := startServer(t, dir, edit)
+	tok := func(sub string) string { return sign(t, jwt.SigningMethodHS256, testSecret, claims(sub, time.Hour, nil)) }
+	code, out := call(t, "POST", ts.url+"/api/sessions", tok("hana"), `{"title":"Poll","time_zone":"UTC"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	id := out["id"].(string)
+	cmd := func(ts *testServer, who, body string) map[string]any {
+		t.Helper()
+		code, out := call(t, "POST", ts.url+"/api/sessions/"+id+"/commands", tok(who), body)
+		if code != 200 {
+			t.Fatalf("%s by %s: %d %v", body, who, code, out)
+		}
+		return out
+	}
+	cmd(ts, "hana", `{"type":"poll.create","id":"p","question":"?","options":["a","b"],"anonymous":true}`)
+	cmd(ts, "ann", `{"type":"poll.vote","id":"p","choices":[0]}`)
+	cmd(ts, "bob", `{"type":"poll.vote","id":"p","choices":[0]}`)
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
+	ts = startServer(t, dir, edit)
+	st := cmd(ts, "ann", `{"type":"poll.vote","id":"p","choices":[1]}`)["state"].(map[string]any)
+	if fmt.Sprint(st["counts"]) != "[1 1]" || st["voters"] != float64(2) {
+		t.Fatalf("after a restart: counts %v voters %v", st["counts"], st["voters"])
+	}
+	raw, _ := json.Marshal(st)
+	if strings.Contains(string(raw), `"ann"`) || strings.Contains(string(raw), `"bob"`) {
+		t.Fatalf("the anonymous poll names its voters: %s", raw)
+	}
+}

@@ -42,8 +42,9 @@ type Server struct {
 	ipMu    sync.Mutex
 	ipConns map[string]int // open WebSocket connections per client address
 
-	meetings *meetings
-	limits   *limits
+	meetings  *meetings
+	limits    *limits
+	ballotKey []byte // seals anonymous ballots (loadBallotKey)
 
 	conns sync.WaitGroup // goroutines serving upgraded sockets
 }
@@ -68,6 +69,11 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
 	}
+	ballotKey, err := loadBallotKey(cfg)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
+	}
 	preg := prometheus.NewRegistry()
 	metrics := hub.NewMetrics()
 	if err := metrics.Register(preg); err != nil {
@@ -76,13 +82,14 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	preg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &Server{
-		cfg:      cfg,
-		log:      log,
-		store:    store,
-		metrics:  metrics,
-		ipConns:  map[string]int{},
-		meetings: newMeetings(),
-		limits:   newLimits(cfg.RateCommands, cfg.RateUpdates),
+		cfg:       cfg,
+		log:       log,
+		store:     store,
+		metrics:   metrics,
+		ipConns:   map[string]int{},
+		meetings:  newMeetings(),
+		ballotKey: ballotKey,
+		limits:    newLimits(cfg.RateCommands, cfg.RateUpdates),
 		hubs: hub.New(hub.Config{
 			// The server's own CRDT peer id on this instance (meeting
 			// documents); 31 bits, as yjs picks them.

@@ -34,7 +34,9 @@
 //	                      ("open"|"closed"), counts (votes per option),
 //	                      voters (number of ballots), votes (Y.Map subject
 //	                      → array of option indices; absent for anonymous
-//	                      polls), results (counts frozen at close)
+//	                      polls), sealed (anonymous polls, with a
+//	                      BallotKey: Y.Map opaque voter id → option
+//	                      indices), results (counts frozen at close)
 //	participants  Y.Map   subject → Y.Map: name, role, joinedAt, leftAt
 //	                      (absent while present)
 //
@@ -75,7 +77,9 @@
 // yjs encodes them; read them as numbers, not as a particular Go type.
 //
 // Each identity has one ballot per poll, replaced by a later vote until
-// the poll closes. Ballots are kept in the Meeting (for anonymous polls
-// only there): after a restart, those of open anonymous polls are lost;
-// those of other polls are rebuilt from votes.
+// the poll closes. Ballots are rebuilt from the document by New: from
+// votes for named polls, and for anonymous polls from sealed, where the
+// voter is an HMAC of poll id and subject under Options.BallotKey, a
+// server secret. Without a BallotKey, anonymous ballots live only in
+// memory (Options.Ballots) and are lost with it.
 package meeting

@@ -143,6 +143,12 @@ type Options struct {
 	// anonymous polls live. Ballots of polls with a votes map are
 	// rebuilt from the document by New.
 	Ballots map[string]map[string][]int
+	// BallotKey, when set, is a server secret under which the ballots of
+	// anonymous polls are kept in the document by sealed voter ids
+	// (HMAC of poll and subject): durable, the same on every instance
+	// with the same key, and not linkable to a person without the key.
+	// Without it they live only in memory (see Ballots).
+	BallotKey []byte
 }
 
 // Meeting is the live meeting state machine over the {session}/meeting
@@ -163,7 +169,8 @@ type Meeting struct {
 	// ballots holds every poll's ballots by identity: poll id → subject
 	// → option indices. Anonymous polls keep them only here, never in
 	// the document.
-	ballots map[string]map[string][]int
+	ballots   map[string]map[string][]int
+	ballotKey []byte
 }
 
 // New wraps doc. If the document has no session yet (a new meeting) it
@@ -183,6 +190,7 @@ func New(doc *crdt.Doc, opts Options) *Meeting {
 		polls:        doc.GetMap("polls"),
 		participants: doc.GetMap("participants"),
 		ballots:      opts.Ballots,
+		ballotKey:    opts.BallotKey,
 	}
 	if m.ballots == nil {
 		m.ballots = map[string]map[string][]int{}

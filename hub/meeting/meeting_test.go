@@ -565,3 +565,34 @@ func TestBallotsKeptAcrossMeetings(t *testing.T) {
 		t.Fatalf("voters %v", p["voters"])
 	}
 }
+
+// TestSealedBallots: with a BallotKey an anonymous poll's ballots are in
+// the document under opaque ids: a fresh Meeting (a restart, another
+// instance) still replaces a changed vote, and no subject appears.
+func TestSealedBallots(t *testing.T) {
+	doc := crdt.NewDoc(crdt.DocOptions{ClientID: 1})
+	key := []byte("server secret")
+	open := func() *Meeting { return New(doc, Options{Title: "W", Host: "h", BallotKey: key}) }
+	mustApply(t, open(), Command{Type: "poll.create", ID: "p", Question: "?", Options: []string{"a", "b"}, Anonymous: true}, host, t0)
+	mustApply(t, open(), Command{Type: "poll.vote", ID: "p", Choices: []int{0}}, member, t0)
+	mustApply(t, open(), Command{Type: "poll.vote", ID: "p", Choices: []int{0}}, cohost, t0)
+	r := mustApply(t, open(), Command{Type: "poll.vote", ID: "p", Choices: []int{1}}, member, t0)
+	p := r.State.(map[string]any)
+	if fmt.Sprint(p["counts"]) != "[1 1]" || fmt.Sprint(p["voters"]) != "2" {
+		t.Fatalf("counts %v voters %v", p["counts"], p["voters"])
+	}
+	raw, _ := json.Marshal(p)
+	for _, sub := range []string{member.Subject, cohost.Subject} {
+		if bytes.Contains(raw, []byte(`"`+sub+`"`)) {
+			t.Fatalf("the poll names %q: %s", sub, raw)
+		}
+	}
+	if _, ok := p["votes"]; ok {
+		t.Fatal("an anonymous poll has votes")
+	}
+	// Another key (another deployment) cannot link the sealed ids.
+	other := New(doc, Options{BallotKey: []byte("other")})
+	if other.seal("p", member.Subject) == open().seal("p", member.Subject) {
+		t.Fatal("seal does not depend on the key")
+	}
+}

@@ -1,6 +1,9 @@
 package meeting
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -71,6 +74,8 @@ func (m *Meeting) pollCreate(c *Command, _ Actor, _ time.Time) (Result, *Error) 
 		_ = p.Set("voters", 0)
 		if !c.Anonymous {
 			_ = p.Set("votes", crdt.NewMap())
+		} else if m.ballotKey != nil {
+			_ = p.Set("sealed", crdt.NewMap())
 		}
 	})
 	m.ballots[id] = map[string][]int{}
@@ -145,16 +150,24 @@ func (m *Meeting) pollVote(c *Command, a Actor, _ time.Time) (Result, *Error) {
 		bs = map[string][]int{}
 		m.ballots[c.ID] = bs
 	}
-	bs[a.Subject] = ballot
+	sealed := getMap(p, "sealed")
+	voter := a.Subject
+	if sealed != nil {
+		voter = m.seal(c.ID, a.Subject)
+	}
+	bs[voter] = ballot
+	vs := make([]any, len(ballot))
+	for i, b := range ballot {
+		vs[i] = b
+	}
 	m.write(func() {
 		_ = p.Set("counts", counts(bs, n))
 		_ = p.Set("voters", len(bs))
 		if votes := getMap(p, "votes"); votes != nil {
-			vs := make([]any, len(ballot))
-			for i, b := range ballot {
-				vs[i] = b
-			}
 			_ = votes.Set(a.Subject, vs)
+		}
+		if sealed != nil {
+			_ = sealed.Set(voter, vs)
 		}
 	})
 	return m.pollResult(c.ID), nil
@@ -187,8 +200,12 @@ func (m *Meeting) rebuildBallots() {
 		}
 		votes := getMap(p, "votes")
 		if votes == nil {
-			// Anonymous: the ballots are only in memory (Options.Ballots
-			// keeps them across Meeting values).
+			// Anonymous: ballots under sealed voter ids (BallotKey), or
+			// else only in memory (Options.Ballots keeps them across
+			// Meeting values).
+			votes = getMap(p, "sealed")
+		}
+		if votes == nil {
 			continue
 		}
 		bs := map[string][]int{}
@@ -205,4 +222,15 @@ func (m *Meeting) rebuildBallots() {
 		}
 		m.ballots[id] = bs
 	}
+}
+
+// seal is the opaque voter id of subject in an anonymous poll: an HMAC
+// under the server's BallotKey, so the document can keep the ballot (and
+// it survives restarts and other instances) without saying whose it is.
+func (m *Meeting) seal(poll, subject string) string {
+	h := hmac.New(sha256.New, m.ballotKey)
+	h.Write([]byte(poll))
+	h.Write([]byte{0})
+	h.Write([]byte(subject))
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
