@@ -57,6 +57,30 @@ func (h busHandler) deliver(doc string, ev event) {
 	}
 }
 
+// StartBus starts the bus and its self-check, unless the registry is
+// closing or they run already. Serve and BusErr call it on first use; a
+// server calls it when it starts, so its bus is watched from then on.
+// (New starts no goroutine: a Registry that never serves needs no Close.)
+func (r *Registry) StartBus() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.startBusLocked()
+}
+
+func (r *Registry) startBusLocked() {
+	if r.busStarted || r.closing {
+		return
+	}
+	r.busStarted = true
+	r.lastProbe.Store(time.Now().UnixNano()) // a grace period at start
+	if err := r.bus.Start(busHandler{r}); err != nil {
+		panic("hub: Config.Bus: " + err.Error()) // a Bus given to two Registries
+	}
+	r.bus.Subscribe(checkChannelPrefix + r.instance.String())
+	r.checkWG.Add(1)
+	go r.checkLoop()
+}
+
 // checkLoop publishes a probe on this instance's check channel every
 // CheckInterval; busHandler notes when one comes back.
 func (r *Registry) checkLoop() {
@@ -80,6 +104,7 @@ func (r *Registry) checkLoop() {
 // own error (Redis unreachable), or its probes not coming back within
 // CheckTimeout. It returns nil while messages travel.
 func (r *Registry) BusErr() error {
+	r.StartBus()
 	since := time.Since(time.Unix(0, r.lastProbe.Load()))
 	err := r.bus.Err()
 	switch {

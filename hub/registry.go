@@ -126,8 +126,9 @@ type Registry struct {
 	roomsWG sync.WaitGroup // room goroutines
 	serves  sync.WaitGroup // Serve calls
 
-	bus       Bus
-	instance  uuid.UUID    // this instance on the bus
+	bus        Bus
+	busStarted bool         // guarded by mu
+	instance   uuid.UUID    // this instance on the bus
 	lastProbe atomic.Int64 // unix ns when our last probe came back
 	stopCheck chan struct{}
 	checkWG   sync.WaitGroup
@@ -152,13 +153,6 @@ func New(cfg Config) *Registry {
 		stopCheck: make(chan struct{}),
 	}
 	r.log = r.log.With("instance", r.instance.String())
-	r.lastProbe.Store(time.Now().UnixNano()) // a grace period at start
-	if err := r.bus.Start(busHandler{r}); err != nil {
-		panic("hub: Config.Bus: " + err.Error()) // a Bus given to two Registries
-	}
-	r.bus.Subscribe(checkChannelPrefix + r.instance.String())
-	r.checkWG.Add(1)
-	go r.checkLoop()
 	return r
 }
 
@@ -197,6 +191,7 @@ func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts Conn
 		t.Close(StatusGoingAway, "server shutting down")
 		return ErrClosed
 	}
+	r.startBusLocked()
 	rm := r.rooms[doc]
 	if rm == nil {
 		rm = newRoom(r, doc)
@@ -291,7 +286,7 @@ func (r *Registry) Close(ctx context.Context) error {
 		r.serves.Wait()
 		r.closeBus.Do(func() {
 			close(r.stopCheck)
-			r.checkWG.Wait()
+			r.checkWG.Wait() // closing is set: the bus cannot start any more
 			if err := r.bus.Close(); err != nil {
 				r.log.Warn("closing the bus", "err", err)
 			}
