@@ -46,7 +46,7 @@ func (rm *room) publishState(hello bool, now time.Time) {
 // of deletions, so two instances with equal state vectors compare
 // digests to find out whether one of them missed a delete.
 func (rm *room) digest() uint64 {
-	if !rm.digestStale {
+	if rm.digestFresh {
 		return rm.digestVal
 	}
 	ds, err := rm.doc.EncodeStateAsUpdate(rm.doc.EncodeStateVector())
@@ -55,7 +55,7 @@ func (rm *room) digest() uint64 {
 	}
 	h := fnv.New64a()
 	h.Write(ds)
-	rm.digestVal, rm.digestStale = h.Sum64(), false
+	rm.digestVal, rm.digestFresh = h.Sum64(), true
 	return rm.digestVal
 }
 

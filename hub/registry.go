@@ -129,10 +129,10 @@ type Registry struct {
 	bus        Bus
 	busStarted bool         // guarded by mu
 	instance   uuid.UUID    // this instance on the bus
-	lastProbe atomic.Int64 // unix ns when our last probe came back
-	stopCheck chan struct{}
-	checkWG   sync.WaitGroup
-	closeBus  sync.Once
+	lastProbe  atomic.Int64 // unix ns when our last probe came back
+	stopCheck  chan struct{}
+	checkWG    sync.WaitGroup
+	closeBus   sync.Once
 }
 
 // New returns a Registry. It panics if cfg.Store is nil (a programming
@@ -195,6 +195,7 @@ func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts Conn
 	rm := r.rooms[doc]
 	if rm == nil {
 		rm = newRoom(r, doc)
+		rm.channel = docChannel(doc)
 		r.rooms[doc] = rm
 		// Under the mutex, so the subscription of a room that replaces an
 		// unloading one comes after that room's unsubscription.

@@ -59,7 +59,7 @@ type room struct {
 
 	lastState   time.Time // when the last state message was published
 	digestVal   uint64    // digest of the delete set, see digest
-	digestStale bool
+	digestFresh bool
 }
 
 func newRoom(r *Registry, name string) *room {
@@ -68,9 +68,6 @@ func newRoom(r *Registry, name string) *room {
 		name:  name,
 		log:   r.log.With("doc", name),
 		inbox: make(chan event, 256),
-		// channel and digestStale: the room's bus state.
-		channel:     docChannel(name),
-		digestStale: true,
 		done:  make(chan struct{}),
 		conns: map[*conn]struct{}{},
 		aw:    map[uint64]*awState{},
@@ -209,7 +206,7 @@ func (rm *room) onUpdate(update []byte, origin any, _ *crdt.Transaction) {
 	if origin != fromBus {
 		rm.publishFrame("update", msg)
 	}
-	rm.digestStale = true
+	rm.digestFresh = false
 	rm.pending = append(rm.pending, update)
 	rm.size += int64(len(update))
 }
