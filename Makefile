@@ -21,12 +21,16 @@ FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate
 FUZZTIME_TEST ?= 20s
 FUZZTIME ?= 2m
 
-.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures deploy-check
+.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures deploy-check redis
 
 run:
 	$(GO) run ./cmd/cocreate serve
 
-test: node-deps vet unit race fresh fuzz-short deploy-check
+test: node-deps redis vet unit race fresh fuzz-short deploy-check
+
+# redis-server for the bus tests (they start their own on free ports).
+redis:
+	scripts/ensure-redis.sh
 
 vet:
 	$(GO) vet ./...

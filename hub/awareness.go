@@ -21,7 +21,9 @@ type awState struct {
 var nullState = []byte("null")
 
 // applyAwareness applies entries from c and relays what changed to every
-// connection, c included (as the y-websocket server does).
+// connection, c included (as the y-websocket server does), and to the
+// other instances. c is nil for entries from another instance, which are
+// not published again.
 func (rm *room) applyAwareness(c *conn, entries []yproto.AwarenessEntry, now time.Time) {
 	var changed []yproto.AwarenessEntry
 	for _, e := range entries {
@@ -53,15 +55,21 @@ func (rm *room) applyAwareness(c *conn, entries []yproto.AwarenessEntry, now tim
 		if st.owner != c {
 			rm.dropOwner(e.ClientID, st)
 			st.owner = c
-			if c.awareness == nil {
-				c.awareness = map[uint64]struct{}{}
+			if c != nil {
+				if c.awareness == nil {
+					c.awareness = map[uint64]struct{}{}
+				}
+				c.awareness[e.ClientID] = struct{}{}
 			}
-			c.awareness[e.ClientID] = struct{}{}
 		}
 		changed = append(changed, yproto.AwarenessEntry{ClientID: e.ClientID, Clock: e.Clock, State: st.state})
 	}
 	if len(changed) > 0 {
-		rm.broadcast(yproto.AwarenessMessage(changed))
+		msg := yproto.AwarenessMessage(changed)
+		rm.broadcast(msg)
+		if c != nil {
+			rm.publishFrame("awareness", msg)
+		}
 	}
 }
 
@@ -87,7 +95,9 @@ func (rm *room) forgetAwareness(c *conn) {
 	clear(c.awareness)
 	if len(changed) > 0 {
 		sortEntries(changed)
-		rm.broadcast(yproto.AwarenessMessage(changed))
+		msg := yproto.AwarenessMessage(changed)
+		rm.broadcast(msg)
+		rm.publishFrame("awareness", msg)
 	}
 }
 
@@ -106,6 +116,19 @@ func (rm *room) expireAwareness(now time.Time) {
 		sortEntries(changed)
 		rm.broadcast(yproto.AwarenessMessage(changed))
 	}
+}
+
+// localAwareness returns the present entries of this instance's own
+// connections (for another instance that asked).
+func (rm *room) localAwareness() []yproto.AwarenessEntry {
+	var local []yproto.AwarenessEntry
+	for id, st := range rm.aw {
+		if st.state != nil && st.owner != nil {
+			local = append(local, yproto.AwarenessEntry{ClientID: id, Clock: st.clock, State: st.state})
+		}
+	}
+	sortEntries(local)
+	return local
 }
 
 // awarenessAll returns every present awareness entry.

@@ -1,7 +1,8 @@
 // Package hub runs the live side of cocreate: one hub per open document,
 // the registry of live documents, connection fan-out, awareness relay and
-// the hand-off of applied updates to notes.Store. (The Bus that carries
-// updates between instances, in-process or Redis, is not written yet.)
+// the hand-off of applied updates to notes.Store, and the Bus that carries
+// updates and awareness between instances (bus.go: MemoryBus in-process,
+// the default; RedisBus over Redis pub/sub with --redis).
 //
 // # Concurrency model
 //
@@ -67,6 +68,49 @@
 // rate-limits its updates. A read-only connection's sync step 2 that holds
 // nothing new is dropped quietly (crdt.Doc.Changes); only a real edit gets
 // "permission denied".
+//
+// # Between instances
+//
+// Every loaded document is subscribed to its bus channel ("doc:" + name)
+// from the moment its room is created until it unloads (both under the
+// registry mutex, so a room that replaces an unloading one subscribes
+// after the old one unsubscribed). Bus messages carry the sender's
+// instance id (a UUID per Registry); an instance ignores its own. The
+// bus's goroutines hand each message to the room as an event in its
+// inbox without blocking (a full inbox drops it and marks the room to
+// heal); the run loop applies it like a client's:
+//
+//   - an update a local client sent is applied, sent to the local
+//     connections and published (bus_sync.go); one from the bus is applied
+//     (origin fromBus) and sent to the local connections, never published
+//     again;
+//   - awareness from a local client is published; awareness from the bus
+//     is relayed to local connections and expires like any other entry
+//     after AwarenessTimeout (30s) unless renewed, so the clients of a
+//     dead instance vanish and their removal is broadcast;
+//   - healing: when its subscription becomes active (first time and after
+//     every reconnection) and every SyncInterval (5s) a room publishes its
+//     state vector and a digest of its delete set (a sync step 1). A peer
+//     that has more, or other deletions, answers with the diff
+//     (crdt EncodeStateAsUpdate against that state vector) addressed to
+//     the sender, and asks in turn when the sender has more. The first
+//     message after a subscription also asks for the peers' clients'
+//     awareness. So a lost message, a Redis restart or a partition heals
+//     within SyncInterval of the bus working again.
+//
+// Every instance appends every update it applies, its own and those from
+// the bus, to the store: a shared store (one SQLite file, later
+// PostgreSQL) receives each update once per live instance, which
+// compaction folds away, and an update survives the crash of the
+// instance that accepted it as soon as any instance has stored it.
+//
+// A Registry probes its bus: every CheckInterval it publishes a probe on
+// its own check channel and notes when it comes back; BusErr (the
+// server's /readyz) reports the bus's connection error or a probe
+// missing for CheckTimeout. Local clients keep working while the bus is
+// down. The bus and the probe start on first use (Serve, BusErr or
+// StartBus), so New starts no goroutine; Close stops them and closes the
+// bus after the rooms.
 //
 // The hub knows no HTTP (that is package server) and no SQL (that is
 // package notes).

@@ -16,6 +16,7 @@ type Metrics struct {
 	StoreErrors   prometheus.Counter
 	SlowConsumers prometheus.Counter
 	Refused       *prometheus.CounterVec
+	BusMessages   *prometheus.CounterVec
 }
 
 // NewMetrics returns a fresh set of collectors.
@@ -45,13 +46,16 @@ func NewMetrics() *Metrics {
 			Name: "cocreate_slow_consumer_disconnects_total", Help: "Connections closed because their outbound queue was full."}),
 		Refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cocreate_refused_total", Help: "Refused inputs and connections, by reason."}, []string{"reason"}),
+		BusMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cocreate_bus_messages_total", Help: "Messages between instances, by direction (in, out) and kind (update, awareness, state, diff; in: dropped, invalid)."},
+			[]string{"dir", "kind"}),
 	}
 }
 
 // Register registers every collector with r.
 func (m *Metrics) Register(r prometheus.Registerer) error {
 	for _, c := range []prometheus.Collector{m.Connections, m.Docs, m.MessagesIn, m.MessagesOut,
-		m.BytesIn, m.BytesOut, m.ApplySeconds, m.StoreSeconds, m.StoreErrors, m.SlowConsumers, m.Refused} {
+		m.BytesIn, m.BytesOut, m.ApplySeconds, m.StoreSeconds, m.StoreErrors, m.SlowConsumers, m.Refused, m.BusMessages} {
 		if err := r.Register(c); err != nil {
 			return err
 		}

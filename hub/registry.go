@@ -6,7 +6,10 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/notes"
@@ -63,6 +66,17 @@ type Config struct {
 	// many bytes of encoded state (0 = no limit). The size is the encoded
 	// state at load plus every update applied since, an upper bound.
 	MaxDocSize int64
+	// Bus carries updates and awareness to the other instances that have
+	// a document loaded (default: an in-process MemoryBus, a single
+	// instance). The Registry starts it and closes it on Close.
+	Bus Bus
+	// SyncInterval is how often a live document exchanges state vectors
+	// with the other instances to heal lost messages (default 5s).
+	SyncInterval time.Duration
+	// CheckInterval is how often the instance sends a probe through the
+	// bus to itself (default 1s); BusErr reports a failure once none has
+	// come back for CheckTimeout (default 3 × CheckInterval).
+	CheckInterval, CheckTimeout time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -93,6 +107,18 @@ func (c *Config) setDefaults() {
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 10 * time.Second
 	}
+	if c.Bus == nil {
+		c.Bus = NewMemoryBus(nil)
+	}
+	if c.SyncInterval <= 0 {
+		c.SyncInterval = 5 * time.Second
+	}
+	if c.CheckInterval <= 0 {
+		c.CheckInterval = time.Second
+	}
+	if c.CheckTimeout <= 0 {
+		c.CheckTimeout = 3 * c.CheckInterval
+	}
 }
 
 // Registry holds the live documents of this instance and runs their
@@ -110,6 +136,14 @@ type Registry struct {
 
 	roomsWG sync.WaitGroup // room goroutines
 	serves  sync.WaitGroup // Serve calls
+
+	bus        Bus
+	busStarted bool         // guarded by mu
+	instance   uuid.UUID    // this instance on the bus
+	lastProbe  atomic.Int64 // unix ns when our last probe came back
+	stopCheck  chan struct{}
+	checkWG    sync.WaitGroup
+	closeBus   sync.Once
 }
 
 // New returns a Registry. It panics if cfg.Store is nil (a programming
@@ -119,14 +153,19 @@ func New(cfg Config) *Registry {
 		panic("hub: Config.Store is nil")
 	}
 	cfg.setDefaults()
-	return &Registry{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		metrics:  cfg.Metrics,
-		shutdown: make(chan struct{}),
-		rooms:    map[string]*room{},
-		gone:     map[string]struct{}{},
+	r := &Registry{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		metrics:   cfg.Metrics,
+		shutdown:  make(chan struct{}),
+		rooms:     map[string]*room{},
+		gone:      map[string]struct{}{},
+		bus:       cfg.Bus,
+		instance:  uuid.New(),
+		stopCheck: make(chan struct{}),
 	}
+	r.log = r.log.With("instance", r.instance.String())
+	return r
 }
 
 // ConnOptions describes one connection.
@@ -224,10 +263,15 @@ func (r *Registry) acquire(doc string) (*room, error) {
 	if _, gone := r.gone[sessionOf(doc)]; gone {
 		return nil, ErrGone
 	}
+	r.startBusLocked()
 	rm := r.rooms[doc]
 	if rm == nil {
 		rm = newRoom(r, doc)
+		rm.channel = docChannel(doc)
 		r.rooms[doc] = rm
+		// Under the mutex, so the subscription of a room that replaces an
+		// unloading one comes after that room's unsubscription.
+		r.bus.Subscribe(rm.channel)
 		r.metrics.Docs.Inc()
 		r.roomsWG.Add(1)
 		go rm.run()
@@ -364,6 +408,13 @@ func (r *Registry) Close(ctx context.Context) error {
 	go func() {
 		r.roomsWG.Wait()
 		r.serves.Wait()
+		r.closeBus.Do(func() {
+			close(r.stopCheck)
+			r.checkWG.Wait() // closing is set: the bus cannot start any more
+			if err := r.bus.Close(); err != nil {
+				r.log.Warn("closing the bus", "err", err)
+			}
+		})
 		close(done)
 	}()
 	select {

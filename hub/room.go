@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/cocreate/cocreate/crdt"
@@ -17,9 +18,11 @@ const (
 	evLeave
 	evMessage
 	evSetReadOnly
-	evDo      // Registry.Do
-	evRelease // a Do is done; unload if idle
-	evKick    // DeleteSession: close every connection
+	evDo            // Registry.Do
+	evRelease       // a Do is done; unload if idle
+	evKick          // DeleteSession: close every connection
+	evBus           // a message from another instance
+	evBusSubscribed // the document's bus channel is (again) subscribed
 )
 
 type event struct {
@@ -35,6 +38,9 @@ type event struct {
 	// evDo
 	do      func(*crdt.Doc) error
 	doReply chan<- error // buffered
+
+	// evBus
+	bus busMsg
 }
 
 // room is the hub of one live document. Its run loop owns every field
@@ -46,6 +52,10 @@ type room struct {
 	inbox chan event
 	done  chan struct{}
 	refs  int
+	// channel is the document's bus channel; busLost is set when a bus
+	// message could not be queued, to heal on the next tick.
+	channel string
+	busLost atomic.Bool
 
 	doc       *crdt.Doc
 	conns     map[*conn]struct{}
@@ -54,6 +64,10 @@ type room struct {
 	size      int64    // upper bound of the encoded document size
 	loadErr   error
 	persister *persister
+
+	lastState   time.Time // when the last state message was published
+	digestVal   uint64    // digest of the delete set, see digest
+	digestFresh bool
 }
 
 func newRoom(r *Registry, name string) *room {
@@ -127,6 +141,12 @@ func (rm *room) run() {
 				for c := range rm.conns {
 					c.kill(StatusPolicyViolation, "session deleted", false)
 				}
+			case evBus:
+				rm.handleBus(ev.bus, time.Now())
+			case evBusSubscribed:
+				// (Re)subscribed: messages may have been missed. Exchange
+				// state vectors and ask for the other clients' awareness.
+				rm.publishState(true, time.Now())
 			case evLeave:
 				rm.leave(ev.conn)
 				if len(rm.conns) == 0 && rm.tryUnload() {
@@ -136,6 +156,9 @@ func (rm *room) run() {
 		case now := <-tick.C:
 			rm.flush()
 			rm.expireAwareness(now)
+			if rm.busLost.Swap(false) || now.Sub(rm.lastState) >= rm.reg.cfg.SyncInterval {
+				rm.publishState(false, now)
+			}
 			for c := range rm.conns {
 				c.checkWrite(now)
 			}
@@ -150,6 +173,7 @@ func (rm *room) run() {
 			rm.store()
 			rm.reg.mu.Lock()
 			delete(rm.reg.rooms, rm.name)
+			rm.reg.bus.Unsubscribe(rm.channel)
 			rm.reg.mu.Unlock()
 			return
 		}
@@ -192,8 +216,15 @@ func (rm *room) load() {
 // document. Like the y-websocket server it sends the update to every
 // connection, the sender included: providers use the echo to know the
 // server has their change.
-func (rm *room) onUpdate(update []byte, _ any, _ *crdt.Transaction) {
-	rm.broadcast(yproto.UpdateMessage(update))
+func (rm *room) onUpdate(update []byte, origin any, _ *crdt.Transaction) {
+	msg := yproto.UpdateMessage(update)
+	rm.broadcast(msg)
+	// Other instances get what this one's clients wrote; what came over
+	// the bus is never published again.
+	if origin != fromBus {
+		rm.publishFrame("update", msg)
+	}
+	rm.digestFresh = false
 	rm.pending = append(rm.pending, update)
 	rm.size += int64(len(update))
 }
@@ -325,5 +356,6 @@ func (rm *room) tryUnload() bool {
 		return false
 	}
 	delete(rm.reg.rooms, rm.name)
+	rm.reg.bus.Unsubscribe(rm.channel)
 	return true
 }

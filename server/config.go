@@ -17,8 +17,8 @@ type Config struct {
 	Addr string
 	// Data is the directory of the embedded SQLite store (--data).
 	Data string
-	// Redis is a Redis URL for the cross-instance bus; empty means
-	// in-process (--redis). Not supported yet.
+	// Redis is a Redis URL (redis:// or rediss://) for the bus between
+	// instances; empty means in-process, a single instance (--redis).
 	Redis string
 	// Postgres is a PostgreSQL DSN for the store; empty means SQLite in
 	// Data (--postgres). Not supported yet.
@@ -73,6 +73,10 @@ type Config struct {
 	// seconds' worth is allowed; 0 = no limit. Beyond it the connection
 	// is closed with 1008 "rate limit exceeded".
 	RateUpdates float64
+	// SyncInterval is how often a live document exchanges state vectors
+	// with the other instances over the bus, healing lost messages
+	// (--sync-interval).
+	SyncInterval time.Duration
 }
 
 // DefaultConfig returns the defaults of every setting.
@@ -90,6 +94,7 @@ func DefaultConfig() Config {
 		ShutdownTimeout: 10 * time.Second,
 		RateCommands:    10,
 		RateUpdates:     200,
+		SyncInterval:    5 * time.Second,
 	}
 }
 
@@ -114,6 +119,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "longest graceful shutdown")
 	fs.Float64Var(&c.RateCommands, "rate-commands", c.RateCommands, "meeting commands per second per identity (bursts of 3 s allowed; 0: no limit)")
 	fs.Float64Var(&c.RateUpdates, "rate-updates", c.RateUpdates, "document updates per second per identity (bursts of 5 s allowed; 0: no limit)")
+	fs.DurationVar(&c.SyncInterval, "sync-interval", c.SyncInterval, "how often a live document exchanges state vectors with the other instances (heals lost bus messages)")
 }
 
 // EnvName returns the environment variable of a flag: COCREATE_ and the
@@ -170,8 +176,8 @@ func (c *Config) Validate() error {
 	if c.Data == "" && c.Postgres == "" {
 		errs = append(errs, errors.New("--data: must not be empty"))
 	}
-	if c.Redis != "" {
-		errs = append(errs, errors.New("--redis: the Redis bus is not supported yet; leave it empty for the in-process bus"))
+	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") {
+		errs = append(errs, fmt.Errorf("--redis: %q is not a redis:// or rediss:// URL", c.Redis))
 	}
 	if c.Postgres != "" {
 		errs = append(errs, errors.New("--postgres: the PostgreSQL store is not supported yet; leave it empty for SQLite in --data"))
@@ -218,6 +224,9 @@ func (c *Config) Validate() error {
 	}
 	if c.FlushInterval <= 0 || c.FlushInterval > time.Minute {
 		errs = append(errs, fmt.Errorf("--flush-interval: %v is not in (0, 1m]", c.FlushInterval))
+	}
+	if c.SyncInterval < 100*time.Millisecond || c.SyncInterval > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("--sync-interval: %v is not in [100ms, 10m]", c.SyncInterval))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout: %v is not positive", c.ShutdownTimeout))

@@ -55,7 +55,8 @@ func TestConfigValidate(t *testing.T) {
 		edit func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.Redis = "redis://localhost" }, "--redis: the Redis bus is not supported yet"},
+		{func(c *Config) { c.Redis = "localhost:6379" }, "--redis: \"localhost:6379\" is not a redis:// or rediss:// URL"},
+		{func(c *Config) { c.SyncInterval = time.Millisecond }, "--sync-interval"},
 		{func(c *Config) { c.Postgres = "postgres://x" }, "--postgres: the PostgreSQL store is not supported yet"},
 		{func(c *Config) { c.AuthSecret = "s" }, "--auth-secret: 1 bytes is too short"},
 		{func(c *Config) { c.AdminKey = "0123456789abcdef" }, "--admin-key: needs --auth-secret"},

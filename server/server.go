@@ -65,8 +65,21 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var bus hub.Bus // nil: in-process
+	if cfg.Redis != "" {
+		rb, err := hub.NewRedisBus(hub.RedisOptions{URL: cfg.Redis, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("--redis: %w", err)
+		}
+		bus = rb
+	}
+	// TODO(postgres): with --postgres every instance shares the store; until
+	// then instances share an SQLite file in --data (WAL, one host).
 	store, err := notes.OpenSQLite(cfg.Data)
 	if err != nil {
+		if bus != nil {
+			bus.Close()
+		}
 		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
 	}
 	ballotKey, err := loadBallotKey(cfg)
@@ -78,6 +91,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	metrics := hub.NewMetrics()
 	if err := metrics.Register(preg); err != nil {
 		store.Close()
+		if bus != nil {
+			bus.Close()
+		}
 		return nil, err
 	}
 	preg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -101,6 +117,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 			MaxConnsPerDoc: cfg.MaxConnsPerDoc,
 			MaxDocSize:     cfg.MaxDocSize,
 			QueueSize:      cfg.ConnQueue,
+			Bus:            bus,
+			SyncInterval:   cfg.SyncInterval,
 		}),
 	}
 	e := echo.New()
@@ -146,9 +164,16 @@ func observeStatus(next echo.HandlerFunc) echo.HandlerFunc {
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.echo }
 
+// readyz is 200 "ok" while the instance can serve and reach the other
+// instances; 503 with {"status","reason"} JSON while it shuts down or
+// its bus is broken ("degraded": local clients still work, but edits do
+// not reach the other instances until the bus is back).
 func (s *Server) readyz(c echo.Context) error {
 	if !s.ready.Load() {
-		return c.String(http.StatusServiceUnavailable, "shutting down\n")
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "shutting down", "reason": "the server is shutting down"})
+	}
+	if err := s.hubs.BusErr(); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "degraded", "reason": err.Error()})
 	}
 	return c.String(http.StatusOK, "ok\n")
 }
@@ -273,6 +298,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	s.hubs.StartBus()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	var debug *http.Server
@@ -293,7 +319,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		close(debugDone)
 	}
-	s.log.Info("listening", "addr", ln.Addr().String(), "data", s.cfg.Data)
+	s.log.Info("listening", "addr", ln.Addr().String(), "data", s.cfg.Data, "bus", s.busName(), "instance", s.hubs.Instance())
 
 	var serveErr error
 	select {
@@ -335,6 +361,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Info("stopped")
 	return errors.Join(errs...)
+}
+
+func (s *Server) busName() string {
+	if s.cfg.Redis != "" {
+		return "redis"
+	}
+	return "memory"
 }
 
 // ListenAndServe listens on Config.Addr and calls Serve.

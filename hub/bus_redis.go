@@ -1,0 +1,289 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisOptions configures NewRedisBus.
+type RedisOptions struct {
+	// URL is the Redis server, redis://[user:password@]host:port[/db]
+	// (rediss:// for TLS).
+	URL string
+	// Prefix goes before every channel name (default "cocreate:"), so
+	// several deployments can share one Redis.
+	Prefix string
+	// QueueSize bounds the messages waiting to be published (default
+	// 8192); beyond it they are dropped and healing repairs the loss.
+	QueueSize int
+	// Logger receives connection problems; nil discards them.
+	Logger *slog.Logger
+}
+
+// RedisBus is the Bus over Redis pub/sub: one Redis channel per document
+// channel. One goroutine publishes (pipelining what has queued up, so a
+// burst costs one round trip), one receives, one applies subscription
+// changes; go-redis reconnects and resubscribes by itself, and each
+// resubscription is reported to the handler, which heals.
+type RedisBus struct {
+	opts   RedisOptions
+	log    *slog.Logger
+	client *redis.Client
+
+	pubQ chan redisPub
+	subs chan struct{} // wakes the subscriber goroutine
+
+	subMu  sync.Mutex
+	subOps []redisSubOp
+
+	lastErr atomic.Pointer[error]
+	dropped atomic.Int64
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	ps      *redis.PubSub
+	stop    chan struct{}
+	wg      sync.WaitGroup
+}
+
+type redisPub struct {
+	channel string
+	data    []byte
+}
+
+type redisSubOp struct {
+	channel string
+	sub     bool
+}
+
+// NewRedisBus checks opts and returns a bus; it connects on Start.
+func NewRedisBus(opts RedisOptions) (*RedisBus, error) {
+	ro, err := redis.ParseURL(opts.URL)
+	if err != nil {
+		return nil, fmt.Errorf("redis url %q: %w", opts.URL, err)
+	}
+	// Publishing and subscribing must fail fast while Redis is away; the
+	// bus drops and heals rather than wait.
+	ro.MaxRetries = 1
+	ro.DialTimeout = 2 * time.Second
+	ro.ReadTimeout = 2 * time.Second
+	ro.WriteTimeout = 2 * time.Second
+	if opts.Prefix == "" {
+		opts.Prefix = "cocreate:"
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 8192
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &RedisBus{
+		opts:   opts,
+		log:    opts.Logger.With("bus", "redis", "addr", ro.Addr),
+		client: redis.NewClient(ro),
+		pubQ:   make(chan redisPub, opts.QueueSize),
+		subs:   make(chan struct{}, 1),
+		stop:   make(chan struct{}),
+	}, nil
+}
+
+// Start implements Bus.
+func (b *RedisBus) Start(h BusHandler) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.started || b.closed {
+		return errors.New("redis bus: already started or closed")
+	}
+	b.started = true
+	// No channel yet: Subscribe with none only sets up the PubSub, which
+	// connects on first use.
+	b.ps = b.client.Subscribe(context.Background())
+	msgs := b.ps.ChannelWithSubscriptions(
+		redis.WithChannelSize(1024),
+		redis.WithChannelHealthCheckInterval(time.Second),
+	)
+	b.wg.Add(3)
+	go b.receive(h, msgs)
+	go b.publish()
+	go b.subscribe()
+	return nil
+}
+
+func (b *RedisBus) receive(h BusHandler, msgs <-chan any) {
+	defer b.wg.Done()
+	for m := range msgs {
+		switch m := m.(type) {
+		case *redis.Message:
+			if ch, ok := strings.CutPrefix(m.Channel, b.opts.Prefix); ok {
+				h.Message(ch, []byte(m.Payload))
+			}
+		case *redis.Subscription:
+			if m.Kind != "subscribe" {
+				continue
+			}
+			if ch, ok := strings.CutPrefix(m.Channel, b.opts.Prefix); ok {
+				h.Subscribed(ch)
+			}
+		}
+	}
+}
+
+// publish sends queued messages, each batch in one pipeline.
+func (b *RedisBus) publish() {
+	defer b.wg.Done()
+	const maxBatch = 512
+	batch := make([]redisPub, 0, maxBatch)
+	for {
+		select {
+		case <-b.stop:
+			return
+		case p := <-b.pubQ:
+			batch = append(batch[:0], p)
+		}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case p := <-b.pubQ:
+				batch = append(batch, p)
+			default:
+				break more
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		pipe := b.client.Pipeline()
+		for _, p := range batch {
+			pipe.Publish(ctx, b.opts.Prefix+p.channel, p.data)
+		}
+		_, err := pipe.Exec(ctx)
+		cancel()
+		b.setErr(err, "publish")
+		if err != nil {
+			b.dropped.Add(int64(len(batch)))
+		}
+		clear(batch)
+	}
+}
+
+// subscribe applies subscription changes in order.
+func (b *RedisBus) subscribe() {
+	defer b.wg.Done()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-b.subs:
+		}
+		b.subMu.Lock()
+		ops := b.subOps
+		b.subOps = nil
+		b.subMu.Unlock()
+		for len(ops) > 0 {
+			// Runs of the same operation go in one command.
+			n := 1
+			for n < len(ops) && ops[n].sub == ops[0].sub {
+				n++
+			}
+			chans := make([]string, n)
+			for i, op := range ops[:n] {
+				chans[i] = b.opts.Prefix + op.channel
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			var err error
+			if ops[0].sub {
+				err = b.ps.Subscribe(ctx, chans...)
+			} else {
+				err = b.ps.Unsubscribe(ctx, chans...)
+			}
+			cancel()
+			// On error go-redis has still recorded the change and applies
+			// it when it reconnects, which reports the subscriptions.
+			if err != nil {
+				b.log.Debug("subscription change deferred until reconnect", "channels", len(chans), "err", err)
+			}
+			ops = ops[n:]
+		}
+	}
+}
+
+func (b *RedisBus) setErr(err error, what string) {
+	if err == nil {
+		if old := b.lastErr.Swap(nil); old != nil {
+			b.log.Info("redis reachable again")
+		}
+		return
+	}
+	err = fmt.Errorf("redis %s: %w", what, err)
+	if old := b.lastErr.Swap(&err); old == nil {
+		b.log.Warn("redis unreachable; local clients keep working, other instances catch up when it returns", "err", err)
+	}
+}
+
+func (b *RedisBus) queueSub(channel string, sub bool) {
+	b.subMu.Lock()
+	b.subOps = append(b.subOps, redisSubOp{channel: channel, sub: sub})
+	b.subMu.Unlock()
+	select {
+	case b.subs <- struct{}{}:
+	default:
+	}
+}
+
+// Subscribe implements Bus.
+func (b *RedisBus) Subscribe(channel string) { b.queueSub(channel, true) }
+
+// Unsubscribe implements Bus.
+func (b *RedisBus) Unsubscribe(channel string) { b.queueSub(channel, false) }
+
+// Publish implements Bus.
+func (b *RedisBus) Publish(channel string, data []byte) {
+	select {
+	case b.pubQ <- redisPub{channel: channel, data: data}:
+	default:
+		b.dropped.Add(1)
+	}
+}
+
+// Dropped returns how many messages could not be published.
+func (b *RedisBus) Dropped() int64 { return b.dropped.Load() }
+
+// Err implements Bus: the error of the last publish, nil once one works.
+func (b *RedisBus) Err() error {
+	if p := b.lastErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Close implements Bus.
+func (b *RedisBus) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	close(b.stop)
+	ps := b.ps
+	b.mu.Unlock()
+	var errs []error
+	if ps != nil {
+		// Closing the PubSub ends the receiver's channel.
+		if err := ps.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("redis bus: close subscription: %w", err))
+		}
+	}
+	b.wg.Wait()
+	if err := b.client.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("redis bus: close client: %w", err))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,196 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cocreate/cocreate/client"
+	"github.com/cocreate/cocreate/internal/redistest"
+)
+
+// startCluster runs n instances on one Redis and one data directory.
+func startCluster(t *testing.T, n int, redisURL string) (string, []*instance) {
+	t.Helper()
+	data := t.TempDir()
+	var ins []*instance
+	for i := range n {
+		ins = append(ins, startInstance(t, "instance"+string(rune('1'+i)), data, redisURL))
+	}
+	return data, ins
+}
+
+// TestEditOnThreeInstances: clients on three instances edit one document
+// at once and converge; awareness set on instance 1 reaches a client on
+// instance 3, and its removal too.
+func TestEditOnThreeInstances(t *testing.T) {
+	redis := redistest.Start(t)
+	_, ins := startCluster(t, 3, redis.URL())
+	const doc = "c/notes"
+	var clients []*client.Client
+	for i := range 6 {
+		clients = append(clients, dial(t, ins[i%3].syncURL(), doc))
+	}
+	var mu sync.Mutex
+	var tokens []string
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			toks := typeTokens(c, "c"+string(rune('a'+i)), 30, 2*time.Millisecond)
+			mu.Lock()
+			tokens = append(tokens, toks...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	converge(t, clients, tokens)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := clients[0].SetAwareness(map[string]string{"name": "on instance 1"}); err != nil {
+		t.Fatal(err)
+	}
+	seen := func(m map[uint64]json.RawMessage) bool {
+		for _, st := range m {
+			if string(st) == `{"name":"on instance 1"}` {
+				return true
+			}
+		}
+		return false
+	}
+	if err := clients[2].WaitAwareness(ctx, seen); err != nil {
+		t.Fatalf("awareness from instance 1 never reached instance 3: %v", err)
+	}
+	clients[0].Close()
+	if err := clients[2].WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool { return !seen(m) }); err != nil {
+		t.Fatalf("awareness removal from instance 1 never reached instance 3: %v", err)
+	}
+}
+
+// TestKillInstance: an instance is killed (SIGKILL) while clients type on
+// all three; its clients reconnect (through their proxy) to another
+// instance, everyone converges, nothing typed is lost, and an instance
+// started afterwards on the same data and Redis serves the full state.
+func TestKillInstance(t *testing.T) {
+	redis := redistest.Start(t)
+	data, ins := startCluster(t, 3, redis.URL())
+	const doc = "k/notes"
+	backends := []string{ins[0].addr, ins[1].addr, ins[2].addr}
+	var clients []*client.Client
+	for i := range 6 {
+		// Each client's proxy prefers one instance and falls over to the
+		// next when it is gone, as a load balancer would.
+		p := newProxy(t, i%3, backends...)
+		clients = append(clients, dial(t, "ws://"+p.Addr()+"/sync", doc))
+	}
+	var mu sync.Mutex
+	var tokens []string
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			toks := typeTokens(c, "k"+string(rune('a'+i)), 60, 10*time.Millisecond)
+			mu.Lock()
+			tokens = append(tokens, toks...)
+			mu.Unlock()
+		})
+	}
+	time.Sleep(200 * time.Millisecond) // mid-typing
+	ins[1].kill()
+	wg.Wait()
+	final := converge(t, clients, tokens)
+	for _, i := range []int{1, 4} {
+		if clients[i].Connects() < 2 {
+			t.Errorf("client %d of the killed instance never reconnected", i)
+		}
+	}
+
+	late := startInstance(t, "late", data, redis.URL())
+	lc := dial(t, late.syncURL(), doc)
+	converge(t, []*client.Client{lc, clients[0]}, tokens)
+	if got := text(lc); got != final {
+		t.Fatalf("late instance serves %q, want %q", got, final)
+	}
+}
+
+// TestRedisRestart: Redis goes away mid-editing and comes back; clients
+// keep typing on every instance all along, the instances report
+// "degraded" meanwhile, and everything converges once Redis is back.
+func TestRedisRestart(t *testing.T) {
+	redis := redistest.Start(t)
+	_, ins := startCluster(t, 3, redis.URL())
+	const doc = "r/notes"
+	var clients []*client.Client
+	for i := range 3 {
+		clients = append(clients, dial(t, ins[i].syncURL(), doc))
+	}
+	var mu sync.Mutex
+	var tokens []string
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			toks := typeTokens(c, "r"+string(rune('a'+i)), 150, 10*time.Millisecond)
+			mu.Lock()
+			tokens = append(tokens, toks...)
+			mu.Unlock()
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	redis.Stop()
+	body := ins[0].waitReady(http.StatusServiceUnavailable)
+	if !strings.Contains(body, "degraded") {
+		t.Fatalf("/readyz while Redis is down: %q, want degraded", body)
+	}
+	time.Sleep(300 * time.Millisecond)
+	redis.Restart()
+	wg.Wait()
+	converge(t, clients, tokens)
+	for _, in := range ins {
+		in.waitReady(http.StatusOK)
+	}
+}
+
+// TestRedisLinkCut: the network between one instance and Redis drops
+// (a proxy closes the connections and refuses new ones) and comes back;
+// that instance reports degraded meanwhile and heals like after a Redis
+// restart.
+func TestRedisLinkCut(t *testing.T) {
+	redis := redistest.Start(t)
+	data := t.TempDir()
+	link := newProxy(t, 0, redis.Addr())
+	cutOff := startInstance(t, "cut-off", data, "redis://"+link.Addr()+"/0")
+	others := []*instance{
+		startInstance(t, "other1", data, redis.URL()),
+		startInstance(t, "other2", data, redis.URL()),
+	}
+	const doc = "p/notes"
+	clients := []*client.Client{dial(t, cutOff.syncURL(), doc), dial(t, others[0].syncURL(), doc), dial(t, others[1].syncURL(), doc)}
+	var mu sync.Mutex
+	var tokens []string
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			toks := typeTokens(c, "p"+string(rune('a'+i)), 150, 10*time.Millisecond)
+			mu.Lock()
+			tokens = append(tokens, toks...)
+			mu.Unlock()
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	link.Cut()
+	body := cutOff.waitReady(http.StatusServiceUnavailable)
+	if !strings.Contains(body, "degraded") {
+		t.Fatalf("/readyz of the cut-off instance: %q, want degraded", body)
+	}
+	if code, body := others[0].readyz(); code != http.StatusOK {
+		t.Errorf("an instance still linked to Redis reports %d %q", code, body)
+	}
+	time.Sleep(300 * time.Millisecond)
+	link.Restore()
+	wg.Wait()
+	converge(t, clients, tokens)
+	cutOff.waitReady(http.StatusOK)
+}
