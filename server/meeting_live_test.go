@@ -480,7 +480,9 @@ func TestAnonymousBallotsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	edit := func(c *Config) { withAuth(c); c.RateCommands = 0 }
 	ts := startServer(t, dir, edit)
-	tok := func(sub string) string { return sign(t, jwt.SigningMethodHS256, testSecret, claims(sub, time.Hour, nil)) }
+	tok := func(sub string) string {
+		return sign(t, jwt.SigningMethodHS256, testSecret, claims(sub, time.Hour, nil))
+	}
 	code, out := call(t, "POST", ts.url+"/api/sessions", tok("hana"), `{"title":"Poll","time_zone":"UTC"}`)
 	if code != http.StatusCreated {
 		t.Fatalf("create: %d %v", code, out)
