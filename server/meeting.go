@@ -122,6 +122,34 @@ func (s *Server) openMeeting(sess notes.Session, d *crdt.Doc) (*meeting.Meeting,
 	return m, nil
 }
 
+// applyMeeting runs fn on the session's meeting, one command at a time
+// across instances (s.serial): the state the previous command left is
+// merged first, and the state after fn is handed on.
+func (s *Server) applyMeeting(ctx context.Context, sess notes.Session, fn func(*meeting.Meeting) error) error {
+	return s.serial.run(ctx, sess.ID, func(latest []byte) ([]byte, error) {
+		var next []byte
+		err := s.hubs.Do(sess.ID+"/meeting", func(d *crdt.Doc) error {
+			if latest != nil {
+				if err := d.ApplyUpdate(latest, serverOrigin{}); err != nil {
+					return fmt.Errorf("meeting state handed over for %s: %w", sess.ID, err)
+				}
+			}
+			m, err := s.openMeeting(sess, d)
+			if err != nil {
+				return err
+			}
+			if err := fn(m); err != nil {
+				return err
+			}
+			if _, ok := s.serial.(localSerial); !ok {
+				next, err = d.EncodeStateAsUpdate(nil)
+			}
+			return err
+		})
+		return next, err
+	})
+}
+
 // commandAnswer is what a command returns: the result, or the error as
 // the API's {code, message} with its HTTP status.
 type commandAnswer struct {
@@ -161,11 +189,8 @@ func (s *Server) runCommand(ctx context.Context, sess notes.Session, id Identity
 	role := sessionRole(id, sess)
 	actor := meeting.Actor{Subject: id.Subject, Name: id.Name, Role: meeting.Role(role)}
 	var res meeting.Result
-	err = s.hubs.Do(sess.ID+"/meeting", func(d *crdt.Doc) error {
-		m, err := s.openMeeting(sess, d)
-		if err != nil {
-			return err
-		}
+	err = s.applyMeeting(ctx, sess, func(m *meeting.Meeting) error {
+		var err error
 		res, err = m.Apply(cmd, actor, time.Now())
 		return err
 	})
@@ -219,6 +244,8 @@ func meetingError(err error) commandAnswer {
 		return answerErr(http.StatusNotFound, "not_found", "the session was deleted")
 	case errors.Is(err, hub.ErrClosed):
 		return answerErr(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+	case errors.Is(err, errMeetingBusy):
+		return answerErr(http.StatusServiceUnavailable, "busy", err.Error())
 	}
 	return answerErr(http.StatusInternalServerError, "internal", err.Error())
 }
@@ -321,12 +348,8 @@ func (s *Server) left(sess notes.Session, id Identity) {
 
 func (s *Server) attendance(sess notes.Session, id Identity, typ string) {
 	actor := meeting.Actor{Subject: id.Subject, Name: id.Name, Role: meeting.Role(sessionRole(id, sess))}
-	err := s.hubs.Do(sess.ID+"/meeting", func(d *crdt.Doc) error {
-		m, err := s.openMeeting(sess, d)
-		if err != nil {
-			return err
-		}
-		_, err = m.Apply(meeting.Command{Type: typ}, actor, time.Now())
+	err := s.applyMeeting(context.Background(), sess, func(m *meeting.Meeting) error {
+		_, err := m.Apply(meeting.Command{Type: typ}, actor, time.Now())
 		return err
 	})
 	var me *meeting.Error

@@ -44,7 +44,8 @@ type Server struct {
 
 	meetings  *meetings
 	limits    *limits
-	ballotKey []byte // seals anonymous ballots (loadBallotKey)
+	ballotKey []byte     // seals anonymous ballots (loadBallotKey)
+	serial    serializer // meeting commands one at a time across instances
 
 	conns sync.WaitGroup // goroutines serving upgraded sockets
 }
@@ -87,6 +88,15 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		store.Close()
 		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
 	}
+	var serial serializer = localSerial{}
+	if cfg.Redis != "" {
+		rs, err := newRedisSerial(cfg.Redis, log)
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("--redis: %w", err)
+		}
+		serial = rs
+	}
 	preg := prometheus.NewRegistry()
 	metrics := hub.NewMetrics()
 	if err := metrics.Register(preg); err != nil {
@@ -105,6 +115,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		ipConns:   map[string]int{},
 		meetings:  newMeetings(),
 		ballotKey: ballotKey,
+		serial:    serial,
 		limits:    newLimits(cfg.RateCommands, cfg.RateUpdates),
 		hubs: hub.New(hub.Config{
 			// The server's own CRDT peer id on this instance (meeting
@@ -359,6 +370,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing store: %w", err))
 	}
+	if err := s.serial.close(); err != nil {
+		errs = append(errs, fmt.Errorf("closing the meeting lock client: %w", err))
+	}
 	s.log.Info("stopped")
 	return errors.Join(errs...)
 }
@@ -376,6 +390,7 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 	if err != nil {
 		s.hubs.Close(ctx)
 		s.store.Close()
+		s.serial.close()
 		return fmt.Errorf("--addr %s: %w", s.cfg.Addr, err)
 	}
 	return s.Serve(ctx, ln)
