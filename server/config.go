@@ -20,8 +20,9 @@ type Config struct {
 	// Redis is a Redis URL for the cross-instance bus; empty means
 	// in-process (--redis). Not supported yet.
 	Redis string
-	// Postgres is a PostgreSQL DSN for the store; empty means SQLite in
-	// Data (--postgres). Not supported yet.
+	// Postgres is a PostgreSQL DSN for the store (documents, sessions,
+	// versions, search) shared by every instance; empty means SQLite in
+	// Data (--postgres).
 	Postgres string
 	// AuthSecret is the HMAC-SHA256 key of tokens (at least 32 bytes);
 	// empty means open dev mode, where everyone is a guest
@@ -158,9 +159,6 @@ func (c *Config) Validate() error {
 	}
 	if c.Redis != "" {
 		errs = append(errs, errors.New("--redis: the Redis bus is not supported yet; leave it empty for the in-process bus"))
-	}
-	if c.Postgres != "" {
-		errs = append(errs, errors.New("--postgres: the PostgreSQL store is not supported yet; leave it empty for SQLite in --data"))
 	}
 	if c.AuthSecret != "" && len(c.AuthSecret) < minAuthSecret {
 		errs = append(errs, fmt.Errorf("--auth-secret: %d bytes is too short for HMAC-SHA256; use at least %d", len(c.AuthSecret), minAuthSecret))

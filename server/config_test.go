@@ -56,7 +56,6 @@ func TestConfigValidate(t *testing.T) {
 		want string
 	}{
 		{func(c *Config) { c.Redis = "redis://localhost" }, "--redis: the Redis bus is not supported yet"},
-		{func(c *Config) { c.Postgres = "postgres://x" }, "--postgres: the PostgreSQL store is not supported yet"},
 		{func(c *Config) { c.AuthSecret = "s" }, "--auth-secret: 1 bytes is too short"},
 		{func(c *Config) { c.AdminKey = "0123456789abcdef" }, "--admin-key: needs --auth-secret"},
 		{func(c *Config) { c.AuthSecret = strings.Repeat("k", 32); c.AdminKey = "short" }, "--admin-key: 5 bytes is too short"},

@@ -59,9 +59,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	store, err := notes.OpenSQLite(cfg.Data)
+	store, err := openStore(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
+		return nil, err
 	}
 	preg := prometheus.NewRegistry()
 	metrics := hub.NewMetrics()
@@ -103,6 +103,25 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.echo = e
 	s.ready.Store(true)
 	return s, nil
+}
+
+// openStore opens the store cfg selects: PostgreSQL with --postgres,
+// else SQLite in --data. Both also implement notes.Sessions.
+func openStore(cfg Config) (notes.Store, error) {
+	if cfg.Postgres != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		store, err := notes.OpenPostgres(ctx, cfg.Postgres)
+		if err != nil {
+			return nil, fmt.Errorf("--postgres: %w", err)
+		}
+		return store, nil
+	}
+	store, err := notes.OpenSQLite(cfg.Data)
+	if err != nil {
+		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
+	}
+	return store, nil
 }
 
 // Handler returns the server's HTTP handler.
