@@ -3,6 +3,7 @@ package notes
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -76,10 +77,13 @@ func (s *SQLiteStore) Search(ctx context.Context, q Query) ([]Hit, error) {
 	args := []any{markStart, markEnd, fts5Query(terms)}
 	filter := ""
 	if q.Sessions != nil {
-		filter = " AND d.session IN (?" + strings.Repeat(", ?", len(q.Sessions)-1) + ")"
-		for _, ss := range q.Sessions {
-			args = append(args, ss)
+		// One JSON array parameter, however many sessions are readable.
+		list, err := json.Marshal(q.Sessions)
+		if err != nil {
+			return nil, fmt.Errorf("search %q: %w", q.Q, err)
 		}
+		filter = " AND d.session IN (SELECT value FROM json_each(?))"
+		args = append(args, string(list))
 	}
 	args = append(args, searchLimit(q.Limit))
 	rows, err := s.db.QueryContext(ctx, `SELECT d.session, d.doc, d.title, d.version,

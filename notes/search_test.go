@@ -3,6 +3,7 @@ package notes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -79,6 +80,16 @@ func testSearch(t *testing.T, ix Index) {
 		hits, err = ix.Search(ctx, Query{Q: "budget", Sessions: []string{}})
 		if err != nil || hits == nil || len(hits) != 0 {
 			t.Fatalf("no readable sessions: %#v, %v", hits, err)
+		}
+		// A caller who may read very many sessions.
+		many := make([]string, 40000)
+		for i := range many {
+			many[i] = fmt.Sprintf("other%d", i)
+		}
+		many[len(many)-1] = "s1"
+		hits, err = ix.Search(ctx, Query{Q: "budget", Sessions: many})
+		if err != nil || !slices.Equal(docs(hits), []string{"s1/notes"}) {
+			t.Fatalf("40000 readable sessions: %v, %v", docs(hits), err)
 		}
 		hits, err = ix.Search(ctx, Query{Q: "hiring", Sessions: []string{"s3"}})
 		if err != nil || !slices.Equal(docs(hits), []string{"s3/notes"}) {
