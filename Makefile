@@ -21,12 +21,17 @@ FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate
 FUZZTIME_TEST ?= 20s
 FUZZTIME ?= 2m
 
-.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures deploy-check redis
+# PostgreSQL for the notes tests: the server on 127.0.0.1:5432 (or
+# $COCREATE_TEST_POSTGRES) if it answers, else a throwaway cluster; unit and
+# race read the DSN from PG_ENV (stop a throwaway one: scripts/ensure-postgres.sh stop).
+PG_ENV := .postgres.env
+
+.PHONY: run test vet unit race postgres fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures deploy-check redis
 
 run:
 	$(GO) run ./cmd/cocreate serve
 
-test: node-deps redis vet unit race fresh fuzz-short deploy-check
+test: node-deps redis postgres vet unit race fresh fuzz-short deploy-check
 
 # redis-server for the bus tests (they start their own on free ports).
 redis:
@@ -35,13 +40,16 @@ redis:
 vet:
 	$(GO) vet ./...
 
-unit:
-	$(GO) test -count=1 ./...
+postgres:
+	scripts/ensure-postgres.sh > $(PG_ENV)
 
-race:
+unit: postgres
+	. ./$(PG_ENV) && $(GO) test -count=1 ./...
+
+race: postgres
 	@if [ -n "$(strip $(RACE_PKGS))" ]; then \
 		echo "$(GO) test -race -count=1 $(RACE_PKGS)"; \
-		$(GO) test -race -count=1 $(RACE_PKGS); \
+		. ./$(PG_ENV) && $(GO) test -race -count=1 $(RACE_PKGS); \
 	fi
 
 # One fresh randomized differential round against yjs (prints its seed;

@@ -1,14 +1,35 @@
-// Package notes keeps documents and sessions durably: the Store interface
-// (append-only update logs compacted into snapshots with crdt.MergeUpdates)
-// and the Sessions interface, each with its SQLite backend (the embedded
-// default, store_sqlite.go, sessions_sqlite.go) and an in-memory one beside
-// it, and one shared conformance suite per interface; and the template a
-// new session's notes are seeded from. Still to come (the notes and
-// scale-out issues): the PostgreSQL backends, named versions, rendering to
-// Markdown and HTML, and search.
+// Package notes keeps documents and sessions durably. Its interfaces:
 //
-// It stores and renders; it does not run live sessions or connections
-// (package hub) and serves no HTTP (package server). Document contents are
-// read through package crdt, never by parsing updates itself. pgx is
-// imported by the PostgreSQL store only.
+//   - Store: append-only update logs compacted into snapshots with
+//     crdt.MergeUpdates (Append, Load, Compact, DeletePrefix).
+//   - Sessions: session records and their lifecycle.
+//   - Versions: named snapshots per document (post-meeting, manual,
+//     auto), numbered 1, 2, 3…; AutoVersionDue is the at-most-hourly
+//     policy for auto versions.
+//   - Index: full-text search of documents' rendered text, hits filtered
+//     by the sessions a caller may read, with safe HTML snippets.
+//
+// Backends, named by suffix: SQLiteStore (the embedded default, one file;
+// FTS5 for search), PostgresStore (shared by several instances, pgx pool;
+// tsvector and GIN for search) and MemoryStore (Store, Sessions and
+// Versions; no search). One conformance suite runs against each
+// (conformance_test.go and the suites it calls); the PostgreSQL tests
+// need a server (scripts/ensure-postgres.sh) and each use a fresh schema.
+//
+// Schemas are versioned: migrations/{sqlite,postgres}/NNNN_name.sql are
+// embedded and applied in order when a store opens, recorded in
+// schema_migrations; released files are never edited. Compaction is safe
+// with several writers: in SQLite every write is one IMMEDIATE
+// transaction; in PostgreSQL a per-document advisory lock serializes
+// compactions and exactly the update rows merged are deleted, so updates
+// appended meanwhile are kept. DeletePrefix("{session}/") drops the
+// documents, updates, versions and search entries of a session.
+//
+// It also holds the template a new session's notes are seeded from.
+// Rendering notes to Markdown and HTML lives in notes/render.
+//
+// It stores; it does not run live sessions or connections (package hub)
+// and serves no HTTP (package server). Document contents are read through
+// package crdt, never by parsing updates itself. pgx is imported by the
+// PostgreSQL backend only.
 package notes

@@ -138,4 +138,9 @@ func (s *MemoryStore) deletePrefixLocked(prefix string) {
 			delete(s.docs, doc)
 		}
 	}
+	for doc := range s.versions {
+		if strings.HasPrefix(doc, prefix) {
+			delete(s.versions, doc)
+		}
+	}
 }

@@ -11,16 +11,6 @@ import (
 	"time"
 )
 
-const sqliteSessionsSchema = `
-CREATE TABLE IF NOT EXISTS sessions (
-	id         TEXT PRIMARY KEY,
-	state      TEXT NOT NULL,
-	created_ns INTEGER NOT NULL,
-	data       BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_created ON sessions (created_ns DESC, id DESC);
-`
-
 // CreateSession implements Sessions.
 func (s *SQLiteStore) CreateSession(ctx context.Context, ss Session) error {
 	data, err := json.Marshal(ss)
@@ -188,6 +178,16 @@ func deletePrefixTx(ctx context.Context, tx *sql.Tx, prefix string) error {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM snapshots WHERE doc LIKE ? ESCAPE '\'`, pat); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM versions WHERE doc LIKE ? ESCAPE '\'`, pat); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_fts WHERE rowid IN
+		(SELECT id FROM search_docs WHERE doc LIKE ? ESCAPE '\')`, pat); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE doc LIKE ? ESCAPE '\'`, pat); err != nil {
 		return err
 	}
 	return nil

@@ -13,6 +13,7 @@ type MemoryStore struct {
 	closed   bool
 	docs     map[string]*State
 	sessions map[string]Session
+	versions map[string][]memVersion
 }
 
 // NewMemoryStore returns an empty MemoryStore.

@@ -11,25 +11,14 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
 )
 
-// SQLiteStore is the embedded default Store: one SQLite database file in
-// WAL mode with synchronous=FULL, so an appended update survives a crash
-// of the process or of the machine.
+// SQLiteStore is the embedded default Store (and Sessions, Versions and
+// Index): one SQLite database file in WAL mode with synchronous=FULL, so
+// an appended update survives a crash of the process or of the machine.
+// Several SQLiteStores, in one process or several, may share the file:
+// every write is one IMMEDIATE transaction, so writers take turns.
 type SQLiteStore struct {
 	db *sql.DB
 }
-
-const sqliteSchema = `
-CREATE TABLE IF NOT EXISTS snapshots (
-	doc  TEXT PRIMARY KEY,
-	data BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS updates (
-	seq  INTEGER PRIMARY KEY AUTOINCREMENT,
-	doc  TEXT NOT NULL,
-	data BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS updates_doc_seq ON updates (doc, seq);
-` + sqliteSessionsSchema
 
 // OpenSQLite opens (creating if needed) the store cocreate.db in dir.
 func OpenSQLite(dir string) (*SQLiteStore, error) {
@@ -50,9 +39,9 @@ func OpenSQLite(dir string) (*SQLiteStore, error) {
 	// One writer at a time is all SQLite allows; a single connection also
 	// keeps readers from seeing SQLITE_BUSY.
 	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(sqliteSchema); err != nil {
+	if err := migrateSQLite(context.Background(), db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open sqlite store %s: create schema: %w", path, err)
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 	return &SQLiteStore{db: db}, nil
 }

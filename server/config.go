@@ -20,8 +20,9 @@ type Config struct {
 	// Redis is a Redis URL (redis:// or rediss://) for the bus between
 	// instances; empty means in-process, a single instance (--redis).
 	Redis string
-	// Postgres is a PostgreSQL DSN for the store; empty means SQLite in
-	// Data (--postgres). Not supported yet.
+	// Postgres is a PostgreSQL DSN for the store (documents, sessions,
+	// versions, search) shared by every instance; empty means SQLite in
+	// Data (--postgres).
 	Postgres string
 	// AuthSecret is the HMAC-SHA256 key of tokens (at least 32 bytes);
 	// empty means open dev mode, where everyone is a guest
@@ -178,9 +179,6 @@ func (c *Config) Validate() error {
 	}
 	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") {
 		errs = append(errs, fmt.Errorf("--redis: %q is not a redis:// or rediss:// URL", c.Redis))
-	}
-	if c.Postgres != "" {
-		errs = append(errs, errors.New("--postgres: the PostgreSQL store is not supported yet; leave it empty for SQLite in --data"))
 	}
 	if c.AuthSecret != "" && len(c.AuthSecret) < minAuthSecret {
 		errs = append(errs, fmt.Errorf("--auth-secret: %d bytes is too short for HMAC-SHA256; use at least %d", len(c.AuthSecret), minAuthSecret))

@@ -57,7 +57,6 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{func(c *Config) { c.Redis = "localhost:6379" }, "--redis: \"localhost:6379\" is not a redis:// or rediss:// URL"},
 		{func(c *Config) { c.SyncInterval = time.Millisecond }, "--sync-interval"},
-		{func(c *Config) { c.Postgres = "postgres://x" }, "--postgres: the PostgreSQL store is not supported yet"},
 		{func(c *Config) { c.AuthSecret = "s" }, "--auth-secret: 1 bytes is too short"},
 		{func(c *Config) { c.AdminKey = "0123456789abcdef" }, "--admin-key: needs --auth-secret"},
 		{func(c *Config) { c.AuthSecret = strings.Repeat("k", 32); c.AdminKey = "short" }, "--admin-key: 5 bytes is too short"},

@@ -365,12 +365,18 @@ func (s *Server) attendance(sess notes.Session, id Identity, typ string) {
 
 // loadBallotKey returns the secret that seals anonymous ballots: derived
 // from --auth-secret (the same on every instance of a deployment), or in
-// open dev mode a random key kept in the data directory.
+// open dev mode a random key kept in the data directory (without one, a
+// key for this process only: sealed ballots then count once per key).
 func loadBallotKey(cfg Config) ([]byte, error) {
 	if cfg.AuthSecret != "" {
 		h := hmac.New(sha256.New, []byte(cfg.AuthSecret))
 		h.Write([]byte("cocreate anonymous ballots"))
 		return h.Sum(nil), nil
+	}
+	if cfg.Data == "" {
+		key := make([]byte, 32)
+		_, err := cryptorand.Read(key)
+		return key, err
 	}
 	path := filepath.Join(cfg.Data, "ballot.key")
 	if key, err := os.ReadFile(path); err == nil && len(key) == 32 {

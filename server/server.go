@@ -74,18 +74,19 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		bus = rb
 	}
-	// TODO(postgres): with --postgres every instance shares the store; until
-	// then instances share an SQLite file in --data (WAL, one host).
-	store, err := notes.OpenSQLite(cfg.Data)
+	store, err := openStore(cfg)
 	if err != nil {
 		if bus != nil {
 			bus.Close()
 		}
-		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
+		return nil, err
 	}
 	ballotKey, err := loadBallotKey(cfg)
 	if err != nil {
 		store.Close()
+		if bus != nil {
+			bus.Close()
+		}
 		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
 	}
 	var serial serializer = localSerial{}
@@ -170,6 +171,25 @@ func observeStatus(next echo.HandlerFunc) echo.HandlerFunc {
 		statusHook(c.Request().Method, c.Path(), c.Response().Status)
 		return err
 	}
+}
+
+// openStore opens the store cfg selects: PostgreSQL with --postgres,
+// else SQLite in --data. Both also implement notes.Sessions.
+func openStore(cfg Config) (notes.Store, error) {
+	if cfg.Postgres != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		store, err := notes.OpenPostgres(ctx, cfg.Postgres)
+		if err != nil {
+			return nil, fmt.Errorf("--postgres: %w", err)
+		}
+		return store, nil
+	}
+	store, err := notes.OpenSQLite(cfg.Data)
+	if err != nil {
+		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
+	}
+	return store, nil
 }
 
 // Handler returns the server's HTTP handler.

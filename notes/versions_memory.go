@@ -1,0 +1,71 @@
+package notes
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+type memVersion struct {
+	Version
+	data []byte
+}
+
+// SaveVersion implements Versions.
+func (s *MemoryStore) SaveVersion(_ context.Context, v Version, snapshot []byte) (Version, error) {
+	v, err := checkVersion(v, snapshot)
+	if err != nil {
+		return Version{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return Version{}, ErrClosed
+	}
+	if s.versions == nil {
+		s.versions = map[string][]memVersion{}
+	}
+	v.N = len(s.versions[v.Doc]) + 1
+	s.versions[v.Doc] = append(s.versions[v.Doc], memVersion{v, slices.Clone(snapshot)})
+	return v, nil
+}
+
+// ListVersions implements Versions.
+func (s *MemoryStore) ListVersions(_ context.Context, doc string) ([]Version, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	vs := []Version{}
+	for _, v := range s.versions[doc] {
+		vs = append(vs, v.Version)
+	}
+	return vs, nil
+}
+
+// GetVersion implements Versions.
+func (s *MemoryStore) GetVersion(_ context.Context, doc string, n int) (Version, []byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return Version{}, nil, ErrClosed
+	}
+	vs := s.versions[doc]
+	if n < 1 || n > len(vs) {
+		return Version{}, nil, versionNotFound(doc, n)
+	}
+	return vs[n-1].Version, slices.Clone(vs[n-1].data), nil
+}
+
+// LatestVersion implements Versions.
+func (s *MemoryStore) LatestVersion(ctx context.Context, doc string) (Version, error) {
+	s.mu.Lock()
+	n := len(s.versions[doc])
+	s.mu.Unlock()
+	if n == 0 {
+		return Version{}, fmt.Errorf("latest version of %s: %w", doc, ErrVersionNotFound)
+	}
+	v, _, err := s.GetVersion(ctx, doc, n)
+	return v, err
+}
