@@ -57,6 +57,14 @@ type Config struct {
 	// MaxConnsPerDoc refuses connections beyond this many per document
 	// (0 = no limit).
 	MaxConnsPerDoc int
+	// OnSnapshot, when set, receives a document's whole encoded state
+	// after it changed: at most every SnapshotEvery while it is loaded,
+	// and when it unloads. It runs in the room's goroutine and must not
+	// block (the server indexes notes and writes periodic versions from
+	// it, in goroutines of its own).
+	OnSnapshot func(doc string, state []byte)
+	// SnapshotEvery paces OnSnapshot (default 10m).
+	SnapshotEvery time.Duration
 	// ClientID is the CRDT client id under which this instance writes
 	// documents itself (Do): one id per server instance, so its edits
 	// never collide with a client's or another instance's. 0 picks a
@@ -100,6 +108,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.AwarenessTimeout <= 0 {
 		c.AwarenessTimeout = 30 * time.Second
+	}
+	if c.SnapshotEvery <= 0 {
+		c.SnapshotEvery = 10 * time.Minute
 	}
 	if c.PingInterval <= 0 {
 		c.PingInterval = 30 * time.Second

@@ -64,6 +64,10 @@ type room struct {
 	size      int64    // upper bound of the encoded document size
 	loadErr   error
 	persister *persister
+	// changed: updates since the last snapshot (OnSnapshot), taken at
+	// snapshotAt.
+	changed    bool
+	snapshotAt time.Time
 
 	lastState   time.Time // when the last state message was published
 	digestVal   uint64    // digest of the delete set, see digest
@@ -162,6 +166,9 @@ func (rm *room) run() {
 			for c := range rm.conns {
 				c.checkWrite(now)
 			}
+			if rm.changed && now.Sub(rm.snapshotAt) >= rm.reg.cfg.SnapshotEvery {
+				rm.snapshot(now)
+			}
 		case <-ping.C:
 			for c := range rm.conns {
 				c.keepalive()
@@ -225,6 +232,7 @@ func (rm *room) onUpdate(update []byte, origin any, _ *crdt.Transaction) {
 		rm.publishFrame("update", msg)
 	}
 	rm.digestFresh = false
+	rm.changed = true
 	rm.pending = append(rm.pending, update)
 	rm.size += int64(len(update))
 }
@@ -357,5 +365,21 @@ func (rm *room) tryUnload() bool {
 	}
 	delete(rm.reg.rooms, rm.name)
 	rm.reg.bus.Unsubscribe(rm.channel)
+	if rm.changed {
+		rm.snapshot(time.Now())
+	}
 	return true
+}
+
+// snapshot hands the document's whole state to Config.OnSnapshot, if
+// set: after changes, at most every SnapshotEvery while it is loaded and
+// when it unloads.
+func (rm *room) snapshot(now time.Time) {
+	rm.changed, rm.snapshotAt = false, now
+	if rm.reg.cfg.OnSnapshot == nil || rm.loadErr != nil {
+		return
+	}
+	if state, err := rm.doc.EncodeStateAsUpdate(nil); err == nil {
+		rm.reg.cfg.OnSnapshot(rm.name, state)
+	}
 }

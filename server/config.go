@@ -74,6 +74,9 @@ type Config struct {
 	// seconds' worth is allowed; 0 = no limit. Beyond it the connection
 	// is closed with 1008 "rate limit exceeded".
 	RateUpdates float64
+	// VersionEvery is how old a notes document's newest version must be
+	// before an edit makes an automatic one (--version-every).
+	VersionEvery time.Duration
 	// SyncInterval is how often a live document exchanges state vectors
 	// with the other instances over the bus, healing lost messages
 	// (--sync-interval).
@@ -95,6 +98,7 @@ func DefaultConfig() Config {
 		ShutdownTimeout: 10 * time.Second,
 		RateCommands:    10,
 		RateUpdates:     200,
+		VersionEvery:    time.Hour,
 		SyncInterval:    5 * time.Second,
 	}
 }
@@ -119,6 +123,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "longest wait before an applied update is stored")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "longest graceful shutdown")
 	fs.Float64Var(&c.RateCommands, "rate-commands", c.RateCommands, "meeting commands per second per identity (bursts of 3 s allowed; 0: no limit)")
+	fs.DurationVar(&c.VersionEvery, "version-every", c.VersionEvery, "automatic version of edited notes at most this often")
 	fs.Float64Var(&c.RateUpdates, "rate-updates", c.RateUpdates, "document updates per second per identity (bursts of 5 s allowed; 0: no limit)")
 	fs.DurationVar(&c.SyncInterval, "sync-interval", c.SyncInterval, "how often a live document exchanges state vectors with the other instances (heals lost bus messages)")
 }
@@ -207,6 +212,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConnsPerIP < 0 {
 		errs = append(errs, fmt.Errorf("--max-conns-per-ip: %d is negative", c.MaxConnsPerIP))
+	}
+	if c.VersionEvery < time.Second {
+		errs = append(errs, fmt.Errorf("--version-every: %v is below 1s", c.VersionEvery))
 	}
 	if c.RateCommands < 0 {
 		errs = append(errs, fmt.Errorf("--rate-commands: %v is negative", c.RateCommands))

@@ -208,6 +208,14 @@ func (s *Server) runCommand(ctx context.Context, sess notes.Session, id Identity
 			return answerErr(http.StatusInternalServerError, "store_failed", "the meeting changed but the session record was not updated: "+err.Error())
 		}
 		s.log.Info("session state", "session", sess.ID, "state", state, "by", id.Subject)
+		if cmd.Type == "session.end" {
+			// The post-meeting notes: every document of the session as
+			// it stands at the end, kept as a version and indexed.
+			if _, err := s.saveVersions(ctx, sess, notes.KindPostMeeting, "post-meeting"); err != nil {
+				s.log.Error("post-meeting version not saved", "session", sess.ID, "err", err)
+				return answerErr(http.StatusInternalServerError, "store_failed", "the session ended but its post-meeting version was not saved: "+err.Error())
+			}
+		}
 	case "role.set":
 		if err := s.storeRole(ctx, sess.ID, cmd.Subject, Role(cmd.Role)); err != nil {
 			s.log.Error("role not stored", "session", sess.ID, "subject", cmd.Subject, "err", err)

@@ -137,7 +137,7 @@ func (s *Server) getNotes(c echo.Context) error {
 // notesError maps a failure to read notes to its answer.
 func (s *Server) notesError(c echo.Context, err error) error {
 	switch {
-	case errors.Is(err, errVersionNotFound):
+	case errors.Is(err, notes.ErrVersionNotFound):
 		return jsonError(c, http.StatusNotFound, "version_not_found", err.Error())
 	}
 	a := meetingError(err)

@@ -44,8 +44,9 @@ type Server struct {
 
 	meetings  *meetings
 	limits    *limits
-	ballotKey []byte     // seals anonymous ballots (loadBallotKey)
-	serial    serializer // meeting commands one at a time across instances
+	ballotKey []byte         // seals anonymous ballots (loadBallotKey)
+	serial    serializer     // meeting commands one at a time across instances
+	bg        sync.WaitGroup // indexing and auto versions (onSnapshot)
 
 	conns sync.WaitGroup // goroutines serving upgraded sockets
 }
@@ -98,6 +99,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		serial = rs
 	}
+	// The hub's OnSnapshot calls s.onSnapshot, once s exists.
+	var snap func(doc string, state []byte)
 	preg := prometheus.NewRegistry()
 	metrics := hub.NewMetrics()
 	if err := metrics.Register(preg); err != nil {
@@ -131,8 +134,11 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 			QueueSize:      cfg.ConnQueue,
 			Bus:            bus,
 			SyncInterval:   cfg.SyncInterval,
+			OnSnapshot:     func(doc string, state []byte) { snap(doc, state) },
+			SnapshotEvery:  min(10*time.Minute, cfg.VersionEvery/4),
 		}),
 	}
+	snap = s.onSnapshot
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -151,6 +157,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	e.POST("/api/tokens", s.mintToken)
 	s.sessionRoutes(e.Group("/api"))
 	e.GET("/notes/:id", s.readNotesPage)
+	e.GET("/api/search", s.search)
 	s.echo = e
 	s.ready.Store(true)
 	return s, nil
@@ -387,6 +394,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-sctx.Done():
 		errs = append(errs, fmt.Errorf("connections still open after %v", s.cfg.ShutdownTimeout))
 	}
+	s.bg.Wait() // the rooms are gone: no more snapshots
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing store: %w", err))
 	}

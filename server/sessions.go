@@ -103,6 +103,9 @@ func (s *Server) sessionRoutes(g *echo.Group) {
 	g.GET("/sessions/:id/meeting", s.getMeeting)
 	g.GET("/me", s.getMe)
 	g.GET("/sessions/:id/notes", s.getNotes)
+	g.GET("/sessions/:id/versions", s.listVersions)
+	g.POST("/sessions/:id/versions", s.saveVersion)
+	g.GET("/sessions/:id/versions/diff", s.diffVersions)
 	g.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", openapiYAML)
 	})
