@@ -52,8 +52,10 @@ type instance struct {
 // shared data directory and redis URL, and waits until /readyz is 200
 // (which needs its bus to work).
 //
-// TODO(postgres): once --postgres lands, run the instances against the
-// test PostgreSQL instead of one SQLite file shared through --data.
+// Instances started with the same data directory share one PostgreSQL
+// schema (clusterDSN) as their store, as a deployment shares its
+// database; the directory itself only holds what --data still keeps
+// (the dev-mode ballot key).
 func startInstance(t *testing.T, name, data, redisURL string) *instance {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -68,7 +70,7 @@ func startInstance(t *testing.T, name, data, redisURL string) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", data, "--redis", redisURL,
+	in.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", data, "--redis", redisURL, "--postgres", clusterDSN(t, data),
 		"--sync-interval", "300ms", "--flush-interval", "50ms")
 	in.cmd.Stdout, in.cmd.Stderr = logf, logf
 	if err := in.cmd.Start(); err != nil {
