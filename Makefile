@@ -26,12 +26,31 @@ FUZZTIME ?= 2m
 # race read the DSN from PG_ENV (stop a throwaway one: scripts/ensure-postgres.sh stop).
 PG_ENV := .postgres.env
 
-.PHONY: run test vet unit race postgres fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures deploy-check redis
+# The browser workspace (client/web): npm ci and esbuild into dist/, which
+# the binary embeds; rebuilt when a source is newer than the bundle.
+UI := client/web
+UI_STAMP := $(UI)/node_modules/.installed
+UI_SRC := $(wildcard $(UI)/src/*.ts) $(UI)/static/index.html $(UI)/static/app.css $(UI)/build.mjs
 
-run:
+.PHONY: run ui chromium test vet unit race postgres fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures deploy-check redis
+
+run: ui
 	$(GO) run ./cmd/cocreate serve
 
-test: node-deps redis postgres vet unit race fresh fuzz-short deploy-check
+ui: $(UI)/dist/app.js
+
+$(UI_STAMP): $(UI)/package-lock.json $(UI)/package.json | node
+	cd $(UI) && npm ci --no-audit --no-fund
+	touch $@
+
+$(UI)/dist/app.js: $(UI_STAMP) $(UI_SRC)
+	cd $(UI) && node build.mjs
+
+# Debian's Chromium for the web UI's end-to-end test (client/web/e2e_test.go).
+chromium:
+	scripts/ensure-chromium.sh
+
+test: node-deps ui chromium redis postgres vet unit race fresh fuzz-short deploy-check
 
 # redis-server for the bus tests (they start their own on free ports).
 redis:

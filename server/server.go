@@ -158,6 +158,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.sessionRoutes(e.Group("/api"))
 	e.GET("/notes/:id", s.readNotesPage)
 	e.GET("/api/search", s.search)
+	s.webRoutes(e)
 	s.echo = e
 	s.ready.Store(true)
 	return s, nil

@@ -1,0 +1,147 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cocreate/cocreate/client/web"
+)
+
+// cocreateServer is the real binary serving on addr with its own data.
+type cocreateServer struct {
+	t         *testing.T
+	bin, addr string
+	data      string
+	cmd       *exec.Cmd
+}
+
+func (s *cocreateServer) start() {
+	s.t.Helper()
+	s.cmd = exec.Command(s.bin, "serve", "--addr", s.addr, "--data", s.data, "--flush-interval", "50ms")
+	s.cmd.Stdout, s.cmd.Stderr = io.Discard, io.Discard
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + s.addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("server on %s not ready: %v", s.addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *cocreateServer) stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		s.cmd.Process.Kill()
+		<-done
+	}
+	s.cmd = nil
+}
+
+// TestE2E drives the built UI in headless Chromium (e2e/e2e.mjs): a
+// session created in the lobby, two people typing and seeing each
+// other's text and carets, the host running agenda and timer, a raised
+// hand, a viewer who cannot type, a server restart mid-session without
+// lost text, the end of the session, the reader and search. Screenshots
+// of each page go to artifacts/ (or $E2E_ARTIFACTS).
+func TestE2E(t *testing.T) {
+	if _, built := web.Files(); !built {
+		t.Fatal("the UI is not built: run `make ui` (npm ci and esbuild in client/web)")
+	}
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("no Chromium at %s: run scripts/ensure-chromium.sh (make test does)", chromium)
+	}
+	if _, err := os.Stat("node_modules/playwright-core"); err != nil {
+		t.Fatal("playwright-core is not installed: run `make ui` (npm ci in client/web)")
+	}
+	artifacts := os.Getenv("E2E_ARTIFACTS")
+	if artifacts == "" {
+		artifacts, _ = filepath.Abs("artifacts")
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "cocreate")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/cocreate")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := &cocreateServer{t: t, bin: bin, addr: addr, data: filepath.Join(tmp, "data")}
+	srv.start()
+	defer srv.stop()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	node := exec.CommandContext(ctx, "node", "e2e/e2e.mjs", "http://"+addr, artifacts)
+	node.Env = append(os.Environ(), "CHROMIUM="+chromium)
+	stdin, _ := node.StdinPipe()
+	stdout, _ := node.StdoutPipe()
+	var stderr strings.Builder
+	node.Stderr = &stderr
+	if err := node.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "STOP":
+			srv.stop()
+			io.WriteString(stdin, "DOWN\n")
+		case line == "START":
+			srv.start()
+			io.WriteString(stdin, "UP\n")
+		case strings.HasPrefix(line, "ok "):
+			steps = append(steps, line[3:])
+			t.Log(line)
+		default:
+			t.Log(line)
+		}
+	}
+	stdin.Close()
+	if err := node.Wait(); err != nil {
+		t.Fatalf("e2e failed after %d steps: %v\n%s", len(steps), err, stderr.String())
+	}
+	if len(steps) != 8 {
+		t.Fatalf("%d of 8 steps reported: %v\n%s", len(steps), steps, stderr.String())
+	}
+	t.Logf("screenshots in %s", artifacts)
+}

@@ -1,0 +1,29 @@
+// Package web holds the browser workspace: TypeScript sources in src/,
+// bundled by esbuild (build.mjs, `make ui`) into dist/, which this
+// package embeds so the cocreate binary serves the UI by itself. dist/
+// is not committed (only .gitkeep, so the package builds before the
+// first `make ui`); package server serves it at /.
+//
+// The pages use only public interfaces: the REST API and the stock
+// y-websocket provider at /sync. e2e_test.go drives them in headless
+// Chromium with Playwright (e2e/e2e.mjs).
+package web
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed all:dist
+var dist embed.FS
+
+// Files returns the built bundle (index.html, app.js, app.css), and
+// whether it has been built.
+func Files() (fs.FS, bool) {
+	sub, err := fs.Sub(dist, "dist")
+	if err != nil {
+		return nil, false
+	}
+	_, err = fs.Stat(sub, "index.html")
+	return sub, err == nil
+}

@@ -1,0 +1,55 @@
+// The REST API of cocreate (docs/openapi.yaml), as the pages use it.
+
+export type Role = 'host' | 'cohost' | 'member' | 'viewer'
+
+export interface AgendaItem { id: string, title: string, minutes: number }
+
+export interface Session {
+  id: string
+  title: string
+  description: string
+  scheduled_at: string
+  time_zone: string
+  agenda: AgendaItem[]
+  host: string
+  state: 'scheduled' | 'live' | 'ended'
+  my_role?: Role
+}
+
+export interface Me { subject: string, name: string, guest: boolean }
+
+export class APIError extends Error {
+  constructor (public status: number, public code: string, message: string) {
+    super(message)
+  }
+}
+
+// The token, when the page was opened with ?token= (servers with
+// --auth-secret); guests (dev mode) carry a cookie instead.
+export const token = new URLSearchParams(location.search).get('token') ?? ''
+
+export async function api<T> (method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {}
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (token !== '') headers.Authorization = 'Bearer ' + token
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin'
+  })
+  const text = await res.text()
+  let data: any = null
+  try { data = text === '' ? null : JSON.parse(text) } catch { data = text }
+  if (!res.ok) {
+    throw new APIError(res.status, data?.code ?? 'error', data?.message ?? res.statusText)
+  }
+  return data as T
+}
+
+export const command = async (session: string, cmd: Record<string, unknown>): Promise<any> =>
+  await api('POST', `/api/sessions/${encodeURIComponent(session)}/commands`, cmd)
+
+// withToken adds the page's token to a same-origin link.
+export const withToken = (path: string): string =>
+  token === '' ? path : path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token)
