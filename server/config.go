@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"path"
 	"strings"
 	"time"
@@ -63,6 +64,11 @@ type Config struct {
 	FlushInterval time.Duration
 	// ShutdownTimeout bounds a graceful shutdown (--shutdown-timeout).
 	ShutdownTimeout time.Duration
+	// AcceptRate limits new WebSocket connections to this many per second
+	// (a token bucket of AcceptBurst); beyond it upgrades get 503 with
+	// Retry-After. 0 = no limit (--accept-rate, --accept-burst).
+	AcceptRate  float64
+	AcceptBurst int
 	// SyncInterval is how often a live document exchanges state vectors
 	// with the other instances over the bus, healing lost messages
 	// (--sync-interval).
@@ -83,6 +89,7 @@ func DefaultConfig() Config {
 		FlushInterval:   200 * time.Millisecond,
 		ShutdownTimeout: 10 * time.Second,
 		SyncInterval:    5 * time.Second,
+		AcceptBurst:     200,
 	}
 }
 
@@ -105,6 +112,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.ConnQueue, "conn-queue", c.ConnQueue, "outbound messages queued per connection before it is dropped as too slow")
 	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "longest wait before an applied update is stored")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "longest graceful shutdown")
+	fs.Float64Var(&c.AcceptRate, "accept-rate", c.AcceptRate, "new WebSocket connections accepted per second before 503 + Retry-After (0: no limit)")
+	fs.IntVar(&c.AcceptBurst, "accept-burst", c.AcceptBurst, "new WebSocket connections accepted at once above --accept-rate")
 	fs.DurationVar(&c.SyncInterval, "sync-interval", c.SyncInterval, "how often a live document exchanges state vectors with the other instances (heals lost bus messages)")
 }
 
@@ -204,6 +213,12 @@ func (c *Config) Validate() error {
 	}
 	if c.FlushInterval <= 0 || c.FlushInterval > time.Minute {
 		errs = append(errs, fmt.Errorf("--flush-interval: %v is not in (0, 1m]", c.FlushInterval))
+	}
+	if c.AcceptRate < 0 || math.IsNaN(c.AcceptRate) || math.IsInf(c.AcceptRate, 0) {
+		errs = append(errs, fmt.Errorf("--accept-rate: %v is not a rate ≥ 0", c.AcceptRate))
+	}
+	if c.AcceptBurst < 1 {
+		errs = append(errs, fmt.Errorf("--accept-burst: %d is below 1", c.AcceptBurst))
 	}
 	if c.SyncInterval < 100*time.Millisecond || c.SyncInterval > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("--sync-interval: %v is not in [100ms, 10m]", c.SyncInterval))

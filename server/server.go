@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +38,7 @@ type Server struct {
 	metrics *hub.Metrics
 	echo    *echo.Echo
 	ready   atomic.Bool
+	accepts *acceptBucket
 
 	ipMu    sync.Mutex
 	ipConns map[string]int // open WebSocket connections per client address
@@ -92,6 +95,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		store:   store,
 		metrics: metrics,
 		ipConns: map[string]int{},
+		accepts: newAcceptBucket(cfg.AcceptRate, cfg.AcceptBurst),
 		hubs: hub.New(hub.Config{
 			Store:          store,
 			Logger:         log,
@@ -158,6 +162,11 @@ func (s *Server) sync(c echo.Context) error {
 	if err := s.checkOrigin(c.Request()); err != nil {
 		s.metrics.Refused.WithLabelValues("bad_origin").Inc()
 		return authError(c, http.StatusForbidden, "forbidden_origin", err.Error())
+	}
+	if ok, wait := s.accepts.take(time.Now()); !ok {
+		s.metrics.Refused.WithLabelValues("accept_rate").Inc()
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
 	}
 	id := identityOf(c)
 	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
