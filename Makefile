@@ -19,7 +19,7 @@ FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate
 FUZZTIME_TEST ?= 20s
 FUZZTIME ?= 2m
 
-.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures redis
+.PHONY: run test vet unit race fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures redis bench-cluster
 
 run:
 	$(GO) run ./cmd/cocreate serve
@@ -73,6 +73,11 @@ bench-crdt: node-deps
 #   make bench-server DURATION=5s IDLE=5000 SCENARIOS="1x1000x50 idle"
 bench-server: node
 	bench/run.sh
+
+# Delivery latency with receivers on 1 instance vs spread over 3 joined by
+# Redis (bench/cluster.sh; knobs RECEIVERS, RATE, ROOMS, DURATION).
+bench-cluster: redis
+	bench/cluster.sh
 
 # Node.js and the pinned yjs, for the differential tests and benchmarks.
 node:
