@@ -84,6 +84,8 @@
 //     awareness. So a lost message, a Redis restart or a partition heals
 //     within SyncInterval of the bus working again.
 //
+// A Registry given no Bus is alone (one instance): it publishes nothing.
+//
 // Every instance appends every update it applies, its own and those from
 // the bus, to the store: a shared store (one SQLite file, later
 // PostgreSQL) receives each update once per live instance, which

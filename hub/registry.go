@@ -127,6 +127,7 @@ type Registry struct {
 	serves  sync.WaitGroup // Serve calls
 
 	bus        Bus
+	solo       bool         // no Bus configured: no other instance to tell
 	busStarted bool         // guarded by mu
 	instance   uuid.UUID    // this instance on the bus
 	lastProbe  atomic.Int64 // unix ns when our last probe came back
@@ -141,8 +142,10 @@ func New(cfg Config) *Registry {
 	if cfg.Store == nil {
 		panic("hub: Config.Store is nil")
 	}
+	solo := cfg.Bus == nil
 	cfg.setDefaults()
 	r := &Registry{
+		solo:      solo,
 		cfg:       cfg,
 		log:       cfg.Logger,
 		metrics:   cfg.Metrics,
