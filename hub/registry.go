@@ -145,16 +145,14 @@ func New(cfg Config) *Registry {
 	solo := cfg.Bus == nil
 	cfg.setDefaults()
 	r := &Registry{
-		solo:      solo,
-		cfg:       cfg,
-		log:       cfg.Logger,
-		metrics:   cfg.Metrics,
-		shutdown:  make(chan struct{}),
-		rooms:     map[string]*room{},
-		bus:       cfg.Bus,
-		instance:  uuid.New(),
-		stopCheck: make(chan struct{}),
+		cfg:      cfg,
+		log:      cfg.Logger,
+		metrics:  cfg.Metrics,
+		shutdown: make(chan struct{}),
+		rooms:    map[string]*room{},
 	}
+	// The bus side (bus_check.go).
+	r.bus, r.solo, r.instance, r.stopCheck = cfg.Bus, solo, uuid.New(), make(chan struct{})
 	r.log = r.log.With("instance", r.instance.String())
 	return r
 }
