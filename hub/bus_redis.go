@@ -130,6 +130,7 @@ func (b *RedisBus) newPubSubLocked() {
 // to the same channels. go-redis notices a connection that fails, but
 // not one that silently stops delivering (a network partition without a
 // reset); the Registry calls Reconnect when its probes stop coming back.
+// It returns once the old connection is closed.
 func (b *RedisBus) Reconnect() {
 	b.mu.Lock()
 	if !b.started || b.closed {
@@ -138,9 +139,10 @@ func (b *RedisBus) Reconnect() {
 	}
 	old := b.ps
 	b.newPubSubLocked()
-	// Close may wait for the old connection's own reconnection attempt.
-	b.wg.Go(func() { old.Close() })
 	b.mu.Unlock()
+	// This may wait for the old connection's own reconnection attempt
+	// (up to go-redis's 10s); afterwards it delivers nothing more.
+	old.Close()
 	b.subMu.Lock()
 	for ch := range b.chans {
 		b.subOps = append(b.subOps, redisSubOp{channel: ch, sub: true})
