@@ -88,6 +88,11 @@ func NewRedisBus(opts RedisOptions) (*RedisBus, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	// go-redis logs every failed dial on its own; the bus logs the
+	// transitions (unreachable, reachable again), so its lines go to
+	// debug. The logger is global to go-redis (read by its goroutines
+	// without a lock), so it is set once, by the first bus made.
+	setRedisLogger.Do(func() { redis.SetLogger(redisLogger{opts.Logger}) })
 	return &RedisBus{
 		opts:   opts,
 		log:    opts.Logger.With("bus", "redis", "addr", ro.Addr),
@@ -331,4 +336,13 @@ func (b *RedisBus) Close() error {
 		errs = append(errs, fmt.Errorf("redis bus: close client: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+var setRedisLogger sync.Once
+
+// redisLogger hands go-redis's internal messages to slog at debug level.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
 }
