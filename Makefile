@@ -32,7 +32,7 @@ UI := client/web
 UI_STAMP := $(UI)/node_modules/.installed
 UI_SRC := $(wildcard $(UI)/src/*.ts) $(UI)/static/index.html $(UI)/static/app.css $(UI)/build.mjs
 
-.PHONY: run ui chromium test vet unit race postgres fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures deploy-check redis
+.PHONY: run ui chromium test vet unit race postgres fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures deploy-check redis bench-cluster
 
 run: ui
 	$(GO) run ./cmd/cocreate serve
@@ -102,6 +102,11 @@ bench-crdt: node-deps
 #   make bench-server DURATION=5s IDLE=5000 SCENARIOS="1x1000x50 idle"
 bench-server: node
 	bench/run.sh
+
+# Delivery latency with receivers on 1 instance vs spread over 3 joined by
+# Redis (bench/cluster.sh; knobs RECEIVERS, RATE, ROOMS, DURATION).
+bench-cluster: redis
+	bench/cluster.sh
 
 # Node.js and the pinned yjs, for the differential tests and benchmarks.
 node:

@@ -88,10 +88,21 @@ func (r *Registry) checkLoop() {
 	ch := checkChannelPrefix + r.instance.String()
 	tick := time.NewTicker(r.cfg.CheckInterval)
 	defer tick.Stop()
+	reconnector, _ := r.bus.(interface{ Reconnect() })
 	var seq uint64
+	var lastReconnect time.Time
 	for {
 		seq++
 		r.bus.Publish(ch, encodeProbe(r.instance, seq))
+		now := time.Now()
+		if reconnector != nil && now.Sub(time.Unix(0, r.lastProbe.Load())) > r.cfg.CheckTimeout &&
+			now.Sub(lastReconnect) > r.cfg.CheckTimeout {
+			// Probes are lost although the bus may think it is connected:
+			// start its subscriber connection afresh.
+			lastReconnect = now
+			r.log.Warn("bus probes lost; reconnecting the bus subscriber")
+			reconnector.Reconnect()
+		}
 		select {
 		case <-tick.C:
 		case <-r.stopCheck:

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/cocreate/cocreate/crdt/yproto"
 	"github.com/cocreate/cocreate/internal/redistest"
 	"github.com/cocreate/cocreate/notes"
@@ -278,4 +280,40 @@ func waitBusErr(t *testing.T, r *Registry, broken bool) error {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestHealingQuietWhenInSync: once two instances hold the same document
+// (deletions included), their periodic state messages draw no diffs.
+func TestHealingQuietWhenInSync(t *testing.T) {
+	network := NewMemoryNetwork()
+	ra := newRegistry(t, notes.NewMemoryStore(), clusterCfg(NewMemoryBus(network)))
+	rb := newRegistry(t, notes.NewMemoryStore(), clusterCfg(NewMemoryBus(network)))
+	a := dial(t, ra, "s/notes", ConnOptions{})
+	a.until("step 2", isStep2)
+	b := dial(t, rb, "s/notes", ConnOptions{})
+	b.until("step 2", isStep2)
+	a.insert(0, "abcdef")
+	b.waitText("abcdef")
+	if err := b.doc.GetText("t").Delete(1, 2); err != nil {
+		t.Fatal(err)
+	}
+	a.waitText("adef")
+	diffs := func() float64 {
+		return testutil.ToFloat64(ra.metrics.BusMessages.WithLabelValues("out", "diff")) +
+			testutil.ToFloat64(rb.metrics.BusMessages.WithLabelValues("out", "diff"))
+	}
+	states := func() float64 { return testutil.ToFloat64(rb.metrics.BusMessages.WithLabelValues("in", "state")) }
+	// Let in-flight exchanges settle: wait for a few state rounds.
+	for s := states(); states() < s+3; {
+		time.Sleep(10 * time.Millisecond)
+	}
+	before, s := diffs(), states()
+	for states() < s+5 { // five more rounds, counted, not timed
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := diffs() - before; got != 0 {
+		t.Fatalf("%v diffs sent between instances already in sync", got)
+	}
+	a.close()
+	b.close()
 }

@@ -43,6 +43,7 @@ type RedisBus struct {
 
 	subMu  sync.Mutex
 	subOps []redisSubOp
+	chans  map[string]struct{} // subscribed channels, for Reconnect
 
 	lastErr atomic.Pointer[error]
 	dropped atomic.Int64
@@ -50,6 +51,7 @@ type RedisBus struct {
 	mu      sync.Mutex
 	started bool
 	closed  bool
+	h       BusHandler
 	ps      *redis.PubSub
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -86,6 +88,11 @@ func NewRedisBus(opts RedisOptions) (*RedisBus, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	// go-redis logs every failed dial on its own; the bus logs the
+	// transitions (unreachable, reachable again), so its lines go to
+	// debug. The logger is global to go-redis (read by its goroutines
+	// without a lock), so it is set once, by the first bus made.
+	setRedisLogger.Do(func() { redis.SetLogger(redisLogger{opts.Logger}) })
 	return &RedisBus{
 		opts:   opts,
 		log:    opts.Logger.With("bus", "redis", "addr", ro.Addr),
@@ -93,6 +100,7 @@ func NewRedisBus(opts RedisOptions) (*RedisBus, error) {
 		pubQ:   make(chan redisPub, opts.QueueSize),
 		subs:   make(chan struct{}, 1),
 		stop:   make(chan struct{}),
+		chans:  map[string]struct{}{},
 	}, nil
 }
 
@@ -103,19 +111,49 @@ func (b *RedisBus) Start(h BusHandler) error {
 	if b.started || b.closed {
 		return errors.New("redis bus: already started or closed")
 	}
-	b.started = true
-	// No channel yet: Subscribe with none only sets up the PubSub, which
-	// connects on first use.
+	b.started, b.h = true, h
+	b.newPubSubLocked()
+	b.wg.Add(2)
+	go b.publish()
+	go b.subscribe()
+	return nil
+}
+
+// newPubSubLocked makes the subscriber connection and its receiver. With
+// no channel yet, go-redis connects on first use. b.mu is held.
+func (b *RedisBus) newPubSubLocked() {
 	b.ps = b.client.Subscribe(context.Background())
 	msgs := b.ps.ChannelWithSubscriptions(
 		redis.WithChannelSize(1024),
 		redis.WithChannelHealthCheckInterval(time.Second),
 	)
-	b.wg.Add(3)
-	go b.receive(h, msgs)
-	go b.publish()
-	go b.subscribe()
-	return nil
+	b.wg.Add(1)
+	go b.receive(b.h, msgs)
+}
+
+// Reconnect replaces the subscriber connection with a new one subscribed
+// to the same channels. go-redis notices a connection that fails, but
+// not one that silently stops delivering (a network partition without a
+// reset); the Registry calls Reconnect when its probes stop coming back.
+// It returns once the old connection is closed.
+func (b *RedisBus) Reconnect() {
+	b.mu.Lock()
+	if !b.started || b.closed {
+		b.mu.Unlock()
+		return
+	}
+	old := b.ps
+	b.newPubSubLocked()
+	b.mu.Unlock()
+	// This may wait for the old connection's own reconnection attempt
+	// (up to go-redis's 10s); afterwards it delivers nothing more.
+	old.Close()
+	b.subMu.Lock()
+	for ch := range b.chans {
+		b.subOps = append(b.subOps, redisSubOp{channel: ch, sub: true})
+	}
+	b.subMu.Unlock()
+	b.wake()
 }
 
 func (b *RedisBus) receive(h BusHandler, msgs <-chan any) {
@@ -196,12 +234,15 @@ func (b *RedisBus) subscribe() {
 			for i, op := range ops[:n] {
 				chans[i] = b.opts.Prefix + op.channel
 			}
+			b.mu.Lock()
+			ps := b.ps
+			b.mu.Unlock()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			var err error
 			if ops[0].sub {
-				err = b.ps.Subscribe(ctx, chans...)
+				err = ps.Subscribe(ctx, chans...)
 			} else {
-				err = b.ps.Unsubscribe(ctx, chans...)
+				err = ps.Unsubscribe(ctx, chans...)
 			}
 			cancel()
 			// On error go-redis has still recorded the change and applies
@@ -230,7 +271,16 @@ func (b *RedisBus) setErr(err error, what string) {
 func (b *RedisBus) queueSub(channel string, sub bool) {
 	b.subMu.Lock()
 	b.subOps = append(b.subOps, redisSubOp{channel: channel, sub: sub})
+	if sub {
+		b.chans[channel] = struct{}{}
+	} else {
+		delete(b.chans, channel)
+	}
 	b.subMu.Unlock()
+	b.wake()
+}
+
+func (b *RedisBus) wake() {
 	select {
 	case b.subs <- struct{}{}:
 	default:
@@ -286,4 +336,13 @@ func (b *RedisBus) Close() error {
 		errs = append(errs, fmt.Errorf("redis bus: close client: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+var setRedisLogger sync.Once
+
+// redisLogger hands go-redis's internal messages to slog at debug level.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
 }

@@ -22,6 +22,9 @@ const stateRequestGap = time.Second
 
 // publishFrame publishes one y-protocols message this instance applied.
 func (rm *room) publishFrame(kind string, frame []byte) {
+	if rm.reg.solo {
+		return
+	}
 	rm.reg.metrics.BusMessages.WithLabelValues("out", kind).Inc()
 	rm.reg.bus.Publish(rm.channel, encodeFrame(rm.reg.instance, frame))
 }
@@ -30,10 +33,10 @@ func (rm *room) publishFrame(kind string, frame []byte) {
 // (a sync step 1 to the other instances); hello also asks for their
 // clients' awareness.
 func (rm *room) publishState(hello bool, now time.Time) {
-	if rm.loadErr != nil {
+	rm.lastState = now
+	if rm.loadErr != nil || rm.reg.solo {
 		return
 	}
-	rm.lastState = now
 	var flags byte
 	if hello {
 		flags |= flagHello

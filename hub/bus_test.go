@@ -244,3 +244,26 @@ func startBus(t *testing.T, b Bus) (Bus, *busRecorder) {
 	})
 	return b, r
 }
+
+// TestRedisBusReconnect: Reconnect replaces the subscriber connection;
+// every channel is subscribed again (and reported) and messages flow on
+// the new connection, once each.
+func TestRedisBusReconnect(t *testing.T) {
+	srv := redistest.Start(t)
+	a, _ := startBus(t, newRedisBus(t, srv.URL()))
+	rb := newRedisBus(t, srv.URL())
+	b, rec := startBus(t, rb)
+	b.Subscribe("doc:1")
+	b.Subscribe("doc:2")
+	rec.waitSubscribed(t, "doc:1")
+	rec.waitSubscribed(t, "doc:2")
+	b.Unsubscribe("doc:2")
+	rb.Reconnect()
+	rec.waitSubscribed(t, "doc:1")
+	a.Publish("doc:2", []byte("unsubscribed"))
+	a.Publish("doc:1", []byte("after"))
+	if d := rec.next(t); d.data != "after" || d.channel != "doc:1" {
+		t.Fatalf("got %q on %q after Reconnect, want after on doc:1", d.data, d.channel)
+	}
+	rec.quiet(t, 200*time.Millisecond)
+}

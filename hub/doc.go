@@ -98,6 +98,8 @@
 //     awareness. So a lost message, a Redis restart or a partition heals
 //     within SyncInterval of the bus working again.
 //
+// A Registry given no Bus is alone (one instance): it publishes nothing.
+//
 // Every instance appends every update it applies, its own and those from
 // the bus, to the store: a shared store (one SQLite file, later
 // PostgreSQL) receives each update once per live instance, which
@@ -107,8 +109,10 @@
 // A Registry probes its bus: every CheckInterval it publishes a probe on
 // its own check channel and notes when it comes back; BusErr (the
 // server's /readyz) reports the bus's connection error or a probe
-// missing for CheckTimeout. Local clients keep working while the bus is
-// down. The bus and the probe start on first use (Serve, BusErr or
+// missing for CheckTimeout; while probes stay lost it makes a bus that
+// can (RedisBus.Reconnect) open a fresh subscriber connection, since
+// go-redis notices a broken connection but not a silent one. Local
+// clients keep working while the bus is down. The bus and the probe start on first use (Serve, BusErr or
 // StartBus), so New starts no goroutine; Close stops them and closes the
 // bus after the rooms.
 //

@@ -149,6 +149,7 @@ type Registry struct {
 	serves  sync.WaitGroup // Serve calls
 
 	bus        Bus
+	solo       bool         // no Bus configured: no other instance to tell
 	busStarted bool         // guarded by mu
 	instance   uuid.UUID    // this instance on the bus
 	lastProbe  atomic.Int64 // unix ns when our last probe came back
@@ -163,18 +164,18 @@ func New(cfg Config) *Registry {
 	if cfg.Store == nil {
 		panic("hub: Config.Store is nil")
 	}
+	solo := cfg.Bus == nil
 	cfg.setDefaults()
 	r := &Registry{
-		cfg:       cfg,
-		log:       cfg.Logger,
-		metrics:   cfg.Metrics,
-		shutdown:  make(chan struct{}),
-		rooms:     map[string]*room{},
-		gone:      map[string]struct{}{},
-		bus:       cfg.Bus,
-		instance:  uuid.New(),
-		stopCheck: make(chan struct{}),
+		cfg:      cfg,
+		log:      cfg.Logger,
+		metrics:  cfg.Metrics,
+		shutdown: make(chan struct{}),
+		rooms:    map[string]*room{},
+		gone:     map[string]struct{}{},
 	}
+	// The bus side (bus_check.go).
+	r.bus, r.solo, r.instance, r.stopCheck = cfg.Bus, solo, uuid.New(), make(chan struct{})
 	r.log = r.log.With("instance", r.instance.String())
 	return r
 }

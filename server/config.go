@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"path"
 	"strings"
 	"time"
@@ -77,6 +78,11 @@ type Config struct {
 	// VersionEvery is how old a notes document's newest version must be
 	// before an edit makes an automatic one (--version-every).
 	VersionEvery time.Duration
+	// AcceptRate limits new WebSocket connections to this many per second
+	// (a token bucket of AcceptBurst); beyond it upgrades get 503 with
+	// Retry-After. 0 = no limit (--accept-rate, --accept-burst).
+	AcceptRate  float64
+	AcceptBurst int
 	// SyncInterval is how often a live document exchanges state vectors
 	// with the other instances over the bus, healing lost messages
 	// (--sync-interval).
@@ -100,6 +106,7 @@ func DefaultConfig() Config {
 		RateUpdates:     200,
 		VersionEvery:    time.Hour,
 		SyncInterval:    5 * time.Second,
+		AcceptBurst:     200,
 	}
 }
 
@@ -125,6 +132,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.RateCommands, "rate-commands", c.RateCommands, "meeting commands per second per identity (bursts of 3 s allowed; 0: no limit)")
 	fs.DurationVar(&c.VersionEvery, "version-every", c.VersionEvery, "automatic version of edited notes at most this often")
 	fs.Float64Var(&c.RateUpdates, "rate-updates", c.RateUpdates, "document updates per second per identity (bursts of 5 s allowed; 0: no limit)")
+	fs.Float64Var(&c.AcceptRate, "accept-rate", c.AcceptRate, "new WebSocket connections accepted per second before 503 + Retry-After (0: no limit)")
+	fs.IntVar(&c.AcceptBurst, "accept-burst", c.AcceptBurst, "new WebSocket connections accepted at once above --accept-rate")
 	fs.DurationVar(&c.SyncInterval, "sync-interval", c.SyncInterval, "how often a live document exchanges state vectors with the other instances (heals lost bus messages)")
 }
 
@@ -230,6 +239,12 @@ func (c *Config) Validate() error {
 	}
 	if c.FlushInterval <= 0 || c.FlushInterval > time.Minute {
 		errs = append(errs, fmt.Errorf("--flush-interval: %v is not in (0, 1m]", c.FlushInterval))
+	}
+	if c.AcceptRate < 0 || math.IsNaN(c.AcceptRate) || math.IsInf(c.AcceptRate, 0) {
+		errs = append(errs, fmt.Errorf("--accept-rate: %v is not a rate ≥ 0", c.AcceptRate))
+	}
+	if c.AcceptBurst < 1 {
+		errs = append(errs, fmt.Errorf("--accept-burst: %d is below 1", c.AcceptBurst))
 	}
 	if c.SyncInterval < 100*time.Millisecond || c.SyncInterval > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("--sync-interval: %v is not in [100ms, 10m]", c.SyncInterval))

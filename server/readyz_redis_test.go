@@ -29,6 +29,10 @@ func TestReadyzRedis(t *testing.T) {
 	// Local clients keep working while Redis is away.
 	a := dialDoc(t, ts, "s/notes")
 	a.synced()
+	b := dialDoc(t, ts, "s/notes")
+	b.synced()
+	a.insert(0, "while redis is down")
+	b.waitText("while redis is down")
 	srv.Restart()
 	waitReady(t, ts, http.StatusOK)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -38,6 +39,7 @@ type Server struct {
 	metrics *hub.Metrics
 	echo    *echo.Echo
 	ready   atomic.Bool
+	accepts *acceptBucket
 
 	ipMu    sync.Mutex
 	ipConns map[string]int // open WebSocket connections per client address
@@ -121,6 +123,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		ballotKey: ballotKey,
 		serial:    serial,
 		limits:    newLimits(cfg.RateCommands, cfg.RateUpdates),
+		accepts:   newAcceptBucket(cfg.AcceptRate, cfg.AcceptBurst),
 		hubs: hub.New(hub.Config{
 			// The server's own CRDT peer id on this instance (meeting
 			// documents); 31 bits, as yjs picks them.
@@ -235,6 +238,11 @@ func (s *Server) sync(c echo.Context) error {
 	if err := s.checkOrigin(c.Request()); err != nil {
 		s.metrics.Refused.WithLabelValues("bad_origin").Inc()
 		return authError(c, http.StatusForbidden, "forbidden_origin", err.Error())
+	}
+	if ok, wait := s.accepts.take(time.Now()); !ok {
+		s.metrics.Refused.WithLabelValues("accept_rate").Inc()
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
 	}
 	id := identityOf(c)
 	if s.hubs.Gone(session) {

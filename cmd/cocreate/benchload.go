@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,6 +21,7 @@ func runBenchLoad(args []string, stdout, stderr io.Writer) error {
 	var (
 		url       = fs.String("url", "", "server base WebSocket URL on loopback; a room is URL/ROOM (cocreate: ws://127.0.0.1:8080/sync/bench)")
 		protocol  = fs.String("protocol", "y-websocket", "client framing: y-websocket or hocuspocus")
+		rcvURLs   = fs.String("receiver-urls", "", "comma-separated base URLs the receivers are spread over (the instances of a cluster; default: --url)")
 		rooms     = fs.Int("rooms", 1, "documents, each with its receivers and one writer")
 		receivers = fs.Int("receivers", 100, "listening clients per room")
 		rate      = fs.Float64("rate", 50, "updates per second each room's writer sends")
@@ -64,8 +66,14 @@ func runBenchLoad(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	var receiverURLs []string
+	for u := range strings.SplitSeq(*rcvURLs, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			receiverURLs = append(receiverURLs, u)
+		}
+	}
 	res, err := loadgen.Run(ctx, loadgen.Config{
-		URL: *url, Protocol: proto, Rooms: *rooms, Receivers: *receivers, Rate: *rate,
+		URL: *url, ReceiverURLs: receiverURLs, Protocol: proto, Rooms: *rooms, Receivers: *receivers, Rate: *rate,
 		Duration: *duration, Drain: *drain, ServerPID: *pid, SourceAddrs: *sources,
 		DialConcurrency: *dialConc, RoomPrefix: *prefix, Log: stderr,
 	})

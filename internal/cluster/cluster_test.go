@@ -194,3 +194,39 @@ func TestRedisLinkCut(t *testing.T) {
 	converge(t, clients, tokens)
 	cutOff.waitReady(http.StatusOK)
 }
+
+// TestRedisLinkFrozen: the link between one instance and Redis goes
+// silent (nothing delivered, nothing closed: a partition). go-redis does
+// not notice on its subscriber connection; the instance's lost probes do,
+// it reports degraded, reconnects its subscriber, and heals once the link
+// works again.
+func TestRedisLinkFrozen(t *testing.T) {
+	redis := redistest.Start(t)
+	data := t.TempDir()
+	link := newProxy(t, 0, redis.Addr())
+	frozen := startInstance(t, "frozen", data, "redis://"+link.Addr()+"/0")
+	other := startInstance(t, "other", data, redis.URL())
+	const doc = "f/notes"
+	clients := []*client.Client{dial(t, frozen.syncURL(), doc), dial(t, other.syncURL(), doc)}
+	var mu sync.Mutex
+	var tokens []string
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			toks := typeTokens(c, "f"+string(rune('a'+i)), 200, 10*time.Millisecond)
+			mu.Lock()
+			tokens = append(tokens, toks...)
+			mu.Unlock()
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	link.Freeze()
+	body := frozen.waitReady(http.StatusServiceUnavailable)
+	if !strings.Contains(body, "degraded") {
+		t.Fatalf("/readyz of the partitioned instance: %q, want degraded", body)
+	}
+	link.Thaw()
+	wg.Wait()
+	converge(t, clients, tokens)
+	frozen.waitReady(http.StatusOK)
+}

@@ -1,9 +1,9 @@
 package cluster
 
 import (
-	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -17,6 +17,8 @@ type proxy struct {
 	ln       net.Listener
 	backends []string
 	prefer   int
+
+	frozen atomic.Bool // bytes are read and dropped, connections stay open
 
 	mu    sync.Mutex
 	cut   bool
@@ -98,10 +100,33 @@ func (p *proxy) serve(c net.Conn) {
 	var once sync.Once
 	done := func() { once.Do(func() { p.untrack(c, back) }) }
 	var pipes sync.WaitGroup
-	pipes.Go(func() { io.Copy(back, c); done() })
-	pipes.Go(func() { io.Copy(c, back); done() })
+	pipes.Go(func() { p.copy(back, c); done() })
+	pipes.Go(func() { p.copy(c, back); done() })
 	pipes.Wait()
 }
+
+// copy forwards src to dst, dropping what it reads while frozen.
+func (p *proxy) copy(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !p.frozen.Load() {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Freeze makes the link silent without closing anything, as a network
+// partition does: bytes are read and dropped in both directions.
+func (p *proxy) Freeze() { p.frozen.Store(true) }
+
+// Thaw forwards bytes again.
+func (p *proxy) Thaw() { p.frozen.Store(false) }
 
 // Cut closes every connection through the proxy and refuses new ones.
 func (p *proxy) Cut() {

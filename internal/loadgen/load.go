@@ -22,8 +22,11 @@ import (
 type Config struct {
 	// URL is the server's base WebSocket URL on loopback; a room's URL is
 	// URL + "/" + room name (y-websocket: ws://127.0.0.1:8080/sync/bench).
-	URL      string
-	Protocol Protocol
+	URL string
+	// ReceiverURLs, when set, spreads the receivers round-robin over these
+	// base URLs (the instances of a cluster); writers still use URL.
+	ReceiverURLs []string
+	Protocol     Protocol
 	// Rooms is the number of documents (default 1); each gets Receivers
 	// listening clients (default 100) and one writer.
 	Rooms, Receivers int
@@ -215,6 +218,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer d.close()
+	rdialers := []*dialer{d}
+	if len(cfg.ReceiverURLs) > 0 {
+		rdialers = nil
+		for _, u := range cfg.ReceiverURLs {
+			rd, err := newDialer(u, cfg.Protocol, cfg.SourceAddrs)
+			if err != nil {
+				return nil, err
+			}
+			defer rd.close()
+			rdialers = append(rdialers, rd)
+		}
+	}
 
 	res := &Result{
 		Protocol: cfg.Protocol.String(), Rooms: cfg.Rooms, Receivers: cfg.Receivers,
@@ -262,7 +277,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	sem := make(chan struct{}, cfg.DialConcurrency)
 	var dials sync.WaitGroup
 	connStart := time.Now()
-	dialOne := func(rm *room, w *writer) (*client, bool) {
+	dialOne := func(d *dialer, rm *room, w *writer) (*client, bool) {
 		dctx, cancel := context.WithTimeout(connectCtx, 30*time.Second)
 		defer cancel()
 		var step2 func([]byte) []byte
@@ -288,7 +303,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			go func() {
 				defer dials.Done()
 				defer func() { <-sem }()
-				cl, ok := dialOne(rm, nil)
+				cl, ok := dialOne(rdialers[r%len(rdialers)], rm, nil)
 				if !ok {
 					rv.err = errors.New("never connected")
 					return
@@ -314,7 +329,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		go func() {
 			defer dials.Done()
 			defer func() { <-sem }()
-			cl, ok := dialOne(rm, w)
+			cl, ok := dialOne(d, rm, w)
 			if !ok {
 				return
 			}
