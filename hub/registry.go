@@ -339,6 +339,19 @@ func (r *Registry) Do(doc string, fn func(*crdt.Doc) error) error {
 	}
 }
 
+// Docs returns the names of the loaded documents that start with prefix.
+func (r *Registry) Docs(prefix string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for name := range r.rooms {
+		if strings.HasPrefix(name, prefix) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // Gone reports whether session was deleted by DeleteSession.
 func (r *Registry) Gone(session string) bool {
 	r.mu.Lock()

@@ -68,6 +68,7 @@ type room struct {
 	// snapshotAt.
 	changed    bool
 	snapshotAt time.Time
+	deleted    bool // its session was deleted: no more snapshots
 
 	lastState   time.Time // when the last state message was published
 	digestVal   uint64    // digest of the delete set, see digest
@@ -142,6 +143,7 @@ func (rm *room) run() {
 					return
 				}
 			case evKick:
+				rm.deleted = true
 				for c := range rm.conns {
 					c.kill(StatusPolicyViolation, "session deleted", false)
 				}
@@ -216,6 +218,7 @@ func (rm *room) load() {
 	if full, err := rm.doc.EncodeStateAsUpdate(nil); err == nil {
 		rm.size = int64(len(full))
 	}
+	rm.snapshotAt = time.Now()
 	rm.doc.OnUpdate(rm.onUpdate)
 }
 
@@ -359,12 +362,14 @@ func (rm *room) tryUnload() bool {
 		return false
 	}
 	rm.reg.mu.Lock()
-	defer rm.reg.mu.Unlock()
 	if rm.refs > 0 {
+		rm.reg.mu.Unlock()
 		return false
 	}
 	delete(rm.reg.rooms, rm.name)
 	rm.reg.bus.Unsubscribe(rm.channel)
+	rm.reg.mu.Unlock()
+	// Outside the registry mutex: OnSnapshot may call the Registry.
 	if rm.changed {
 		rm.snapshot(time.Now())
 	}
@@ -376,7 +381,7 @@ func (rm *room) tryUnload() bool {
 // when it unloads.
 func (rm *room) snapshot(now time.Time) {
 	rm.changed, rm.snapshotAt = false, now
-	if rm.reg.cfg.OnSnapshot == nil || rm.loadErr != nil {
+	if rm.reg.cfg.OnSnapshot == nil || rm.loadErr != nil || rm.deleted {
 		return
 	}
 	if state, err := rm.doc.EncodeStateAsUpdate(nil); err == nil {

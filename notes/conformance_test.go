@@ -15,6 +15,7 @@ type fullStore interface {
 	Store
 	Sessions
 	Versions
+	Lister
 }
 
 // backend opens instances of one kind of store. fresh makes a new empty
@@ -60,6 +61,7 @@ func TestConformance(t *testing.T) {
 			t.Run("two writers", func(t *testing.T) { testTwoWriters(t, b) })
 			t.Run("versions", func(t *testing.T) { testVersions(t, b) })
 			t.Run("delete prefix", func(t *testing.T) { testDeleteAll(t, b) })
+			t.Run("docs", func(t *testing.T) { testDocs(t, b) })
 		})
 	}
 }
@@ -255,4 +257,30 @@ func testTwoWriters(t *testing.T, b backend) {
 		t.Fatalf("%d updates left after a final compaction", len(st.Updates))
 	}
 	check(st)
+}
+
+// testDocs: Docs lists the documents under a prefix that have a snapshot
+// or updates, and nothing else.
+func testDocs(t *testing.T, b backend) {
+	s := b.fresh(t)(t)
+	ctx := context.Background()
+	u := []byte{0, 0}
+	for _, d := range []string{"s1/notes", "s1/meeting", "s1/board_%", "s10/notes", "s2/notes"} {
+		if err := s.Append(ctx, d, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Compact(ctx, "s1/meeting"); err != nil { // snapshot only
+		t.Fatal(err)
+	}
+	got, err := s.Docs(ctx, "s1/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"s1/board_%", "s1/meeting", "s1/notes"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Docs(s1/) = %v, want %v", got, want)
+	}
+	if got, err := s.Docs(ctx, "nope/"); err != nil || len(got) != 0 {
+		t.Fatalf("Docs(nope/) = %v, %v", got, err)
+	}
 }

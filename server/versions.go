@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,23 +37,43 @@ func (s *Server) index() notes.Index {
 	return i
 }
 
-// saveVersions saves the current notes and meeting of sess as versions
-// of kind and indexes the notes; it returns the notes version.
+// saveVersions saves every document of sess as it stands now (the
+// notes, the meeting and any other {id}/{name} the store holds) as
+// versions of kind, indexes the notes, and returns the notes version.
 func (s *Server) saveVersions(ctx context.Context, sess notes.Session, kind, name string) (notes.Version, error) {
 	vs := s.versions()
 	if vs == nil {
 		return notes.Version{}, errors.New("this store keeps no versions")
 	}
 	now := time.Now().UTC()
-	meetingState, err := s.currentState(sess.ID + "/meeting")
-	if err != nil {
-		return notes.Version{}, err
+	// The documents stored, and those loaded now (whose first edits
+	// may not be stored yet).
+	docs := []string{sess.ID + "/meeting"}
+	others := s.hubs.Docs(sess.ID + "/")
+	if l, ok := s.store.(notes.Lister); ok {
+		stored, err := l.Docs(ctx, sess.ID+"/")
+		if err != nil {
+			return notes.Version{}, err
+		}
+		others = append(others, stored...)
+	}
+	slices.Sort(others)
+	for _, d := range slices.Compact(others) {
+		if d != sess.ID+"/meeting" && d != sess.ID+"/notes" {
+			docs = append(docs, d)
+		}
+	}
+	for _, d := range docs {
+		state, err := s.currentState(d)
+		if err != nil {
+			return notes.Version{}, err
+		}
+		if _, err := vs.SaveVersion(ctx, notes.Version{Doc: d, Kind: kind, Name: name, CreatedAt: now}, state); err != nil {
+			return notes.Version{}, err
+		}
 	}
 	notesState, err := s.currentState(sess.ID + "/notes")
 	if err != nil {
-		return notes.Version{}, err
-	}
-	if _, err := vs.SaveVersion(ctx, notes.Version{Doc: sess.ID + "/meeting", Kind: kind, Name: name, CreatedAt: now}, meetingState); err != nil {
 		return notes.Version{}, err
 	}
 	v, err := vs.SaveVersion(ctx, notes.Version{Doc: sess.ID + "/notes", Kind: kind, Name: name, CreatedAt: now}, notesState)
@@ -60,7 +81,7 @@ func (s *Server) saveVersions(ctx context.Context, sess notes.Session, kind, nam
 		return notes.Version{}, err
 	}
 	s.indexNotes(ctx, sess, v.N, notesState)
-	s.log.Info("version saved", "session", sess.ID, "n", v.N, "kind", kind)
+	s.log.Info("version saved", "session", sess.ID, "n", v.N, "kind", kind, "documents", len(docs)+1)
 	return v, nil
 }
 
@@ -92,6 +113,9 @@ func (s *Server) onSnapshot(doc string, state []byte) {
 		return
 	}
 	s.bg.Go(func() {
+		if s.hubs.Gone(session) {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		sess, err := s.sessions().GetSession(ctx, session)

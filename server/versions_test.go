@@ -20,9 +20,14 @@ type writer struct {
 
 func notesWriter(t *testing.T, ts *testServer, id, token string) *writer {
 	t.Helper()
+	return &writer{t, notesWriterDoc(t, ts, id+"/notes", token)}
+}
+
+func notesWriterDoc(t *testing.T, ts *testServer, doc, token string) *client.Client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync", id+"/notes",
+	c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync", doc,
 		client.Options{Header: http.Header{"Authorization": {"Bearer " + token}}})
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +36,7 @@ func notesWriter(t *testing.T, ts *testServer, id, token string) *writer {
 	if err := c.WaitSynced(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return &writer{t, c}
+	return c
 }
 
 // paragraph appends a paragraph and waits until the server has it.
@@ -69,6 +74,9 @@ func TestVersionsAndSearch(t *testing.T) {
 	w.paragraph(ts, id, tok("mia"), "We agreed on the quarterly budget <b>now</b>")
 	host := tok("hana")
 	api := ts.url + "/api/sessions/" + id
+	// Another document of the session: versioned at the end too.
+	board := notesWriterDoc(t, ts, id+"/board", tok("mia"))
+	board.Do(func(d *crdt.Doc) { must(t, d.GetText("t").Insert(0, "board text", nil)) })
 	for _, c := range []string{"session.start", "agenda.next", "session.end"} {
 		if code, out := call(t, "POST", api+"/commands", host, `{"type":"`+c+`"}`); code != 200 {
 			t.Fatalf("%s: %d %v", c, code, out)
@@ -76,6 +84,9 @@ func TestVersionsAndSearch(t *testing.T) {
 	}
 	code, out := call(t, "GET", api+"/versions", tok("mia"), "")
 	vs, _ := out["versions"].([]any)
+	if bv, err := ts.srv.versions().ListVersions(t.Context(), id+"/board"); err != nil || len(bv) != 1 || bv[0].Kind != "post-meeting" {
+		t.Fatalf("board versions: %v %v", bv, err)
+	}
 	if code != 200 || len(vs) != 1 || vs[0].(map[string]any)["kind"] != "post-meeting" || vs[0].(map[string]any)["n"] != float64(1) {
 		t.Fatalf("versions after the end: %d %v", code, out)
 	}
