@@ -62,3 +62,39 @@ func TestChanges(t *testing.T) {
 		t.Fatal("Changes modified the document")
 	}
 }
+
+// TestPrelimTextEdits: edits to a text not yet in a document are checked
+// against what they will make and applied in order on insertion, as yjs
+// queues them.
+func TestPrelimTextEdits(t *testing.T) {
+	d := NewDoc(DocOptions{ClientID: 1})
+	p := NewXmlElement("paragraph")
+	x := NewXmlText()
+	for _, step := range []func() error{
+		func() error { return x.Insert(0, "Ship ", nil) },
+		func() error { return x.Insert(5, "today", nil) },
+		func() error { return x.Format(0, 4, Attributes{"bold": map[string]any{}}) },
+		func() error { return x.Delete(4, 1) },
+		func() error { return x.Insert(4, " it ", nil) },
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.Insert(99, "x", nil); !errors.Is(err, ErrIndexOutOfRange) {
+		t.Fatalf("insert past the prelim length: %v", err)
+	}
+	if err := p.Insert(0, x); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.GetXmlFragment("f").Insert(0, p); err != nil {
+		t.Fatal(err)
+	}
+	if got := x.Text(); got != "Ship it today" {
+		t.Fatalf("text %q", got)
+	}
+	// Like yjs, text inserted right after bold text continues it.
+	if got := d.GetXmlFragment("f").String(); got != "<paragraph><bold>Ship it </bold>today</paragraph>" {
+		t.Fatalf("xml %q", got)
+	}
+}

@@ -214,8 +214,8 @@ func normalizeAttrs(attrs Attributes) (map[string]any, error) {
 
 // textInsert inserts s (when c is nil) or c at index.
 func (t *Type) textInsert(index int, s string, c content, attrs Attributes) error {
-	if index < 0 || index > t.length {
-		return fmt.Errorf("%w: insert at %d, length %d", ErrIndexOutOfRange, index, t.length)
+	if index < 0 || index > t.textLen() {
+		return fmt.Errorf("%w: insert at %d, length %d", ErrIndexOutOfRange, index, t.textLen())
 	}
 	var na map[string]any
 	if attrs != nil {
@@ -228,6 +228,13 @@ func (t *Type) textInsert(index int, s string, c content, attrs Attributes) erro
 		// Already in a transaction: no closure to allocate.
 		t.insertAt(t.doc.tx, index, s, c, na)
 		return nil
+	}
+	if t.doc == nil {
+		if c != nil {
+			t.prelimLen++
+		} else {
+			t.prelimLen += utf16Len(s)
+		}
 	}
 	t.transact(func(tx *Transaction) { t.insertAt(tx, index, s, c, na) })
 	return nil
@@ -381,8 +388,11 @@ func (t *Type) textDelete(index, length int) error {
 	if length == 0 {
 		return nil
 	}
-	if index < 0 || length < 0 || index+length > t.length {
-		return fmt.Errorf("%w: delete %d at %d, length %d", ErrIndexOutOfRange, length, index, t.length)
+	if index < 0 || length < 0 || index+length > t.textLen() {
+		return fmt.Errorf("%w: delete %d at %d, length %d", ErrIndexOutOfRange, length, index, t.textLen())
+	}
+	if t.doc == nil {
+		t.prelimLen -= length
 	}
 	if t.doc != nil && t.doc.tx != nil {
 		pos := t.findTextPos(t.doc.tx, index)
@@ -489,8 +499,8 @@ func (t *Type) textFormat(index, length int, attrs Attributes) error {
 	if length == 0 {
 		return nil
 	}
-	if index < 0 || length < 0 || index+length > t.length {
-		return fmt.Errorf("%w: format %d at %d, length %d", ErrIndexOutOfRange, length, index, t.length)
+	if index < 0 || length < 0 || index+length > t.textLen() {
+		return fmt.Errorf("%w: format %d at %d, length %d", ErrIndexOutOfRange, length, index, t.textLen())
 	}
 	na, err := normalizeAttrs(attrs)
 	if err != nil {

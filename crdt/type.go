@@ -50,6 +50,10 @@ type Type struct {
 
 	// prelim holds edits made before the type was inserted in a document.
 	prelim []func(tx *Transaction)
+	// prelimLen is the text length the prelim edits will make, so that
+	// edits before integration are checked against it (as yjs queues
+	// them) rather than against the still empty type.
+	prelimLen int
 }
 
 // posCache remembers one position (an item and the visible length before
@@ -150,6 +154,15 @@ func (t *Type) transact(fn func(tx *Transaction)) {
 		return
 	}
 	t.doc.transact(fn, nil, true)
+}
+
+// textLen is the length text edits are checked against: the content, or
+// before integration the length the recorded edits will make.
+func (t *Type) textLen() int {
+	if t.doc == nil {
+		return t.prelimLen
+	}
+	return t.length
 }
 
 // Len returns the number of visible elements (UTF-16 units for text).
