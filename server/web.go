@@ -17,6 +17,11 @@ import (
 func (s *Server) webRoutes(e *echo.Echo) {
 	files, built := web.Files()
 	page := func(c echo.Context) error {
+		if s.cfg.AuthSecret == "" {
+			// The guest identity is fixed by the page, before its
+			// requests and sockets run in parallel.
+			s.guest(c)
+		}
 		if !built {
 			return c.HTML(http.StatusServiceUnavailable, `<!doctype html><title>cocreate</title>
 <p>The web UI is not built into this binary. Run <code>make ui</code> (or <code>make run</code>) and rebuild.

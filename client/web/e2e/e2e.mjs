@@ -72,8 +72,23 @@ try {
   await waitText(host, 'Reply from the member.')
   const memberName = await member.evaluate(() => fetch('/api/me').then(r => r.json()).then(m => m.name))
   const hostName = await host.evaluate(() => fetch('/api/me').then(r => r.json()).then(m => m.name))
-  await host.locator('.collaboration-carets__label', { hasText: memberName }).waitFor()
-  await member.locator('.collaboration-carets__label', { hasText: hostName }).waitFor()
+  // A caret is shared while its editor has focus: focus each in turn.
+  await member.bringToFront()
+  await member.locator('.ProseMirror').click()
+  await member.keyboard.press('End')
+  await host.locator('.collaboration-carets__label', { hasText: memberName }).waitFor({ timeout: 30000 }).catch(async (e) => {
+    const dbg = await host.evaluate(() => ({
+      carets: [...document.querySelectorAll('.collaboration-carets__caret')].map(c => c.outerHTML),
+      states: [...window.cocreate.notes.awareness.getStates().entries()].map(([k, v]) => [k, JSON.stringify(v)])
+    }))
+    const mdbg = await member.evaluate(() => ({ focus: document.hasFocus(), active: document.activeElement?.className, states: [...window.cocreate.notes.awareness.getStates().entries()].map(([k, v]) => [k, JSON.stringify(v)]) }))
+    console.error(JSON.stringify({ dbg, mdbg }, null, 1))
+    throw e
+  })
+  await host.bringToFront()
+  await host.locator('.ProseMirror').click()
+  await host.keyboard.press('End')
+  await member.locator('.collaboration-carets__label', { hasText: hostName }).waitFor({ timeout: 30000 })
   await shot(host, 'room-host')
   await shot(member, 'room-member-phone')
   step('two people type and see each other\'s text and caret')

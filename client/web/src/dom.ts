@@ -26,11 +26,22 @@ export function clear (el: Element): void {
   while (el.firstChild !== null) el.removeChild(el.firstChild)
 }
 
-// colorOf gives a stable, readable colour for a person.
+// colorOf gives a stable, readable colour for a person, as #rrggbb
+// (the caret extension takes hex colours only): a hue from the subject,
+// dark enough for white label text.
 export function colorOf (subject: string): string {
   let n = 0
   for (const ch of subject) n = (n * 31 + ch.charCodeAt(0)) >>> 0
-  return `hsl(${n % 360}, 70%, 35%)`
+  const hue = n % 360
+  const s = 0.7
+  const l = 0.35
+  const f = (k: number): string => {
+    const a = s * Math.min(l, 1 - l)
+    const x = (k + hue / 30) % 12
+    const v = l - a * Math.max(-1, Math.min(x - 3, 9 - x, 1))
+    return Math.round(v * 255).toString(16).padStart(2, '0')
+  }
+  return '#' + f(0) + f(8) + f(4)
 }
 
 export function fmtTime (ms: number | undefined, tz?: string): string {

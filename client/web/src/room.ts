@@ -23,10 +23,10 @@ function provider (room: string, doc: Y.Doc): WebsocketProvider {
 }
 
 export async function room (root: HTMLElement, id: string): Promise<void> {
-  const [me, sess] = await Promise.all([
-    api<Me>('GET', '/api/me'),
-    api<Session>('GET', '/api/sessions/' + encodeURIComponent(id))
-  ])
+  // One request first: in dev mode it fixes the guest identity (cookie)
+  // the later requests and sockets carry.
+  const me = await api<Me>('GET', '/api/me')
+  const sess = await api<Session>('GET', '/api/sessions/' + encodeURIComponent(id))
   document.title = sess.title + ' — cocreate'
   let role = sess.my_role ?? 'member'
   const runs = (): boolean => role === 'host' || role === 'cohost'
