@@ -105,10 +105,28 @@ try {
   if (await member.locator('#start, #agenda-next, #timer-5').count() !== 0) throw new Error('a member sees host controls')
   step('host starts the session, moves the agenda, starts the timer; the member sees it')
 
-  // The member raises a hand; the host sees the queue.
-  await member.locator('#raise').click()
+  // The member raises a hand, with the keyboard only (Tab to the button,
+  // Enter); the host sees the queue.
+  await member.locator('.ProseMirror').blur()
+  await member.locator('body').focus()
+  let found = false
+  for (let i = 0; i < 80 && !found; i++) {
+    await member.keyboard.press('Tab')
+    found = await member.evaluate(() => document.activeElement?.id === 'raise')
+  }
+  if (!found) throw new Error('Raise hand cannot be reached with Tab')
+  await member.keyboard.press('Enter')
   await host.locator('#hands li', { hasText: memberName }).waitFor()
-  step('member raises a hand; the host sees the queue')
+  step('member raises a hand with the keyboard; the host sees the queue')
+
+  // Every control has an accessible name, on each page so far.
+  for (const [name, page] of [['host', host], ['member', member]]) {
+    const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+      .filter(el => !(el.labels?.length > 0 || el.getAttribute('aria-label') || el.textContent.trim()))
+      .map(el => el.outerHTML))
+    if (unnamed.length > 0) throw new Error(`${name}: controls without a name: ${unnamed.join(' ')}`)
+  }
+  step('every control has an accessible name')
 
   // A viewer cannot type: a third person joins and the host makes them a viewer.
   const viewer = await newPage()
