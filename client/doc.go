@@ -7,7 +7,7 @@
 // expired or forged token, forbidden Origin) is permanent: the client stops
 // retrying, Wait and Err return an error wrapping ErrUnauthorized and Done
 // is closed; Dial again with a fresh token and the same Options.Doc. The
-// browser UI source will live in client/web/ (not written yet).
+// browser UI is package client/web.
 //
 // It talks to a server only through the public wire protocol (the
 // y-websocket framing and the /api/ JSON), exactly as any third-party client

@@ -2,8 +2,9 @@
 // routes, the WebSocket upgrade of GET /sync/{session}/{doc}, authentication
 // and role resolution, the JSON REST API under /api/, /healthz, /readyz and
 // /metrics, the OpenAPI document of the API, and the Config filled from
-// flags and COCREATE_* environment variables. (The embedded web UI is still
-// to come.)
+// flags and COCREATE_* environment variables; the post-meeting notes
+// (notes_api.go: rendered notes, the /notes/{id} page), versions and search
+// (versions.go), and the embedded web UI of package client/web (web.go).
 //
 // It stays thin: it authenticates a request, resolves the caller's role,
 // decodes and encodes JSON (strictly: unknown fields are an error) and hands
