@@ -88,11 +88,23 @@ start_instance 1
 run_load one-instance "$(u 1)"
 stop_all
 
+# Redis's own counters around the three-instance run: CPU seconds and
+# bytes in and out (through Redis per update sent).
+redis_stat() { # field
+	redis-cli -p "$REDIS_PORT" INFO all | tr -d '\r' | sed -n "s/^$1:\(.*\)/\1/p"
+}
 rm -rf "$WORK/data"
 start_redis
 for n in 1 2 3; do start_instance "$n" --redis "redis://127.0.0.1:$REDIS_PORT/0"; done
+in0=$(redis_stat total_net_input_bytes) out0=$(redis_stat total_net_output_bytes)
+cpu0=$(awk -v a="$(redis_stat used_cpu_sys)" -v b="$(redis_stat used_cpu_user)" 'BEGIN{print a+b}')
 run_load three-instances "$(u 1),$(u 2),$(u 3)"
+in1=$(redis_stat total_net_input_bytes) out1=$(redis_stat total_net_output_bytes)
+cpu1=$(awk -v a="$(redis_stat used_cpu_sys)" -v b="$(redis_stat used_cpu_user)" 'BEGIN{print a+b}')
 stop_all
+sent=$(sed -n 's/.* sent=\([0-9]*\).*/\1/p' "$OUT/three-instances.txt")
+REDIS_LINE=$(awk -v i0="$in0" -v i1="$in1" -v o0="$out0" -v o1="$out1" -v c0="$cpu0" -v c1="$cpu1" -v n="$sent" \
+	'BEGIN{ if (n < 1) n = 1; printf "redis: cpu_s=%.2f bytes_in=%d bytes_out=%d in_per_update=%.0f out_per_update=%.0f (sent=%d, the whole run incl. healing and awareness)", c1-c0, i1-i0, o1-o0, (i1-i0)/n, (o1-o0)/n, n }')
 
 log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
@@ -102,4 +114,5 @@ for name in one-instance three-instances; do
 	get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$kv"; }
 	printf '%-16s %10s %10s %10s %8s\n' "$name" "$(get p50_ms)" "$(get p99_ms)" "$(get max_ms)" "$(get loss)"
 done
+echo "$REDIS_LINE"
 log "results and logs in $OUT"
