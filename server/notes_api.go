@@ -80,6 +80,25 @@ func (pm *postMeeting) markdown() string {
 	return pm.record.Markdown() + "\n## Notes\n\n" + pm.notes.Markdown()
 }
 
+// requestedNotes loads the notes a request asks for (session {id},
+// ?version=N); false when it has answered with an error.
+func (s *Server) requestedNotes(c echo.Context) (*postMeeting, bool, error) {
+	version, err := notesQuery(c)
+	if err != nil {
+		return nil, false, jsonError(c, http.StatusBadRequest, "bad_version", err.Error())
+	}
+	ctx := c.Request().Context()
+	sess, err := s.sessions().GetSession(ctx, c.Param("id"))
+	if err != nil {
+		return nil, false, storeError(c, err)
+	}
+	pm, err := s.loadPostMeeting(ctx, sess, version)
+	if err != nil {
+		return nil, false, s.notesError(c, err)
+	}
+	return pm, true, nil
+}
+
 // notesQuery reads ?version=N.
 func notesQuery(c echo.Context) (*int, error) {
 	v := c.QueryParam("version")
@@ -104,18 +123,9 @@ func (s *Server) getNotes(c echo.Context) error {
 	default:
 		return jsonError(c, http.StatusBadRequest, "bad_format", "format must be md, html, json or yjs, not "+strconv.Quote(format))
 	}
-	version, err := notesQuery(c)
-	if err != nil {
-		return jsonError(c, http.StatusBadRequest, "bad_version", err.Error())
-	}
-	ctx := c.Request().Context()
-	sess, err := s.sessions().GetSession(ctx, c.Param("id"))
-	if err != nil {
-		return storeError(c, err)
-	}
-	pm, err := s.loadPostMeeting(ctx, sess, version)
-	if err != nil {
-		return s.notesError(c, err)
+	pm, ok, err := s.requestedNotes(c)
+	if !ok {
+		return err
 	}
 	switch format {
 	case "md":
@@ -126,7 +136,7 @@ func (s *Server) getNotes(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/octet-stream", pm.notesRaw)
 	}
 	return c.JSON(http.StatusOK, map[string]any{
-		"session":  s.withRole(c, sess),
+		"session":  s.withRole(c, pm.sess),
 		"version":  pm.version,
 		"markdown": pm.notes.Markdown(),
 		"html":     pm.notes.HTML(),
@@ -176,30 +186,21 @@ img{max-width:100%}nav{margin:.5rem 0 1.5rem}
 // readNotesPage is GET /notes/{id}: the post-meeting notes as a page for
 // people; ?download=1 gives the Markdown as a file.
 func (s *Server) readNotesPage(c echo.Context) error {
-	version, err := notesQuery(c)
-	if err != nil {
-		return jsonError(c, http.StatusBadRequest, "bad_version", err.Error())
-	}
-	ctx := c.Request().Context()
-	sess, err := s.sessions().GetSession(ctx, c.Param("id"))
-	if err != nil {
-		return storeError(c, err)
-	}
-	pm, err := s.loadPostMeeting(ctx, sess, version)
-	if err != nil {
-		return s.notesError(c, err)
+	pm, ok, err := s.requestedNotes(c)
+	if !ok {
+		return err
 	}
 	if c.QueryParam("download") == "1" {
-		c.Response().Header().Set("Content-Disposition", `attachment; filename="`+downloadName(sess.Title)+`.md"`)
+		c.Response().Header().Set("Content-Disposition", `attachment; filename="`+downloadName(pm.sess.Title)+`.md"`)
 		return c.Blob(http.StatusOK, "text/markdown; charset=utf-8", []byte(pm.markdown()))
 	}
 	var b bytes.Buffer
 	v := ""
-	if version != nil {
-		v = strconv.Itoa(*version)
+	if pm.version != nil {
+		v = strconv.Itoa(*pm.version)
 	}
 	err = notesPage.Execute(&b, map[string]any{
-		"ID": sess.ID, "Title": sess.Title, "Version": v,
+		"ID": pm.sess.ID, "Title": pm.sess.Title, "Version": v,
 		// Safe by construction, see notesPage.
 		"Record": template.HTML(pm.record.HTML()),
 		"Notes":  template.HTML(pm.notes.HTML()),

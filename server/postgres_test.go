@@ -1,60 +1,16 @@
 package server
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/cocreate/cocreate/internal/pgtest"
 )
 
-// testPostgresDSN creates a schema for one test on the server of
-// COCREATE_TEST_POSTGRES (see scripts/ensure-postgres.sh), dropped at the
-// end, and returns a DSN using it.
-func testPostgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("COCREATE_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("PostgreSQL unreachable at %s: %v\nrun: eval \"$(scripts/ensure-postgres.sh)\"", base, err)
-	}
-	defer conn.Close(ctx)
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "server_test_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Error(err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// testPostgresDSN is a schema of this test's own (internal/pgtest).
+func testPostgresDSN(t *testing.T) string { return pgtest.Schema(t, "server_test") }
 
 // With --postgres, two instances share sessions: one created on the first
 // is read from the second.
