@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"net"
 	"path"
 	"strings"
 	"time"
@@ -75,6 +76,10 @@ type Config struct {
 	// seconds' worth is allowed; 0 = no limit. Beyond it the connection
 	// is closed with 1008 "rate limit exceeded".
 	RateUpdates float64
+	// TrustedProxies lists the proxies (comma-separated CIDRs) whose
+	// X-Forwarded-For names the client, for --max-conns-per-ip and logs
+	// (--trusted-proxies). Empty: the direct peer is the client.
+	TrustedProxies string
 	// VersionEvery is how old a notes document's newest version must be
 	// before an edit makes an automatic one (--version-every).
 	VersionEvery time.Duration
@@ -130,6 +135,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "longest wait before an applied update is stored")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "longest graceful shutdown")
 	fs.Float64Var(&c.RateCommands, "rate-commands", c.RateCommands, "meeting commands per second per identity (bursts of 3 s allowed; 0: no limit)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated CIDRs of proxies whose X-Forwarded-For is trusted for client addresses (empty: the direct peer)")
 	fs.DurationVar(&c.VersionEvery, "version-every", c.VersionEvery, "automatic version of edited notes at most this often")
 	fs.Float64Var(&c.RateUpdates, "rate-updates", c.RateUpdates, "document updates per second per identity (bursts of 5 s allowed; 0: no limit)")
 	fs.Float64Var(&c.AcceptRate, "accept-rate", c.AcceptRate, "new WebSocket connections accepted per second before 503 + Retry-After (0: no limit)")
@@ -222,6 +228,9 @@ func (c *Config) Validate() error {
 	if c.MaxConnsPerIP < 0 {
 		errs = append(errs, fmt.Errorf("--max-conns-per-ip: %d is negative", c.MaxConnsPerIP))
 	}
+	if _, err := c.proxyRanges(); err != nil {
+		errs = append(errs, fmt.Errorf("--trusted-proxies: %w", err))
+	}
 	if c.VersionEvery < time.Second {
 		errs = append(errs, fmt.Errorf("--version-every: %v is below 1s", c.VersionEvery))
 	}
@@ -253,4 +262,21 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout: %v is not positive", c.ShutdownTimeout))
 	}
 	return errors.Join(errs...)
+}
+
+// proxyRanges parses TrustedProxies.
+func (c *Config) proxyRanges() ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR (e.g. 10.0.0.0/8)", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

@@ -67,6 +67,7 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.FlushInterval = 0 }, "--flush-interval"},
 		{func(c *Config) { c.ConnQueue = 0 }, "--conn-queue"},
 		{func(c *Config) { c.MaxConnsPerIP = -1 }, "--max-conns-per-ip"},
+		{func(c *Config) { c.TrustedProxies = "10.0.0.1" }, "--trusted-proxies"},
 		{func(c *Config) { c.MaxDocSize = -1 }, "--max-doc-size"},
 	}
 	for _, tt := range tests {

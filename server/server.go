@@ -148,6 +148,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	// Limits per address count the peer itself: forwarding headers are
 	// trusted only once a proxy is configured.
 	e.IPExtractor = echo.ExtractIPDirect()
+	if ranges, _ := cfg.proxyRanges(); len(ranges) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, r := range ranges {
+			opts = append(opts, echo.TrustIPRange(r))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 	if statusHook != nil {
 		e.Use(observeStatus)
 	}

@@ -460,3 +460,29 @@ func TestSlowConsumer(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestTrustedProxies: behind a trusted proxy the per-address limit counts
+// the clients named in X-Forwarded-For; an untrusted peer's header is
+// ignored.
+func TestTrustedProxies(t *testing.T) {
+	dial := func(ts *testServer, xff string) *wsClient {
+		t.Helper()
+		wc, _, err := dialDocWith(t, ts, "s/notes", &websocket.DialOptions{HTTPHeader: http.Header{"X-Forwarded-For": {xff}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wc
+	}
+	trusted := startServer(t, t.TempDir(), func(c *Config) { c.MaxConnsPerIP = 1; c.TrustedProxies = "127.0.0.0/8" })
+	a, b := dial(trusted, "203.0.113.1"), dial(trusted, "203.0.113.2")
+	a.synced()
+	b.synced() // two clients, one each
+	if code, _ := dial(trusted, "203.0.113.1").closed(); code != websocket.StatusTryAgainLater {
+		t.Fatalf("a second connection of one client: %d", code)
+	}
+	direct := startServer(t, t.TempDir(), func(c *Config) { c.MaxConnsPerIP = 1 })
+	dial(direct, "203.0.113.1").synced()
+	if code, _ := dial(direct, "203.0.113.2").closed(); code != websocket.StatusTryAgainLater {
+		t.Fatalf("an untrusted X-Forwarded-For was believed: %d", code)
+	}
+}
