@@ -140,8 +140,8 @@ func TestE2E(t *testing.T) {
 	if err := node.Wait(); err != nil {
 		t.Fatalf("e2e failed after %d steps: %v\n%s", len(steps), err, stderr.String())
 	}
-	if len(steps) != 9 {
-		t.Fatalf("%d of 9 steps reported: %v\n%s", len(steps), steps, stderr.String())
+	if len(steps) != 10 {
+		t.Fatalf("%d of 10 steps reported: %v\n%s", len(steps), steps, stderr.String())
 	}
 	t.Logf("screenshots in %s", artifacts)
 }

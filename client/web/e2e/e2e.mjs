@@ -119,6 +119,17 @@ try {
   await host.locator('#hands li', { hasText: memberName }).waitFor()
   step('member raises a hand with the keyboard; the host sees the queue')
 
+  // A poll: the host creates it, the member votes, the host sees the
+  // count and closes it, the member sees it closed.
+  await host.locator('#poll-q').fill('Lunch?')
+  await host.locator('#poll-o').fill('Pizza, Salad')
+  await host.locator('#poll-create').click()
+  await member.getByRole('button', { name: 'Vote: Pizza' }).click()
+  await host.locator('.poll .row', { hasText: 'Pizza' }).locator('.muted', { hasText: '1' }).waitFor()
+  await host.getByRole('button', { name: 'Close poll' }).click()
+  await member.locator('.poll legend', { hasText: '(closed)' }).waitFor()
+  step('a poll: created, voted, counted, closed')
+
   // Every control has an accessible name, on each page so far.
   for (const [name, page] of [['host', host], ['member', member]]) {
     const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
@@ -126,7 +137,10 @@ try {
       .map(el => el.outerHTML))
     if (unnamed.length > 0) throw new Error(`${name}: controls without a name: ${unnamed.join(' ')}`)
   }
-  step('every control has an accessible name')
+  // The phone-width page (375 px) needs no sideways scrolling.
+  const wide = await member.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  if (wide > 0) throw new Error(`the room is ${wide}px wider than a 375px screen`)
+  step('every control has an accessible name; the room fits a phone')
 
   // A viewer cannot type: a third person joins and the host makes them a viewer.
   const viewer = await newPage()
