@@ -3,6 +3,7 @@ package web_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -22,12 +23,13 @@ type cocreateServer struct {
 	t         *testing.T
 	bin, addr string
 	data      string
+	flags     []string
 	cmd       *exec.Cmd
 }
 
 func (s *cocreateServer) start() {
 	s.t.Helper()
-	s.cmd = exec.Command(s.bin, "serve", "--addr", s.addr, "--data", s.data, "--flush-interval", "50ms")
+	s.cmd = exec.Command(s.bin, append([]string{"serve", "--addr", s.addr, "--data", s.data, "--flush-interval", "50ms"}, s.flags...)...)
 	s.cmd.Stdout, s.cmd.Stderr = io.Discard, io.Discard
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
@@ -64,17 +66,14 @@ func (s *cocreateServer) stop() {
 	s.cmd = nil
 }
 
-// TestE2E drives the built UI in headless Chromium (e2e/e2e.mjs): a
-// session created in the lobby, two people typing and seeing each
-// other's text and carets, the host running agenda and timer, a raised
-// hand, a viewer who cannot type, a server restart mid-session without
-// lost text, the end of the session, the reader and search. Screenshots
-// of each page go to artifacts/ (or $E2E_ARTIFACTS).
-func TestE2E(t *testing.T) {
+// e2eSetup checks what the browser tests need, builds the binary and
+// returns it, the Chromium path and the artifacts directory.
+func e2eSetup(t *testing.T) (bin, chromium, artifacts string) {
+	t.Helper()
 	if _, built := web.Files(); !built {
 		t.Fatal("the UI is not built: run `make ui` (npm ci and esbuild in client/web)")
 	}
-	chromium := os.Getenv("CHROMIUM")
+	chromium = os.Getenv("CHROMIUM")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"
 	}
@@ -84,26 +83,41 @@ func TestE2E(t *testing.T) {
 	if _, err := os.Stat("node_modules/playwright-core"); err != nil {
 		t.Fatal("playwright-core is not installed: run `make ui` (npm ci in client/web)")
 	}
-	artifacts := os.Getenv("E2E_ARTIFACTS")
+	artifacts = os.Getenv("E2E_ARTIFACTS")
 	if artifacts == "" {
 		artifacts, _ = filepath.Abs("artifacts")
 	}
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "cocreate")
+	bin = filepath.Join(t.TempDir(), "cocreate")
 	build := exec.Command("go", "build", "-o", bin, "../../cmd/cocreate")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin, chromium, artifacts
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	srv := &cocreateServer{t: t, bin: bin, addr: addr, data: filepath.Join(tmp, "data")}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestE2E drives the built UI in headless Chromium (e2e/e2e.mjs): a
+// session created in the lobby, two people typing and seeing each
+// other's text and carets, the host running agenda and timer, a raised
+// hand, a poll, a viewer who cannot type, a server restart mid-session
+// without lost text, the end of the session, the reader and search.
+// Screenshots of each page go to artifacts/ (or $E2E_ARTIFACTS).
+func TestE2E(t *testing.T) {
+	bin, chromium, artifacts := e2eSetup(t)
+	addr := freeAddr(t)
+	srv := &cocreateServer{t: t, bin: bin, addr: addr, data: filepath.Join(t.TempDir(), "data")}
 	srv.start()
 	defer srv.stop()
 
@@ -144,4 +158,51 @@ func TestE2E(t *testing.T) {
 		t.Fatalf("%d of 10 steps reported: %v\n%s", len(steps), steps, stderr.String())
 	}
 	t.Logf("screenshots in %s", artifacts)
+}
+
+// TestE2ETokens: with --auth-secret, pages opened with ?token= (tokens
+// minted by POST /api/tokens) carry it to the API and the sockets; a page
+// without one shows the refusal.
+func TestE2ETokens(t *testing.T) {
+	bin, chromium, artifacts := e2eSetup(t)
+	const secret, admin = "e2e-secret-0123456789abcdefghijklmnop", "e2e-admin-key-0123456789"
+	addr := freeAddr(t)
+	srv := &cocreateServer{t: t, bin: bin, addr: addr, data: filepath.Join(t.TempDir(), "data"),
+		flags: []string{"--auth-secret", secret, "--admin-key", admin}}
+	srv.start()
+	defer srv.stop()
+	mint := func(sub string) string {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/api/tokens",
+			strings.NewReader(`{"sub":"`+sub+`","name":"`+sub+`","ttl_seconds":600}`))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct{ Token string }
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Token == "" {
+			t.Fatalf("mint %s: %d %v", sub, resp.StatusCode, err)
+		}
+		return out.Token
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	node := exec.CommandContext(ctx, "node", "e2e/tokens.mjs", "http://"+addr, artifacts, mint("alice"), mint("bob"))
+	node.Env = append(os.Environ(), "CHROMIUM="+chromium)
+	out, err := node.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatalf("token e2e failed: %v", err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "ok ") {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d of 2 steps reported", n)
+	}
 }
