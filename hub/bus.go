@@ -73,7 +73,18 @@ const (
 	busDiff byte = 3
 	// busProbe is an instance's check message to itself.
 	busProbe byte = 4
+	// busGone says a session was deleted (body: its name), on the
+	// control channel every instance subscribes to.
+	busGone byte = 5
 )
+
+// controlChannel carries messages for every instance (busGone). Document
+// channels have their prefix, so no document can collide with it.
+const controlChannel = "control:sessions"
+
+func encodeGone(sender uuid.UUID, session string) []byte {
+	return append(appendHeader(nil, busGone, sender), session...)
+}
 
 const (
 	busVersion = 1
@@ -151,6 +162,11 @@ func decodeBusMsg(b []byte) (busMsg, error) {
 		}
 		copy(m.to[:], rest[:16])
 		m.body = rest[16:]
+	case busGone:
+		if len(rest) == 0 {
+			return m, fmt.Errorf("%w: gone message without a session", errBusMessage)
+		}
+		m.body = rest
 	case busProbe:
 		if len(rest) != 8 {
 			return m, fmt.Errorf("%w: probe of %d bytes", errBusMessage, len(b))

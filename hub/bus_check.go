@@ -13,6 +13,12 @@ type busHandler struct{ r *Registry }
 
 func (h busHandler) Message(channel string, data []byte) {
 	r := h.r
+	if channel == controlChannel {
+		if m, err := decodeBusMsg(data); err == nil && m.kind == busGone && m.sender != r.instance {
+			r.markGone(string(m.body))
+		}
+		return
+	}
 	if strings.HasPrefix(channel, checkChannelPrefix) {
 		if m, err := decodeBusMsg(data); err == nil && m.kind == busProbe && m.sender == r.instance {
 			r.lastProbe.Store(time.Now().UnixNano())
@@ -77,6 +83,7 @@ func (r *Registry) startBusLocked() {
 		panic("hub: Config.Bus: " + err.Error()) // a Bus given to two Registries
 	}
 	r.bus.Subscribe(checkChannelPrefix + r.instance.String())
+	r.bus.Subscribe(controlChannel)
 	r.checkWG.Add(1)
 	go r.checkLoop()
 }

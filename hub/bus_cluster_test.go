@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -316,4 +317,47 @@ func TestHealingQuietWhenInSync(t *testing.T) {
 	}
 	a.close()
 	b.close()
+}
+
+// TestDeleteSessionAcrossInstances: a session deleted on one instance is
+// closed and refused on the others too, and no instance writes its
+// documents back after the delete.
+func TestDeleteSessionAcrossInstances(t *testing.T) {
+	network := NewMemoryNetwork()
+	store := notes.NewMemoryStore()
+	ra := newRegistry(t, store, clusterCfg(NewMemoryBus(network)))
+	rb := newRegistry(t, store, clusterCfg(NewMemoryBus(network)))
+	a := dial(t, ra, "s/notes", ConnOptions{})
+	b := dial(t, rb, "s/notes", ConnOptions{})
+	a.until("step 2", isStep2)
+	b.until("step 2", isStep2)
+	a.insert(0, "doomed")
+	b.waitText("doomed")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := ra.DeleteSession(ctx, "s"); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.DeletePrefix(ctx, "s/"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-b.served; err != nil {
+		t.Fatalf("Serve on b: %v", err)
+	}
+	if code, reason := b.p.closeStatus(); code != StatusPolicyViolation || reason != "session deleted" {
+		t.Fatalf("b closed with %d %q", code, reason)
+	}
+	if !rb.Gone("s") {
+		t.Fatal("instance b still serves the deleted session")
+	}
+	// b has unloaded without storing the document again.
+	for deadline := time.Now().Add(5 * time.Second); rb.Loaded() != 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("b keeps the deleted document loaded")
+		}
+	}
+	if st, err := store.Load(ctx, "s/notes"); err != nil || st.Snapshot != nil || len(st.Updates) != 0 {
+		t.Fatalf("the deleted document was written back: %v %+v", err, st)
+	}
+	<-a.served
 }

@@ -62,8 +62,11 @@
 // client's update. The meeting state machine (what commands do to
 // {session}/meeting) is the subpackage hub/meeting, driven by package
 // server through Do. Registry.DeleteSession refuses a session from then
-// on, closes its connections (1008) and waits for its rooms to store and
-// unload. A connection's command messages (yproto.TypeCommand) are
+// on, closes its connections (1008), tells the other instances to do the
+// same (a busGone message on the control channel every instance
+// subscribes to) and waits for its rooms to unload; the rooms of a
+// deleted session store nothing more, so no instance writes its
+// documents back after the store has deleted them. A connection's command messages (yproto.TypeCommand) are
 // answered by ConnOptions.OnCommand in its reader; ConnOptions.AllowUpdate
 // rate-limits its updates. A read-only connection's sync step 2 that holds
 // nothing new is dropped quietly (crdt.Doc.Changes); only a real edit gets

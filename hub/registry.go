@@ -366,6 +366,24 @@ func (r *Registry) Gone(session string) bool {
 // unloaded, or ctx is done. The caller then deletes the documents from
 // the store: nothing in this instance writes them again.
 func (r *Registry) DeleteSession(ctx context.Context, session string) error {
+	rooms := r.markGone(session)
+	// The other instances do the same with their connections and rooms.
+	r.bus.Publish(controlChannel, encodeGone(r.instance, session))
+	for _, rm := range rooms {
+		select {
+		case <-rm.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// markGone refuses session from now on and tells its rooms to close their
+// connections and unload without storing (their documents are being
+// deleted). It never blocks: it runs for bus messages too. It returns the
+// rooms it told.
+func (r *Registry) markGone(session string) []*room {
 	prefix := session + "/"
 	r.mu.Lock()
 	r.gone[session] = struct{}{}
@@ -377,16 +395,13 @@ func (r *Registry) DeleteSession(ctx context.Context, session string) error {
 	}
 	r.mu.Unlock()
 	for _, rm := range rooms {
-		rm.send(event{kind: evKick})
-	}
-	for _, rm := range rooms {
+		rm.kickReq.Store(true)
 		select {
-		case <-rm.done:
-		case <-ctx.Done():
-			return ctx.Err()
+		case rm.inbox <- event{kind: evKick}:
+		default: // a full inbox: the room sees kickReq on its next tick
 		}
 	}
-	return nil
+	return rooms
 }
 
 // SetReadOnly makes every live connection of subject to the documents of

@@ -68,7 +68,8 @@ type room struct {
 	// snapshotAt.
 	changed    bool
 	snapshotAt time.Time
-	deleted    bool // its session was deleted: no more snapshots
+	deleted    bool        // its session was deleted: nothing more is stored
+	kickReq    atomic.Bool // markGone asks for kick (when the inbox was full)
 
 	lastState   time.Time // when the last state message was published
 	digestVal   uint64    // digest of the delete set, see digest
@@ -143,10 +144,7 @@ func (rm *room) run() {
 					return
 				}
 			case evKick:
-				rm.deleted = true
-				for c := range rm.conns {
-					c.kill(StatusPolicyViolation, "session deleted", false)
-				}
+				rm.kick()
 			case evBus:
 				rm.handleBus(ev.bus, time.Now())
 			case evBusSubscribed:
@@ -160,6 +158,9 @@ func (rm *room) run() {
 				}
 			}
 		case now := <-tick.C:
+			if rm.kickReq.Load() && !rm.deleted {
+				rm.kick()
+			}
 			rm.flush()
 			rm.expireAwareness(now)
 			if rm.busLost.Swap(false) || now.Sub(rm.lastState) >= rm.reg.cfg.SyncInterval {
@@ -264,6 +265,17 @@ func (rm *room) join(c *conn) {
 	}
 }
 
+// kick closes every connection of a deleted session's document; from now
+// on nothing of it is stored or snapshotted, and the room unloads once
+// its connections have left.
+func (rm *room) kick() {
+	rm.deleted = true
+	rm.pending = nil
+	for c := range rm.conns {
+		c.kill(StatusPolicyViolation, "session deleted", false)
+	}
+}
+
 // do runs a Registry.Do function on the document.
 func (rm *room) do(fn func(*crdt.Doc) error) error {
 	if rm.loadErr != nil {
@@ -339,6 +351,10 @@ func (rm *room) handle(c *conn, m yproto.Message) {
 // flush hands pending updates to the persister without blocking; when it
 // is busy they wait for the next tick.
 func (rm *room) flush() {
+	if rm.deleted {
+		rm.pending = nil
+		return
+	}
 	if len(rm.pending) == 0 && !rm.persister.hasCarry() {
 		return
 	}
@@ -349,6 +365,10 @@ func (rm *room) flush() {
 
 // store writes every pending update and compacts the log, waiting for it.
 func (rm *room) store() error {
+	if rm.deleted {
+		rm.pending = nil
+		return nil
+	}
 	err := rm.persister.sync(rm.pending)
 	rm.pending = nil
 	return err

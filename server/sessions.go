@@ -257,8 +257,8 @@ func (s *Server) updateSession(c echo.Context) error {
 // deleteSession deletes the session and all its documents: its live
 // connections are closed (1008 "session deleted"), its hubs store and
 // unload, later connections and commands get 410/404, and then the
-// record and every document are deleted. (One instance: with several,
-// the others learn of it through the bus, see hub.Bus.)
+// record and every document are deleted. The other instances close and
+// refuse the session too (hub.Registry.DeleteSession, over the bus).
 func (s *Server) deleteSession(c echo.Context) error {
 	sess, ok, err := s.authorize(c, RoleHost)
 	if !ok {
