@@ -26,7 +26,8 @@ FUZZTIME ?= 2m
 # race read the DSN from PG_ENV (stop a throwaway one: scripts/ensure-postgres.sh stop).
 PG_ENV := .postgres.env
 
-# The browser workspace (client/web): npm ci and esbuild into dist/, which
+# The browser workspace (client/web): npm ci, a strict TypeScript check
+# (tsc --noEmit) and esbuild into dist/, which
 # the binary embeds; rebuilt when a source is newer than the bundle.
 UI := client/web
 UI_STAMP := $(UI)/node_modules/.installed
@@ -43,8 +44,8 @@ $(UI_STAMP): $(UI)/package-lock.json $(UI)/package.json | node
 	cd $(UI) && npm ci --no-audit --no-fund
 	touch $@
 
-$(UI)/dist/app.js: $(UI_STAMP) $(UI_SRC)
-	cd $(UI) && node build.mjs
+$(UI)/dist/app.js: $(UI_STAMP) $(UI_SRC) $(UI)/tsconfig.json
+	cd $(UI) && node_modules/.bin/tsc -p . && node build.mjs
 
 # Debian's Chromium for the web UI's end-to-end test (client/web/e2e_test.go).
 chromium:
