@@ -147,7 +147,7 @@ func TestRedisRestart(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	redis.Restart()
 	wg.Wait()
-	converge(t, clients, tokens)
+	healed(t, "Redis's return", clients, tokens)
 	for _, in := range ins {
 		in.waitReady(http.StatusOK)
 	}
@@ -191,7 +191,7 @@ func TestRedisLinkCut(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	link.Restore()
 	wg.Wait()
-	converge(t, clients, tokens)
+	healed(t, "the link's return", clients, tokens)
 	cutOff.waitReady(http.StatusOK)
 }
 
@@ -229,4 +229,19 @@ func TestRedisLinkFrozen(t *testing.T) {
 	wg.Wait()
 	converge(t, clients, tokens)
 	frozen.waitReady(http.StatusOK)
+}
+
+// healed waits for convergence once the typing has ended (it ends after
+// the bus came back) and checks the bound: converged within 5 s.
+// The time is logged; with --sync-interval 300ms it is well under a
+// second here.
+func healed(t *testing.T, what string, clients []*client.Client, tokens []string) {
+	t.Helper()
+	start := time.Now()
+	converge(t, clients, tokens)
+	took := time.Since(start)
+	t.Logf("converged %v after the typing ended, after %s", took.Round(time.Millisecond), what)
+	if took > 5*time.Second {
+		t.Errorf("converged %v after %s, want within 5s", took, what)
+	}
 }
