@@ -70,7 +70,10 @@
 // answered by ConnOptions.OnCommand in its reader; ConnOptions.AllowUpdate
 // rate-limits its updates. A read-only connection's sync step 2 that holds
 // nothing new is dropped quietly (crdt.Doc.Changes); only a real edit gets
-// "permission denied".
+// "permission denied". Config.OnSnapshot hands a changed document's
+// whole state to the server (for the search index and automatic
+// versions) at most every SnapshotEvery while it is loaded and when it
+// unloads, never for a deleted session.
 //
 // # Between instances
 //

@@ -8,6 +8,7 @@
 //     policy for auto versions.
 //   - Index: full-text search of documents' rendered text, hits filtered
 //     by the sessions a caller may read, with safe HTML snippets.
+//   - Lister: the documents stored under a prefix (a session's documents).
 //
 // Backends, named by suffix: SQLiteStore (the embedded default, one file;
 // FTS5 for search), PostgresStore (shared by several instances, pgx pool;

@@ -13,10 +13,12 @@
 // runs them through hub.Registry.Do on {session}/meeting with the state
 // machine of hub/meeting, records attendance from connections, and carries
 // out what a command implies outside the document (session state in the
-// store, a role change on live connections). limits.go holds the
-// per-identity token buckets. It holds no document logic —
-// it never decodes or applies a CRDT update itself — and it does not talk to
-// Redis or a database directly. Echo is imported here and nowhere else.
+// store, a role change on live connections); with --redis,
+// meeting_serial.go runs a session's commands one at a time across
+// instances (a Redis lock handing the meeting state on). limits.go holds
+// the per-identity token buckets. It holds no document logic —
+// it never decodes or applies a CRDT update itself — and it talks to no
+// database directly, and to Redis only for the meeting lock. Echo is imported here and nowhere else.
 // On shutdown it drains its hubs itself, because http.Server.Shutdown does
 // not wait for hijacked WebSocket connections.
 package server

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -15,78 +13,15 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/interoptest"
 )
 
-// interopDir holds the stock Yjs clients (yjs + y-websocket, pinned by a
-// committed lockfile); `npm ci` there installs them.
-const interopDir = "testdata/interop"
-
-func needNode(t *testing.T) {
-	t.Helper()
-	// Not a skip: interop with stock clients is part of what the server
-	// must show, and `make test` installs them.
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("node not found: the interop test needs Node.js (make node-deps installs it)")
-	}
-	if _, err := os.Stat(filepath.Join(interopDir, "node_modules", "y-websocket")); err != nil {
-		t.Fatalf("stock clients not installed: run `make node-deps` (npm ci in server/%s)", interopDir)
-	}
-}
-
-// docState is the JSON the node script prints.
-type docState struct {
-	Text  string `json:"text"`
-	Map   any    `json:"map"`
-	Array any    `json:"array"`
-	XML   string `json:"xml"`
-	Go    []any  `json:"go"`
-}
-
-func node(t *testing.T, args ...string) docState {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", append([]string{"interop.mjs"}, args...)...)
-	cmd.Dir = interopDir
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node %v: %v\n%s", args, err, stderr.String())
-	}
-	var st docState
-	if err := json.Unmarshal(out, &st); err != nil {
-		t.Fatalf("node %v printed %q: %v", args, out, err)
-	}
-	return st
-}
-
-// goState reads the same view of a Go client's document, normalised
-// through JSON like the node side.
-func goState(t *testing.T, d *crdt.Doc) docState {
-	raw, err := json.Marshal(map[string]any{
-		"text":  d.GetText("t").String(),
-		"map":   d.GetMap("m").ToJSON(),
-		"array": d.GetArray("a").ToJSON(),
-		"xml":   d.GetXmlFragment("x").String(),
-		"go":    d.GetArray("g").ToJSON(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st docState
-	if err := json.Unmarshal(raw, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-func waitState(t *testing.T, c *client.Client, want docState) {
+func waitState(t *testing.T, c *client.Client, want interoptest.State) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var got docState
-	err := c.Wait(ctx, func(d *crdt.Doc) bool { got = goState(t, d); return reflect.DeepEqual(got, want) })
+	var got interoptest.State
+	err := c.Wait(ctx, func(d *crdt.Doc) bool { got = interoptest.GoState(d); return reflect.DeepEqual(got, want) })
 	if err != nil {
 		t.Fatalf("Go client state:\n%+v\nwant:\n%+v", got, want)
 	}
@@ -98,7 +33,7 @@ func waitState(t *testing.T, c *client.Client, want docState) {
 // awareness from a node client reaches a Go client and is removed when it
 // leaves.
 func TestNodeInterop(t *testing.T) {
-	needNode(t)
+	interoptest.Need(t)
 	dir := t.TempDir()
 	ts := startServer(t, dir, nil)
 	url := strings.Replace(ts.url, "http", "ws", 1) + "/sync"
@@ -129,10 +64,10 @@ func TestNodeInterop(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	})
-	node(t, "edit", url, doc, "7")
+	interoptest.Run(t, "edit", url, doc, "7")
 	wg.Wait()
 
-	late := node(t, "read", url, doc)
+	late := interoptest.Run(t, "read", url, doc)
 	waitState(t, gc, late)
 	if len(late.Go) != 40 {
 		t.Fatalf("the Go client's 40 edits are not all in %v", late.Go)
@@ -147,7 +82,7 @@ func TestNodeInterop(t *testing.T) {
 	}
 	ts = startServer(t, dir, nil)
 	url = strings.Replace(ts.url, "http", "ws", 1) + "/sync"
-	if after := node(t, "read", url, doc); !reflect.DeepEqual(after, late) {
+	if after := interoptest.Run(t, "read", url, doc); !reflect.DeepEqual(after, late) {
 		t.Fatalf("after restart a node joiner got\n%+v\nwant\n%+v", after, late)
 	}
 
@@ -159,7 +94,7 @@ func TestNodeInterop(t *testing.T) {
 	}
 	defer watcher.Close()
 	cmd := exec.CommandContext(ctx, "node", "interop.mjs", "aware", url, doc)
-	cmd.Dir = interopDir
+	cmd.Dir = interoptest.Dir
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/internal/interoptest"
 )
 
 // call sends a JSON request with a bearer token and decodes the answer.
@@ -350,13 +351,13 @@ func TestUnknownSessionSockets(t *testing.T) {
 // refused with y-protocols' permission-denied message and never reaches
 // the server's copy.
 func TestNodeObservesMeeting(t *testing.T) {
-	needNode(t)
+	interoptest.Need(t)
 	ts, id, tok := liveSession(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	url := strings.Replace(ts.url, "http", "ws", 1) + "/sync"
 	cmd := exec.CommandContext(ctx, "node", "interop.mjs", "meeting", url, id+"/meeting", tok("nora"))
-	cmd.Dir = interopDir
+	cmd.Dir = interoptest.Dir
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

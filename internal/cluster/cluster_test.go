@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,18 +34,8 @@ func TestEditOnThreeInstances(t *testing.T) {
 	for i := range 6 {
 		clients = append(clients, dial(t, ins[i%3].syncURL(), doc))
 	}
-	var mu sync.Mutex
-	var tokens []string
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		wg.Go(func() {
-			toks := typeTokens(c, "c"+string(rune('a'+i)), 30, 2*time.Millisecond)
-			mu.Lock()
-			tokens = append(tokens, toks...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
+	typing := typeAll(clients, "c", 30, 2*time.Millisecond)
+	tokens := typing()
 	converge(t, clients, tokens)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -87,20 +76,10 @@ func TestKillInstance(t *testing.T) {
 		p := newProxy(t, i%3, backends...)
 		clients = append(clients, dial(t, "ws://"+p.Addr()+"/sync", doc))
 	}
-	var mu sync.Mutex
-	var tokens []string
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		wg.Go(func() {
-			toks := typeTokens(c, "k"+string(rune('a'+i)), 60, 10*time.Millisecond)
-			mu.Lock()
-			tokens = append(tokens, toks...)
-			mu.Unlock()
-		})
-	}
+	typing := typeAll(clients, "k", 60, 10*time.Millisecond)
 	time.Sleep(200 * time.Millisecond) // mid-typing
 	ins[1].kill()
-	wg.Wait()
+	tokens := typing()
 	final := converge(t, clients, tokens)
 	for _, i := range []int{1, 4} {
 		if clients[i].Connects() < 2 {
@@ -127,17 +106,7 @@ func TestRedisRestart(t *testing.T) {
 	for i := range 3 {
 		clients = append(clients, dial(t, ins[i].syncURL(), doc))
 	}
-	var mu sync.Mutex
-	var tokens []string
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		wg.Go(func() {
-			toks := typeTokens(c, "r"+string(rune('a'+i)), 150, 10*time.Millisecond)
-			mu.Lock()
-			tokens = append(tokens, toks...)
-			mu.Unlock()
-		})
-	}
+	typing := typeAll(clients, "r", 150, 10*time.Millisecond)
 	time.Sleep(300 * time.Millisecond)
 	redis.Stop()
 	body := ins[0].waitReady(http.StatusServiceUnavailable)
@@ -146,7 +115,7 @@ func TestRedisRestart(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 	redis.Restart()
-	wg.Wait()
+	tokens := typing()
 	healed(t, "Redis's return", clients, tokens)
 	for _, in := range ins {
 		in.waitReady(http.StatusOK)
@@ -168,17 +137,7 @@ func TestRedisLinkCut(t *testing.T) {
 	}
 	const doc = "p/notes"
 	clients := []*client.Client{dial(t, cutOff.syncURL(), doc), dial(t, others[0].syncURL(), doc), dial(t, others[1].syncURL(), doc)}
-	var mu sync.Mutex
-	var tokens []string
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		wg.Go(func() {
-			toks := typeTokens(c, "p"+string(rune('a'+i)), 150, 10*time.Millisecond)
-			mu.Lock()
-			tokens = append(tokens, toks...)
-			mu.Unlock()
-		})
-	}
+	typing := typeAll(clients, "p", 150, 10*time.Millisecond)
 	time.Sleep(300 * time.Millisecond)
 	link.Cut()
 	body := cutOff.waitReady(http.StatusServiceUnavailable)
@@ -190,7 +149,7 @@ func TestRedisLinkCut(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 	link.Restore()
-	wg.Wait()
+	tokens := typing()
 	healed(t, "the link's return", clients, tokens)
 	cutOff.waitReady(http.StatusOK)
 }
@@ -208,17 +167,7 @@ func TestRedisLinkFrozen(t *testing.T) {
 	other := startInstance(t, "other", data, redis.URL())
 	const doc = "f/notes"
 	clients := []*client.Client{dial(t, frozen.syncURL(), doc), dial(t, other.syncURL(), doc)}
-	var mu sync.Mutex
-	var tokens []string
-	var wg sync.WaitGroup
-	for i, c := range clients {
-		wg.Go(func() {
-			toks := typeTokens(c, "f"+string(rune('a'+i)), 200, 10*time.Millisecond)
-			mu.Lock()
-			tokens = append(tokens, toks...)
-			mu.Unlock()
-		})
-	}
+	typing := typeAll(clients, "f", 200, 10*time.Millisecond)
 	time.Sleep(300 * time.Millisecond)
 	link.Freeze()
 	body := frozen.waitReady(http.StatusServiceUnavailable)
@@ -226,7 +175,7 @@ func TestRedisLinkFrozen(t *testing.T) {
 		t.Fatalf("/readyz of the partitioned instance: %q, want degraded", body)
 	}
 	link.Thaw()
-	wg.Wait()
+	tokens := typing()
 	converge(t, clients, tokens)
 	frozen.waitReady(http.StatusOK)
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -184,6 +185,27 @@ func typeTokens(c *client.Client, who string, n int, gap time.Duration) []string
 		time.Sleep(gap)
 	}
 	return tokens
+}
+
+// typeAll has every client type n tokens at once (typeTokens; client i
+// as prefix+"a", prefix+"b", …) and returns a function that waits for all
+// of them and returns every token typed.
+func typeAll(clients []*client.Client, prefix string, n int, gap time.Duration) func() []string {
+	var mu sync.Mutex
+	var tokens []string
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			toks := typeTokens(c, prefix+string(rune('a'+i)), n, gap)
+			mu.Lock()
+			tokens = append(tokens, toks...)
+			mu.Unlock()
+		})
+	}
+	return func() []string {
+		wg.Wait()
+		return tokens
+	}
 }
 
 func text(c *client.Client) string {

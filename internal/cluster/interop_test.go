@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -14,70 +12,16 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/interoptest"
 	"github.com/cocreate/cocreate/internal/redistest"
 )
-
-// interopDir holds the stock clients (yjs + y-websocket) of the server's
-// interop test; `make node-deps` runs npm ci there.
-const interopDir = "../../server/testdata/interop"
-
-func needNode(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("node not found: this test needs Node.js (make node-deps installs it)")
-	}
-	if _, err := os.Stat(filepath.Join(interopDir, "node_modules", "y-websocket")); err != nil {
-		t.Fatalf("stock clients not installed: run `make node-deps` (npm ci in %s)", interopDir)
-	}
-}
-
-// docState is what interop.mjs prints.
-type docState struct {
-	Text  string `json:"text"`
-	Map   any    `json:"map"`
-	Array any    `json:"array"`
-	XML   string `json:"xml"`
-	Go    []any  `json:"go"`
-}
-
-func node(t *testing.T, args ...string) docState {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", append([]string{"interop.mjs"}, args...)...)
-	cmd.Dir = interopDir
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node %v: %v\n%s", args, err, stderr.String())
-	}
-	var st docState
-	if err := json.Unmarshal(out, &st); err != nil {
-		t.Fatalf("node %v printed %q: %v", args, out, err)
-	}
-	return st
-}
-
-func goState(d *crdt.Doc) docState {
-	raw, _ := json.Marshal(map[string]any{
-		"text":  d.GetText("t").String(),
-		"map":   d.GetMap("m").ToJSON(),
-		"array": d.GetArray("a").ToJSON(),
-		"xml":   d.GetXmlFragment("x").String(),
-		"go":    d.GetArray("g").ToJSON(),
-	})
-	var st docState
-	json.Unmarshal(raw, &st)
-	return st
-}
 
 // TestNodeAndGoOnTwoInstances: stock y-websocket clients edit on
 // instance 1 while a Go client edits on instance 2; a node joiner on
 // instance 3 and the Go client end with the same document, and node
 // awareness on instance 1 reaches a Go client on instance 2.
 func TestNodeAndGoOnTwoInstances(t *testing.T) {
-	needNode(t)
+	interoptest.Need(t)
 	redis := redistest.Start(t)
 	_, ins := startCluster(t, 3, redis.URL())
 	const doc = "interop/notes"
@@ -93,16 +37,16 @@ func TestNodeAndGoOnTwoInstances(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	})
-	node(t, "edit", ins[0].syncURL(), doc, "11")
+	interoptest.Run(t, "edit", ins[0].syncURL(), doc, "11")
 	wg.Wait()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// The Go client's edits have all reached instance 3 once a node
 	// joiner there sees all 40; then both must hold the same state.
-	var want docState
+	var want interoptest.State
 	for {
-		want = node(t, "read", ins[2].syncURL(), doc)
+		want = interoptest.Run(t, "read", ins[2].syncURL(), doc)
 		if len(want.Go) == 40 {
 			break
 		}
@@ -114,13 +58,13 @@ func TestNodeAndGoOnTwoInstances(t *testing.T) {
 	if want.XML == "" || want.Map == nil {
 		t.Fatalf("node edits from instance 1 missing on instance 3: %+v", want)
 	}
-	var got docState
-	if err := gc.Wait(ctx, func(d *crdt.Doc) bool { got = goState(d); return reflect.DeepEqual(got, want) }); err != nil {
+	var got interoptest.State
+	if err := gc.Wait(ctx, func(d *crdt.Doc) bool { got = interoptest.GoState(d); return reflect.DeepEqual(got, want) }); err != nil {
 		t.Fatalf("Go client on instance 2:\n%+v\nnode joiner on instance 3:\n%+v", got, want)
 	}
 
 	cmd := exec.CommandContext(ctx, "node", "interop.mjs", "aware", ins[0].syncURL(), doc)
-	cmd.Dir = interopDir
+	cmd.Dir = interoptest.Dir
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {

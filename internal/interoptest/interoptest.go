@@ -1,0 +1,85 @@
+// Package interoptest runs the stock Yjs clients (yjs + y-websocket,
+// pinned by a committed lockfile in server/testdata/interop; `make
+// node-deps` runs npm ci there) for the tests of several packages, and
+// reads a Go document the way those clients print theirs.
+package interoptest
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cocreate/cocreate/crdt"
+)
+
+// Dir is the directory of the stock clients (interop.mjs), found from
+// this file so that any package's tests can use it.
+var Dir = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "server", "testdata", "interop")
+}()
+
+// Need fails the test when Node.js or the stock clients are missing. Not
+// a skip: interop with stock clients is part of what is to be shown, and
+// `make test` installs them.
+func Need(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Fatal("node not found: this test needs Node.js (make node-deps installs it)")
+	}
+	if _, err := os.Stat(filepath.Join(Dir, "node_modules", "y-websocket")); err != nil {
+		t.Fatalf("stock clients not installed: run `make node-deps` (npm ci in server/testdata/interop)")
+	}
+}
+
+// State is the view of a document interop.mjs prints: Text "t", Map
+// "m", Array "a", XmlFragment "x" and Array "g" (written by Go only).
+type State struct {
+	Text  string `json:"text"`
+	Map   any    `json:"map"`
+	Array any    `json:"array"`
+	XML   string `json:"xml"`
+	Go    []any  `json:"go"`
+}
+
+// Run runs `node interop.mjs args...` (see its header for the modes) and
+// decodes the State it prints.
+func Run(t testing.TB, args ...string) State {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", append([]string{"interop.mjs"}, args...)...)
+	cmd.Dir = Dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node %v: %v\n%s", args, err, stderr.String())
+	}
+	var st State
+	if err := json.Unmarshal(out, &st); err != nil {
+		t.Fatalf("node %v printed %q: %v", args, out, err)
+	}
+	return st
+}
+
+// GoState reads the same view of a Go document, normalised through JSON
+// like the node side.
+func GoState(d *crdt.Doc) State {
+	raw, _ := json.Marshal(map[string]any{
+		"text":  d.GetText("t").String(),
+		"map":   d.GetMap("m").ToJSON(),
+		"array": d.GetArray("a").ToJSON(),
+		"xml":   d.GetXmlFragment("x").String(),
+		"go":    d.GetArray("g").ToJSON(),
+	})
+	var st State
+	_ = json.Unmarshal(raw, &st) // a document's JSON always decodes
+	return st
+}
