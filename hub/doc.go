@@ -60,7 +60,7 @@
 // connected): that is how the server writes as its own CRDT peer, with
 // Config.ClientID as its client id, and its changes travel like a
 // client's update. The meeting state machine (what commands do to
-// {session}/meeting) is the subpackage hub/meeting, driven by package
+// {session}/meeting) is the package meeting, driven by package
 // server through Do. Registry.DeleteSession refuses a session from then
 // on, closes its connections (1008), tells the other instances to do the
 // same (a busGone message on the control channel every instance

@@ -11,7 +11,7 @@
 // connections and commands to package hub. Meeting commands (meeting.go)
 // come over REST and over session sockets (message type 100); the server
 // runs them through hub.Registry.Do on {session}/meeting with the state
-// machine of hub/meeting, records attendance from connections, and carries
+// machine of package meeting, records attendance from connections, and carries
 // out what a command implies outside the document (session state in the
 // store, a role change on live connections); with --redis,
 // meeting_serial.go runs a session's commands one at a time across

@@ -20,7 +20,7 @@ import (
 
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/hub"
-	"github.com/cocreate/cocreate/hub/meeting"
+	"github.com/cocreate/cocreate/meeting"
 	"github.com/cocreate/cocreate/notes"
 )
 
