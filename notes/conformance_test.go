@@ -16,6 +16,7 @@ type fullStore interface {
 	Sessions
 	Versions
 	Lister
+	Index
 }
 
 // backend opens instances of one kind of store. fresh makes a new empty
@@ -62,6 +63,7 @@ func TestConformance(t *testing.T) {
 			t.Run("versions", func(t *testing.T) { testVersions(t, b) })
 			t.Run("delete prefix", func(t *testing.T) { testDeleteAll(t, b) })
 			t.Run("docs", func(t *testing.T) { testDocs(t, b) })
+			t.Run("concurrent session changes", func(t *testing.T) { testConcurrentSessionChanges(t, b) })
 		})
 	}
 }

@@ -7,14 +7,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
-// clone deep-copies a session through its JSON form.
+// cloneSession deep-copies a session through its JSON form.
 func cloneSession(s Session) Session {
 	b, _ := json.Marshal(s)
 	var c Session
 	_ = json.Unmarshal(b, &c)
+	c.Revision = s.Revision
 	return c
 }
 
@@ -82,15 +82,29 @@ func (s *MemoryStore) ListSessions(_ context.Context, opts ListOptions) (Session
 	return page, nil
 }
 
-// UpdateSession implements Sessions.
-func (s *MemoryStore) UpdateSession(_ context.Context, ss Session) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.sessions[ss.ID]; !ok {
-		return fmt.Errorf("update session %s: %w", ss.ID, ErrSessionNotFound)
-	}
-	s.sessions[ss.ID] = cloneSession(ss)
-	return nil
+// UpdateSession implements Sessions. change runs outside the mutex, as
+// it runs outside a transaction in the databases.
+func (s *MemoryStore) UpdateSession(ctx context.Context, id string, change func(*Session) error) (Session, error) {
+	return casSession(id, change,
+		func() (Session, error) { return s.GetSession(ctx, id) },
+		func(ss Session, _ []byte) (bool, error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.closed {
+				return false, ErrClosed
+			}
+			cur, ok := s.sessions[id]
+			if !ok {
+				return false, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
+			}
+			if cur.Revision != ss.Revision {
+				return false, nil
+			}
+			ss = cloneSession(ss)
+			ss.Revision = cur.Revision + 1
+			s.sessions[id] = ss
+			return true, nil
+		})
 }
 
 // DeleteSession implements Sessions.
@@ -103,22 +117,6 @@ func (s *MemoryStore) DeleteSession(_ context.Context, id string) error {
 	delete(s.sessions, id)
 	s.deletePrefixLocked(id + "/")
 	return nil
-}
-
-// SetSessionState implements Sessions.
-func (s *MemoryStore) SetSessionState(_ context.Context, id, state string, at time.Time) (Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss, ok := s.sessions[id]
-	if !ok {
-		return Session{}, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
-	}
-	ss = cloneSession(ss)
-	if err := transition(&ss, state, at); err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	s.sessions[id] = ss
-	return cloneSession(ss), nil
 }
 
 // DeletePrefix implements Store.
@@ -141,6 +139,11 @@ func (s *MemoryStore) deletePrefixLocked(prefix string) {
 	for doc := range s.versions {
 		if strings.HasPrefix(doc, prefix) {
 			delete(s.versions, doc)
+		}
+	}
+	for doc := range s.entries {
+		if strings.HasPrefix(doc, prefix) {
+			delete(s.entries, doc)
 		}
 	}
 }

@@ -14,6 +14,7 @@ type MemoryStore struct {
 	docs     map[string]*State
 	sessions map[string]Session
 	versions map[string][]memVersion
+	entries  map[string]Entry // the search index, by document
 }
 
 // NewMemoryStore returns an empty MemoryStore.

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -24,17 +25,15 @@ import (
 
 	"github.com/cocreate/cocreate/hub"
 	"github.com/cocreate/cocreate/notes"
+	"github.com/cocreate/cocreate/workspace"
 )
-
-// maxNameLen bounds the session and document parts of a document name.
-const maxNameLen = 128
 
 // Server is the cocreate HTTP server. Create it with New, run it with
 // Serve or ListenAndServe.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	store   notes.Store
+	store   workspace.Store
 	hubs    *hub.Registry
 	metrics *hub.Metrics
 	echo    *echo.Echo
@@ -44,11 +43,8 @@ type Server struct {
 	ipMu    sync.Mutex
 	ipConns map[string]int // open WebSocket connections per client address
 
-	meetings  *meetings
-	limits    *limits
-	ballotKey []byte         // seals anonymous ballots (loadBallotKey)
-	serial    serializer     // meeting commands one at a time across instances
-	bg        sync.WaitGroup // indexing and auto versions (onSnapshot)
+	ws     *workspace.Workspace
+	closer []io.Closer // what New opened besides store and hubs (the meeting lock)
 
 	conns sync.WaitGroup // goroutines serving upgraded sockets
 }
@@ -61,87 +57,96 @@ func NewLogger(format string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// New validates cfg, opens the store and builds the server.
-func New(cfg Config, log *slog.Logger) (*Server, error) {
+// New validates cfg, opens the store and builds the server. On error
+// it closes whatever it opened.
+func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var opened []io.Closer
+	defer func() {
+		if err != nil {
+			for _, c := range slices.Backward(opened) {
+				c.Close()
+			}
+		}
+	}()
 	var bus hub.Bus // nil: in-process
+	var lock workspace.Lock // nil: one instance
+	var redisLock *hub.RedisLock
 	if cfg.Redis != "" {
 		rb, err := hub.NewRedisBus(hub.RedisOptions{URL: cfg.Redis, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("--redis: %w", err)
 		}
+		opened = append(opened, rb)
 		bus = rb
+		rl, err := hub.NewRedisLock(hub.RedisLockOptions{URL: cfg.Redis, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("--redis: %w", err)
+		}
+		opened = append(opened, rl)
+		lock, redisLock = rl, rl
 	}
 	store, err := openStore(cfg)
 	if err != nil {
-		if bus != nil {
-			bus.Close()
-		}
 		return nil, err
 	}
+	opened = append(opened, store)
 	ballotKey, err := loadBallotKey(cfg)
 	if err != nil {
-		store.Close()
-		if bus != nil {
-			bus.Close()
-		}
 		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
 	}
-	var serial serializer = localSerial{}
-	if cfg.Redis != "" {
-		rs, err := newRedisSerial(cfg.Redis, log)
-		if err != nil {
-			store.Close()
-			return nil, fmt.Errorf("--redis: %w", err)
-		}
-		serial = rs
-	}
-	// The hub's OnSnapshot calls s.onSnapshot, once s exists.
-	var snap func(doc string, state []byte)
 	preg := prometheus.NewRegistry()
 	metrics := hub.NewMetrics()
 	if err := metrics.Register(preg); err != nil {
-		store.Close()
-		if bus != nil {
-			bus.Close()
-		}
 		return nil, err
 	}
 	preg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The hubs' OnSnapshot calls the workspace, once it exists.
+	var ws *workspace.Workspace
+	hubs := hub.New(hub.Config{
+		// The server's own CRDT peer id on this instance (meeting
+		// documents); 31 bits, as yjs picks them.
+		ClientID:       uint64(rand.Uint32() >> 1),
+		Store:          store,
+		Logger:         log,
+		Metrics:        metrics,
+		FlushInterval:  cfg.FlushInterval,
+		MaxConnsPerDoc: cfg.MaxConnsPerDoc,
+		MaxDocSize:     cfg.MaxDocSize,
+		QueueSize:      cfg.ConnQueue,
+		Bus:            bus,
+		SyncInterval:   cfg.SyncInterval,
+		OnSnapshot:     func(doc string, state []byte) { ws.OnSnapshot(doc, state) },
+		SnapshotEvery:  min(10*time.Minute, cfg.VersionEvery/4),
+	})
+	ws = workspace.New(workspace.Config{
+		Store:        store,
+		Hubs:         hubs,
+		Lock:         lock,
+		BallotKey:    ballotKey,
+		RateCommands: cfg.RateCommands,
+		RateUpdates:  cfg.RateUpdates,
+		VersionEvery: cfg.VersionEvery,
+		Logger:       log,
+	})
 	s := &Server{
-		cfg:       cfg,
-		log:       log,
-		store:     store,
-		metrics:   metrics,
-		ipConns:   map[string]int{},
-		meetings:  newMeetings(),
-		ballotKey: ballotKey,
-		serial:    serial,
-		limits:    newLimits(cfg.RateCommands, cfg.RateUpdates),
-		accepts:   newAcceptBucket(cfg.AcceptRate, cfg.AcceptBurst),
-		hubs: hub.New(hub.Config{
-			// The server's own CRDT peer id on this instance (meeting
-			// documents); 31 bits, as yjs picks them.
-			ClientID:       uint64(rand.Uint32() >> 1),
-			Store:          store,
-			Logger:         log,
-			Metrics:        metrics,
-			FlushInterval:  cfg.FlushInterval,
-			MaxConnsPerDoc: cfg.MaxConnsPerDoc,
-			MaxDocSize:     cfg.MaxDocSize,
-			QueueSize:      cfg.ConnQueue,
-			Bus:            bus,
-			SyncInterval:   cfg.SyncInterval,
-			OnSnapshot:     func(doc string, state []byte) { snap(doc, state) },
-			SnapshotEvery:  min(10*time.Minute, cfg.VersionEvery/4),
-		}),
+		cfg:     cfg,
+		log:     log,
+		store:   store,
+		metrics: metrics,
+		ipConns: map[string]int{},
+		ws:      ws,
+		accepts: newAcceptBucket(cfg.AcceptRate, cfg.AcceptBurst),
+		hubs:    hubs,
 	}
-	snap = s.onSnapshot
+	if redisLock != nil {
+		s.closer = append(s.closer, redisLock)
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -192,8 +197,8 @@ func observeStatus(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // openStore opens the store cfg selects: PostgreSQL with --postgres,
-// else SQLite in --data. Both also implement notes.Sessions.
-func openStore(cfg Config) (notes.Store, error) {
+// else SQLite in --data.
+func openStore(cfg Config) (workspace.Store, error) {
 	if cfg.Postgres != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -227,18 +232,10 @@ func (s *Server) readyz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-func validName(s string) bool {
-	return s != "" && len(s) <= maxNameLen
-}
-
 // sync upgrades GET /sync/{session}/{doc} and hands the socket to the
-// document's hub until it closes.
+// document's hub until it closes, as workspace.Connect decided.
 func (s *Server) sync(c echo.Context) error {
 	session, doc := c.Param("session"), c.Param("doc")
-	if !validName(session) || !validName(doc) {
-		s.metrics.Refused.WithLabelValues("bad_name").Inc()
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("session and doc names must be 1 to %d bytes", maxNameLen))
-	}
 	if !s.ready.Load() {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
 	}
@@ -252,38 +249,20 @@ func (s *Server) sync(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
 	}
 	id := identityOf(c)
-	if s.hubs.Gone(session) {
-		return jsonError(c, http.StatusGone, "session_deleted", "session "+strconv.Quote(session)+" was deleted")
-	}
-	// A document of a known session runs with that session's roles,
-	// attendance and commands. In open dev mode any other name is an
-	// ad-hoc document (as with any y-websocket server); with
-	// --auth-secret it is refused, and a meeting document needs its
-	// session in any mode.
-	sess, err := s.sessions().GetSession(c.Request().Context(), session)
-	known := err == nil
-	switch {
-	case err != nil && !errors.Is(err, notes.ErrSessionNotFound):
-		// The store is failing or closing (shutdown): try again later.
-		s.log.Warn("connection refused: session lookup failed", "session", session, "err", err)
-		return jsonError(c, http.StatusServiceUnavailable, "store_unavailable", "the session store is unavailable; try again")
-	case !known && (doc == "meeting" || s.cfg.AuthSecret != ""):
-		s.metrics.Refused.WithLabelValues("unknown_session").Inc()
-		return jsonError(c, http.StatusNotFound, "not_found", "unknown session "+strconv.Quote(session))
-	}
-	role := roleIn(id, session)
-	if known {
-		role = sessionRole(id, sess)
+	conn, err := s.ws.Connect(c.Request().Context(), id, session, doc, s.cfg.AuthSecret == "")
+	if err != nil {
+		status, body := answerOf(err)
+		s.metrics.Refused.WithLabelValues(body.Code).Inc()
+		return c.JSON(status, body)
 	}
 	opts := hub.ConnOptions{
-		Remote:  c.RealIP(),
-		Subject: id.Subject,
-		// {session}/meeting is written by the server alone.
-		ReadOnly:    role == RoleViewer || doc == "meeting",
+		Remote:      c.RealIP(),
+		Subject:     id.Subject,
+		ReadOnly:    conn.ReadOnly,
 		ExpiresAt:   id.ExpiresAt,
-		AllowUpdate: s.limits.updateGate(id.Subject),
+		AllowUpdate: conn.AllowUpdate,
 	}
-	if known {
+	if conn.Commands {
 		opts.OnCommand = s.socketCommand(session, id)
 	}
 	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
@@ -313,10 +292,8 @@ func (s *Server) sync(c echo.Context) error {
 	// hijacked.
 	s.conns.Go(func() {
 		defer s.releaseIP(ip)
-		if known {
-			s.joined(sess, id)
-			defer s.left(sess, id)
-		}
+		conn.Opened()
+		defer conn.Closed()
 		err := s.hubs.Serve(ctx, name, wsTransport{ws}, opts)
 		if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {
 			s.log.Warn("connection ended with an error", "doc", name, "err", err)
@@ -410,12 +387,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-sctx.Done():
 		errs = append(errs, fmt.Errorf("connections still open after %v", s.cfg.ShutdownTimeout))
 	}
-	s.bg.Wait() // the rooms are gone: no more snapshots
+	s.ws.Wait() // the rooms are gone: no more snapshots
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing store: %w", err))
 	}
-	if err := s.serial.close(); err != nil {
-		errs = append(errs, fmt.Errorf("closing the meeting lock client: %w", err))
+	for _, c := range s.closer {
+		if err := c.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing the meeting lock client: %w", err))
+		}
 	}
 	s.log.Info("stopped")
 	return errors.Join(errs...)
@@ -434,7 +413,9 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 	if err != nil {
 		s.hubs.Close(ctx)
 		s.store.Close()
-		s.serial.close()
+		for _, c := range s.closer {
+			c.Close()
+		}
 		return fmt.Errorf("--addr %s: %w", s.cfg.Addr, err)
 	}
 	return s.Serve(ctx, ln)
