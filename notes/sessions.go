@@ -27,8 +27,8 @@ var (
 	ErrBadTransition   = meeting.ErrBadTransition
 	// ErrContended: a session record kept changing under UpdateSession
 	// for maxCASAttempts reads in a row.
-	ErrContended = errors.New("notes: session record contended; try again")
-	ErrInvalidSession  = errors.New("notes: invalid session")
+	ErrContended      = errors.New("notes: session record contended; try again")
+	ErrInvalidSession = errors.New("notes: invalid session")
 )
 
 // AgendaItem is one planned item of a session's agenda.
@@ -40,17 +40,17 @@ type AgendaItem struct {
 
 // Session is a scheduled, live or ended meeting and its metadata.
 type Session struct {
-	ID          string            `json:"id"`
-	Title       string            `json:"title"`
-	Description string            `json:"description"`
-	ScheduledAt time.Time         `json:"scheduled_at"`
-	TimeZone    string            `json:"time_zone"`
-	Agenda      []AgendaItem      `json:"agenda"`
-	Host        string            `json:"host"`
-	State       string            `json:"state"`
-	CreatedAt   time.Time         `json:"created_at"`
-	StartedAt   *time.Time        `json:"started_at,omitempty"`
-	EndedAt     *time.Time        `json:"ended_at,omitempty"`
+	ID          string                  `json:"id"`
+	Title       string                  `json:"title"`
+	Description string                  `json:"description"`
+	ScheduledAt time.Time               `json:"scheduled_at"`
+	TimeZone    string                  `json:"time_zone"`
+	Agenda      []AgendaItem            `json:"agenda"`
+	Host        string                  `json:"host"`
+	State       string                  `json:"state"`
+	CreatedAt   time.Time               `json:"created_at"`
+	StartedAt   *time.Time              `json:"started_at,omitempty"`
+	EndedAt     *time.Time              `json:"ended_at,omitempty"`
 	Roles       map[string]meeting.Role `json:"roles,omitempty"`
 	// Revision counts the stored record's changes; UpdateSession
 	// compares and sets it. It is not part of the record's JSON.

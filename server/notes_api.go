@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cocreate/cocreate/workspace"
-
 )
 
 // requestedNotes loads the notes a request asks for (session {id},

@@ -74,7 +74,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 			}
 		}
 	}()
-	var bus hub.Bus // nil: in-process
+	var bus hub.Bus         // nil: in-process
 	var lock workspace.Lock // nil: one instance
 	var redisLock *hub.RedisLock
 	if cfg.Redis != "" {
