@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -56,4 +57,15 @@ func fail(c echo.Context, err error) error {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(1))
 	}
 	return c.JSON(status, body)
+}
+
+// param is the path parameter name, unescaped (echo leaves a parameter
+// escaped when the request's path was escaped unusually); a bad escape
+// stays as it is and fails validation in the workspace.
+func param(c echo.Context, name string) string {
+	v := c.Param(name)
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
 }

@@ -32,7 +32,7 @@ func (s *Server) postCommand(c echo.Context) error {
 		}
 		return jsonError(c, http.StatusBadRequest, "bad_body", err.Error())
 	}
-	res, err := s.ws.Command(r.Context(), identityOf(c), c.Param("id"), body)
+	res, err := s.ws.Command(r.Context(), identityOf(c), param(c, "id"), body)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -42,7 +42,7 @@ func (s *Server) postCommand(c echo.Context) error {
 // getMeeting is GET /api/sessions/{id}/meeting: the whole live meeting
 // state as JSON, for clients that do not run Yjs.
 func (s *Server) getMeeting(c echo.Context) error {
-	state, err := s.ws.MeetingState(c.Request().Context(), identityOf(c), c.Param("id"))
+	state, err := s.ws.MeetingState(c.Request().Context(), identityOf(c), param(c, "id"))
 	if err != nil {
 		return fail(c, err)
 	}

@@ -20,7 +20,7 @@ func (s *Server) requestedNotes(c echo.Context) (*workspace.PostMeeting, bool, e
 	if err != nil {
 		return nil, false, jsonError(c, http.StatusBadRequest, "bad_version", err.Error())
 	}
-	pm, err := s.ws.ReadNotes(c.Request().Context(), identityOf(c), c.Param("id"), version)
+	pm, err := s.ws.ReadNotes(c.Request().Context(), identityOf(c), param(c, "id"), version)
 	if err != nil {
 		return nil, false, fail(c, err)
 	}

@@ -235,7 +235,7 @@ func (s *Server) readyz(c echo.Context) error {
 // sync upgrades GET /sync/{session}/{doc} and hands the socket to the
 // document's hub until it closes, as workspace.Connect decided.
 func (s *Server) sync(c echo.Context) error {
-	session, doc := c.Param("session"), c.Param("doc")
+	session, doc := param(c, "session"), param(c, "doc")
 	if !s.ready.Load() {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
 	}

@@ -105,7 +105,7 @@ func (s *Server) listSessions(c echo.Context) error {
 
 // getSession is GET /api/sessions/{id}.
 func (s *Server) getSession(c echo.Context) error {
-	v, err := s.ws.GetSession(c.Request().Context(), identityOf(c), c.Param("id"))
+	v, err := s.ws.GetSession(c.Request().Context(), identityOf(c), param(c, "id"))
 	if err != nil {
 		return fail(c, err)
 	}
@@ -119,7 +119,7 @@ func (s *Server) updateSession(c echo.Context) error {
 	if ok, err := decodeJSON(c, &in); !ok {
 		return err
 	}
-	v, err := s.ws.UpdateSession(c.Request().Context(), identityOf(c), c.Param("id"), in)
+	v, err := s.ws.UpdateSession(c.Request().Context(), identityOf(c), param(c, "id"), in)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -128,7 +128,7 @@ func (s *Server) updateSession(c echo.Context) error {
 
 // deleteSession is DELETE /api/sessions/{id} (workspace.DeleteSession).
 func (s *Server) deleteSession(c echo.Context) error {
-	if err := s.ws.DeleteSession(c.Request().Context(), identityOf(c), c.Param("id")); err != nil {
+	if err := s.ws.DeleteSession(c.Request().Context(), identityOf(c), param(c, "id")); err != nil {
 		return fail(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -141,7 +141,7 @@ func (s *Server) setState(state string) echo.HandlerFunc {
 		if c.Request().ContentLength > 0 {
 			return jsonError(c, http.StatusBadRequest, "bad_json", "this endpoint takes no body")
 		}
-		v, err := s.ws.SetState(c.Request().Context(), identityOf(c), c.Param("id"), state)
+		v, err := s.ws.SetState(c.Request().Context(), identityOf(c), param(c, "id"), state)
 		if err != nil {
 			return fail(c, err)
 		}

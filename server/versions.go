@@ -9,7 +9,7 @@ import (
 
 // listVersions is GET /api/sessions/{id}/versions.
 func (s *Server) listVersions(c echo.Context) error {
-	list, err := s.ws.ListVersions(c.Request().Context(), identityOf(c), c.Param("id"))
+	list, err := s.ws.ListVersions(c.Request().Context(), identityOf(c), param(c, "id"))
 	if err != nil {
 		return fail(c, err)
 	}
@@ -25,7 +25,7 @@ func (s *Server) saveVersion(c echo.Context) error {
 	if ok, err := decodeJSON(c, &req); !ok {
 		return err
 	}
-	v, err := s.ws.SaveVersion(c.Request().Context(), identityOf(c), c.Param("id"), req.Name)
+	v, err := s.ws.SaveVersion(c.Request().Context(), identityOf(c), param(c, "id"), req.Name)
 	if err != nil {
 		return fail(c, err)
 	}
@@ -47,7 +47,7 @@ func (s *Server) diffVersions(c echo.Context) error {
 	if err != nil {
 		return jsonError(c, http.StatusBadRequest, "bad_version", err.Error())
 	}
-	diff, err := s.ws.DiffVersions(c.Request().Context(), identityOf(c), c.Param("id"), *from, to)
+	diff, err := s.ws.DiffVersions(c.Request().Context(), identityOf(c), param(c, "id"), *from, to)
 	if err != nil {
 		return fail(c, err)
 	}

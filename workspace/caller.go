@@ -99,6 +99,9 @@ func (w *Workspace) authorize(_ context.Context, c Caller, a Action, sess notes.
 // session loads a session and authorizes a on it: the top of every use
 // case that acts on one session.
 func (w *Workspace) session(ctx context.Context, c Caller, a Action, id string) (notes.Session, Role, error) {
+	if err := CheckName("session id", id); err != nil {
+		return notes.Session{}, "", err
+	}
 	sess, err := w.store.GetSession(ctx, id)
 	if err != nil {
 		return sess, "", classify(err)
