@@ -59,4 +59,3 @@ func quote(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
-
