@@ -12,14 +12,14 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// ErrLockBusy is returned by RedisLock.Run when the lock could not be
-// taken within RedisLockOptions.Wait.
-var ErrLockBusy = errors.New("busy: another instance holds the lock; try again")
-
-// ErrLockLost is returned by RedisLock.Run when the lock could not be
-// renewed while fn ran (Redis unreachable for longer than the TTL): what
-// fn returned is not handed on.
-var ErrLockLost = errors.New("the lock was lost while held")
+// Errors of RedisLock.Run: ErrLockBusy when the lock could not be taken
+// within RedisLockOptions.Wait, ErrLockLost when it could not be renewed
+// while fn ran (Redis unreachable for longer than the TTL), so what fn
+// returned is not handed on.
+var (
+	ErrLockBusy = errors.New("busy: another instance holds the lock; try again")
+	ErrLockLost = errors.New("the lock was lost while held")
+)
 
 // RedisLockOptions configures NewRedisLock.
 type RedisLockOptions struct {

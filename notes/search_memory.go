@@ -14,11 +14,10 @@ func (s *MemoryStore) Index(_ context.Context, e Entry) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
+	if err := s.lock(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	if s.entries == nil {
 		s.entries = map[string]Entry{}
 	}

@@ -162,6 +162,20 @@ func SetRole(subject string, role meeting.Role) func(*Session) error {
 	}
 }
 
+// scannedSession makes the Session of a row read from a database: its
+// JSON and revision, with the read's error (ErrSessionNotFound for none).
+func scannedSession(id string, data []byte, rev int64, err error) (Session, error) {
+	if err != nil {
+		return Session{}, fmt.Errorf("session %s: %w", id, err)
+	}
+	var ss Session
+	if err := json.Unmarshal(data, &ss); err != nil {
+		return Session{}, fmt.Errorf("session %s: %w", id, err)
+	}
+	ss.Revision = rev
+	return ss, nil
+}
+
 // maxCASAttempts bounds UpdateSession's retries under contention.
 const maxCASAttempts = 64
 

@@ -20,11 +20,10 @@ func cloneSession(s Session) Session {
 
 // CreateSession implements Sessions.
 func (s *MemoryStore) CreateSession(_ context.Context, ss Session) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
+	if err := s.lock(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	if s.sessions == nil {
 		s.sessions = map[string]Session{}
 	}
@@ -37,11 +36,10 @@ func (s *MemoryStore) CreateSession(_ context.Context, ss Session) error {
 
 // GetSession implements Sessions.
 func (s *MemoryStore) GetSession(_ context.Context, id string) (Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return Session{}, ErrClosed
+	if err := s.lock(); err != nil {
+		return Session{}, err
 	}
+	defer s.mu.Unlock()
 	ss, ok := s.sessions[id]
 	if !ok {
 		return Session{}, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
@@ -121,11 +119,10 @@ func (s *MemoryStore) DeleteSession(_ context.Context, id string) error {
 
 // DeletePrefix implements Store.
 func (s *MemoryStore) DeletePrefix(_ context.Context, prefix string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
+	if err := s.lock(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	s.deletePrefixLocked(prefix)
 	return nil
 }

@@ -36,17 +36,9 @@ func getSessionTx(ctx context.Context, q interface {
 	var rev int64
 	err := q.QueryRowContext(ctx, `SELECT data, revision FROM sessions WHERE id = ?`, id).Scan(&data, &rev)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Session{}, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
+		err = ErrSessionNotFound
 	}
-	if err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	var ss Session
-	if err := json.Unmarshal(data, &ss); err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	ss.Revision = rev
-	return ss, nil
+	return scannedSession(id, data, rev, err)
 }
 
 // GetSession implements Sessions.

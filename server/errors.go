@@ -69,3 +69,14 @@ func param(c echo.Context, name string) string {
 	}
 	return v
 }
+
+// reply answers a use case's result: v as JSON with status, or its
+// error (fail). Call it as reply(s.ws.UseCase(…))(c, status).
+func reply[T any](v T, err error) func(c echo.Context, status int) error {
+	return func(c echo.Context, status int) error {
+		if err != nil {
+			return fail(c, err)
+		}
+		return c.JSON(status, v)
+	}
+}

@@ -10,12 +10,7 @@ import (
 type Role = workspace.Role
 
 // The roles, most powerful first.
-const (
-	RoleHost   = workspace.RoleHost
-	RoleCoHost = workspace.RoleCoHost
-	RoleMember = workspace.RoleMember
-	RoleViewer = workspace.RoleViewer
-)
+const RoleHost, RoleCoHost, RoleMember, RoleViewer = workspace.RoleHost, workspace.RoleCoHost, workspace.RoleMember, workspace.RoleViewer
 
 // Identity is who is calling, as authenticate found it: from a verified
 // token (with --auth-secret) or a guest identity (open dev mode).

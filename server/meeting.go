@@ -6,9 +6,7 @@ import (
 	cryptorand "crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,32 +19,17 @@ import (
 // postCommand is POST /api/sessions/{id}/commands: the body is a
 // meeting command, run by workspace.Command.
 func (s *Server) postCommand(c echo.Context) error {
-	r := c.Request()
-	r.Body = http.MaxBytesReader(c.Response(), r.Body, maxJSONBody)
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return jsonError(c, http.StatusRequestEntityTooLarge, "body_too_large",
-				fmt.Sprintf("request body exceeds %d bytes", maxJSONBody))
-		}
-		return jsonError(c, http.StatusBadRequest, "bad_body", err.Error())
+	body, ok, err := readBody(c)
+	if !ok {
+		return err
 	}
-	res, err := s.ws.Command(r.Context(), identityOf(c), param(c, "id"), body)
-	if err != nil {
-		return fail(c, err)
-	}
-	return c.JSON(http.StatusOK, res)
+	return reply(s.ws.Command(c.Request().Context(), identityOf(c), param(c, "id"), body))(c, http.StatusOK)
 }
 
 // getMeeting is GET /api/sessions/{id}/meeting: the whole live meeting
 // state as JSON, for clients that do not run Yjs.
 func (s *Server) getMeeting(c echo.Context) error {
-	state, err := s.ws.MeetingState(c.Request().Context(), identityOf(c), param(c, "id"))
-	if err != nil {
-		return fail(c, err)
-	}
-	return c.JSON(http.StatusOK, state)
+	return reply(s.ws.MeetingState(c.Request().Context(), identityOf(c), param(c, "id")))(c, http.StatusOK)
 }
 
 // socketCommand answers a command message on a socket of the session:

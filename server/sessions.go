@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,29 +19,39 @@ import (
 // maxJSONBody bounds a control-plane request body.
 const maxJSONBody = 1 << 20
 
+// readBody reads the request body, at most maxJSONBody bytes; a body
+// too large or unreadable is answered here, and ok is false.
+func readBody(c echo.Context) (body []byte, ok bool, err error) {
+	r := c.Request()
+	body, err = io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, maxJSONBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, false, jsonError(c, http.StatusRequestEntityTooLarge, "body_too_large",
+			fmt.Sprintf("request body exceeds %d bytes", maxJSONBody))
+	case err != nil:
+		return nil, false, jsonError(c, http.StatusBadRequest, "bad_body", err.Error())
+	}
+	return body, true, nil
+}
+
 // decodeJSON strictly decodes the request body into v: unknown fields,
 // trailing data and bodies over maxJSONBody are errors answered here.
 // It returns false when it has already answered.
 func decodeJSON(c echo.Context, v any) (bool, error) {
-	r := c.Request()
-	r.Body = http.MaxBytesReader(c.Response(), r.Body, maxJSONBody)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON value")
+	body, ok, err := readBody(c)
+	if !ok {
+		return false, err
 	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
 	if err == nil {
 		if _, e := dec.Token(); e != io.EOF {
 			err = errors.New("trailing data after the JSON value")
 		}
 	}
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return false, jsonError(c, http.StatusRequestEntityTooLarge, "body_too_large",
-				fmt.Sprintf("request body exceeds %d bytes", maxJSONBody))
-		}
 		return false, jsonError(c, http.StatusBadRequest, "bad_json", "invalid JSON body: "+err.Error())
 	}
 	return true, nil
@@ -79,11 +90,7 @@ func (s *Server) createSession(c echo.Context) error {
 	if ok, err := decodeJSON(c, &in); !ok {
 		return err
 	}
-	v, err := s.ws.CreateSession(c.Request().Context(), identityOf(c), in)
-	if err != nil {
-		return fail(c, err)
-	}
-	return c.JSON(http.StatusCreated, v)
+	return reply(s.ws.CreateSession(c.Request().Context(), identityOf(c), in))(c, http.StatusCreated)
 }
 
 // listSessions is GET /api/sessions?state=&limit=&page=.
@@ -96,20 +103,12 @@ func (s *Server) listSessions(c echo.Context) error {
 		}
 		opts.Limit = n
 	}
-	page, err := s.ws.ListSessions(c.Request().Context(), identityOf(c), opts)
-	if err != nil {
-		return fail(c, err)
-	}
-	return c.JSON(http.StatusOK, page)
+	return reply(s.ws.ListSessions(c.Request().Context(), identityOf(c), opts))(c, http.StatusOK)
 }
 
 // getSession is GET /api/sessions/{id}.
 func (s *Server) getSession(c echo.Context) error {
-	v, err := s.ws.GetSession(c.Request().Context(), identityOf(c), param(c, "id"))
-	if err != nil {
-		return fail(c, err)
-	}
-	return c.JSON(http.StatusOK, v)
+	return reply(s.ws.GetSession(c.Request().Context(), identityOf(c), param(c, "id")))(c, http.StatusOK)
 }
 
 // updateSession is PATCH /api/sessions/{id}: absent fields are left
@@ -119,11 +118,7 @@ func (s *Server) updateSession(c echo.Context) error {
 	if ok, err := decodeJSON(c, &in); !ok {
 		return err
 	}
-	v, err := s.ws.UpdateSession(c.Request().Context(), identityOf(c), param(c, "id"), in)
-	if err != nil {
-		return fail(c, err)
-	}
-	return c.JSON(http.StatusOK, v)
+	return reply(s.ws.UpdateSession(c.Request().Context(), identityOf(c), param(c, "id"), in))(c, http.StatusOK)
 }
 
 // deleteSession is DELETE /api/sessions/{id} (workspace.DeleteSession).

@@ -25,11 +25,7 @@ func (s *Server) saveVersion(c echo.Context) error {
 	if ok, err := decodeJSON(c, &req); !ok {
 		return err
 	}
-	v, err := s.ws.SaveVersion(c.Request().Context(), identityOf(c), param(c, "id"), req.Name)
-	if err != nil {
-		return fail(c, err)
-	}
-	return c.JSON(http.StatusCreated, v)
+	return reply(s.ws.SaveVersion(c.Request().Context(), identityOf(c), param(c, "id"), req.Name))(c, http.StatusCreated)
 }
 
 // diffVersions is GET /api/sessions/{id}/versions/diff?from=A[&to=B]: a

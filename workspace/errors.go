@@ -13,14 +13,14 @@ import (
 // status (server/errors.go); every error of this package wraps one of
 // them, as an *Error with a code and a message a person can act on.
 var (
-	ErrNotFound    = errors.New("not found")
-	ErrForbidden   = errors.New("forbidden")
-	ErrConflict    = errors.New("conflict")
-	ErrQuota       = errors.New("quota exceeded")
-	ErrInvalid     = errors.New("invalid input")
-	ErrGone        = errors.New("gone")
-	ErrUnavailable = errors.New("unavailable")
+	ErrNotFound, ErrForbidden, ErrConflict, ErrQuota error = Kind("not found"), Kind("forbidden"), Kind("conflict"), Kind("quota exceeded")
+	ErrInvalid, ErrGone, ErrUnavailable              error = Kind("invalid input"), Kind("gone"), Kind("unavailable")
 )
+
+// Kind is the type of the sentinels: what sort of failure it is.
+type Kind string
+
+func (k Kind) Error() string { return string(k) }
 
 // Error is a refused or failed use case: Kind is one of the sentinels
 // above, Code a stable snake_case word for clients, Message the
@@ -57,28 +57,36 @@ func classify(err error) error {
 			kind = ErrInvalid
 		}
 		return &Error{Kind: kind, Code: me.Code, Message: me.Message}
-	case errors.Is(err, notes.ErrSessionNotFound):
-		return fail(ErrNotFound, "not_found", "%v", err)
-	case errors.Is(err, notes.ErrBadTransition):
-		return fail(ErrConflict, "invalid_transition", "%v", err)
-	case errors.Is(err, notes.ErrInvalidSession):
-		return fail(ErrInvalid, "invalid_session", "%v", err)
-	case errors.Is(err, notes.ErrBadPageToken):
-		return fail(ErrInvalid, "bad_page_token", "%v", err)
-	case errors.Is(err, notes.ErrVersionNotFound):
-		return fail(ErrNotFound, "version_not_found", "%v", err)
-	case errors.Is(err, notes.ErrInvalidVersion):
-		return fail(ErrInvalid, "invalid_version", "%v", err)
-	case errors.Is(err, notes.ErrEmptyQuery):
-		return fail(ErrInvalid, "empty_query", "q has no words to search for")
-	case errors.Is(err, notes.ErrContended):
-		return fail(ErrUnavailable, "busy", "the session is being changed by many at once; try again")
-	case errors.Is(err, hub.ErrGone):
-		return fail(ErrNotFound, "not_found", "the session was deleted")
-	case errors.Is(err, hub.ErrClosed):
-		return fail(ErrUnavailable, "shutting_down", "the server is shutting down")
-	case errors.Is(err, hub.ErrLockBusy), errors.Is(err, hub.ErrLockLost):
-		return fail(ErrUnavailable, "busy", "the meeting is busy; try again")
+	}
+	for _, b := range below {
+		if errors.Is(err, b.err) {
+			msg := b.message
+			if msg == "" {
+				msg = err.Error()
+			}
+			return &Error{Kind: b.kind, Code: b.code, Message: msg}
+		}
 	}
 	return err
+}
+
+// below maps the sentinel errors of the packages below to an Error (an
+// empty message keeps the error's own).
+var below = []struct {
+	err           error
+	kind          error
+	code, message string
+}{
+	{notes.ErrSessionNotFound, ErrNotFound, "not_found", ""},
+	{notes.ErrBadTransition, ErrConflict, "invalid_transition", ""},
+	{notes.ErrInvalidSession, ErrInvalid, "invalid_session", ""},
+	{notes.ErrBadPageToken, ErrInvalid, "bad_page_token", ""},
+	{notes.ErrVersionNotFound, ErrNotFound, "version_not_found", ""},
+	{notes.ErrInvalidVersion, ErrInvalid, "invalid_version", ""},
+	{notes.ErrEmptyQuery, ErrInvalid, "empty_query", "q has no words to search for"},
+	{notes.ErrContended, ErrUnavailable, "busy", "the session is being changed by many at once; try again"},
+	{hub.ErrGone, ErrNotFound, "not_found", "the session was deleted"},
+	{hub.ErrClosed, ErrUnavailable, "shutting_down", "the server is shutting down"},
+	{hub.ErrLockBusy, ErrUnavailable, "busy", "the meeting is busy; try again"},
+	{hub.ErrLockLost, ErrUnavailable, "busy", "the meeting is busy; try again"},
 }
