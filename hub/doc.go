@@ -24,7 +24,9 @@
 // connection thus costs one goroutine stack, not two.
 // A connection's read-only state is owned by the run loop too:
 // Registry.SetReadOnly sends the room an event and waits for it to be
-// applied, so a role change holds from the next update on. A
+// applied, so a role change holds from the next update on; it also
+// tells the other instances (a busAccess message on the control
+// channel), whose rooms apply it as soon as it arrives. A
 // connection with ConnOptions.ExpiresAt has a time.AfterFunc timer that
 // closes it (1008, "token expired"); Serve stops the timer before it
 // returns.
@@ -50,7 +52,9 @@
 // Lifetimes: a room holds a reference count (under the registry mutex)
 // of Serve calls that joined it. When its last member leaves it stores
 // and compacts the document, then removes itself from the registry unless
-// a connection is joining. Registry.Close makes every room close its
+// a connection is joining; when the store refuses that write, the room
+// stays loaded and tries again on every tick until it succeeds.
+// Registry.Close makes every room close its
 // connections with 1001 "going away", store, and exit, and waits for the
 // rooms and every Serve call: http.Server.Shutdown does not wait for
 // hijacked WebSocket connections, so the server must call it.
@@ -61,7 +65,7 @@
 // Config.ClientID as its client id, and its changes travel like a
 // client's update. The meeting state machine (what commands do to
 // {session}/meeting) is the package meeting, driven by package
-// server through Do. Registry.DeleteSession refuses a session from then
+// workspace through Do. Registry.DeleteSession refuses a session from then
 // on, closes its connections (1008), tells the other instances to do the
 // same (a busGone message on the control channel every instance
 // subscribes to) and waits for its rooms to unload; the rooms of a
@@ -122,6 +126,12 @@
 // StartBus), so New starts no goroutine; Close stops them and closes the
 // bus after the rooms.
 //
-// The hub knows no HTTP (that is package server) and no SQL (that is
-// package notes).
+// RedisLock (lock_redis.go) runs sections one at a time across
+// instances, renewing its lock while held; package workspace uses it
+// for meeting commands. With RedisBus it is the only code that speaks
+// to Redis.
+//
+// The hub knows no HTTP (that is package server), no SQL (that is
+// package notes) and no people: subjects and session prefixes are only
+// names it matches connections and documents by.
 package hub
