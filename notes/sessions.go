@@ -123,7 +123,8 @@ type Sessions interface {
 	// back only if nobody changed the record in between (compare-and-set
 	// on its revision); otherwise it reads the record again and
 	// re-applies change. change must therefore be a narrow edit (the
-	// fields it means to set), never a copy of a record read earlier.
+	// fields it means to set), never a copy of a record read earlier;
+	// it validates what it sets (a PATCH: Session.Validate).
 	// An error from change aborts and is returned as it is. It returns
 	// the stored record, or ErrSessionNotFound.
 	UpdateSession(ctx context.Context, id string, change func(*Session) error) (Session, error)
@@ -194,9 +195,6 @@ func casSession(id string, change func(*Session) error,
 			return Session{}, err
 		}
 		ss.ID = id
-		if err := ss.Validate(); err != nil {
-			return Session{}, fmt.Errorf("update session %s: %w", id, err)
-		}
 		data, err := json.Marshal(ss)
 		if err != nil {
 			return Session{}, fmt.Errorf("update session %s: %w", id, err)

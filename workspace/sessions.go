@@ -24,8 +24,14 @@ type SessionInput struct {
 	SeedNotes *bool `json:"seed_notes"`
 }
 
-// apply is the narrow change of UpdateSession: only the given fields.
-func (in *SessionInput) apply(s *notes.Session) error {
+// change is the narrow change of a PATCH: the given fields, validated.
+func (in *SessionInput) change(s *notes.Session) error {
+	in.apply(s)
+	return s.Validate()
+}
+
+// apply sets the given fields.
+func (in *SessionInput) apply(s *notes.Session) {
 	if in.Title != nil {
 		s.Title = *in.Title
 	}
@@ -41,7 +47,6 @@ func (in *SessionInput) apply(s *notes.Session) error {
 	if in.Agenda != nil {
 		s.Agenda = *in.Agenda
 	}
-	return nil
 }
 
 // SessionView is a session as one caller sees it.
@@ -120,7 +125,7 @@ func (w *Workspace) UpdateSession(ctx context.Context, c Caller, id string, in S
 	if in.SeedNotes != nil {
 		return SessionView{}, fail(ErrInvalid, "bad_field", "seed_notes is only accepted on create")
 	}
-	sess, err := w.store.UpdateSession(ctx, id, in.apply)
+	sess, err := w.store.UpdateSession(ctx, id, in.change)
 	if err != nil {
 		return SessionView{}, classify(err)
 	}

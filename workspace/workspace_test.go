@@ -9,6 +9,7 @@ import (
 	"github.com/cocreate/cocreate/hub"
 	"github.com/cocreate/cocreate/internal/redistest"
 	"github.com/cocreate/cocreate/notes"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -126,5 +127,63 @@ func TestMeetingLockHeldPastTTL(t *testing.T) {
 	}
 	if ok != 1 || conflicts != 1 {
 		t.Fatalf("%d raises succeeded and %d conflicted; want one of each (commands serialised)", ok, conflicts)
+	}
+}
+
+// TestAuthorize: the one access decision, for every role and action,
+// from the stored record and from a token's grant; and what Connect
+// makes of it for sockets.
+func TestAuthorize(t *testing.T) {
+	store := notes.NewMemoryStore()
+	createSession(t, store, "s", "hana")
+	if _, err := store.UpdateSession(t.Context(), "s", notes.SetRole("cora", RoleCoHost)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.UpdateSession(t.Context(), "s", notes.SetRole("vic", RoleViewer)); err != nil {
+		t.Fatal(err)
+	}
+	in := newInstance(t, store, nil, nil)
+	callers := map[string]Caller{
+		"host":          {Subject: "hana"},
+		"stored cohost": {Subject: "cora"},
+		"token cohost":  {Subject: "tom", Roles: map[string]Role{"s": RoleCoHost}},
+		"member":        {Subject: "mia"},
+		"stored viewer": {Subject: "vic"},
+		"token viewer":  {Subject: "val", Roles: map[string]Role{"s": RoleViewer}},
+	}
+	want := map[Action][]string{
+		Read:   {"host", "stored cohost", "token cohost", "member", "stored viewer", "token viewer"},
+		Edit:   {"host", "stored cohost", "token cohost", "member"},
+		Run:    {"host", "stored cohost", "token cohost"},
+		Delete: {"host"},
+	}
+	for a, allowed := range want {
+		for name, c := range callers {
+			_, _, err := in.ws.session(t.Context(), c, a, "s")
+			if ok := slices.Contains(allowed, name); ok != (err == nil) || (!ok && !errors.Is(err, ErrForbidden)) {
+				t.Errorf("%s may %s: got %v", name, a, err)
+			}
+		}
+	}
+	for name, c := range callers {
+		conn, err := in.ws.Connect(t.Context(), c, "s", "notes", false)
+		if err != nil {
+			t.Fatalf("%s connects: %v", name, err)
+		}
+		if ro := !slices.Contains(want[Edit], name); conn.ReadOnly != ro || !conn.Commands {
+			t.Errorf("%s: notes read-only %v, commands %v", name, conn.ReadOnly, conn.Commands)
+		}
+		if conn, _ := in.ws.Connect(t.Context(), c, "s", "meeting", false); !conn.ReadOnly {
+			t.Errorf("%s may write the meeting document", name)
+		}
+	}
+	if _, err := in.ws.Connect(t.Context(), Caller{Subject: "x"}, "nope", "notes", false); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown session, closed mode: %v", err)
+	}
+	if conn, err := in.ws.Connect(t.Context(), Caller{Subject: "x"}, "nope", "notes", true); err != nil || conn.ReadOnly || conn.Commands {
+		t.Errorf("ad-hoc document, open mode: %+v, %v", conn, err)
+	}
+	if _, err := in.ws.Connect(t.Context(), Caller{Subject: "x"}, "nope", "meeting", true); !errors.Is(err, ErrNotFound) {
+		t.Errorf("meeting of an unknown session: %v", err)
 	}
 }
