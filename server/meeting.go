@@ -6,6 +6,7 @@ import (
 	cryptorand "crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cocreate/cocreate/meeting"
+	"github.com/cocreate/cocreate/workspace"
 )
 
 // postCommand is POST /api/sessions/{id}/commands: the body is a
@@ -23,7 +25,17 @@ func (s *Server) postCommand(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	return reply(s.ws.Command(c.Request().Context(), identityOf(c), param(c, "id"), body))(c, http.StatusOK)
+	return reply(s.command(c.Request().Context(), identityOf(c), param(c, "id"), body))(c, http.StatusOK)
+}
+
+// command runs a meeting command (workspace.Command), counting the ones
+// refused for the rate limit in /metrics.
+func (s *Server) command(ctx context.Context, id Identity, session string, body []byte) (meeting.Result, error) {
+	res, err := s.ws.Command(ctx, id, session, body)
+	if errors.Is(err, workspace.ErrQuota) {
+		s.metrics.Refused.WithLabelValues("rate_limited").Inc()
+	}
+	return res, err
 }
 
 // getMeeting is GET /api/sessions/{id}/meeting: the whole live meeting
@@ -37,7 +49,7 @@ func (s *Server) getMeeting(c echo.Context) error {
 // "message":…}.
 func (s *Server) socketCommand(session string, id Identity) func(context.Context, []byte) []byte {
 	return func(ctx context.Context, payload []byte) []byte {
-		res, err := s.ws.Command(ctx, id, session, payload)
+		res, err := s.command(ctx, id, session, payload)
 		var out []byte
 		if err == nil {
 			out, err = json.Marshal(struct {
