@@ -88,7 +88,10 @@ func (l *RedisLock) Close() error { return l.client.Close() }
 // holder handed on (nil if none) and returns the value to hand on (nil:
 // keep the previous one).
 func (l *RedisLock) Run(ctx context.Context, key string, fn func(latest []byte) ([]byte, error)) error {
-	lock, token := lockPrefix+key, uuid.NewString()
+	// The key in braces is a Redis Cluster hash tag: the lock and its
+	// value share a slot, as handOnScript (two keys) needs there.
+	tagged := "{" + key + "}"
+	lock, token := lockPrefix+tagged, uuid.NewString()
 	wctx, cancel := context.WithTimeout(ctx, l.opts.Wait)
 	defer cancel()
 	for {
@@ -113,7 +116,7 @@ func (l *RedisLock) Run(ctx context.Context, key string, fn func(latest []byte) 
 	hctx := context.WithoutCancel(ctx)
 	defer unlockScript.Run(hctx, l.client, []string{lock}, token)
 	lost := l.renew(hctx, lock, token)
-	latest, err := l.client.Get(hctx, valuePrefix+key).Bytes()
+	latest, err := l.client.Get(hctx, valuePrefix+tagged).Bytes()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		lost.stop()
 		return fmt.Errorf("lock %s: reading the handed-on value: %w", key, err)
@@ -126,7 +129,7 @@ func (l *RedisLock) Run(ctx context.Context, key string, fn func(latest []byte) 
 	if err != nil || next == nil {
 		return err
 	}
-	held, err := handOnScript.Run(hctx, l.client, []string{lock, valuePrefix + key}, token, next, valueTTL.Milliseconds()).Int()
+	held, err := handOnScript.Run(hctx, l.client, []string{lock, valuePrefix + tagged}, token, next, valueTTL.Milliseconds()).Int()
 	if err != nil || held != 1 {
 		// fn's effect stands (and travels over the bus); the next holder
 		// may only miss it until the bus heals.
