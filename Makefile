@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Packages run under the race detector in `make test` (the hub, server and
 # client packages once they have goroutines worth racing).
-RACE_PKGS ?= ./hub ./server ./client ./notes ./crdt/yproto
+RACE_PKGS ?= ./hub ./server ./client ./notes ./crdt/yproto ./workspace
 # Fuzz targets next to the crdt decoders; a short run in `make test`, a
 # longer one in `make fuzz`.
 FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate
