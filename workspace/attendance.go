@@ -25,6 +25,11 @@ type presence struct {
 func (w *Workspace) attend(sess notes.Session, c Caller, role Role, enter bool) {
 	ms := w.meetings
 	ms.mu.Lock()
+	if !enter && ms.presence[sess.ID][c.Subject] == nil {
+		// Forgotten meanwhile (the session was deleted): nothing to record.
+		ms.mu.Unlock()
+		return
+	}
 	p := ms.presence[sess.ID]
 	if p == nil {
 		p = map[string]*presence{}
