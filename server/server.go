@@ -169,8 +169,10 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(preg, promhttp.HandlerOpts{})))
 	e.GET("/sync/:session/:doc", s.sync)
+	e.GET("/sync/:room", s.sync)
 	e.POST("/api/tokens", s.mintToken)
 	s.sessionRoutes(e.Group("/api"))
+	s.accessRoutes(e.Group("/api"))
 	e.GET("/notes/:id", s.readNotesPage)
 	e.GET("/api/search", s.search)
 	s.webRoutes(e)
@@ -236,6 +238,9 @@ func (s *Server) readyz(c echo.Context) error {
 // document's hub until it closes, as workspace.Connect decided.
 func (s *Server) sync(c echo.Context) error {
 	session, doc := param(c, "session"), param(c, "doc")
+	if session == "" {
+		session = param(c, "room") // a room name without a slash
+	}
 	if !s.ready.Load() {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
 	}
@@ -249,7 +254,7 @@ func (s *Server) sync(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
 	}
 	id := identityOf(c)
-	conn, err := s.ws.Connect(c.Request().Context(), id, session, doc, s.cfg.AuthSecret == "")
+	conn, err := s.ws.Connect(c.Request().Context(), id, session, doc, s.cfg.PublicRooms)
 	if err != nil {
 		status, body := answerOf(err)
 		s.metrics.Refused.WithLabelValues(body.Code).Inc()
@@ -281,7 +286,10 @@ func (s *Server) sync(c echo.Context) error {
 		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
 		return nil
 	}
-	name := session + "/" + doc
+	name := session
+	if doc != "" {
+		name += "/" + doc
+	}
 	// The request context is not cancelled on server shutdown for
 	// hijacked connections; the registry closes them itself.
 	ctx := context.WithoutCancel(c.Request().Context())
