@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/cocreate/cocreate/hub"
 )
 
 // serializer runs the meeting commands of a session one at a time. On
@@ -42,33 +44,37 @@ func (localSerial) close() error { return nil }
 var errMeetingBusy = errors.New("the meeting is busy; try again")
 
 const (
-	lockTTL     = 10 * time.Second // a crashed holder blocks for at most this long
-	lockWait    = 15 * time.Second // longest wait for the lock
-	stateTTL    = 7 * 24 * time.Hour
-	lockPrefix  = "cocreate:meeting-lock:"
-	statePrefix = "cocreate:meeting-state:"
+	lockTTL  = 10 * time.Second // a crashed holder blocks for at most this long
+	lockWait = 15 * time.Second // longest wait for the lock
+	stateTTL = 7 * 24 * time.Hour
 )
 
 // unlockScript deletes the lock only if this holder still owns it.
 var unlockScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
 
 type redisSerial struct {
-	rdb *redis.Client
-	log *slog.Logger
+	rdb redis.UniversalClient
+	// lockPrefix and statePrefix start with the deployment's
+	// --redis-prefix. Each command touches one key, so on a cluster any
+	// shard may hold them.
+	lockPrefix, statePrefix string
+	log                     *slog.Logger
 }
 
-func newRedisSerial(url string, log *slog.Logger) (*redisSerial, error) {
-	opts, err := redis.ParseURL(url)
+// newRedisSerial makes the serializer over the Redis (or Redis Cluster)
+// that url names, its keys behind prefix.
+func newRedisSerial(url, prefix string, log *slog.Logger) (*redisSerial, error) {
+	rdb, err := hub.NewRedisClient(url)
 	if err != nil {
 		return nil, err
 	}
-	return &redisSerial{rdb: redis.NewClient(opts), log: log}, nil
+	return &redisSerial{rdb: rdb, lockPrefix: prefix + "meeting-lock:", statePrefix: prefix + "meeting-state:", log: log}, nil
 }
 
 func (r *redisSerial) close() error { return r.rdb.Close() }
 
 func (r *redisSerial) run(ctx context.Context, session string, fn func([]byte) ([]byte, error)) error {
-	lock, token := lockPrefix+session, uuid.NewString()
+	lock, token := r.lockPrefix+session, uuid.NewString()
 	ctx, cancel := context.WithTimeout(ctx, lockWait)
 	defer cancel()
 	for {
@@ -90,7 +96,7 @@ func (r *redisSerial) run(ctx context.Context, session string, fn func([]byte) (
 	}
 	// Release with a fresh context: the caller's may be done.
 	defer unlockScript.Run(context.WithoutCancel(ctx), r.rdb, []string{lock}, token)
-	latest, err := r.rdb.Get(ctx, statePrefix+session).Bytes()
+	latest, err := r.rdb.Get(ctx, r.statePrefix+session).Bytes()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("meeting state of %s: %w", session, err)
 	}
@@ -102,7 +108,7 @@ func (r *redisSerial) run(ctx context.Context, session string, fn func([]byte) (
 		// The command is applied (and reaches the other instances over
 		// the bus); a lost hand-over only means the next holder may not
 		// see it until the bus has healed.
-		if err := r.rdb.Set(ctx, statePrefix+session, next, stateTTL).Err(); err != nil {
+		if err := r.rdb.Set(ctx, r.statePrefix+session, next, stateTTL).Err(); err != nil {
 			r.log.Warn("meeting state not handed over", "session", session, "err", err)
 		}
 	}

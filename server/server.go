@@ -70,11 +70,17 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	var bus hub.Bus // nil: in-process
+	var redisPrefix string
 	if cfg.Redis != "" {
-		rb, err := hub.NewRedisBus(hub.RedisOptions{URL: cfg.Redis, Logger: log})
+		var err error
+		if redisPrefix, err = cfg.redisPrefix(); err != nil {
+			return nil, err
+		}
+		rb, err := hub.NewRedisBus(hub.RedisOptions{URL: cfg.Redis, Prefix: redisPrefix, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("--redis: %w", err)
 		}
+		log.Info("redis bus", "cluster", hub.IsRedisClusterURL(cfg.Redis), "prefix", redisPrefix)
 		bus = rb
 	}
 	store, err := openStore(cfg)
@@ -94,7 +100,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	var serial serializer = localSerial{}
 	if cfg.Redis != "" {
-		rs, err := newRedisSerial(cfg.Redis, log)
+		rs, err := newRedisSerial(cfg.Redis, redisPrefix, log)
 		if err != nil {
 			store.Close()
 			return nil, fmt.Errorf("--redis: %w", err)
