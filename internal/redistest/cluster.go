@@ -126,3 +126,17 @@ func (c *Cluster) ShardChannels(s *Server, pattern string) []string {
 	}
 	return strings.Fields(string(out))
 }
+
+// Keys returns the keys matching pattern on every node (SCAN).
+func (c *Cluster) Keys(pattern string) []string {
+	c.t.Helper()
+	var keys []string
+	for _, s := range c.Nodes {
+		out, err := exec.Command("redis-cli", "-h", "127.0.0.1", "-p", strconv.Itoa(s.Port), "--scan", "--pattern", pattern).Output()
+		if err != nil {
+			c.t.Fatalf("scan %q on %s: %v", pattern, s.Addr(), err)
+		}
+		keys = append(keys, strings.Fields(string(out))...)
+	}
+	return keys
+}
