@@ -56,7 +56,7 @@ type RedisBus struct {
 	subOps []redisSubOp
 	chans  map[string]struct{} // subscribed channels, for Reconnect
 
-	lastErr atomic.Pointer[error]
+	lastErr atomic.Pointer[busErr]
 	dropped atomic.Int64
 
 	mu      sync.Mutex
@@ -252,12 +252,9 @@ func (b *RedisBus) publish() {
 				pipe.Publish(ctx, b.redisName(p.channel), p.data)
 			}
 		}
-		_, err := pipe.Exec(ctx)
+		cmds, err := pipe.Exec(ctx)
 		cancel()
-		b.setErr(err, "publish")
-		if err != nil {
-			b.dropped.Add(int64(len(batch)))
-		}
+		b.notePublish(batch, cmds, err)
 		clear(batch)
 	}
 }
@@ -325,16 +322,79 @@ func (b *RedisBus) applySub(bucket int, sub bool, names []string) {
 	}
 }
 
-func (b *RedisBus) setErr(err error, what string) {
+// busErr is a failed publish and the bucket it was for (on a cluster,
+// the bucket's shard is unreachable).
+type busErr struct {
+	err    error
+	bucket int
+	at     time.Time
+}
+
+// busErrTTL is how long a publish failure counts without a new one: a
+// bucket nobody publishes to any more has nothing left to carry.
+const busErrTTL = 10 * time.Second
+
+// notePublish records the outcome of one pipelined batch. On a cluster
+// some shards may work while one is down: the error stays until a
+// publish to the failing bucket works, not merely one to another shard.
+func (b *RedisBus) notePublish(batch []redisPub, cmds []redis.Cmder, err error) {
 	if err == nil {
-		if old := b.lastErr.Swap(nil); old != nil {
-			b.log.Info("redis reachable again")
+		p := b.lastErr.Load()
+		if p == nil {
+			return
+		}
+		if !b.cluster {
+			b.clearErr(-1)
+			return
+		}
+		for _, q := range batch {
+			if b.bucket(q.channel) == p.bucket {
+				b.clearErr(p.bucket)
+				return
+			}
 		}
 		return
 	}
-	err = fmt.Errorf("redis %s: %w", what, err)
-	if old := b.lastErr.Swap(&err); old == nil {
-		b.log.Warn("redis unreachable; local clients keep working, other instances catch up when it returns", "err", err)
+	if len(cmds) != len(batch) {
+		b.dropped.Add(int64(len(batch)))
+		b.setErr(err, b.bucket(batch[0].channel))
+		return
+	}
+	failed, worked := -1, map[int]bool{}
+	for i, c := range cmds {
+		bk := b.bucket(batch[i].channel)
+		if c.Err() == nil {
+			worked[bk] = true
+			continue
+		}
+		b.dropped.Add(1)
+		if failed < 0 {
+			failed, err = bk, c.Err()
+		}
+	}
+	if p := b.lastErr.Load(); p != nil && worked[p.bucket] {
+		b.clearErr(p.bucket)
+	}
+	if failed >= 0 {
+		b.setErr(err, failed)
+	}
+}
+
+// clearErr forgets the error of bucket (any bucket if -1).
+func (b *RedisBus) clearErr(bucket int) {
+	p := b.lastErr.Load()
+	if p == nil || (bucket >= 0 && p.bucket != bucket) {
+		return
+	}
+	if b.lastErr.CompareAndSwap(p, nil) {
+		b.log.Info("redis reachable again")
+	}
+}
+
+func (b *RedisBus) setErr(err error, bucket int) {
+	e := &busErr{err: fmt.Errorf("redis publish: %w", err), bucket: bucket, at: time.Now()}
+	if old := b.lastErr.Swap(e); old == nil || time.Since(old.at) > busErrTTL {
+		b.log.Warn("redis unreachable; local clients keep working, other instances catch up when it returns", "err", e.err)
 	}
 }
 
@@ -375,10 +435,11 @@ func (b *RedisBus) Publish(channel string, data []byte) {
 // Dropped returns how many messages could not be published.
 func (b *RedisBus) Dropped() int64 { return b.dropped.Load() }
 
-// Err implements Bus: the error of the last publish, nil once one works.
+// Err implements Bus: the error of the last failed publish, nil once a
+// publish to the same bucket works (or none failed for busErrTTL).
 func (b *RedisBus) Err() error {
-	if p := b.lastErr.Load(); p != nil {
-		return *p
+	if p := b.lastErr.Load(); p != nil && time.Since(p.at) <= busErrTTL {
+		return p.err
 	}
 	return nil
 }

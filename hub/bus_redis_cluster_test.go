@@ -1,12 +1,15 @@
 package hub
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
@@ -140,6 +143,15 @@ func TestRedisClusterPrimaryRestart(t *testing.T) {
 	a.until("echo", isUpdate)
 	b.insert(0, "b1;")
 	b.until("echo", isUpdate)
+	// The document's shard is unreachable: BusErr says so, although the
+	// other shards (the probe's, perhaps) still work.
+	deadline := time.Now().Add(20 * time.Second)
+	for err := ra.BusErr(); err == nil || !strings.Contains(err.Error(), "redis publish"); err = ra.BusErr() {
+		if time.Now().After(deadline) {
+			t.Fatalf("BusErr() = %v 20s after the document's shard stopped, want a redis publish error", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	victim.Restart()
 	cl.WaitOK()
 	a.insert(len(a.text()), "a2;")
@@ -215,4 +227,37 @@ func TestRedisPrefixIsolation(t *testing.T) {
 	}
 	a.close()
 	b.close()
+}
+
+// TestRedisClusterErrPerShard: on a cluster a publish failure is only
+// forgotten once a publish to the same bucket works, not when another
+// shard answers (which would make /readyz flap while one shard is down).
+func TestRedisClusterErrPerShard(t *testing.T) {
+	b := newRedisBus(t, "redis+cluster://127.0.0.1:1,127.0.0.1:2")
+	t.Cleanup(func() { b.Close() })
+	down, up := "doc:a", "doc:b"
+	for i := 0; b.bucket(down) == b.bucket(up); i++ {
+		up = fmt.Sprintf("doc:b%d", i)
+	}
+	cmd := func(err error) redis.Cmder {
+		c := redis.NewIntCmd(context.Background())
+		c.SetErr(err)
+		return c
+	}
+	refused := errors.New("connection refused")
+	b.notePublish([]redisPub{{channel: down}, {channel: up}}, []redis.Cmder{cmd(refused), cmd(nil)}, refused)
+	if err := b.Err(); err == nil || !errors.Is(err, refused) {
+		t.Fatalf("Err() = %v after a failed publish", err)
+	}
+	b.notePublish([]redisPub{{channel: up}}, []redis.Cmder{cmd(nil)}, nil)
+	if err := b.Err(); err == nil {
+		t.Fatal("Err() = nil after a publish to another shard worked; the failing one was never retried")
+	}
+	b.notePublish([]redisPub{{channel: up}, {channel: down}}, []redis.Cmder{cmd(nil), cmd(nil)}, nil)
+	if err := b.Err(); err != nil {
+		t.Fatalf("Err() = %v after a publish to the failing bucket worked", err)
+	}
+	if got := b.Dropped(); got != 1 {
+		t.Fatalf("Dropped() = %d, want the one failed publish", got)
+	}
 }
