@@ -76,6 +76,9 @@ type redisPub struct {
 type redisSubOp struct {
 	channel string
 	sub     bool
+	// reset: make channel's bucket connection afresh (Redis dropped its
+	// subscriptions: the slot moved to another shard).
+	reset bool
 }
 
 // NewRedisBus checks opts and returns a bus; it connects on Start.
@@ -212,11 +215,19 @@ func (b *RedisBus) receive(h BusHandler, msgs <-chan any) {
 				h.Message(ch, []byte(m.Payload))
 			}
 		case *redis.Subscription:
-			if m.Kind != "subscribe" && m.Kind != "ssubscribe" {
-				continue
-			}
-			if ch, ok := b.busChannel(m.Channel); ok {
+			ch, ok := b.busChannel(m.Channel)
+			switch {
+			case !ok:
+			case m.Kind == "subscribe" || m.Kind == "ssubscribe":
 				h.Subscribed(ch)
+			case m.Kind == "sunsubscribe" && b.wanted(ch):
+				// Not ours: the cluster moved the channel's slot to another
+				// shard and dropped its subscribers. Its bucket's
+				// connection, still on the old shard, is made again.
+				b.subMu.Lock()
+				b.subOps = append(b.subOps, redisSubOp{channel: ch, reset: true})
+				b.subMu.Unlock()
+				b.wake()
 			}
 		}
 	}
@@ -273,12 +284,17 @@ func (b *RedisBus) subscribe() {
 		b.subOps = nil
 		b.subMu.Unlock()
 		for len(ops) > 0 {
+			if ops[0].reset {
+				b.resetBucket(b.bucket(ops[0].channel))
+				ops = ops[1:]
+				continue
+			}
 			// Runs of the same operation on one bucket go in one command;
 			// a channel's operations stay in order, its bucket being
 			// always the same.
 			bucket := b.bucket(ops[0].channel)
 			n := 1
-			for n < len(ops) && ops[n].sub == ops[0].sub && b.bucket(ops[n].channel) == bucket {
+			for n < len(ops) && !ops[n].reset && ops[n].sub == ops[0].sub && b.bucket(ops[n].channel) == bucket {
 				n++
 			}
 			names := make([]string, n)
@@ -288,6 +304,39 @@ func (b *RedisBus) subscribe() {
 			b.applySub(bucket, ops[0].sub, names)
 			ops = ops[n:]
 		}
+	}
+}
+
+// wanted reports whether channel is subscribed (or about to be).
+func (b *RedisBus) wanted(channel string) bool {
+	b.subMu.Lock()
+	defer b.subMu.Unlock()
+	_, ok := b.chans[channel]
+	return ok
+}
+
+// resetBucket replaces bucket's subscriber connection with a new one,
+// routed to the shard that owns the bucket's slot now, subscribed to the
+// bucket's channels.
+func (b *RedisBus) resetBucket(bucket int) {
+	b.mu.Lock()
+	ps := b.ps[bucket]
+	delete(b.ps, bucket)
+	b.mu.Unlock()
+	if ps != nil {
+		ps.Close()
+	}
+	var names []string
+	b.subMu.Lock()
+	for ch := range b.chans {
+		if b.bucket(ch) == bucket {
+			names = append(names, b.redisName(ch))
+		}
+	}
+	b.subMu.Unlock()
+	if len(names) > 0 {
+		b.awaitSlotView(names[0])
+		b.newPubSub(bucket, names)
 	}
 }
 

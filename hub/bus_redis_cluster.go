@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"fmt"
 	"hash/fnv"
 	"net"
@@ -178,4 +179,34 @@ func (b *RedisBus) busChannel(name string) (string, bool) {
 		return "", false
 	}
 	return ch, true
+}
+
+// awaitSlotView waits (up to 5s) until go-redis's view of the cluster
+// names the primary that really owns name's slot, after the slot moved:
+// a node that no longer owns it answers MOVED, and a subscription sent
+// there would be lost without a word (go-redis's subscriber drops the
+// error and keeps the connection).
+func (b *RedisBus) awaitSlotView(name string) {
+	cc, ok := b.client.(*redis.ClusterClient)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		node, err := cc.MasterForKey(ctx, name)
+		if err == nil {
+			err = node.Exists(ctx, name).Err()
+			if _, moved := redis.IsMovedError(err); !moved {
+				return
+			}
+		}
+		cc.ReloadState(ctx) // in the background
+		select {
+		case <-ctx.Done():
+			b.log.Warn("the cluster's slot map did not settle; subscribing anyway", "channel", name, "err", err)
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

@@ -261,3 +261,29 @@ func TestRedisClusterErrPerShard(t *testing.T) {
 		t.Fatalf("Dropped() = %d, want the one failed publish", got)
 	}
 }
+
+// TestRedisClusterSlotMoved: when resharding moves a channel's slot to
+// another shard, the old shard drops its subscribers; the bus subscribes
+// again on the new owner and the channel delivers.
+func TestRedisClusterSlotMoved(t *testing.T) {
+	cl := redistest.StartCluster(t, 3)
+	a, _ := startBus(t, newRedisBus(t, cl.URL()))
+	rb := newRedisBus(t, cl.URL())
+	b, rec := startBus(t, rb)
+	chans := []string{"doc:moving", "doc:staying"}
+	for _, ch := range chans {
+		b.Subscribe(ch)
+		rec.waitSubscribed(t, ch)
+	}
+	deliverAll(t, a, rec, chans, "before")
+	name := rb.redisName("doc:moving")
+	to := cl.Nodes[0]
+	if cl.Owner(name) == to {
+		to = cl.Nodes[1]
+	}
+	cl.MoveSlot(name, to)
+	if cl.Owner(name) != to {
+		t.Fatal("the slot did not move")
+	}
+	deliverAll(t, a, rec, chans, "after")
+}

@@ -140,3 +140,31 @@ func (c *Cluster) Keys(pattern string) []string {
 	}
 	return keys
 }
+
+// MoveSlot moves the (keyless) slot of name from its owner to node to,
+// as resharding does (CLUSTER SETSLOT IMPORTING, MIGRATING, NODE), and
+// waits until the cluster is ok. The old owner drops the slot's shard
+// channel subscribers (a sunsubscribe each).
+func (c *Cluster) MoveSlot(name string, to *Server) {
+	c.t.Helper()
+	from := c.Owner(name)
+	slot := strings.TrimSpace(c.cli(from, "cluster", "keyslot", name))
+	fromID, toID := strings.TrimSpace(c.cli(from, "cluster", "myid")), strings.TrimSpace(c.cli(to, "cluster", "myid"))
+	c.cli(to, "cluster", "setslot", slot, "importing", fromID)
+	c.cli(from, "cluster", "setslot", slot, "migrating", toID)
+	for _, s := range append([]*Server{from, to}, c.Nodes...) {
+		c.cli(s, "cluster", "setslot", slot, "node", toID)
+	}
+	c.WaitOK()
+}
+
+// cli runs redis-cli against s and returns its output; an error answer
+// fails the test.
+func (c *Cluster) cli(s *Server, args ...string) string {
+	c.t.Helper()
+	out, err := exec.Command("redis-cli", append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(s.Port)}, args...)...).Output()
+	if err != nil || strings.HasPrefix(string(out), "ERR") {
+		c.t.Fatalf("redis-cli %v on %s: %v %s", args, s.Addr(), err, out)
+	}
+	return string(out)
+}
