@@ -14,7 +14,6 @@ import (
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
 	"github.com/cocreate/cocreate/internal/redistest"
-	"github.com/cocreate/cocreate/notes"
 )
 
 // The Redis bus on a real three-primary Redis Cluster (sharded pub/sub),
@@ -126,12 +125,7 @@ func TestInstancesOverRedisCluster(t *testing.T) {
 func TestRedisClusterPrimaryRestart(t *testing.T) {
 	cl := redistest.StartCluster(t, 3)
 	busA := newRedisBus(t, cl.URL())
-	ra := newRegistry(t, notes.NewMemoryStore(), clusterCfg(busA))
-	rb := newRegistry(t, notes.NewMemoryStore(), clusterCfg(newRedisBus(t, cl.URL())))
-	a := dial(t, ra, "s/notes", ConnOptions{})
-	a.until("step 2", isStep2)
-	b := dial(t, rb, "s/notes", ConnOptions{})
-	b.until("step 2", isStep2)
+	ra, _, a, b := twoInstances(t, busA, newRedisBus(t, cl.URL()))
 	a.insert(0, "a0;")
 	b.waitText("a0;")
 	waitBusErr(t, ra, false)
@@ -145,13 +139,7 @@ func TestRedisClusterPrimaryRestart(t *testing.T) {
 	b.until("echo", isUpdate)
 	// The document's shard is unreachable: BusErr says so, although the
 	// other shards (the probe's, perhaps) still work.
-	deadline := time.Now().Add(20 * time.Second)
-	for err := ra.BusErr(); err == nil || !strings.Contains(err.Error(), "redis publish"); err = ra.BusErr() {
-		if time.Now().After(deadline) {
-			t.Fatalf("BusErr() = %v 20s after the document's shard stopped, want a redis publish error", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitPublishErr(t, ra)
 	victim.Restart()
 	cl.WaitOK()
 	a.insert(len(a.text()), "a2;")
@@ -184,25 +172,17 @@ func TestRedisPrefixIsolation(t *testing.T) {
 	}
 	// Deployment one: two instances. Deployment two: a raw bus endpoint
 	// that records everything on the same channel names.
-	r1 := newRegistry(t, notes.NewMemoryStore(), clusterCfg(bus("cocreate:one:")))
-	r2 := newRegistry(t, notes.NewMemoryStore(), clusterCfg(bus("cocreate:one:")))
 	other, rec := startBus(t, bus("cocreate:two:"))
 	other.Subscribe(docChannel("s/notes"))
 	other.Subscribe(controlChannel)
 	rec.waitSubscribed(t, docChannel("s/notes"))
 	rec.waitSubscribed(t, controlChannel)
 
-	a := dial(t, r1, "s/notes", ConnOptions{})
-	a.until("step 2", isStep2)
-	b := dial(t, r2, "s/notes", ConnOptions{})
-	b.until("step 2", isStep2)
+	_, _, a, b := twoInstances(t, bus("cocreate:one:"), bus("cocreate:one:"))
 	a.insert(0, "one;")
 	b.waitText("one;")
 	setAwareness(a, 1, `{"name":"ann"}`)
-	b.until("ann's awareness", func(m yproto.Message) bool {
-		st, ok := awarenessOf(m, a.doc.ClientID())
-		return ok && string(st) == `{"name":"ann"}`
-	})
+	waitAwareness(b, a.doc.ClientID(), `{"name":"ann"}`)
 	// Deployment two saw none of it: updates, awareness, state exchanges.
 	rec.quiet(t, 300*time.Millisecond)
 	// Its own traffic does not reach deployment one either: once Redis
