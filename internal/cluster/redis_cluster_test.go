@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/client"
+	"github.com/cocreate/cocreate/internal/interoptest"
 	"github.com/cocreate/cocreate/internal/redistest"
 )
 
@@ -17,6 +18,14 @@ import (
 // edits and awareness cross instances.
 func TestEditOnRedisCluster(t *testing.T) {
 	testEditOnThreeInstances(t, redistest.StartCluster(t, 3).URL())
+}
+
+// TestNodeAndGoOnRedisCluster: TestNodeAndGoOnTwoInstances over a
+// cluster — stock y-websocket clients and a Go client on different
+// instances.
+func TestNodeAndGoOnRedisCluster(t *testing.T) {
+	interoptest.Need(t)
+	testNodeAndGo(t, redistest.StartCluster(t, 3).URL())
 }
 
 // TestMeetingCommandsOnRedisCluster: the meeting lock serialises
