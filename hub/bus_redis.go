@@ -161,15 +161,15 @@ func (b *RedisBus) newPubSub(bucket int, names []string) {
 	}
 	cancel()
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.closed {
+		b.mu.Unlock()
 		ps.Close()
 		return
 	}
-	if old := b.ps[bucket]; old != nil {
-		// A Reconnect ran meanwhile and an op made it again: keep one.
-		old.Close()
-	}
+	// Only the subscribe goroutine adds connections, after finding none
+	// for the bucket, so old is nil; should that change, one per bucket
+	// still holds.
+	old := b.ps[bucket]
 	b.ps[bucket] = ps
 	msgs := ps.ChannelWithSubscriptions(
 		redis.WithChannelSize(1024),
@@ -177,6 +177,10 @@ func (b *RedisBus) newPubSub(bucket int, names []string) {
 	)
 	b.wg.Add(1)
 	go b.receive(b.h, msgs)
+	b.mu.Unlock()
+	if old != nil {
+		old.Close() // may wait for its own reconnection attempt
+	}
 }
 
 // Reconnect replaces the subscriber connections with new ones subscribed
