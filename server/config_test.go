@@ -121,8 +121,11 @@ func TestRedisPrefixDerived(t *testing.T) {
 		"schema":   pg("postgres://app@db:5432/cocreate?search_path=two"),
 		"database": pg("postgres://app@db:5432/other?search_path=one"),
 		"host":     pg("postgres://app@db2:5432/cocreate?search_path=one"),
-		"redis db": func(c *Config) { pg("postgres://app@db:5432/cocreate?search_path=one")(c); c.Redis = "redis://r:6379/3" },
-		"sqlite":   func(c *Config) { c.Data = "/srv/a" },
+		"redis db": func(c *Config) {
+			pg("postgres://app@db:5432/cocreate?search_path=one")(c)
+			c.Redis = "redis://r:6379/3"
+		},
+		"sqlite": func(c *Config) { c.Data = "/srv/a" },
 	}
 	seen := map[string]string{base: "base"}
 	for name, e := range differ {
