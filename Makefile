@@ -105,7 +105,8 @@ bench-server: node
 	bench/run.sh
 
 # Delivery latency with receivers on 1 instance vs spread over 3 joined by
-# Redis (bench/cluster.sh; knobs RECEIVERS, RATE, ROOMS, DURATION).
+# Redis (bench/cluster.sh; knobs RECEIVERS, RATE, ROOMS, DURATION; CLUSTER=1
+# for a 3-primary Redis Cluster with sharded pub/sub).
 bench-cluster: redis
 	bench/cluster.sh
 

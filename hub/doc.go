@@ -2,7 +2,8 @@
 // the registry of live documents, connection fan-out, awareness relay and
 // the hand-off of applied updates to notes.Store, and the Bus that carries
 // updates and awareness between instances (bus.go: MemoryBus in-process,
-// the default; RedisBus over Redis pub/sub with --redis).
+// the default; RedisBus over Redis pub/sub with --redis, sharded pub/sub
+// on a Redis Cluster: bus_redis_cluster.go).
 //
 // # Concurrency model
 //
@@ -121,7 +122,9 @@
 // server's /readyz) reports the bus's connection error or a probe
 // missing for CheckTimeout; while probes stay lost it makes a bus that
 // can (RedisBus.Reconnect) open a fresh subscriber connection, since
-// go-redis notices a broken connection but not a silent one. Local
+// go-redis notices a broken connection but not a silent one (on a Redis
+// Cluster the probe crosses only its own channel's shard, so a silent
+// link to another shard goes unseen there; a failing one is seen). Local
 // clients keep working while the bus is down. The bus and the probe start on first use (Serve, BusErr or
 // StartBus), so New starts no goroutine; Close stops them and closes the
 // bus after the rooms.

@@ -78,13 +78,18 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	var lock workspace.Lock // nil: one instance
 	var redisLock *hub.RedisLock
 	if cfg.Redis != "" {
-		rb, err := hub.NewRedisBus(hub.RedisOptions{URL: cfg.Redis, Logger: log})
+		redisPrefix, err := cfg.redisPrefix()
+		if err != nil {
+			return nil, err
+		}
+		rb, err := hub.NewRedisBus(hub.RedisOptions{URL: cfg.Redis, Prefix: redisPrefix, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("--redis: %w", err)
 		}
 		opened = append(opened, rb)
+		log.Info("redis bus", "cluster", hub.IsRedisClusterURL(cfg.Redis), "prefix", redisPrefix)
 		bus = rb
-		rl, err := hub.NewRedisLock(hub.RedisLockOptions{URL: cfg.Redis, Logger: log})
+		rl, err := hub.NewRedisLock(hub.RedisLockOptions{URL: cfg.Redis, Prefix: redisPrefix, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("--redis: %w", err)
 		}
