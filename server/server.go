@@ -51,6 +51,10 @@ type Server struct {
 	bg        sync.WaitGroup // indexing and auto versions (onSnapshot)
 
 	conns sync.WaitGroup // goroutines serving upgraded sockets
+	// sockets is cancelled when shutdown starts: /hocuspocus sockets
+	// close themselves then, even with no document open in a hub.
+	sockets     context.Context
+	stopSockets context.CancelFunc
 }
 
 // NewLogger returns the logger Config.LogFormat asks for, writing to w.
@@ -142,6 +146,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		}),
 	}
 	snap = s.onSnapshot
+	s.sockets, s.stopSockets = context.WithCancel(context.Background())
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -164,6 +169,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(preg, promhttp.HandlerOpts{})))
 	e.GET("/sync/:session/:doc", s.sync)
+	e.GET("/hocuspocus", s.hocuspocus)
 	e.POST("/api/tokens", s.mintToken)
 	s.sessionRoutes(e.Group("/api"))
 	e.GET("/notes/:id", s.readNotesPage)
@@ -239,53 +245,16 @@ func (s *Server) sync(c echo.Context) error {
 		s.metrics.Refused.WithLabelValues("bad_name").Inc()
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("session and doc names must be 1 to %d bytes", maxNameLen))
 	}
-	if !s.ready.Load() {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
-	}
-	if err := s.checkOrigin(c.Request()); err != nil {
-		s.metrics.Refused.WithLabelValues("bad_origin").Inc()
-		return authError(c, http.StatusForbidden, "forbidden_origin", err.Error())
-	}
-	if ok, wait := s.accepts.take(time.Now()); !ok {
-		s.metrics.Refused.WithLabelValues("accept_rate").Inc()
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
+	if ok, err := s.admitSocket(c); !ok {
+		return err
 	}
 	id := identityOf(c)
-	if s.hubs.Gone(session) {
-		return jsonError(c, http.StatusGone, "session_deleted", "session "+strconv.Quote(session)+" was deleted")
+	access, err := s.openDoc(c.Request().Context(), id, c.RealIP(), session, doc)
+	if err != nil {
+		ae := err.(*accessError)
+		return jsonError(c, ae.status, ae.code, ae.msg)
 	}
-	// A document of a known session runs with that session's roles,
-	// attendance and commands. In open dev mode any other name is an
-	// ad-hoc document (as with any y-websocket server); with
-	// --auth-secret it is refused, and a meeting document needs its
-	// session in any mode.
-	sess, err := s.sessions().GetSession(c.Request().Context(), session)
-	known := err == nil
-	switch {
-	case err != nil && !errors.Is(err, notes.ErrSessionNotFound):
-		// The store is failing or closing (shutdown): try again later.
-		s.log.Warn("connection refused: session lookup failed", "session", session, "err", err)
-		return jsonError(c, http.StatusServiceUnavailable, "store_unavailable", "the session store is unavailable; try again")
-	case !known && (doc == "meeting" || s.cfg.AuthSecret != ""):
-		s.metrics.Refused.WithLabelValues("unknown_session").Inc()
-		return jsonError(c, http.StatusNotFound, "not_found", "unknown session "+strconv.Quote(session))
-	}
-	role := roleIn(id, session)
-	if known {
-		role = sessionRole(id, sess)
-	}
-	opts := hub.ConnOptions{
-		Remote:  c.RealIP(),
-		Subject: id.Subject,
-		// {session}/meeting is written by the server alone.
-		ReadOnly:    role == RoleViewer || doc == "meeting",
-		ExpiresAt:   id.ExpiresAt,
-		AllowUpdate: s.limits.updateGate(id.Subject),
-	}
-	if known {
-		opts.OnCommand = s.socketCommand(session, id)
-	}
+	known, sess, opts := access.known, access.sess, access.opts
 	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
 		// checkOrigin has applied --allowed-origins.
 		InsecureSkipVerify: true,
@@ -323,6 +292,26 @@ func (s *Server) sync(c echo.Context) error {
 		}
 	})
 	return nil
+}
+
+// admitSocket applies the checks every WebSocket upgrade passes before
+// anything else: the server is up, the Origin is allowed, and the
+// new-connection rate has room. When one fails it answers the request
+// and returns false (and the handler's error).
+func (s *Server) admitSocket(c echo.Context) (bool, error) {
+	if !s.ready.Load() {
+		return false, echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
+	}
+	if err := s.checkOrigin(c.Request()); err != nil {
+		s.metrics.Refused.WithLabelValues("bad_origin").Inc()
+		return false, authError(c, http.StatusForbidden, "forbidden_origin", err.Error())
+	}
+	if ok, wait := s.accepts.take(time.Now()); !ok {
+		s.metrics.Refused.WithLabelValues("accept_rate").Inc()
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return false, echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
+	}
+	return true, nil
 }
 
 func (s *Server) acquireIP(ip string) bool {
@@ -381,6 +370,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case serveErr = <-served:
 	}
 	s.ready.Store(false)
+	s.stopSockets()
 	s.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
