@@ -26,9 +26,6 @@ const (
 	// its auth message first, so a well-behaved one queues nothing).
 	maxHocusPending      = 64
 	maxHocusPendingBytes = 1 << 20
-	// hocusAuthTimeout: a socket that has not opened a document by then
-	// is closed, however much it sends.
-	hocusAuthTimeout = 15 * time.Second
 	// hocusDocQueue is the messages read for one document and not yet
 	// taken by its hub reader; a full one holds up the socket's reader
 	// (back-pressure on that socket, as on /sync).
@@ -39,6 +36,10 @@ const (
 	// hocusWriteTimeout bounds one frame's write (the hub's default).
 	hocusWriteTimeout = 10 * time.Second
 )
+
+// hocusAuthTimeout: a socket that has not opened a document by then is
+// closed, however much it sends. A variable for the tests.
+var hocusAuthTimeout = 15 * time.Second
 
 // hocuspocus upgrades GET /hocuspocus: one socket carrying many
 // documents in the Hocuspocus framing. Each document is authorized on
@@ -96,6 +97,7 @@ type hocusSocket struct {
 	out      chan []byte
 	dead     chan struct{} // closed when the socket is closing
 	deadOnce sync.Once
+	closer   sync.WaitGroup // the close handshake
 	authed   atomic.Bool  // a document was opened (sticky)
 	lastRead atomic.Int64 // unix nanoseconds of the last frame read
 
@@ -111,7 +113,7 @@ func (hs *hocusSocket) closeSocket(code websocket.StatusCode, reason string) {
 	hs.deadOnce.Do(func() {
 		close(hs.dead)
 		// The close handshake waits for the peer: not in the caller.
-		go hs.ws.Close(code, closeReason(reason))
+		hs.closer.Go(func() { hs.ws.Close(code, closeReason(reason)) })
 	})
 }
 
@@ -148,6 +150,7 @@ func (hs *hocusSocket) run() {
 	hs.mu.Unlock()
 	hs.serves.Wait()
 	writer.Wait()
+	hs.closer.Wait()
 	hs.ws.CloseNow()
 }
 
