@@ -98,8 +98,8 @@ type hocusSocket struct {
 	dead     chan struct{} // closed when the socket is closing
 	deadOnce sync.Once
 	closer   sync.WaitGroup // the close handshake
-	authed   atomic.Bool  // a document was opened (sticky)
-	lastRead atomic.Int64 // unix nanoseconds of the last frame read
+	authed   atomic.Bool    // a document was opened (sticky)
+	lastRead atomic.Int64   // unix nanoseconds of the last frame read
 
 	mu   sync.Mutex
 	docs map[string]*hocusDoc // by address
