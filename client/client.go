@@ -63,8 +63,8 @@ type Client struct {
 	cond      *sync.Cond // broadcast on every state change
 	doc       *crdt.Doc
 	closed    bool
-	conn      link // nil while disconnected
-	out       [][]byte        // messages waiting for the writer of conn
+	conn      link     // nil while disconnected
+	out       [][]byte // messages waiting for the writer of conn
 	wake      chan struct{}
 	synced    bool // the server's step 2 arrived on the current connection
 	connects  int
