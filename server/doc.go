@@ -1,12 +1,15 @@
 // Package server is the HTTP face of cocreate: the echo application with its
-// routes, the WebSocket upgrade of GET /sync/{session}/{doc}, authentication
+// routes, the WebSocket upgrades of GET /sync/{session}/{doc} and GET
+// /hocuspocus (hocuspocus.go: one socket, many documents, each served
+// through the hub by a virtual connection, hocuspocus_doc.go), authentication
 // and role resolution, the JSON REST API under /api/, /healthz, /readyz and
 // /metrics, the OpenAPI document of the API, and the Config filled from
 // flags and COCREATE_* environment variables; the post-meeting notes
 // (notes_api.go: rendered notes, the /notes/{id} page), versions and search
 // (versions.go), and the embedded web UI of package client/web (web.go).
 //
-// It stays thin: it authenticates a request, resolves the caller's role,
+// It stays thin: it authenticates a request, resolves the caller's role
+// (access.go: openDoc, the one decision both socket endpoints ask),
 // decodes and encodes JSON (strictly: unknown fields are an error) and hands
 // connections and commands to package hub. Meeting commands (meeting.go)
 // come over REST and over session sockets (message type 100); the server

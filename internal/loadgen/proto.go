@@ -99,8 +99,9 @@ func (f framer) auth(token string) []byte {
 // message is a decoded frame. Payload aliases the frame.
 type message struct {
 	typ     uint64
-	sub     uint64 // sync and auth sub-type
-	payload []byte // sync payload, or auth reason
+	sub     uint64  // sync and auth sub-type
+	payload []byte  // sync payload, or auth reason
+	f       *framer // the document's framer (set by client.read)
 }
 
 func (f framer) decode(b []byte) (message, error) {
