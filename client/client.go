@@ -191,39 +191,10 @@ func refusalReason(resp *http.Response) string {
 // with backoff.
 func (c *Client) run(ctx context.Context, l link) {
 	defer close(c.done)
-	bo := backoff{min: c.opts.MinBackoff, max: c.opts.MaxBackoff, randN: c.randN}
-	for {
-		start := time.Now()
-		err := c.serve(ctx, l)
-		if ctx.Err() != nil {
-			return
-		}
-		c.log.Info("disconnected", "err", err)
-		if time.Since(start) > c.opts.MaxBackoff {
-			bo.reset()
-		}
-		for {
-			wait := bo.next()
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-			l, err = c.connect(ctx)
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				return
-			}
-			if errors.Is(err, ErrUnauthorized) {
-				c.log.Warn("reconnect refused, giving up", "err", err)
-				c.stop(err)
-				return
-			}
-			c.log.Info("reconnect failed", "err", err)
-		}
-	}
+	redial(ctx, c.opts, c.log, c.randN, l, c.serve, c.connect, func(err error) {
+		c.log.Warn("reconnect refused, giving up", "err", err)
+		c.stop(err)
+	})
 }
 
 // stop records the permanent error that ended the client and wakes

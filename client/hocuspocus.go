@@ -98,39 +98,13 @@ func (s *Socket) Close() error {
 // with backoff.
 func (s *Socket) run(ctx context.Context, ws *websocket.Conn) {
 	defer close(s.done)
-	bo := backoff{min: s.opts.MinBackoff, max: s.opts.MaxBackoff, randN: rand.Int64N}
-	for {
-		start := time.Now()
-		err := s.serve(ctx, ws)
-		if ctx.Err() != nil {
-			return
-		}
-		s.log.Info("disconnected", "err", err)
-		if time.Since(start) > s.opts.MaxBackoff {
-			bo.reset()
-		}
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(bo.next()):
-			}
-			ws, err = dialWS(ctx, s.url, s.opts)
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				return
-			}
-			if errors.Is(err, ErrUnauthorized) {
-				s.mu.Lock()
-				s.err = err
-				s.cond.Broadcast()
-				s.mu.Unlock()
-				return
-			}
-		}
-	}
+	dial := func(ctx context.Context) (*websocket.Conn, error) { return dialWS(ctx, s.url, s.opts) }
+	redial(ctx, s.opts, s.log, rand.Int64N, ws, s.serve, dial, func(err error) {
+		s.mu.Lock()
+		s.err = err
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	})
 }
 
 // serve reads one connection, routing each frame to its document.

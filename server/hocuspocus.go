@@ -30,9 +30,10 @@ const (
 	// taken by its hub reader; a full one holds up the socket's reader
 	// (back-pressure on that socket, as on /sync).
 	hocusDocQueue = 16
-	// hocusOutQueue bounds the socket's outbound frames (all documents);
-	// the hub's own per-connection queue bounds each document before it.
-	hocusOutQueue = 256
+	// hocusOutQueue bounds the socket's outbound frames (all documents)
+	// waiting for its writer; the hub's per-connection queue bounds each
+	// document's. Nothing is allocated for it while it is empty.
+	hocusOutQueue = 1024
 	// hocusWriteTimeout bounds one frame's write (the hub's default).
 	hocusWriteTimeout = 10 * time.Second
 )
@@ -57,23 +58,11 @@ func (s *Server) hocuspocus(c echo.Context) error {
 		g := s.guest(c)
 		hs.guest = &g
 	}
-	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
-		// checkOrigin has applied --allowed-origins.
-		InsecureSkipVerify: true,
-	})
-	if err != nil {
-		s.metrics.Refused.WithLabelValues("bad_upgrade").Inc()
-		return nil // Accept has written the HTTP error
-	}
-	ws.SetReadLimit(s.cfg.MaxMessageSize)
-	if !s.acquireIP(hs.remote) {
-		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()
-		s.log.Warn("connection refused: too many from one address", "remote", hs.remote)
-		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
+	ws, _ := s.upgrade(c)
+	if ws == nil {
 		return nil
 	}
 	hs.ws = ws
-	hs.out = make(chan []byte, hocusOutQueue)
 	hs.dead = make(chan struct{})
 	// As for /sync: served from a fresh goroutine so the handler's
 	// request state is freed; the registry and stopSockets close it.
@@ -86,7 +75,9 @@ func (s *Server) hocuspocus(c echo.Context) error {
 
 // hocusSocket is one /hocuspocus WebSocket. Its reader (run) owns the
 // pending queues; docs is shared with the documents' goroutines under mu.
-// Every outbound frame goes through out to the one writer goroutine.
+// Every outbound frame goes through one queue (push) to one writer,
+// which runs only while frames are queued: an idle socket costs its
+// reader and one hub reader per open document, nothing more.
 type hocusSocket struct {
 	s        *Server
 	ws       *websocket.Conn
@@ -94,7 +85,11 @@ type hocusSocket struct {
 	urlToken string    // ?token= or Authorization of the upgrade, if any
 	guest    *Identity // open dev mode
 
-	out      chan []byte
+	outMu   sync.Mutex
+	out     [][]byte // frames for the writer
+	writing bool     // a writer goroutine is running
+	writers sync.WaitGroup
+
 	dead     chan struct{} // closed when the socket is closing
 	deadOnce sync.Once
 	closer   sync.WaitGroup // the close handshake
@@ -137,8 +132,6 @@ func (hs *hocusSocket) run() {
 		}
 	})
 	defer authTimer.Stop()
-	var writer sync.WaitGroup
-	writer.Go(hs.writeLoop)
 
 	hs.readLoop(ctx)
 
@@ -149,51 +142,71 @@ func (hs *hocusSocket) run() {
 	}
 	hs.mu.Unlock()
 	hs.serves.Wait()
-	writer.Wait()
+	hs.writers.Wait()
 	hs.closer.Wait()
 	hs.ws.CloseNow()
 }
 
-// writeLoop is the socket's one writer.
-func (hs *hocusSocket) writeLoop() {
+// push queues a frame for the socket's writer without waiting (the
+// room's run loop calls it for sync status); false once the socket is
+// closing. A full queue closes the socket as too slow, as the hub does
+// with a connection.
+func (hs *hocusSocket) push(f []byte) bool {
+	select {
+	case <-hs.dead:
+		return false
+	default:
+	}
+	hs.outMu.Lock()
+	if len(hs.out) >= hocusOutQueue {
+		hs.outMu.Unlock()
+		hs.s.metrics.SlowConsumers.Inc()
+		hs.closeSocket(websocket.StatusTryAgainLater, "slow consumer: outbound queue full")
+		return false
+	}
+	hs.out = append(hs.out, f)
+	start := !hs.writing
+	if start {
+		hs.writing = true
+		hs.writers.Add(1)
+	}
+	hs.outMu.Unlock()
+	if start {
+		go hs.writeRun()
+	}
+	return true
+}
+
+// writeRun is the writer: it writes until the queue is empty, then ends
+// (the next push starts another).
+func (hs *hocusSocket) writeRun() {
+	defer hs.writers.Done()
 	for {
-		select {
-		case f := <-hs.out:
+		hs.outMu.Lock()
+		batch := hs.out
+		hs.out = nil
+		if len(batch) == 0 {
+			hs.writing = false
+			hs.outMu.Unlock()
+			return
+		}
+		hs.outMu.Unlock()
+		for _, f := range batch {
+			select {
+			case <-hs.dead:
+				hs.outMu.Lock()
+				hs.out, hs.writing = nil, false
+				hs.outMu.Unlock()
+				return
+			default:
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), hocusWriteTimeout)
 			err := hs.ws.Write(ctx, websocket.MessageBinary, f)
 			cancel()
 			if err != nil {
 				hs.closeSocket(websocket.StatusInternalError, "write failed")
-				return
 			}
-		case <-hs.dead:
-			return
 		}
-	}
-}
-
-// send queues a frame, waiting while the queue is full; false once the
-// socket (or ctx) is done.
-func (hs *hocusSocket) send(ctx context.Context, f []byte) bool {
-	select {
-	case hs.out <- f:
-		return true
-	case <-hs.dead:
-		return false
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// trySend queues a frame without waiting: for the room's run loop (sync
-// status), which must not block. A full queue closes the socket.
-func (hs *hocusSocket) trySend(f []byte) {
-	select {
-	case hs.out <- f:
-	case <-hs.dead:
-	default:
-		hs.s.metrics.SlowConsumers.Inc()
-		hs.closeSocket(websocket.StatusTryAgainLater, "slow consumer: outbound queue full")
 	}
 }
 
@@ -226,7 +239,7 @@ func (hs *hocusSocket) readLoop(ctx context.Context) {
 		}
 		switch f.Type {
 		case hocus.TypePing:
-			hs.send(ctx, hocus.PongMessage())
+			hs.push(hocus.PongMessage())
 			continue
 		case hocus.TypePong:
 			continue
@@ -316,7 +329,7 @@ func (hs *hocusSocket) deny(ctx context.Context, d *hocusDoc, metric, reason str
 	}
 	hs.unqueue(d)
 	d.state = docDenied
-	return hs.send(ctx, hocus.PermissionDeniedMessage(d.address, reason))
+	return hs.push(hocus.PermissionDeniedMessage(d.address, reason))
 }
 
 // identity returns who the auth message of a document speaks for.
@@ -365,7 +378,7 @@ func (hs *hocusSocket) authorize(ctx context.Context, d *hocusDoc, f hocus.Frame
 			return []byte(`{"ok":false,"status":404,"code":"not_found","message":"meeting commands need a document of a known session"}`)
 		}
 	}
-	if !hs.send(ctx, hocus.AuthenticatedMessage(d.address, opts.ReadOnly)) {
+	if !hs.push(hocus.AuthenticatedMessage(d.address, opts.ReadOnly)) {
 		return false
 	}
 	hs.authed.Store(true)

@@ -79,9 +79,9 @@ func (d *hocusDoc) deliver(ctx context.Context, msg []byte) bool {
 // ack is the document's hub.ConnOptions.OnUpdate: a sync status frame.
 func (d *hocusDoc) ack(applied bool) {
 	if applied {
-		d.hs.trySend(d.acks[1])
+		d.hs.push(d.acks[1])
 	} else {
-		d.hs.trySend(d.acks[0])
+		d.hs.push(d.acks[0])
 	}
 }
 
@@ -117,7 +117,7 @@ func (d *hocusDoc) Write(ctx context.Context, msg []byte) error {
 		return errDocClosed
 	default:
 	}
-	if !d.hs.send(ctx, f) {
+	if !d.hs.push(f) {
 		return errDocClosed
 	}
 	return nil
@@ -150,7 +150,7 @@ func (d *hocusDoc) Close(code hub.StatusCode, reason string) error {
 			if reason == "" {
 				reason = "document closed"
 			}
-			d.hs.trySend(hocus.CloseMessage(d.address, reason, true))
+			d.hs.push(hocus.CloseMessage(d.address, reason, true))
 		}
 	}
 	return nil

@@ -255,20 +255,8 @@ func (s *Server) sync(c echo.Context) error {
 		return jsonError(c, ae.status, ae.code, ae.msg)
 	}
 	known, sess, opts := access.known, access.sess, access.opts
-	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
-		// checkOrigin has applied --allowed-origins.
-		InsecureSkipVerify: true,
-	})
-	if err != nil {
-		s.metrics.Refused.WithLabelValues("bad_upgrade").Inc()
-		return nil // Accept has written the HTTP error
-	}
-	ws.SetReadLimit(s.cfg.MaxMessageSize)
-	ip := c.RealIP()
-	if !s.acquireIP(ip) {
-		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()
-		s.log.Warn("connection refused: too many from one address", "remote", ip)
-		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
+	ws, ip := s.upgrade(c)
+	if ws == nil {
 		return nil
 	}
 	name := session + "/" + doc
@@ -312,6 +300,29 @@ func (s *Server) admitSocket(c echo.Context) (bool, error) {
 		return false, echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
 	}
 	return true, nil
+}
+
+// upgrade accepts the WebSocket of an admitted request, with the message
+// size limit, and counts it against its address (releaseIP(ip) when it
+// ends). It returns nil when it refused, having answered or closed.
+func (s *Server) upgrade(c echo.Context) (ws *websocket.Conn, ip string) {
+	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
+		// checkOrigin has applied --allowed-origins.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		s.metrics.Refused.WithLabelValues("bad_upgrade").Inc()
+		return nil, "" // Accept has written the HTTP error
+	}
+	ws.SetReadLimit(s.cfg.MaxMessageSize)
+	ip = c.RealIP()
+	if !s.acquireIP(ip) {
+		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()
+		s.log.Warn("connection refused: too many from one address", "remote", ip)
+		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
+		return nil, ""
+	}
+	return ws, ip
 }
 
 func (s *Server) acquireIP(ip string) bool {
