@@ -274,8 +274,11 @@ func (hs *hocusSocket) handle(ctx context.Context, frame []byte, f hocus.Frame) 
 		case hocus.TypeAuth:
 			return true // already open: a second token changes nothing
 		case hocus.TypeClose:
+			// Out of the table at once: a provider that attaches again
+			// right away starts afresh while this one's hub reader ends.
 			d.clientClosed.Store(true)
 			d.finish()
+			hs.forget(d)
 			return true
 		}
 		msg, _ := hocus.Unwrap(frame, f)
@@ -323,7 +326,7 @@ func (hs *hocusSocket) unqueue(d *hocusDoc) {
 
 // deny answers a document's auth with PermissionDenied; the provider
 // stops trying that document, and the socket stays up for the others.
-func (hs *hocusSocket) deny(ctx context.Context, d *hocusDoc, metric, reason string) bool {
+func (hs *hocusSocket) deny(d *hocusDoc, metric, reason string) bool {
 	if metric != "" {
 		hs.s.metrics.Refused.WithLabelValues(metric).Inc()
 	}
@@ -359,15 +362,15 @@ func (hs *hocusSocket) authorize(ctx context.Context, d *hocusDoc, f hocus.Frame
 	}
 	id, metric, err := hs.identity(f.Text)
 	if err != nil {
-		return hs.deny(ctx, d, metric, err.Error())
+		return hs.deny(d, metric, err.Error())
 	}
 	session, doc, ok := strings.Cut(f.Name, "/")
 	if !ok || strings.Contains(doc, "/") {
-		return hs.deny(ctx, d, "bad_name", fmt.Sprintf("document name %q is not {session}/{doc}", f.Name))
+		return hs.deny(d, "bad_name", fmt.Sprintf("document name %q is not {session}/{doc}", f.Name))
 	}
 	access, err := hs.s.openDoc(ctx, id, hs.remote, session, doc)
 	if err != nil {
-		return hs.deny(ctx, d, "", err.Error())
+		return hs.deny(d, "", err.Error())
 	}
 	opts := access.opts
 	opts.OnUpdate = d.ack

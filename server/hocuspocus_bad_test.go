@@ -221,6 +221,15 @@ func TestHocuspocusBadInput(t *testing.T) {
 		if f := h.next(func(f hocus.Frame) bool { return f.Type == hocus.TypeSyncStatus }); f.Address != "abc/ok" || !f.Applied {
 			t.Fatalf("sync status %+v, want applied on abc/ok", f)
 		}
+		// Detached and attached again at once (a provider recreated).
+		h.send(hocus.CloseMessage("abc/ok", "", false))
+		h.send(auth("abc/ok"))
+		h.next(isAuth("abc/ok", hocus.AuthAuthenticated))
+		h.send(hocus.Message("abc/ok", yproto.SyncStep1Message([]byte{0})))
+		f = h.next(func(f hocus.Frame) bool { return f.Address == "abc/ok" && f.Type == hocus.TypeSync && len(f.Body) > 0 && f.Body[0] == 1 })
+		if !strings.Contains(string(f.Body), "fine") {
+			t.Fatalf("re-attached document's step 2 %x lacks its text", f.Body)
+		}
 	})
 
 	t.Run("meeting command as stateless", func(t *testing.T) {
