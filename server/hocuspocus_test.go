@@ -157,6 +157,18 @@ func TestHocuspocusProviders(t *testing.T) {
 				t.Fatalf("bad token: %+v (want one connection, refused with a reason, no retry)", r)
 			}
 
+			if v == "v4" {
+				var sr struct {
+					A, B     string
+					Unsynced int
+					Sockets  int
+				}
+				hocusRun(t, &sr, v, "session", hurl, sess+"/shared", member)
+				if sr.A != "session " || sr.B != sr.A || sr.Unsynced != 0 || sr.Sockets != 1 {
+					t.Fatalf("4.x session awareness (two providers of one document on one socket): %+v", sr)
+				}
+			}
+
 			var caret struct {
 				Hocus, Ywebsocket struct {
 					Text   string   `json:"text"`

@@ -18,6 +18,10 @@
 //   node hocus.mjs V badtoken URL DOC TOKEN
 //       expect authenticationFailed; watch 3 s more; print {reason,
 //       connects, synced}
+//   node hocus.mjs v4 session URL DOC TOKEN
+//       4.x session awareness: two providers of the same document on one
+//       socket (address "DOC\0session"); one types, the other sees it;
+//       print {a, b, unsynced, sockets}
 //   node hocus.mjs V caret HOCUS_URL SYNC_URL DOC TOKEN
 //       a Hocuspocus provider and a y-websocket provider on one document:
 //       both type and set a caret (awareness); print {hocus, ywebsocket}
@@ -166,6 +170,29 @@ const main = async () => {
       await sleep(3000)
       out({ reason: p.w.failed, connects, synced: p.provider.isSynced })
       p.provider.destroy()
+      break
+    }
+    case 'session': {
+      const [url, doc, token] = args
+      const socket = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: WebSocket })
+      let sockets = 0
+      socket.on('connect', () => { sockets++ })
+      const mk = () => {
+        const document = new Y.Doc()
+        const provider = new HocuspocusProvider({ websocketProvider: socket, name: doc, document, token, sessionAwareness: true })
+        provider.attach()
+        return { document, provider }
+      }
+      const a = mk()
+      const b = mk()
+      await waitFor(() => a.provider.isSynced && b.provider.isSynced, 'both synced')
+      a.document.getText('t').insert(0, 'session ')
+      await waitFor(() => text(b) === 'session ', 'the other session sees the edit')
+      await acked(a)
+      out({ a: text(a), b: text(b), unsynced: a.provider.unsyncedChanges, sockets })
+      a.provider.destroy()
+      b.provider.destroy()
+      socket.destroy()
       break
     }
     case 'caret': {
