@@ -145,6 +145,21 @@ func TestHocuspocusBadInput(t *testing.T) {
 		h.send(hocus.SyncStatusMessage("abc/notes", true))
 		h.closed(websocket.StatusInvalidFramePayloadData, "not accepted from a client")
 	})
+	t.Run("message too big", func(t *testing.T) {
+		small := startServer(t, t.TempDir(), func(c *Config) { c.MaxMessageSize = 1024 })
+		before := refusedCount(small, "message_too_big")
+		h := dialHocus(t, small)
+		h.send(auth("abc/big"))
+		h.next(isAuth("abc/big", hocus.AuthAuthenticated))
+		h.send(hocus.Message("abc/big", yproto.UpdateMessage(textUpdate(strings.Repeat("x", 2000)))))
+		h.closed(websocket.StatusMessageTooBig, "")
+		if refusedCount(small, "message_too_big") != before+1 {
+			t.Fatal("refusal not counted")
+		}
+		if got := storedText(t, small, "abc/big"); got != "" {
+			t.Fatalf("a message over the limit was stored: %q", got)
+		}
+	})
 	t.Run("ping", func(t *testing.T) {
 		h := dialHocus(t, ts)
 		h.send(hocus.PingMessage())
