@@ -73,7 +73,9 @@
 // deleted session store nothing more, so no instance writes its
 // documents back after the store has deleted them. A connection's command messages (yproto.TypeCommand) are
 // answered by ConnOptions.OnCommand in its reader; ConnOptions.AllowUpdate
-// rate-limits its updates. A read-only connection's sync step 2 that holds
+// rate-limits its updates; ConnOptions.OnUpdate is told by the run loop
+// of each of its updates, applied or refused as read-only (the
+// Hocuspocus endpoint's SyncStatus). A read-only connection's sync step 2 that holds
 // nothing new is dropped quietly (crdt.Doc.Changes); only a real edit gets
 // "permission denied". Config.OnSnapshot hands a changed document's
 // whole state to the server (for the search index and automatic

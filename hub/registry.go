@@ -206,6 +206,14 @@ type ConnOptions struct {
 	// the connection with 1008 "rate limit exceeded". A per-identity
 	// token bucket shared by a person's connections goes here.
 	AllowUpdate func() bool
+	// OnUpdate, when set, is called by the room's run loop after each
+	// document update the connection sent (sync step 2 or update) is
+	// handled: applied true once the document holds it (applied now, or
+	// nothing new), false when it was refused as read-only (the
+	// connection is then not sent "permission denied"). An invalid
+	// update closes the connection instead. It must not block. The
+	// Hocuspocus endpoint acknowledges updates with it (SyncStatus).
+	OnUpdate func(applied bool)
 }
 
 // Loaded returns the number of documents loaded in memory.

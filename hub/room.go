@@ -326,10 +326,15 @@ func (rm *room) handle(c *conn, m yproto.Message) {
 				// edit: drop it quietly, so stock clients of read-only
 				// documents are not told "permission denied" for nothing.
 				if ch, err := rm.doc.Changes(m.Payload); err == nil && !ch {
+					c.updateHandled(true)
 					return
 				}
 				rm.reg.metrics.Refused.WithLabelValues("read_only").Inc()
-				c.enqueue(yproto.PermissionDeniedMessage("read-only: this connection may not edit"))
+				if c.onUpdate != nil {
+					c.onUpdate(false)
+				} else {
+					c.enqueue(yproto.PermissionDeniedMessage("read-only: this connection may not edit"))
+				}
 				return
 			}
 			if max := rm.reg.cfg.MaxDocSize; max > 0 && rm.size+int64(len(m.Payload)) > max {
@@ -341,7 +346,9 @@ func (rm *room) handle(c *conn, m yproto.Message) {
 			rm.reg.metrics.ApplySeconds.Observe(time.Since(start).Seconds())
 			if err != nil {
 				c.refuse(StatusInvalidPayload, "invalid update", "invalid_update", err)
+				return
 			}
+			c.updateHandled(true)
 		}
 	case yproto.TypeAwareness:
 		rm.applyAwareness(c, m.Awareness, time.Now())

@@ -47,6 +47,10 @@ type Server struct {
 	closer []io.Closer // what New opened besides store and hubs (the meeting lock)
 
 	conns sync.WaitGroup // goroutines serving upgraded sockets
+	// sockets is cancelled when shutdown starts: /hocuspocus sockets
+	// close themselves then, even with no document open in a hub.
+	sockets     context.Context
+	stopSockets context.CancelFunc
 }
 
 // NewLogger returns the logger Config.LogFormat asks for, writing to w.
@@ -152,6 +156,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	if redisLock != nil {
 		s.closer = append(s.closer, redisLock)
 	}
+	s.sockets, s.stopSockets = context.WithCancel(context.Background())
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -174,6 +179,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(preg, promhttp.HandlerOpts{})))
 	e.GET("/sync/:session/:doc", s.sync)
+	e.GET("/hocuspocus", s.hocuspocus)
 	e.POST("/api/tokens", s.mintToken)
 	s.sessionRoutes(e.Group("/api"))
 	e.GET("/notes/:id", s.readNotesPage)
@@ -241,49 +247,17 @@ func (s *Server) readyz(c echo.Context) error {
 // document's hub until it closes, as workspace.Connect decided.
 func (s *Server) sync(c echo.Context) error {
 	session, doc := param(c, "session"), param(c, "doc")
-	if !s.ready.Load() {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
-	}
-	if err := s.checkOrigin(c.Request()); err != nil {
-		s.metrics.Refused.WithLabelValues("bad_origin").Inc()
-		return authError(c, http.StatusForbidden, "forbidden_origin", err.Error())
-	}
-	if ok, wait := s.accepts.take(time.Now()); !ok {
-		s.metrics.Refused.WithLabelValues("accept_rate").Inc()
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
+	if ok, err := s.admitSocket(c); !ok {
+		return err
 	}
 	id := identityOf(c)
-	conn, err := s.ws.Connect(c.Request().Context(), id, session, doc, s.cfg.AuthSecret == "")
+	access, err := s.openDoc(c.Request().Context(), id, c.RealIP(), session, doc)
 	if err != nil {
 		status, body := answerOf(err)
-		s.metrics.Refused.WithLabelValues(body.Code).Inc()
 		return c.JSON(status, body)
 	}
-	opts := hub.ConnOptions{
-		Remote:      c.RealIP(),
-		Subject:     id.Subject,
-		ReadOnly:    conn.ReadOnly,
-		ExpiresAt:   id.ExpiresAt,
-		AllowUpdate: conn.AllowUpdate,
-	}
-	if conn.Commands {
-		opts.OnCommand = s.socketCommand(session, id)
-	}
-	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
-		// checkOrigin has applied --allowed-origins.
-		InsecureSkipVerify: true,
-	})
-	if err != nil {
-		s.metrics.Refused.WithLabelValues("bad_upgrade").Inc()
-		return nil // Accept has written the HTTP error
-	}
-	ws.SetReadLimit(s.cfg.MaxMessageSize)
-	ip := c.RealIP()
-	if !s.acquireIP(ip) {
-		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()
-		s.log.Warn("connection refused: too many from one address", "remote", ip)
-		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
+	ws, ip := s.upgrade(c)
+	if ws == nil {
 		return nil
 	}
 	name := session + "/" + doc
@@ -297,14 +271,57 @@ func (s *Server) sync(c echo.Context) error {
 	// hijacked.
 	s.conns.Go(func() {
 		defer s.releaseIP(ip)
-		conn.Opened()
-		defer conn.Closed()
-		err := s.hubs.Serve(ctx, name, wsTransport{ws}, opts)
+		access.opened()
+		defer access.closed()
+		err := s.hubs.Serve(ctx, name, wsTransport{ws}, access.opts)
 		if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {
 			s.log.Warn("connection ended with an error", "doc", name, "err", err)
 		}
 	})
 	return nil
+}
+
+// admitSocket applies the checks every WebSocket upgrade passes before
+// anything else: the server is up, the Origin is allowed, and the
+// new-connection rate has room. When one fails it answers the request
+// and returns false (and the handler's error).
+func (s *Server) admitSocket(c echo.Context) (bool, error) {
+	if !s.ready.Load() {
+		return false, echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
+	}
+	if err := s.checkOrigin(c.Request()); err != nil {
+		s.metrics.Refused.WithLabelValues("bad_origin").Inc()
+		return false, authError(c, http.StatusForbidden, "forbidden_origin", err.Error())
+	}
+	if ok, wait := s.accepts.take(time.Now()); !ok {
+		s.metrics.Refused.WithLabelValues("accept_rate").Inc()
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return false, echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
+	}
+	return true, nil
+}
+
+// upgrade accepts the WebSocket of an admitted request, with the message
+// size limit, and counts it against its address (releaseIP(ip) when it
+// ends). It returns nil when it refused, having answered or closed.
+func (s *Server) upgrade(c echo.Context) (ws *websocket.Conn, ip string) {
+	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
+		// checkOrigin has applied --allowed-origins.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		s.metrics.Refused.WithLabelValues("bad_upgrade").Inc()
+		return nil, "" // Accept has written the HTTP error
+	}
+	ws.SetReadLimit(s.cfg.MaxMessageSize)
+	ip = c.RealIP()
+	if !s.acquireIP(ip) {
+		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()
+		s.log.Warn("connection refused: too many from one address", "remote", ip)
+		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
+		return nil, ""
+	}
+	return ws, ip
 }
 
 func (s *Server) acquireIP(ip string) bool {
@@ -363,6 +380,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case serveErr = <-served:
 	}
 	s.ready.Store(false)
+	s.stopSockets()
 	s.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
