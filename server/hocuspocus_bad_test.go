@@ -241,7 +241,9 @@ func TestHocuspocusBadInput(t *testing.T) {
 		h.send(auth("abc/ok"))
 		h.next(isAuth("abc/ok", hocus.AuthAuthenticated))
 		h.send(hocus.Message("abc/ok", yproto.SyncStep1Message([]byte{0})))
-		f = h.next(func(f hocus.Frame) bool { return f.Address == "abc/ok" && f.Type == hocus.TypeSync && len(f.Body) > 0 && f.Body[0] == 1 })
+		f = h.next(func(f hocus.Frame) bool {
+			return f.Address == "abc/ok" && f.Type == hocus.TypeSync && len(f.Body) > 0 && f.Body[0] == 1
+		})
 		if !strings.Contains(string(f.Body), "fine") {
 			t.Fatalf("re-attached document's step 2 %x lacks its text", f.Body)
 		}
