@@ -32,8 +32,24 @@ type Config struct {
 	// Metrics counts; nil makes an unregistered set.
 	Metrics *Metrics
 	// QueueSize bounds each connection's outbound queue (default 256
-	// messages); a connection whose queue is full is closed.
+	// messages). Updates that do not fit are not lost: the queued ones are
+	// dropped and replaced by one diff of the document from what the
+	// connection is known to have (a resync); awareness is coalesced to
+	// the latest state per client. Only a queue full of messages that
+	// cannot be merged (command answers) closes the connection (1013).
 	QueueSize int
+	// QueueBytes bounds the update bytes queued for one connection
+	// (default 1 MiB); beyond it the connection is resynced, as above.
+	QueueBytes int
+	// RoomQueueBytes bounds the update bytes queued for all the
+	// connections of one document together (default 64 MiB); beyond it
+	// each connection with a backlog is resynced on its next update.
+	RoomQueueBytes int64
+	// Rates are the per-connection message rates.
+	Rates Rates
+	// MaxAwarenessState refuses an awareness state larger than this many
+	// bytes of JSON (default 8 KiB), closing the connection (1008).
+	MaxAwarenessState int
 	// FlushInterval is how often applied updates are handed to the store
 	// (default 200ms). An applied update is durable within FlushInterval
 	// plus one store write, well under 1s by default.
@@ -97,6 +113,16 @@ func (c *Config) setDefaults() {
 	if c.QueueSize <= 0 {
 		c.QueueSize = 256
 	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = 1 << 20
+	}
+	if c.RoomQueueBytes <= 0 {
+		c.RoomQueueBytes = 64 << 20
+	}
+	if c.MaxAwarenessState <= 0 {
+		c.MaxAwarenessState = 8 << 10
+	}
+	c.Rates.setDefaults()
 	if c.FlushInterval <= 0 {
 		c.FlushInterval = 200 * time.Millisecond
 	}
@@ -206,6 +232,16 @@ type ConnOptions struct {
 	// the connection with 1008 "rate limit exceeded". A per-identity
 	// token bucket shared by a person's connections goes here.
 	AllowUpdate func() bool
+	// User, when its fields are set, is stamped on the connection's
+	// awareness states before they are relayed: its Name and Color
+	// overwrite the state's user.name and user.color, so a client cannot
+	// show itself as someone else.
+	User User
+}
+
+// User is who a connection's awareness states say is there.
+type User struct {
+	Name, Color string
 }
 
 // Loaded returns the number of documents loaded in memory.

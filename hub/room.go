@@ -74,6 +74,15 @@ type room struct {
 	lastState   time.Time // when the last state message was published
 	digestVal   uint64    // digest of the delete set, see digest
 	digestFresh bool
+
+	// queued is the update bytes queued for all connections (their
+	// writers subtract what they take).
+	queued atomic.Int64
+	// rev counts changes of the document; curSV is its encoded state
+	// vector as of rev; answers caches sync answers for rev (sync.go).
+	rev     uint64
+	curSV   []byte
+	answers answerCache
 }
 
 func newRoom(r *Registry, name string) *room {
@@ -220,6 +229,7 @@ func (rm *room) load() {
 		rm.size = int64(len(full))
 	}
 	rm.snapshotAt = time.Now()
+	rm.curSV = rm.doc.EncodeStateVector()
 	rm.doc.OnUpdate(rm.onUpdate)
 }
 
@@ -229,7 +239,17 @@ func (rm *room) load() {
 // server has their change.
 func (rm *room) onUpdate(update []byte, origin any, _ *crdt.Transaction) {
 	msg := yproto.UpdateMessage(update)
-	rm.broadcast(msg)
+	it := outItem{msg: msg, upd: msg[len(msg)-len(update):], kind: kindUpdate}
+	for c := range rm.conns {
+		// A connection whose earlier updates are all with its writer will
+		// have the document as it was before this update: a later resync
+		// can start from there (curSV is still that state's).
+		if c.push(it) && c.synced {
+			c.baseSV = rm.curSV
+		}
+	}
+	rm.rev++
+	rm.curSV = rm.doc.EncodeStateVector()
 	// Other instances get what this one's clients wrote; what came over
 	// the bus is never published again.
 	if origin != fromBus {
@@ -241,9 +261,10 @@ func (rm *room) onUpdate(update []byte, origin any, _ *crdt.Transaction) {
 	rm.size += int64(len(update))
 }
 
-func (rm *room) broadcast(msg []byte) {
+// broadcastAwareness sends an awareness message to every connection.
+func (rm *room) broadcastAwareness(msg []byte) {
 	for c := range rm.conns {
-		c.enqueue(msg)
+		c.enqueueAwareness(msg)
 	}
 }
 
@@ -259,9 +280,9 @@ func (rm *room) join(c *conn) {
 		return
 	}
 	rm.conns[c] = struct{}{}
-	c.enqueue(yproto.SyncStep1Message(rm.doc.EncodeStateVector()))
+	c.enqueue(yproto.SyncStep1Message(rm.curSV))
 	if all := rm.awarenessAll(); len(all) > 0 {
-		c.enqueue(yproto.AwarenessMessage(all))
+		c.enqueueAwareness(yproto.AwarenessMessage(all))
 	}
 }
 
@@ -309,12 +330,7 @@ func (rm *room) handle(c *conn, m yproto.Message) {
 	case yproto.TypeSync:
 		switch m.Sync {
 		case yproto.SyncStep1:
-			u, err := rm.doc.EncodeStateAsUpdate(m.Payload)
-			if err != nil {
-				c.refuse(StatusInvalidPayload, "invalid state vector", "invalid_state_vector", err)
-				return
-			}
-			c.enqueue(yproto.SyncStep2Message(u))
+			rm.answerStep1(c, m.Payload)
 		case yproto.SyncStep2, yproto.SyncUpdate:
 			if c.readOnly {
 				// A sync step 2 that only repeats what the document
@@ -342,7 +358,7 @@ func (rm *room) handle(c *conn, m yproto.Message) {
 	case yproto.TypeAwareness:
 		rm.applyAwareness(c, m.Awareness, time.Now())
 	case yproto.TypeQueryAwareness:
-		c.enqueue(yproto.AwarenessMessage(rm.awarenessAll()))
+		c.enqueueAwareness(yproto.AwarenessMessage(rm.awarenessAll()))
 	case yproto.TypeAuth:
 		// Clients have nothing to tell the server through auth messages.
 	}

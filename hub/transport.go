@@ -45,3 +45,10 @@ type Transport interface {
 	// CloseNow closes the connection without a close handshake.
 	CloseNow() error
 }
+
+// BatchWriter is a Transport that can send several messages (one frame
+// each) with one system call. The hub uses it when it has more than one
+// message to send at once.
+type BatchWriter interface {
+	WriteBatch(ctx context.Context, msgs [][]byte) error
+}
