@@ -81,6 +81,9 @@ func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.C
 		user:        opts.User,
 	}
 	c.out.room = &rm.queued
+	if pr, ok := t.(ProgressReporter); ok {
+		pr.OnWriteProgress(c.progressed)
+	}
 	return c
 }
 
@@ -344,6 +347,14 @@ func (c *conn) log() *slog.Logger {
 }
 
 func (c *conn) writeDone() { c.writeSince.Store(0) }
+
+// progressed restarts the write timeout: part of a write has gone out.
+// Called by the Transport within a write, in the writer goroutine.
+func (c *conn) progressed() {
+	if c.writeSince.Load() != 0 {
+		c.writeSince.Store(int64(time.Since(epoch)) + 1)
+	}
+}
 
 // checkWrite closes the connection if a write has been blocked for longer
 // than WriteTimeout (the peer stopped reading). Called by the run loop.

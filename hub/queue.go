@@ -48,8 +48,8 @@ type outQueue struct {
 	idle    sync.Cond // signalled when bg drops to zero
 	q       []outItem
 	hasSync bool // q holds a kindSync item
-	bytes   int // bytes of the update items in q (the droppable ones)
-	updates int // update items in q
+	bytes   int  // bytes of the update items in q (the droppable ones)
+	updates int  // update items in q
 	room    *atomic.Int64
 	writing bool // a writer goroutine is running
 	bg      int  // background goroutines running, the writer included

@@ -52,3 +52,11 @@ type Transport interface {
 type BatchWriter interface {
 	WriteBatch(ctx context.Context, msgs [][]byte) error
 }
+
+// ProgressReporter is a Transport that reports progress within a large
+// write. The hub gives it a function to call then; a write that keeps
+// progressing is not cut off by WriteTimeout, which is for peers that
+// stopped reading.
+type ProgressReporter interface {
+	OnWriteProgress(fn func())
+}

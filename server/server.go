@@ -135,10 +135,15 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 			MaxConnsPerDoc: cfg.MaxConnsPerDoc,
 			MaxDocSize:     cfg.MaxDocSize,
 			QueueSize:      cfg.ConnQueue,
-			Bus:            bus,
-			SyncInterval:   cfg.SyncInterval,
-			OnSnapshot:     func(doc string, state []byte) { snap(doc, state) },
-			SnapshotEvery:  min(10*time.Minute, cfg.VersionEvery/4),
+			QueueBytes:     cfg.ConnQueueBytes,
+			RoomQueueBytes: cfg.RoomQueueBytes,
+			Rates:          cfg.hubRates(),
+
+			MaxAwarenessState: cfg.MaxAwarenessSize,
+			Bus:               bus,
+			SyncInterval:      cfg.SyncInterval,
+			OnSnapshot:        func(doc string, state []byte) { snap(doc, state) },
+			SnapshotEvery:     min(10*time.Minute, cfg.VersionEvery/4),
 		}),
 	}
 	snap = s.onSnapshot
@@ -282,11 +287,14 @@ func (s *Server) sync(c echo.Context) error {
 		ReadOnly:    role == RoleViewer || doc == "meeting",
 		ExpiresAt:   id.ExpiresAt,
 		AllowUpdate: s.limits.updateGate(id.Subject),
+		// Presence shows who this is, whatever the client claims.
+		User: hub.User{Name: id.Name},
 	}
 	if known {
 		opts.OnCommand = s.socketCommand(session, id)
 	}
-	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
+	sock := &corkConn{}
+	ws, err := websocket.Accept(smallBuffers{ResponseWriter: c.Response(), sock: sock}, c.Request(), &websocket.AcceptOptions{
 		// checkOrigin has applied --allowed-origins.
 		InsecureSkipVerify: true,
 	})
@@ -317,7 +325,7 @@ func (s *Server) sync(c echo.Context) error {
 			s.joined(sess, id)
 			defer s.left(sess, id)
 		}
-		err := s.hubs.Serve(ctx, name, wsTransport{ws}, opts)
+		err := s.hubs.Serve(ctx, name, wsTransport{c: ws, sock: sock}, opts)
 		if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {
 			s.log.Warn("connection ended with an error", "doc", name, "err", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/coder/websocket"
 
@@ -14,9 +15,12 @@ import (
 )
 
 // wsTransport adapts a WebSocket to hub.Transport: one binary frame per
-// y-protocols message.
+// y-protocols message. With the socket it was accepted on (sock, may be
+// nil) it also writes batches with one system call (hub.BatchWriter) and
+// reports write progress (hub.ProgressReporter).
 type wsTransport struct {
-	c *websocket.Conn
+	c    *websocket.Conn
+	sock *corkConn
 }
 
 func (t wsTransport) Read(ctx context.Context) ([]byte, error) {
@@ -39,6 +43,47 @@ func (t wsTransport) Write(ctx context.Context, msg []byte) error {
 	return t.c.Write(ctx, websocket.MessageBinary, msg)
 }
 
+// maxCorked bounds a batch written with one system call; a larger one
+// goes out frame by frame (its frames are large enough on their own).
+const maxCorked = 64 << 10
+
+// WriteBatch writes msgs, one frame each. coder/websocket flushes every
+// frame to the socket; corking the socket collects the frames and sends
+// them with one write.
+func (t wsTransport) WriteBatch(ctx context.Context, msgs [][]byte) error {
+	total := 0
+	for _, m := range msgs {
+		total += len(m) + 14 // frame header, at most
+	}
+	if t.sock == nil || total > maxCorked {
+		for _, m := range msgs {
+			if err := t.Write(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	t.sock.cork(total)
+	for _, m := range msgs {
+		if err := t.Write(ctx, m); err != nil {
+			t.sock.uncork()
+			return err
+		}
+	}
+	return t.sock.uncork()
+}
+
+// OnWriteProgress makes the socket call fn whenever part of a large
+// write has gone out: a peer that reads slowly but steadily is not
+// taken for one that stopped reading.
+func (t wsTransport) OnWriteProgress(fn func()) {
+	if t.sock != nil {
+		t.sock.mu.Lock()
+		t.sock.progress = fn
+		t.sock.mu.Unlock()
+	}
+}
+
 func (t wsTransport) Ping(ctx context.Context) error { return t.c.Ping(ctx) }
 
 func (t wsTransport) Close(code hub.StatusCode, reason string) error {
@@ -47,12 +92,87 @@ func (t wsTransport) Close(code hub.StatusCode, reason string) error {
 
 func (t wsTransport) CloseNow() error { return t.c.CloseNow() }
 
+// corkConn is a hijacked socket that can hold writes back (cork) and
+// send them with one system call (uncork), and that writes large
+// payloads in chunks, reporting progress after each. It holds no buffer
+// while uncorked: an idle connection pays nothing for it.
+type corkConn struct {
+	net.Conn
+	mu       sync.Mutex
+	progress func()
+	corked   bool
+	buf      *[]byte
+}
+
+// progressChunk is how much of a large write goes out between progress
+// reports.
+const progressChunk = 32 << 10
+
+var corkPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func (s *corkConn) cork(size int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.corked = true
+	s.buf = corkPool.Get().(*[]byte)
+	if cap(*s.buf) < size {
+		*s.buf = make([]byte, 0, size)
+	}
+}
+
+func (s *corkConn) uncork() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.corked {
+		return nil
+	}
+	s.corked = false
+	b := s.buf
+	s.buf = nil
+	_, err := s.write(*b)
+	*b = (*b)[:0]
+	if cap(*b) <= maxCorked*2 {
+		corkPool.Put(b)
+	}
+	return err
+}
+
+func (s *corkConn) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.corked {
+		*s.buf = append(*s.buf, p...)
+		return len(p), nil
+	}
+	return s.write(p)
+}
+
+func (s *corkConn) write(p []byte) (int, error) {
+	if len(p) <= progressChunk || s.progress == nil {
+		return s.Conn.Write(p)
+	}
+	n := 0
+	for n < len(p) {
+		k, err := s.Conn.Write(p[n:min(n+progressChunk, len(p))])
+		n += k
+		if err != nil {
+			return n, err
+		}
+		s.progress()
+	}
+	return n, nil
+}
+
 // smallBuffers hands coder/websocket smaller read and write buffers than
 // net/http's 4 KiB ones when it hijacks the connection: y-protocols
 // messages are mostly small, larger ones bypass the buffer anyway, and an
 // idle connection keeps its buffers for its whole life (8 KiB of the ~30
-// KiB an idle connection cost).
-type smallBuffers struct{ http.ResponseWriter }
+// KiB an idle connection cost). With sock set, the socket is wrapped in
+// it (corkConn).
+type smallBuffers struct {
+	http.ResponseWriter
+	sock *corkConn
+}
 
 const socketBufferSize = 1024
 
@@ -60,6 +180,10 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
+	}
+	if w.sock != nil {
+		w.sock.Conn = conn
+		conn = w.sock
 	}
 	if brw.Reader.Buffered() > 0 || brw.Writer.Buffered() > 0 {
 		return conn, brw, nil // keep bytes already read or not yet written
