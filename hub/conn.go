@@ -163,7 +163,7 @@ func (c *conn) push(it outItem) (drained bool) {
 		return false
 	}
 	cfg := &c.reg.cfg
-	res, drained := c.out.push(it, cfg.QueueSize, cfg.QueueBytes, cfg.RoomQueueBytes)
+	res, drained := c.out.push(it, cfg.QueueSize, cfg.QueueBytes)
 	if res == pushOverflow {
 		if it.kind == kindUpdate {
 			c.rm.resync(c)
@@ -324,7 +324,9 @@ func (c *conn) writeBatch() error {
 					}
 				}
 			}
+			c.out.written(part)
 			if err != nil {
+				c.out.written(batch[i+len(part):])
 				c.writeDone()
 				return err
 			}

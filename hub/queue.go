@@ -30,11 +30,16 @@ const (
 	kindSync
 )
 
-// outItem is one queued message. upd is the update inside msg (kindUpdate).
+// outItem is one queued message. upd is the update inside msg
+// (kindUpdate). private is the bytes of msg this connection alone holds
+// (a diff computed for it), counted in the room's budget from when it
+// is queued until it is written or dropped; messages shared by several
+// connections (a broadcast update, the cached whole state) count 0.
 type outItem struct {
-	msg  []byte
-	upd  []byte
-	kind itemKind
+	msg     []byte
+	upd     []byte
+	private int
+	kind    itemKind
 }
 
 // outQueue is a connection's outbound queue: bounded in messages and in
@@ -50,6 +55,8 @@ type outQueue struct {
 	hasSync bool // q holds a kindSync item
 	bytes   int  // bytes of the update items in q (the droppable ones)
 	updates int  // update items in q
+	// room is the room's count of private bytes queued or being written
+	// for all its connections.
 	room    *atomic.Int64
 	writing bool // a writer goroutine is running
 	bg      int  // background goroutines running, the writer included
@@ -67,33 +74,35 @@ const (
 )
 
 // push queues it unless that would take the queue over maxItems messages
-// or its update bytes over maxBytes, or the room's queued update bytes
-// are over roomMax while this queue holds some of them. drained reports
-// that no update was queued before this one (everything sent before is
-// with the writer).
-func (o *outQueue) push(it outItem, maxItems, maxBytes int, roomMax int64) (res pushResult, drained bool) {
+// or its update bytes over maxBytes. drained reports that no update was
+// queued before this one (everything sent before is with the writer).
+//
+// Broadcast updates are shared by every connection's queue, so their
+// memory is bounded by maxBytes for all connections together: each queue
+// holds a suffix of the same stream.
+func (o *outQueue) push(it outItem, maxItems, maxBytes int) (res pushResult, drained bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
 		return pushedDrop, false
 	}
 	drained = o.updates == 0 && !o.hasSync
-	if len(o.q) >= maxItems {
-		return pushOverflow, drained
-	}
-	if it.kind == kindUpdate && (o.bytes+len(it.msg) > maxBytes ||
-		(o.bytes > 0 && o.room != nil && o.room.Load() > roomMax)) {
+	if len(o.q) >= maxItems || (it.kind == kindUpdate && o.bytes+len(it.msg) > maxBytes) {
 		return pushOverflow, drained
 	}
 	o.q = append(o.q, it)
 	if it.kind == kindUpdate {
 		o.bytes += len(it.msg)
 		o.updates++
-		if o.room != nil {
-			o.room.Add(int64(len(it.msg)))
-		}
 	}
+	o.countLocked(it.private)
 	return o.startLocked(), drained
+}
+
+func (o *outQueue) countLocked(private int) {
+	if private != 0 && o.room != nil {
+		o.room.Add(int64(private))
+	}
 }
 
 // compactPush coalesces the queue and then queues it, if there is room.
@@ -109,20 +118,18 @@ func (o *outQueue) compactPush(it outItem, maxItems int) pushResult {
 		return pushOverflow
 	}
 	o.q = append(o.q, it)
+	o.countLocked(it.private)
 	return o.startLocked()
 }
 
 // recountLocked recounts the update bytes after the queue was coalesced.
 func (o *outQueue) recountLocked() {
-	o.releaseLocked()
+	o.bytes, o.updates = 0, 0
 	for _, it := range o.q {
 		if it.kind == kindUpdate {
 			o.bytes += len(it.msg)
 			o.updates++
 		}
-	}
-	if o.room != nil {
-		o.room.Add(int64(o.bytes))
 	}
 }
 
@@ -135,11 +142,12 @@ func (o *outQueue) startLocked() pushResult {
 	return pushed
 }
 
-// setSync replaces the pending sync message with msg. With dropUpdates
-// it also drops every queued update (msg holds them all) and coalesces
-// queued awareness, so the queue is small again; it reports false when
-// what stays is still over maxItems (messages that cannot be dropped).
-func (o *outQueue) setSync(msg []byte, dropUpdates bool, maxItems int) (res pushResult, ok bool) {
+// setSync queues a sync message in place of the one queued, if any.
+// With dropUpdates it also drops every queued update (it holds them all)
+// and coalesces queued awareness if the queue is still full; it reports
+// false when what stays is over maxItems (messages that cannot be
+// dropped).
+func (o *outQueue) setSync(it outItem, dropUpdates bool, maxItems int) (res pushResult, ok bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
@@ -153,8 +161,10 @@ func (o *outQueue) setSync(msg []byte, dropUpdates bool, maxItems int) (res push
 	if len(o.q) >= maxItems {
 		return pushedDrop, false
 	}
-	o.q = append(o.q, outItem{msg: msg, kind: kindSync})
+	it.kind = kindSync
+	o.q = append(o.q, it)
 	o.hasSync = true
+	o.countLocked(it.private)
 	return o.startLocked(), true
 }
 
@@ -168,28 +178,23 @@ func (o *outQueue) dropLocked(updates bool) {
 	for _, it := range o.q {
 		if it.kind != kindSync && (!updates || it.kind != kindUpdate) {
 			q = append(q, it)
+		} else {
+			o.countLocked(-it.private)
 		}
 	}
 	clear(o.q[len(q):])
 	o.q = q
 	o.hasSync = false
 	if updates {
-		o.releaseLocked()
+		o.bytes, o.updates = 0, 0
 	}
 }
 
-// releaseLocked forgets the queue's update bytes (taken or dropped).
-func (o *outQueue) releaseLocked() {
-	if o.room != nil && o.bytes != 0 {
-		o.room.Add(-int64(o.bytes))
-	}
-	o.bytes, o.updates = 0, 0
-}
-
-// take moves the queued messages into buf. When
-// there are none it calls onIdle and marks the writer stopped, under the
-// lock: the caller must then return (and call doneBackground) without
-// touching writer state.
+// take moves the queued messages into buf. When there are none it calls
+// onIdle and marks the writer stopped, under the lock: the caller must
+// then return (and call doneBackground) without touching writer state.
+// The caller calls written for each item once it is written (or the
+// write failed).
 func (o *outQueue) take(buf []outItem, onIdle func()) []outItem {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -205,8 +210,28 @@ func (o *outQueue) take(buf []outItem, onIdle func()) []outItem {
 	o.hasSync = false
 	clear(o.q)
 	o.q = o.q[:0]
-	o.releaseLocked()
+	o.bytes, o.updates = 0, 0
 	return buf
+}
+
+// written releases the private bytes of items the writer is done with.
+func (o *outQueue) written(items []outItem) {
+	n := 0
+	for _, it := range items {
+		n += it.private
+	}
+	if n != 0 && o.room != nil {
+		o.room.Add(-int64(n))
+	}
+}
+
+// releaseLocked forgets the queue (the connection is finished).
+func (o *outQueue) releaseLocked() {
+	for _, it := range o.q {
+		o.countLocked(-it.private)
+	}
+	o.q, o.hasSync = nil, false
+	o.bytes, o.updates = 0, 0
 }
 
 // abandon drops what is queued after a failed write; no writer starts
@@ -214,7 +239,6 @@ func (o *outQueue) take(buf []outItem, onIdle func()) []outItem {
 func (o *outQueue) abandon() {
 	o.mu.Lock()
 	o.releaseLocked()
-	o.q, o.hasSync = nil, false
 	o.writing = false
 	o.closed = true
 	o.mu.Unlock()
@@ -247,7 +271,6 @@ func (o *outQueue) closeAndWait() {
 	o.mu.Lock()
 	o.closed = true
 	o.releaseLocked()
-	o.q, o.hasSync = nil, false
 	if o.idle.L == nil {
 		o.idle.L = &o.mu
 	}
@@ -293,18 +316,29 @@ func coalesce(batch []outItem) []outItem {
 	if na >= 2 {
 		aw = coalesceAwareness(batch)
 	}
+	// A merged message replaces its parts: it carries their private
+	// bytes, released when it is written.
+	privU, privA := 0, 0
+	for _, it := range batch {
+		switch {
+		case it.kind == kindUpdate && merged != nil:
+			privU += it.private
+		case it.kind == kindAwareness && aw != nil:
+			privA += it.private
+		}
+	}
 	out := batch[:0]
 	doneU, doneA := false, false
 	for _, it := range batch {
 		switch {
 		case it.kind == kindUpdate && merged != nil:
 			if !doneU {
-				out = append(out, outItem{msg: merged, upd: mergedUpd, kind: kindUpdate})
+				out = append(out, outItem{msg: merged, upd: mergedUpd, private: privU, kind: kindUpdate})
 				doneU = true
 			}
 		case it.kind == kindAwareness && aw != nil:
 			if !doneA {
-				out = append(out, outItem{msg: aw, kind: kindAwareness})
+				out = append(out, outItem{msg: aw, private: privA, kind: kindAwareness})
 				doneA = true
 			}
 		default:

@@ -41,9 +41,12 @@ type Config struct {
 	// QueueBytes bounds the update bytes queued for one connection
 	// (default 1 MiB); beyond it the connection is resynced, as above.
 	QueueBytes int
-	// RoomQueueBytes bounds the update bytes queued for all the
-	// connections of one document together (default 64 MiB); beyond it
-	// each connection with a backlog is resynced on its next update.
+	// RoomQueueBytes bounds the bytes of diffs computed for single
+	// connections of one document (sync answers, resyncs) that are queued
+	// or being written (default 16 MiB); beyond it connections are sent
+	// the whole state, which is encoded once per change and shared.
+	// Broadcast updates are shared by every connection's queue: together
+	// they hold at most QueueBytes of them.
 	RoomQueueBytes int64
 	// Rates are the per-connection message rates.
 	Rates Rates
@@ -117,7 +120,7 @@ func (c *Config) setDefaults() {
 		c.QueueBytes = 1 << 20
 	}
 	if c.RoomQueueBytes <= 0 {
-		c.RoomQueueBytes = 64 << 20
+		c.RoomQueueBytes = 16 << 20
 	}
 	if c.MaxAwarenessState <= 0 {
 		c.MaxAwarenessState = 8 << 10

@@ -25,12 +25,51 @@ type cachedAnswer struct {
 // maxCachedDiffs bounds answerCache.diffs.
 const maxCachedDiffs = 4
 
-// syncMessage returns a sync step 2 message with everything the document
-// has that a peer with the encoded state vector sv lacks.
-func (rm *room) syncMessage(sv []byte) ([]byte, error) {
-	peer, err := crdt.DecodeStateVector(sv)
+// syncItem returns a sync step 2 message with everything the document
+// has that a peer with the encoded state vector sv lacks. While the
+// diffs computed for single connections and not yet written are over
+// RoomQueueBytes, it answers with the whole state instead, which is
+// encoded once per change and shared: a flood of step 1s with made-up
+// state vectors costs CPU (rate-limited) but no memory.
+func (rm *room) syncItem(sv []byte) (outItem, error) {
+	msg, shared, err := rm.syncMessage(sv)
+	if err != nil {
+		return outItem{}, err
+	}
+	if shared {
+		return outItem{msg: msg}, nil
+	}
+	if rm.queued.Load()+int64(len(msg)) > rm.reg.cfg.RoomQueueBytes {
+		msg, err = rm.fullMessage()
+		return outItem{msg: msg}, err
+	}
+	return outItem{msg: msg, private: len(msg)}, nil
+}
+
+// fullMessage returns the whole state as a sync step 2 message, encoded
+// once per revision.
+func (rm *room) fullMessage() ([]byte, error) {
+	if rm.answers.rev != rm.rev {
+		rm.answers = answerCache{rev: rm.rev}
+	}
+	if rm.answers.full != nil {
+		rm.reg.metrics.Step1Cached.Inc()
+		return rm.answers.full, nil
+	}
+	u, err := rm.doc.EncodeStateAsUpdate(nil)
 	if err != nil {
 		return nil, err
+	}
+	rm.answers.full = yproto.SyncStep2Message(u)
+	return rm.answers.full, nil
+}
+
+// syncMessage returns the diff for sv, and whether it is the shared
+// whole state.
+func (rm *room) syncMessage(sv []byte) (msg []byte, shared bool, err error) {
+	peer, err := crdt.DecodeStateVector(sv)
+	if err != nil {
+		return nil, false, err
 	}
 	if rm.answers.rev != rm.rev {
 		rm.answers = answerCache{rev: rm.rev}
@@ -45,48 +84,40 @@ func (rm *room) syncMessage(sv []byte) ([]byte, error) {
 		}
 	}
 	if len(norm) == 0 {
-		if rm.answers.full == nil {
-			u, err := rm.doc.EncodeStateAsUpdate(nil)
-			if err != nil {
-				return nil, err
-			}
-			rm.answers.full = yproto.SyncStep2Message(u)
-		} else {
-			rm.reg.metrics.Step1Cached.Inc()
-		}
-		return rm.answers.full, nil
+		msg, err := rm.fullMessage()
+		return msg, true, err
 	}
 	key := norm.Encode()
 	for _, a := range rm.answers.diffs {
 		if a.sv == string(key) {
 			rm.reg.metrics.Step1Cached.Inc()
-			return a.msg, nil
+			return a.msg, false, nil
 		}
 	}
 	u, err := rm.doc.EncodeStateAsUpdate(key)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	msg := yproto.SyncStep2Message(u)
+	msg = yproto.SyncStep2Message(u)
 	if len(rm.answers.diffs) == maxCachedDiffs {
 		copy(rm.answers.diffs, rm.answers.diffs[1:])
 		rm.answers.diffs = rm.answers.diffs[:maxCachedDiffs-1]
 	}
 	rm.answers.diffs = append(rm.answers.diffs, cachedAnswer{sv: string(key), msg: msg})
-	return msg, nil
+	return msg, false, nil
 }
 
 // answerStep1 answers a client's sync step 1. The answer replaces one
 // still queued (it covers it: a client's state only grows), so repeated
 // step 1s from a reader that is not reading cost no memory.
 func (rm *room) answerStep1(c *conn, sv []byte) {
-	msg, err := rm.syncMessage(sv)
+	it, err := rm.syncItem(sv)
 	if err != nil {
 		c.refuse(StatusInvalidPayload, "invalid state vector", "invalid_state_vector", err)
 		return
 	}
 	c.synced, c.baseSV = true, sv
-	rm.setSync(c, msg, false)
+	rm.setSync(c, it, false)
 }
 
 // resync replaces c's queued updates with one diff from the state vector
@@ -94,21 +125,21 @@ func (rm *room) answerStep1(c *conn, sv []byte) {
 // is over its bound). Nothing is lost; c gets one larger frame instead of
 // the backlog.
 func (rm *room) resync(c *conn) {
-	msg, err := rm.syncMessage(c.baseSV)
+	it, err := rm.syncItem(c.baseSV)
 	if err != nil {
 		// baseSV was accepted before: cannot happen. Start over.
 		c.kill(StatusInternalError, "resync failed", true)
 		return
 	}
 	rm.reg.metrics.Resyncs.Inc()
-	rm.setSync(c, msg, true)
+	rm.setSync(c, it, true)
 }
 
-func (rm *room) setSync(c *conn, msg []byte, dropUpdates bool) {
+func (rm *room) setSync(c *conn, it outItem, dropUpdates bool) {
 	if c.isKilled() {
 		return
 	}
-	res, ok := c.out.setSync(msg, dropUpdates, rm.reg.cfg.QueueSize)
+	res, ok := c.out.setSync(it, dropUpdates, rm.reg.cfg.QueueSize)
 	if !ok {
 		c.slow()
 		return

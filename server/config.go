@@ -67,8 +67,9 @@ type Config struct {
 	// ConnQueueBytes bounds the update bytes queued for one connection
 	// before it is resynced (--conn-queue-bytes).
 	ConnQueueBytes int
-	// RoomQueueBytes bounds the update bytes queued for all connections
-	// of one document before those with a backlog are resynced
+	// RoomQueueBytes bounds the bytes of diffs computed for single
+	// connections of one document and not yet written; beyond it they get
+	// the whole state, encoded once per change and shared
 	// (--room-queue-bytes).
 	RoomQueueBytes int64
 	// MaxAwarenessSize is the largest awareness state accepted, in bytes
@@ -162,7 +163,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxDocSize, "max-doc-size", c.MaxDocSize, "largest document, in bytes of encoded state (0: no limit)")
 	fs.IntVar(&c.ConnQueue, "conn-queue", c.ConnQueue, "outbound messages queued per connection before its queued updates are replaced by one diff")
 	fs.IntVar(&c.ConnQueueBytes, "conn-queue-bytes", c.ConnQueueBytes, "outbound update bytes queued per connection before they are replaced by one diff")
-	fs.Int64Var(&c.RoomQueueBytes, "room-queue-bytes", c.RoomQueueBytes, "outbound update bytes queued for all connections of a document before backlogs are replaced by diffs")
+	fs.Int64Var(&c.RoomQueueBytes, "room-queue-bytes", c.RoomQueueBytes, "bytes of per-connection diffs (sync answers, resyncs) of a document not yet written; beyond it connections get the shared whole state")
 	fs.IntVar(&c.MaxAwarenessSize, "max-awareness-size", c.MaxAwarenessSize, "largest awareness state accepted, in bytes (larger: close 1008)")
 	fs.Float64Var(&c.ConnRateStep1, "conn-rate-step1", c.ConnRateStep1, "sync step 1 messages per second per connection (bursts of 5 s; 0: no limit)")
 	fs.Float64Var(&c.ConnRateQueryAwareness, "conn-rate-query-awareness", c.ConnRateQueryAwareness, "query-awareness messages per second per connection (bursts of 5 s; 0: no limit)")
