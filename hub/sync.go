@@ -15,6 +15,12 @@ type answerCache struct {
 	rev   uint64
 	full  []byte
 	diffs []cachedAnswer
+	// spent is the bytes of diffs encoded for this revision. Once it
+	// reaches the size of the document, further answers are the shared
+	// whole state: answering step 1s never costs more than about one
+	// full encoding per change of the document, whatever state vectors
+	// clients make up.
+	spent int64
 }
 
 type cachedAnswer struct {
@@ -32,6 +38,16 @@ const maxCachedDiffs = 4
 // encoded once per change and shared: a flood of step 1s with made-up
 // state vectors costs CPU (rate-limited) but no memory.
 func (rm *room) syncItem(sv []byte) (outItem, error) {
+	if rm.answers.rev != rm.rev {
+		rm.answers = answerCache{rev: rm.rev}
+	}
+	if rm.queued.Load() >= rm.reg.cfg.RoomQueueBytes || rm.answers.spent >= max(rm.size, 64<<10) {
+		if _, err := crdt.DecodeStateVector(sv); err != nil {
+			return outItem{}, err
+		}
+		msg, err := rm.fullMessage()
+		return outItem{msg: msg}, err
+	}
 	msg, shared, err := rm.syncMessage(sv)
 	if err != nil {
 		return outItem{}, err
@@ -99,6 +115,7 @@ func (rm *room) syncMessage(sv []byte) (msg []byte, shared bool, err error) {
 		return nil, false, err
 	}
 	msg = yproto.SyncStep2Message(u)
+	rm.answers.spent += int64(len(u))
 	if len(rm.answers.diffs) == maxCachedDiffs {
 		copy(rm.answers.diffs, rm.answers.diffs[1:])
 		rm.answers.diffs = rm.answers.diffs[:maxCachedDiffs-1]
