@@ -189,43 +189,60 @@ func (c *conn) slow() {
 	c.kill(StatusTryAgainLater, "slow consumer: outbound queue full", true)
 }
 
+// readLoop is the reader: most of an idle connection's life is spent in
+// it, waiting in Transport.Read. It is kept small, and what it does with
+// a message is in handleRead, so the stack of a waiting reader is
+// shallow and the runtime can shrink it.
 func (c *conn) readLoop() {
 	for {
 		msg, err := c.t.Read(c.ctx)
 		if err != nil {
-			if errors.Is(err, ErrUnsupportedFrame) {
-				c.refuse(StatusUnsupportedData, "text frames are not supported", "text_frame", err)
-				return
-			}
-			if errors.Is(err, ErrMessageTooBig) {
-				c.reg.metrics.Refused.WithLabelValues("message_too_big").Inc()
-				c.log().Warn("connection refused input", "reason", "message too big", "err", err)
-			}
-			c.kill(0, "", false)
+			c.readFailed(err)
 			return
 		}
-		c.reg.metrics.BytesIn.Add(float64(len(msg)))
-		m, err := yproto.Decode(msg)
-		if err != nil {
-			c.refuse(StatusInvalidPayload, "invalid message", "invalid_message", err)
-			return
-		}
-		c.reg.metrics.MessagesIn.WithLabelValues(m.Type.String()).Inc()
-		if !c.allow(m) {
-			return
-		}
-		if m.Type == yproto.TypeCommand {
-			if c.onCommand == nil {
-				c.refuse(StatusInvalidPayload, "commands are not accepted here", "invalid_message", nil)
-				return
-			}
-			c.enqueue(yproto.CommandMessage(c.onCommand(c.ctx, m.Payload)))
-			continue
-		}
-		if !c.rm.sendFrom(c, event{kind: evMessage, conn: c, msg: m}) {
+		if !c.handleRead(msg) {
 			return
 		}
 	}
+}
+
+//go:noinline
+func (c *conn) readFailed(err error) {
+	if errors.Is(err, ErrUnsupportedFrame) {
+		c.refuse(StatusUnsupportedData, "text frames are not supported", "text_frame", err)
+		return
+	}
+	if errors.Is(err, ErrMessageTooBig) {
+		c.reg.metrics.Refused.WithLabelValues("message_too_big").Inc()
+		c.log().Warn("connection refused input", "reason", "message too big", "err", err)
+	}
+	c.kill(0, "", false)
+}
+
+// handleRead decodes, checks and hands on one message; false ends the
+// connection.
+//
+//go:noinline
+func (c *conn) handleRead(msg []byte) bool {
+	c.reg.metrics.BytesIn.Add(float64(len(msg)))
+	m, err := yproto.Decode(msg)
+	if err != nil {
+		c.refuse(StatusInvalidPayload, "invalid message", "invalid_message", err)
+		return false
+	}
+	c.reg.metrics.MessagesIn.WithLabelValues(m.Type.String()).Inc()
+	if !c.allow(m) {
+		return false
+	}
+	if m.Type == yproto.TypeCommand {
+		if c.onCommand == nil {
+			c.refuse(StatusInvalidPayload, "commands are not accepted here", "invalid_message", nil)
+			return false
+		}
+		c.enqueue(yproto.CommandMessage(c.onCommand(c.ctx, m.Payload)))
+		return true
+	}
+	return c.rm.sendFrom(c, event{kind: evMessage, conn: c, msg: m})
 }
 
 // keepalive is called by the room's run loop every PingInterval: it

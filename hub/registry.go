@@ -260,6 +260,26 @@ func (r *Registry) Loaded() int {
 // the connection is closed, by either side or by Close, and always closes
 // t.
 func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts ConnOptions) error {
+	// The reader waits in this goroutine for the connection's whole life:
+	// set-up and tear-down are apart (open, finish) so that its stack
+	// while waiting is shallow and the runtime can shrink it.
+	c, expiry, err := r.open(ctx, doc, t, &opts)
+	if err != nil {
+		return err
+	}
+	if c.rm.send(event{kind: evJoin, conn: c}) {
+		c.readLoop()
+	} else {
+		c.kill(StatusGoingAway, "server shutting down", false)
+	}
+	r.finish(c, expiry)
+	return nil
+}
+
+// open joins doc's room and makes the connection.
+//
+//go:noinline
+func (r *Registry) open(ctx context.Context, doc string, t Transport, opts *ConnOptions) (*conn, *time.Timer, error) {
 	rm, err := r.acquire(doc)
 	if err != nil {
 		if errors.Is(err, ErrGone) {
@@ -267,27 +287,28 @@ func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts Conn
 		} else {
 			t.Close(StatusGoingAway, "server shutting down")
 		}
-		return err
+		return nil, nil, err
 	}
-	defer r.serves.Done()
-
 	r.metrics.Connections.Inc()
-	defer r.metrics.Connections.Dec()
-
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	c := newConn(r, rm, t, opts, ctx, cancel)
+	c := newConn(r, rm, t, *opts, ctx, cancel)
 	var expiry *time.Timer
 	if !opts.ExpiresAt.IsZero() {
 		// The timer's goroutine exists only while it fires; kill does not
 		// block, and once Serve has killed c it does nothing.
 		expiry = time.AfterFunc(time.Until(opts.ExpiresAt), c.expire)
 	}
-	if rm.send(event{kind: evJoin, conn: c}) {
-		c.readLoop()
-	} else {
-		c.kill(StatusGoingAway, "server shutting down", false)
-	}
+	return c, expiry, nil
+}
+
+// finish leaves the room and waits for the connection's goroutines.
+//
+//go:noinline
+func (r *Registry) finish(c *conn, expiry *time.Timer) {
+	defer r.serves.Done()
+	defer r.metrics.Connections.Dec()
+	defer c.cancel()
+	rm := c.rm
 	// Drop the reference before the leave event: the hub stays up while c
 	// is among its members, and on the leave it unloads only when no
 	// other Serve holds a reference.
@@ -300,7 +321,6 @@ func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts Conn
 		expiry.Stop()
 	}
 	c.out.closeAndWait()
-	return nil
 }
 
 // acquire returns doc's room, starting it if needed, with one more
@@ -362,7 +382,7 @@ func (r *Registry) Do(doc string, fn func(*crdt.Doc) error) error {
 		rm.send(event{kind: evRelease})
 	}()
 	reply := make(chan error, 1)
-	if !rm.send(event{kind: evDo, do: fn, doReply: reply}) {
+	if !rm.send(event{kind: evDo, x: &eventExt{do: fn, doReply: reply}}) {
 		return ErrClosed
 	}
 	select {
@@ -461,7 +481,7 @@ func (r *Registry) SetReadOnly(session, subject string, readOnly bool) int {
 	n := 0
 	for _, rm := range rooms {
 		reply := make(chan int, 1)
-		if !rm.send(event{kind: evSetReadOnly, subject: subject, readOnly: readOnly, reply: reply}) {
+		if !rm.send(event{kind: evSetReadOnly, x: &eventExt{subject: subject, readOnly: readOnly, reply: reply}}) {
 			continue
 		}
 		select {

@@ -25,11 +25,24 @@ const (
 	evBusSubscribed // the document's bus channel is (again) subscribed
 )
 
+// inboxSize is the capacity of a room's inbox. A full inbox blocks the
+// readers feeding it (back-pressure on their sockets) and drops bus
+// messages (the room heals on its next tick), so it only has to absorb
+// bursts; it is allocated whole for every loaded document.
+const inboxSize = 64
+
+// event is what a room's inbox carries. It is kept small, as every
+// room's inbox holds inboxSize of them whether used or not: what only
+// rare events need is behind x.
 type event struct {
 	kind eventKind
 	conn *conn
 	msg  yproto.Message
+	x    *eventExt
+}
 
+// eventExt holds the fields of the rarer events.
+type eventExt struct {
 	// evSetReadOnly
 	subject  string
 	readOnly bool
@@ -90,7 +103,7 @@ func newRoom(r *Registry, name string) *room {
 		reg:   r,
 		name:  name,
 		log:   r.log.With("doc", name),
-		inbox: make(chan event, 256),
+		inbox: make(chan event, inboxSize),
 		done:  make(chan struct{}),
 		conns: map[*conn]struct{}{},
 		aw:    map[uint64]*awState{},
@@ -145,9 +158,9 @@ func (rm *room) run() {
 					rm.handle(ev.conn, ev.msg)
 				}
 			case evSetReadOnly:
-				ev.reply <- rm.setReadOnly(ev.subject, ev.readOnly)
+				ev.x.reply <- rm.setReadOnly(ev.x.subject, ev.x.readOnly)
 			case evDo:
-				ev.doReply <- rm.do(ev.do)
+				ev.x.doReply <- rm.do(ev.x.do)
 			case evRelease:
 				if len(rm.conns) == 0 && rm.tryUnload() {
 					return
@@ -155,7 +168,7 @@ func (rm *room) run() {
 			case evKick:
 				rm.kick()
 			case evBus:
-				rm.handleBus(ev.bus, time.Now())
+				rm.handleBus(ev.x.bus, time.Now())
 			case evBusSubscribed:
 				// (Re)subscribed: messages may have been missed. Exchange
 				// state vectors and ask for the other clients' awareness.

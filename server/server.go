@@ -319,18 +319,39 @@ func (s *Server) sync(c echo.Context) error {
 	// and echo's context are freed, which is most of what an idle
 	// connection would otherwise keep. The socket stays valid: it was
 	// hijacked.
+	//
+	// The goroutine spends the connection's life waiting in Serve: what
+	// it does before and after is in functions of their own (socketOpen,
+	// socketDone), so its stack stays shallow while it waits and the
+	// runtime can shrink it.
+	var left func()
+	if known {
+		left = func() { s.left(sess, id) }
+	}
 	s.conns.Go(func() {
-		defer s.releaseIP(ip)
-		if known {
-			s.joined(sess, id)
-			defer s.left(sess, id)
-		}
+		s.socketOpen(left != nil, &sess, &id)
 		err := s.hubs.Serve(ctx, name, wsTransport{c: ws, sock: sock}, opts)
-		if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {
-			s.log.Warn("connection ended with an error", "doc", name, "err", err)
-		}
+		s.socketDone(err, name, ip, left)
 	})
 	return nil
+}
+
+//go:noinline
+func (s *Server) socketOpen(known bool, sess *notes.Session, id *Identity) {
+	if known {
+		s.joined(*sess, *id)
+	}
+}
+
+//go:noinline
+func (s *Server) socketDone(err error, name, ip string, left func()) {
+	if left != nil {
+		left()
+	}
+	s.releaseIP(ip)
+	if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {
+		s.log.Warn("connection ended with an error", "doc", name, "err", err)
+	}
 }
 
 func (s *Server) acquireIP(ip string) bool {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/coder/websocket"
 
@@ -24,6 +25,20 @@ type wsTransport struct {
 }
 
 func (t wsTransport) Read(ctx context.Context) ([]byte, error) {
+	if t.sock != nil {
+		// An idle connection waits here, with a shallow stack, rather
+		// than deep inside coder/websocket: the runtime shrinks the
+		// stacks of waiting goroutines to what they use, so an idle
+		// connection's reader costs a few KiB less.
+		if err := t.sock.waitReadable(); err != nil {
+			return nil, err
+		}
+	}
+	return t.read(ctx)
+}
+
+//go:noinline
+func (t wsTransport) read(ctx context.Context) ([]byte, error) {
 	typ, msg, err := t.c.Read(ctx)
 	if err != nil {
 		// coder/websocket has no sentinel for its read limit; it has
@@ -40,7 +55,17 @@ func (t wsTransport) Read(ctx context.Context) ([]byte, error) {
 }
 
 func (t wsTransport) Write(ctx context.Context, msg []byte) error {
-	return t.c.Write(ctx, websocket.MessageBinary, msg)
+	if t.sock == nil || len(msg) > maxCorked {
+		return t.c.Write(ctx, websocket.MessageBinary, msg)
+	}
+	// The socket's write buffer is tiny (socketWriteBuffer): corked, the
+	// frame's header and payload still go out with one system call.
+	t.sock.cork(len(msg) + 14)
+	if err := t.c.Write(ctx, websocket.MessageBinary, msg); err != nil {
+		t.sock.uncork()
+		return err
+	}
+	return t.sock.uncork()
 }
 
 // maxCorked bounds a batch written with one system call; a larger one
@@ -98,6 +123,11 @@ func (t wsTransport) CloseNow() error { return t.c.CloseNow() }
 // while uncorked: an idle connection pays nothing for it.
 type corkConn struct {
 	net.Conn
+	// br is coder/websocket's read buffer over the socket, and raw the
+	// socket's descriptor, for waitReadable; nil when not usable.
+	br  *bufio.Reader
+	raw syscall.RawConn
+
 	mu       sync.Mutex
 	progress func()
 	corked   bool
@@ -163,32 +193,65 @@ func (s *corkConn) write(p []byte) (int, error) {
 	return n, nil
 }
 
+// waitReadable returns once the socket has something to read (or is
+// closed), without reading it, unless bytes are already buffered.
+func (s *corkConn) waitReadable() error {
+	if s.raw == nil || s.br.Buffered() > 0 {
+		return nil
+	}
+	var rerr error
+	err := s.raw.Read(func(fd uintptr) bool {
+		ready, err := readable(fd)
+		rerr = err
+		return ready || err != nil
+	})
+	if err != nil {
+		return err
+	}
+	return rerr
+}
+
 // smallBuffers hands coder/websocket smaller read and write buffers than
 // net/http's 4 KiB ones when it hijacks the connection: y-protocols
 // messages are mostly small, larger ones bypass the buffer anyway, and an
-// idle connection keeps its buffers for its whole life (8 KiB of the ~30
-// KiB an idle connection cost). With sock set, the socket is wrapped in
-// it (corkConn).
+// idle connection keeps its buffers for its whole life. With sock set,
+// the socket is wrapped in it (corkConn), which also collects each write
+// into one system call, so the write buffer can be tiny.
 type smallBuffers struct {
 	http.ResponseWriter
 	sock *corkConn
 }
 
-const socketBufferSize = 1024
+const (
+	socketBufferSize  = 1024
+	socketReadBuffer  = 512
+	socketWriteBuffer = 128
+)
 
 func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
-	if w.sock != nil {
-		w.sock.Conn = conn
-		conn = w.sock
+	if w.sock == nil {
+		if brw.Reader.Buffered() > 0 || brw.Writer.Buffered() > 0 {
+			return conn, brw, nil // keep bytes already read or not yet written
+		}
+		return conn, bufio.NewReadWriter(bufio.NewReaderSize(conn, socketBufferSize), bufio.NewWriterSize(conn, socketBufferSize)), nil
 	}
+	w.sock.Conn = conn
 	if brw.Reader.Buffered() > 0 || brw.Writer.Buffered() > 0 {
-		return conn, brw, nil // keep bytes already read or not yet written
+		// Bytes already read: coder/websocket puts them in front of the
+		// socket where waitReadable cannot see them, so it is not used.
+		return w.sock, brw, nil
 	}
-	return conn, bufio.NewReadWriter(bufio.NewReaderSize(conn, socketBufferSize), bufio.NewWriterSize(conn, socketBufferSize)), nil
+	if sc, ok := conn.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			w.sock.raw = raw
+		}
+	}
+	w.sock.br = bufio.NewReaderSize(w.sock, socketReadBuffer)
+	return w.sock, bufio.NewReadWriter(w.sock.br, bufio.NewWriterSize(w.sock, socketWriteBuffer)), nil
 }
 
 // Unwrap lets http.ResponseController reach the echo response.
