@@ -11,11 +11,15 @@
 #   IDLE=20000        idle connections in the idle scenario (clamped to what
 #                     `ulimit -n` allows both processes)
 #   SERVERS="cocreate y-websocket hocuspocus"   the first is compared with the others
-#   SCENARIOS="1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 idle"
+#   SCENARIOS="1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 1x200x3000 idle"
 #                     load scenarios are ROOMSxRECEIVERSxRATE
 #   PORT_BASE=18400   servers listen on 127.0.0.1:PORT_BASE+n
 #   OUT=dir           where logs, results.txt and table.txt go (default: a temp dir)
-#   COCREATE_FLAGS    extra flags for `cocreate serve`
+#   COCREATE_FLAGS    extra flags for `cocreate serve` (default: the update
+#                     rate limits lifted, "--rate-updates 0 --conn-rate-updates 0":
+#                     one writer sends up to 3000 updates/s, which the
+#                     per-person and per-connection defaults refuse, and the
+#                     reference servers have no such limits)
 #   LOADGEN_FLAGS     extra flags for every `cocreate bench load`
 set -euo pipefail
 
@@ -26,9 +30,9 @@ DRAIN=${DRAIN:-10s}
 WARMUP=${WARMUP:-3s}
 IDLE=${IDLE:-20000}
 SERVERS=${SERVERS:-"cocreate y-websocket hocuspocus"}
-SCENARIOS=${SCENARIOS:-"1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 idle"}
+SCENARIOS=${SCENARIOS:-"1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 1x200x3000 idle"}
 PORT_BASE=${PORT_BASE:-18400}
-COCREATE_FLAGS=${COCREATE_FLAGS:-}
+COCREATE_FLAGS=${COCREATE_FLAGS-"--rate-updates 0 --conn-rate-updates 0"}
 LOADGEN_FLAGS=${LOADGEN_FLAGS:-}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cocreate-bench.XXXXXX")
 OUT=${OUT:-$WORK/out}
