@@ -194,8 +194,13 @@ func (c *conn) slow() {
 // a message is in handleRead, so the stack of a waiting reader is
 // shallow and the runtime can shrink it.
 func (c *conn) readLoop() {
+	// Not c.ctx: closing the transport ends a Read (the Transport
+	// contract), and a cancellable context costs coder/websocket a
+	// registration (context.AfterFunc) on every connection while it
+	// waits.
+	ctx := context.Background()
 	for {
-		msg, err := c.t.Read(c.ctx)
+		msg, err := c.t.Read(ctx)
 		if err != nil {
 			c.readFailed(err)
 			return

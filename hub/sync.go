@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"bytes"
+
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
 )
@@ -133,7 +135,9 @@ func (rm *room) answerStep1(c *conn, sv []byte) {
 		c.refuse(StatusInvalidPayload, "invalid state vector", "invalid_state_vector", err)
 		return
 	}
-	c.synced, c.baseSV = true, sv
+	// A copy: sv points into the message the transport read, which
+	// would otherwise stay alive for as long as the connection is idle.
+	c.synced, c.baseSV = true, bytes.Clone(sv)
 	rm.setSync(c, it, false)
 }
 
