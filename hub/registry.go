@@ -260,23 +260,29 @@ func (r *Registry) Loaded() int {
 // the connection is closed, by either side or by Close, and always closes
 // t.
 func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts ConnOptions) error {
-	// The reader waits in this goroutine for the connection's whole life:
-	// set-up and tear-down are apart (open, finish) so that its stack
-	// while waiting is shallow and the runtime can shrink it.
-	c, expiry, err := r.open(ctx, doc, t, &opts)
+	return r.serve(ctx, doc, t, &opts)
+}
+
+// serve is Serve. The reader waits in this goroutine for the
+// connection's whole life: set-up and tear-down are apart (open, finish)
+// so that its stack while waiting is shallow and the runtime can shrink
+// it.
+//
+//go:noinline
+func (r *Registry) serve(ctx context.Context, doc string, t Transport, opts *ConnOptions) error {
+	c, expiry, err := r.open(ctx, doc, t, opts)
 	if err != nil {
 		return err
 	}
-	if c.rm.send(event{kind: evJoin, conn: c}) {
+	if !c.isKilled() {
 		c.readLoop()
-	} else {
-		c.kill(StatusGoingAway, "server shutting down", false)
 	}
 	r.finish(c, expiry)
 	return nil
 }
 
-// open joins doc's room and makes the connection.
+// open makes the connection and joins doc's room; if the room has
+// stopped, the connection comes back killed.
 //
 //go:noinline
 func (r *Registry) open(ctx context.Context, doc string, t Transport, opts *ConnOptions) (*conn, *time.Timer, error) {
@@ -297,6 +303,9 @@ func (r *Registry) open(ctx context.Context, doc string, t Transport, opts *Conn
 		// The timer's goroutine exists only while it fires; kill does not
 		// block, and once Serve has killed c it does nothing.
 		expiry = time.AfterFunc(time.Until(opts.ExpiresAt), c.expire)
+	}
+	if !rm.send(event{kind: evJoin, conn: c}) {
+		c.kill(StatusGoingAway, "server shutting down", false)
 	}
 	return c, expiry, nil
 }
