@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,4 +164,41 @@ func TestStep1AnswersAreCached(t *testing.T) {
 	}
 	slow.close()
 	w.close()
+}
+
+// TestQueueBounds: the queue refuses an update beyond its byte budget
+// unless it is alone (a large update is shared by every queue; a diff
+// would be no smaller), and a resync replaces the queued updates and the
+// queued answer.
+func TestQueueBounds(t *testing.T) {
+	var o outQueue
+	var room atomic.Int64
+	o.room = &room
+	big := outItem{msg: make([]byte, 500), kind: kindUpdate}
+	small := outItem{msg: make([]byte, 10), kind: kindUpdate}
+	if res, drained := o.push(big, 8, 100); res != pushedStart || !drained {
+		t.Fatalf("a lone large update: %v, drained %v", res, drained)
+	}
+	if res, drained := o.push(small, 8, 100); res != pushOverflow || drained {
+		t.Fatalf("an update beyond the budget: %v, drained %v", res, drained)
+	}
+	o.push(outItem{msg: []byte("other")}, 8, 100)
+	if _, ok := o.setSync(outItem{msg: []byte("diff"), private: 4}, true, 8); !ok {
+		t.Fatal("setSync refused")
+	}
+	if len(o.q) != 2 || o.q[0].kind != kindOther || o.q[1].kind != kindSync || o.updates != 0 || o.bytes != 0 {
+		t.Fatalf("after a resync the queue is %+v", o.q)
+	}
+	if room.Load() != 4 {
+		t.Fatalf("room counts %d private bytes, want 4", room.Load())
+	}
+	o.setSync(outItem{msg: []byte("newer"), private: 5}, false, 8)
+	if room.Load() != 5 || len(o.q) != 2 {
+		t.Fatalf("a newer answer: room counts %d, queue %d items", room.Load(), len(o.q))
+	}
+	batch := o.take(nil, func() {})
+	o.written(batch)
+	if room.Load() != 0 {
+		t.Fatalf("room counts %d after the writer is done", room.Load())
+	}
 }

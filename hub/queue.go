@@ -74,7 +74,9 @@ const (
 )
 
 // push queues it unless that would take the queue over maxItems messages
-// or its update bytes over maxBytes. drained reports that no update was
+// or its update bytes over maxBytes (an update larger than maxBytes is
+// still queued alone: it is the same slice for every connection, and a
+// diff would be at least as large). drained reports that no update was
 // queued before this one (everything sent before is with the writer).
 //
 // Broadcast updates are shared by every connection's queue, so their
@@ -87,7 +89,7 @@ func (o *outQueue) push(it outItem, maxItems, maxBytes int) (res pushResult, dra
 		return pushedDrop, false
 	}
 	drained = o.updates == 0 && !o.hasSync
-	if len(o.q) >= maxItems || (it.kind == kindUpdate && o.bytes+len(it.msg) > maxBytes) {
+	if len(o.q) >= maxItems || (it.kind == kindUpdate && o.updates > 0 && o.bytes+len(it.msg) > maxBytes) {
 		return pushOverflow, drained
 	}
 	o.q = append(o.q, it)
