@@ -16,7 +16,13 @@
 // store, a role change on live connections); with --redis,
 // meeting_serial.go runs a session's commands one at a time across
 // instances (a Redis lock handing the meeting state on). limits.go holds
-// the per-identity token buckets. It holds no document logic —
+// the per-identity token buckets (the per-connection rates are the
+// hub's, from the --conn-rate-* flags). ws.go adapts a WebSocket to
+// hub.Transport over a socket it wraps at the upgrade (small buffers; a
+// batch of frames corked into one system call; an idle reader waits for
+// readability with a shallow stack); the connection's identity name is
+// handed to the hub to stamp on its awareness states. It holds no
+// document logic —
 // it never decodes or applies a CRDT update itself — and it talks to no
 // database directly, and to Redis only for the meeting lock. Echo is imported here and nowhere else.
 // On shutdown it drains its hubs itself, because http.Server.Shutdown does
