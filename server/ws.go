@@ -90,7 +90,7 @@ func (t wsTransport) WriteBatch(ctx context.Context, msgs [][]byte) error {
 	}
 	t.sock.cork(total)
 	for _, m := range msgs {
-		if err := t.Write(ctx, m); err != nil {
+		if err := t.c.Write(ctx, websocket.MessageBinary, m); err != nil {
 			t.sock.uncork()
 			return err
 		}
@@ -143,6 +143,9 @@ var corkPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b
 func (s *corkConn) cork(size int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.corked {
+		return // one cork at a time: the writer's
+	}
 	s.corked = true
 	s.buf = corkPool.Get().(*[]byte)
 	if cap(*s.buf) < size {
