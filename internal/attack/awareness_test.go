@@ -35,6 +35,9 @@ func TestAwarenessFlood(t *testing.T) {
 		fake[i] = yproto.AwarenessEntry{ClientID: uint64(100000 + i), Clock: 1, State: []byte(`{"x":1}`)}
 	}
 	a.send(yproto.AwarenessMessage(fake))
+	// Let the room handle those before the flood gets a's connection
+	// closed (a closed connection's queued messages are dropped).
+	settle(w, by, "the fake entries counted", func() bool { return s.refused("awareness_foreign_client") >= float64(len(fake)) })
 	for i := range 1000 {
 		if a.send(awareness(7, uint64(i+2), `{"n":`+fmt.Sprint(i)+`}`)) != nil {
 			break

@@ -359,3 +359,16 @@ func roundTrip(p, other *peer) {
 		return fmt.Sprint(v) == fmt.Sprint(n)
 	})
 }
+
+// settle makes round trips between p and other until cond holds: each
+// one lets the room handle what reached it before (deadline 60s).
+func settle(p, other *peer, what string, cond func() bool) {
+	p.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s: not within 60s", what)
+		}
+		roundTrip(p, other)
+	}
+}

@@ -66,9 +66,7 @@ func TestStep1Flood(t *testing.T) {
 			a.send(step1(i, j))
 		}
 	}
-	for syncIn() < before+n*10 {
-		roundTrip(w, by)
-	}
+	settle(w, by, "the step 1s read", func() bool { return syncIn() >= before+n*10 })
 	roundTrip(w, by)
 	// Then beyond it: every attacker is cut off.
 	for i, a := range attackers {
@@ -78,9 +76,7 @@ func TestStep1Flood(t *testing.T) {
 			}
 		}
 	}
-	for s.refused("rate_sync_step1") < n {
-		roundTrip(w, by)
-	}
+	settle(w, by, "every attacker refused", func() bool { return s.refused("rate_sync_step1") >= n })
 	// A bystander still edits; a fresh reader gets the exact document.
 	w.do(func(d *crdt.Doc) { d.GetText("t").Insert(0, "still here", nil) })
 	fresh := dial(t, s, doc, true, 0)
