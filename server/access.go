@@ -36,6 +36,8 @@ func (s *Server) openDoc(ctx context.Context, id Identity, remote, session, doc 
 			ReadOnly:    conn.ReadOnly,
 			ExpiresAt:   id.ExpiresAt,
 			AllowUpdate: conn.AllowUpdate,
+			// Presence shows who this is, whatever the client claims.
+			User: hub.User{Name: id.Name},
 		},
 		commands: conn.Commands,
 		opened:   conn.Opened,

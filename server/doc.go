@@ -21,6 +21,10 @@
 // (hub.NewRedisBus, hub.NewRedisLock). Echo is imported here and nowhere
 // else. A meeting command goes server/meeting.go → workspace/meeting.go
 // → package meeting; a sync update goes server (upgrade) → hub → notes.
-// On shutdown it drains its hubs itself, because http.Server.Shutdown
+// ws.go adapts a WebSocket to hub.Transport over a socket it wraps at
+// the upgrade (small buffers; a batch of frames corked into one system
+// call; an idle reader waits for readability with a shallow stack); the
+// connection's identity name is handed to the hub to stamp on its
+// awareness states. On shutdown it drains its hubs itself, because http.Server.Shutdown
 // does not wait for hijacked WebSocket connections.
 package server
