@@ -155,7 +155,10 @@ func TestAwarenessSeenAndRemoved(t *testing.T) {
 	defer cancel()
 	var aID uint64
 	a.Do(func(d *crdt.Doc) { aID = d.ClientID() })
-	err := b.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool { return string(m[aID]) == `{"name":"ada"}` })
+	// The server stamps a's identity on the state it relays.
+	err := b.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool {
+		return strings.HasPrefix(string(m[aID]), `{"name":"ada","user":{"name":"Guest `)
+	})
 	if err != nil {
 		t.Fatalf("b never saw a's awareness: %v (has %v)", err, b.Awareness())
 	}

@@ -23,8 +23,11 @@ var (
 
 // RedisLockOptions configures NewRedisLock.
 type RedisLockOptions struct {
-	// URL is the Redis server, as RedisOptions.URL.
+	// URL is the Redis server or cluster, as RedisOptions.URL.
 	URL string
+	// Prefix starts every key, as RedisOptions.Prefix (default
+	// "cocreate:"): the deployment's --redis-prefix.
+	Prefix string
 	// TTL bounds how long a crashed holder blocks the others (default
 	// 10s). A live holder renews its lock every TTL/3, so however long
 	// its section runs (a slow store), nobody overtakes it.
@@ -43,14 +46,12 @@ type RedisLockOptions struct {
 type RedisLock struct {
 	opts   RedisLockOptions
 	log    *slog.Logger
-	client *redis.Client
+	client redis.UniversalClient
+	// lockPrefix and valuePrefix start with Prefix.
+	lockPrefix, valuePrefix string
 }
 
-const (
-	lockPrefix  = "cocreate:lock:"
-	valuePrefix = "cocreate:lock-value:"
-	valueTTL    = 7 * 24 * time.Hour
-)
+const valueTTL = 7 * 24 * time.Hour
 
 var (
 	// unlockScript deletes the lock only if this holder still owns it.
@@ -64,9 +65,12 @@ var (
 
 // NewRedisLock returns a RedisLock on the server at opts.URL.
 func NewRedisLock(opts RedisLockOptions) (*RedisLock, error) {
-	ro, err := redis.ParseURL(opts.URL)
+	client, err := NewRedisClient(opts.URL)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = "cocreate:"
 	}
 	if opts.TTL <= 0 {
 		opts.TTL = 10 * time.Second
@@ -78,7 +82,8 @@ func NewRedisLock(opts RedisLockOptions) (*RedisLock, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &RedisLock{opts: opts, log: log, client: redis.NewClient(ro)}, nil
+	return &RedisLock{opts: opts, log: log, client: client,
+		lockPrefix: opts.Prefix + "lock:", valuePrefix: opts.Prefix + "lock-value:"}, nil
 }
 
 // Close closes the connection to Redis.
@@ -91,7 +96,7 @@ func (l *RedisLock) Run(ctx context.Context, key string, fn func(latest []byte) 
 	// The key in braces is a Redis Cluster hash tag: the lock and its
 	// value share a slot, as handOnScript (two keys) needs there.
 	tagged := "{" + key + "}"
-	lock, token := lockPrefix+tagged, uuid.NewString()
+	lock, token := l.lockPrefix+tagged, uuid.NewString()
 	wctx, cancel := context.WithTimeout(ctx, l.opts.Wait)
 	defer cancel()
 	for {
@@ -116,7 +121,7 @@ func (l *RedisLock) Run(ctx context.Context, key string, fn func(latest []byte) 
 	hctx := context.WithoutCancel(ctx)
 	defer unlockScript.Run(hctx, l.client, []string{lock}, token)
 	lost := l.renew(hctx, lock, token)
-	latest, err := l.client.Get(hctx, valuePrefix+tagged).Bytes()
+	latest, err := l.client.Get(hctx, l.valuePrefix+tagged).Bytes()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		lost.stop()
 		return fmt.Errorf("lock %s: reading the handed-on value: %w", key, err)
@@ -129,7 +134,7 @@ func (l *RedisLock) Run(ctx context.Context, key string, fn func(latest []byte) 
 	if err != nil || next == nil {
 		return err
 	}
-	held, err := handOnScript.Run(hctx, l.client, []string{lock, valuePrefix + tagged}, token, next, valueTTL.Milliseconds()).Int()
+	held, err := handOnScript.Run(hctx, l.client, []string{lock, l.valuePrefix + tagged}, token, next, valueTTL.Milliseconds()).Int()
 	if err != nil || held != 1 {
 		// fn's effect stands (and travels over the bus); the next holder
 		// may only miss it until the bus heals.

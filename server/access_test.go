@@ -265,9 +265,12 @@ var matrix = map[string]needs{
 	"GET /assets/{file}": {public: true, ok: 404, path: fixed("/assets/nope.js")},
 	// Minting needs the admin key, which no persona holds (TestMintToken).
 	"POST /api/tokens": {public: true, ok: 0, path: fixed("/api/tokens"), body: `{}`},
-	// WebSockets: TestAccessMatrixSync.
+	// WebSockets: TestAccessMatrixSync. /hocuspocus decides each
+	// document with the same workspace.Connect (openDoc), per document
+	// after the upgrade; its refusals are TestHocuspocusBadInput's.
 	"GET /sync/{session}/{doc}": {},
 	"GET /sync/{room}":          {},
+	"GET /hocuspocus":           {},
 
 	"GET /api/me":       {any: true, ok: 200, path: fixed("/api/me")},
 	"PATCH /api/me":     {any: true, ok: 200, path: fixed("/api/me"), body: `{"name":"Someone new"}`},

@@ -1,14 +1,21 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"net"
 	"path"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cocreate/cocreate/hub"
+	"github.com/cocreate/cocreate/notes"
 )
 
 // Config is everything `cocreate serve` is told, from flags and from
@@ -19,9 +26,17 @@ type Config struct {
 	Addr string
 	// Data is the directory of the embedded SQLite store (--data).
 	Data string
-	// Redis is a Redis URL (redis:// or rediss://) for the bus between
-	// instances; empty means in-process, a single instance (--redis).
+	// Redis is a Redis URL for the bus between instances and the meeting
+	// lock: redis:// or rediss:// for one server,
+	// redis+cluster://host:port,host:port,… (rediss+cluster:// for TLS)
+	// for a Redis Cluster, which then carries the bus over sharded pub/sub
+	// (Redis ≥ 7); empty means in-process, a single instance (--redis).
 	Redis string
+	// RedisPrefix goes before every Redis channel name and key of this
+	// deployment (--redis-prefix). Empty: derived from the store (see
+	// redisPrefix), so that deployments sharing one Redis never see each
+	// other's traffic while the instances of one agree.
+	RedisPrefix string
 	// Postgres is a PostgreSQL DSN for the store (documents, sessions,
 	// versions, search) shared by every instance; empty means SQLite in
 	// Data (--postgres).
@@ -63,9 +78,28 @@ type Config struct {
 	// MaxDocSize refuses updates that would grow a document beyond this
 	// many bytes; 0 = no limit (--max-doc-size).
 	MaxDocSize int64
-	// ConnQueue bounds each connection's outbound queue, in messages; a
-	// client that falls further behind is disconnected (--conn-queue).
+	// ConnQueue bounds each connection's outbound queue, in messages
+	// (--conn-queue). A client that falls further behind is not cut off:
+	// its queued updates are replaced by one diff (a resync).
 	ConnQueue int
+	// ConnQueueBytes bounds the update bytes queued for one connection
+	// before it is resynced (--conn-queue-bytes).
+	ConnQueueBytes int
+	// RoomQueueBytes bounds the bytes of diffs computed for single
+	// connections of one document and not yet written; beyond it they get
+	// the whole state, encoded once per change and shared
+	// (--room-queue-bytes).
+	RoomQueueBytes int64
+	// MaxAwarenessSize is the largest awareness state accepted, in bytes
+	// of JSON; a larger one closes the connection with 1008
+	// (--max-awareness-size).
+	MaxAwarenessSize int
+	// ConnRates are each connection's message rates per second, by type
+	// (bursts of 5 seconds' worth; 0 = no limit); beyond one the
+	// connection is closed with 1008 (--conn-rate-step1,
+	// --conn-rate-query-awareness, --conn-rate-awareness,
+	// --conn-rate-updates, --conn-rate-commands).
+	ConnRateStep1, ConnRateQueryAwareness, ConnRateAwareness, ConnRateUpdates, ConnRateCommands float64
 	// FlushInterval bounds how long an applied update waits before it is
 	// written to the store (--flush-interval).
 	FlushInterval time.Duration
@@ -102,21 +136,30 @@ type Config struct {
 // DefaultConfig returns the defaults of every setting.
 func DefaultConfig() Config {
 	return Config{
-		Addr:            "127.0.0.1:8080",
-		Data:            "./data",
-		LogFormat:       "text",
-		MaxMessageSize:  16 << 20,
-		MaxConnsPerIP:   1000,
-		MaxConnsPerDoc:  5000,
-		MaxDocSize:      256 << 20,
-		ConnQueue:       256,
-		FlushInterval:   200 * time.Millisecond,
-		ShutdownTimeout: 10 * time.Second,
-		RateCommands:    10,
-		RateUpdates:     200,
-		VersionEvery:    time.Hour,
-		SyncInterval:    5 * time.Second,
-		AcceptBurst:     200,
+		Addr:           "127.0.0.1:8080",
+		Data:           "./data",
+		LogFormat:      "text",
+		MaxMessageSize: 16 << 20,
+		MaxConnsPerIP:  1000,
+		MaxConnsPerDoc: 5000,
+		MaxDocSize:     256 << 20,
+		ConnQueue:      256,
+		ConnQueueBytes: 1 << 20,
+		RoomQueueBytes: 64 << 20,
+
+		MaxAwarenessSize:       8 << 10,
+		ConnRateStep1:          2,
+		ConnRateQueryAwareness: 2,
+		ConnRateAwareness:      30,
+		ConnRateUpdates:        500,
+		ConnRateCommands:       20,
+		FlushInterval:          200 * time.Millisecond,
+		ShutdownTimeout:        10 * time.Second,
+		RateCommands:           10,
+		RateUpdates:            200,
+		VersionEvery:           time.Hour,
+		SyncInterval:           5 * time.Second,
+		AcceptBurst:            200,
 	}
 }
 
@@ -126,6 +169,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
 	fs.StringVar(&c.Data, "data", c.Data, "data directory (SQLite store)")
 	fs.StringVar(&c.Redis, "redis", c.Redis, "Redis URL for the cross-instance bus (empty: in-process)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", c.RedisPrefix, "prefix of this deployment's Redis channels and keys (empty: derived from the store and the Redis database)")
 	fs.StringVar(&c.Postgres, "postgres", c.Postgres, "PostgreSQL DSN for the store (empty: SQLite in --data)")
 	fs.StringVar(&c.AuthSecret, "auth-secret", c.AuthSecret, "token signing secret (empty: open dev mode)")
 	fs.StringVar(&c.AdminKey, "admin-key", c.AdminKey, "key for POST /api/tokens (needs --auth-secret; empty: minting off)")
@@ -137,7 +181,15 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxConnsPerDoc, "max-conns-per-doc", c.MaxConnsPerDoc, "connections allowed per document (0: no limit)")
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", c.MaxConnsPerIP, "connections allowed per client address (0: no limit)")
 	fs.Int64Var(&c.MaxDocSize, "max-doc-size", c.MaxDocSize, "largest document, in bytes of encoded state (0: no limit)")
-	fs.IntVar(&c.ConnQueue, "conn-queue", c.ConnQueue, "outbound messages queued per connection before it is dropped as too slow")
+	fs.IntVar(&c.ConnQueue, "conn-queue", c.ConnQueue, "outbound messages queued per connection before its queued updates are replaced by one diff")
+	fs.IntVar(&c.ConnQueueBytes, "conn-queue-bytes", c.ConnQueueBytes, "outbound update bytes queued per connection before they are replaced by one diff")
+	fs.Int64Var(&c.RoomQueueBytes, "room-queue-bytes", c.RoomQueueBytes, "bytes of per-connection diffs (sync answers, resyncs) of a document not yet written; beyond it connections get the shared whole state")
+	fs.IntVar(&c.MaxAwarenessSize, "max-awareness-size", c.MaxAwarenessSize, "largest awareness state accepted, in bytes (larger: close 1008)")
+	fs.Float64Var(&c.ConnRateStep1, "conn-rate-step1", c.ConnRateStep1, "sync step 1 messages per second per connection (bursts of 5 s; 0: no limit)")
+	fs.Float64Var(&c.ConnRateQueryAwareness, "conn-rate-query-awareness", c.ConnRateQueryAwareness, "query-awareness messages per second per connection (bursts of 5 s; 0: no limit)")
+	fs.Float64Var(&c.ConnRateAwareness, "conn-rate-awareness", c.ConnRateAwareness, "awareness messages per second per connection (bursts of 5 s; 0: no limit)")
+	fs.Float64Var(&c.ConnRateUpdates, "conn-rate-updates", c.ConnRateUpdates, "document updates per second per connection (bursts of 5 s; 0: no limit)")
+	fs.Float64Var(&c.ConnRateCommands, "conn-rate-commands", c.ConnRateCommands, "command messages per second per connection (bursts of 5 s; 0: no limit)")
 	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "longest wait before an applied update is stored")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "longest graceful shutdown")
 	fs.Float64Var(&c.RateCommands, "rate-commands", c.RateCommands, "meeting commands per second per identity (bursts of 3 s allowed; 0: no limit)")
@@ -203,9 +255,7 @@ func (c *Config) Validate() error {
 	if c.Data == "" && c.Postgres == "" {
 		errs = append(errs, errors.New("--data: must not be empty"))
 	}
-	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") {
-		errs = append(errs, fmt.Errorf("--redis: %q is not a redis:// or rediss:// URL", c.Redis))
-	}
+	errs = append(errs, c.validateRedis()...)
 	if c.AuthSecret != "" && len(c.AuthSecret) < minAuthSecret {
 		errs = append(errs, fmt.Errorf("--auth-secret: %d bytes is too short for HMAC-SHA256; use at least %d", len(c.AuthSecret), minAuthSecret))
 	}
@@ -252,6 +302,24 @@ func (c *Config) Validate() error {
 	if c.ConnQueue < 1 {
 		errs = append(errs, fmt.Errorf("--conn-queue: %d is below 1", c.ConnQueue))
 	}
+	if c.ConnQueueBytes < 4096 {
+		errs = append(errs, fmt.Errorf("--conn-queue-bytes: %d is below 4096", c.ConnQueueBytes))
+	}
+	if c.RoomQueueBytes < int64(c.ConnQueueBytes) {
+		errs = append(errs, fmt.Errorf("--room-queue-bytes: %d is below --conn-queue-bytes (%d)", c.RoomQueueBytes, c.ConnQueueBytes))
+	}
+	if c.MaxAwarenessSize < 256 {
+		errs = append(errs, fmt.Errorf("--max-awareness-size: %d is below 256 bytes", c.MaxAwarenessSize))
+	}
+	for _, r := range []struct {
+		flag string
+		v    float64
+	}{{"conn-rate-step1", c.ConnRateStep1}, {"conn-rate-query-awareness", c.ConnRateQueryAwareness},
+		{"conn-rate-awareness", c.ConnRateAwareness}, {"conn-rate-updates", c.ConnRateUpdates}, {"conn-rate-commands", c.ConnRateCommands}} {
+		if r.v < 0 || math.IsNaN(r.v) || math.IsInf(r.v, 0) {
+			errs = append(errs, fmt.Errorf("--%s: %v is not a rate ≥ 0", r.flag, r.v))
+		}
+	}
 	if c.FlushInterval <= 0 || c.FlushInterval > time.Minute {
 		errs = append(errs, fmt.Errorf("--flush-interval: %v is not in (0, 1m]", c.FlushInterval))
 	}
@@ -270,6 +338,61 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// validateRedis checks Redis and RedisPrefix.
+func (c *Config) validateRedis() []error {
+	var errs []error
+	if c.Redis != "" {
+		if !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") && !hub.IsRedisClusterURL(c.Redis) {
+			errs = append(errs, fmt.Errorf("--redis: %q is not a redis://, rediss://, redis+cluster:// or rediss+cluster:// URL", c.Redis))
+		} else if _, err := hub.RedisURLDB(c.Redis); err != nil {
+			errs = append(errs, fmt.Errorf("--redis: %w", err))
+		}
+	}
+	if c.RedisPrefix != "" {
+		if c.Redis == "" {
+			errs = append(errs, errors.New("--redis-prefix: needs --redis (a single instance uses no Redis)"))
+		}
+		if err := hub.CheckRedisPrefix(c.RedisPrefix); err != nil {
+			errs = append(errs, fmt.Errorf("--redis-prefix: %w", err))
+		}
+	}
+	return errs
+}
+
+// redisPrefix returns RedisPrefix or, when it is empty, the prefix
+// derived from what makes a deployment: its store (the PostgreSQL
+// database and schema, or the absolute --data directory) and the Redis
+// database number, which pub/sub ignores. It is "cocreate:", 12 hex
+// digits of a SHA-256 of both, and ":". Instances sharing a store (one
+// deployment) derive the same prefix and hear each other; deployments
+// with different stores on one Redis, even in different databases, do
+// not.
+func (c *Config) redisPrefix() (string, error) {
+	if c.RedisPrefix != "" {
+		return c.RedisPrefix, nil
+	}
+	var store string
+	if c.Postgres != "" {
+		id, err := notes.PostgresIdentity(c.Postgres)
+		if err != nil {
+			return "", fmt.Errorf("--postgres: %w", err)
+		}
+		store = id
+	} else {
+		abs, err := filepath.Abs(c.Data)
+		if err != nil {
+			return "", fmt.Errorf("--data %s: %w", c.Data, err)
+		}
+		store = "sqlite:" + abs
+	}
+	db, err := hub.RedisURLDB(c.Redis)
+	if err != nil {
+		return "", fmt.Errorf("--redis: %w", err)
+	}
+	sum := sha256.Sum256([]byte(store + "\x00redis-db=" + strconv.Itoa(db)))
+	return "cocreate:" + hex.EncodeToString(sum[:6]) + ":", nil
+}
+
 // proxyRanges parses TrustedProxies.
 func (c *Config) proxyRanges() ([]*net.IPNet, error) {
 	var out []*net.IPNet
@@ -285,4 +408,22 @@ func (c *Config) proxyRanges() ([]*net.IPNet, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// hubRates maps the per-connection rate flags to hub.Rates (0, no limit,
+// is a negative rate there).
+func (c *Config) hubRates() hub.Rates {
+	off := func(v float64) float64 {
+		if v == 0 {
+			return -1
+		}
+		return v
+	}
+	return hub.Rates{
+		SyncStep1:      off(c.ConnRateStep1),
+		QueryAwareness: off(c.ConnRateQueryAwareness),
+		Awareness:      off(c.ConnRateAwareness),
+		Updates:        off(c.ConnRateUpdates),
+		Commands:       off(c.ConnRateCommands),
+	}
 }

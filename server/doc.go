@@ -1,23 +1,30 @@
 // Package server is the HTTP face of cocreate, the edge: the echo
-// application with its routes, the WebSocket upgrade of GET
-// /sync/{session}/{doc}, authentication (who is calling: a verified
-// token or a guest cookie), the JSON REST API under /api/, /healthz,
-// /readyz and /metrics, the OpenAPI document of the API, the Config
-// filled from flags and COCREATE_* environment variables, the readable
-// notes page (notes_api.go) and the embedded web UI of package
-// client/web (web.go).
+// application with its routes, the WebSocket upgrades of GET
+// /sync/{session}/{doc} and GET /hocuspocus (hocuspocus.go: one socket,
+// many documents, each served through the hub by a virtual connection,
+// hocuspocus_doc.go; the frame codec is internal/hocus), authentication
+// (who is calling: a verified token or a guest cookie), the JSON REST
+// API under /api/, /healthz, /readyz and /metrics, the OpenAPI document
+// of the API, the Config filled from flags and COCREATE_* environment
+// variables, the readable notes page (notes_api.go) and the embedded web
+// UI of package client/web (web.go).
 //
 // It decides nothing itself: a handler authenticates, decodes the
 // request (strictly: unknown fields are an error), calls one use case of
 // package workspace (sessions, meeting commands, versions, notes,
-// search) or hands a socket to package hub as workspace.Connect said,
-// and encodes the answer; errors.go maps the workspace's error kinds to
+// search) or hands a socket to package hub as workspace.Connect said
+// (access.go: openDoc, the one place both socket endpoints ask), and
+// encodes the answer; errors.go maps the workspace's error kinds to
 // status codes in one place. It holds no document or access logic — it
 // never decodes or applies a CRDT update and never reads the meeting
 // document — and talks to no database and to Redis only through hub
 // (hub.NewRedisBus, hub.NewRedisLock). Echo is imported here and nowhere
 // else. A meeting command goes server/meeting.go → workspace/meeting.go
 // → package meeting; a sync update goes server (upgrade) → hub → notes.
-// On shutdown it drains its hubs itself, because http.Server.Shutdown
+// ws.go adapts a WebSocket to hub.Transport over a socket it wraps at
+// the upgrade (small buffers; a batch of frames corked into one system
+// call; an idle reader waits for readability with a shallow stack); the
+// connection's identity name is handed to the hub to stamp on its
+// awareness states. On shutdown it drains its hubs itself, because http.Server.Shutdown
 // does not wait for hijacked WebSocket connections.
 package server

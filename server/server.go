@@ -47,6 +47,10 @@ type Server struct {
 	closer []io.Closer // what New opened besides store and hubs (the meeting lock)
 
 	conns sync.WaitGroup // goroutines serving upgraded sockets
+	// sockets is cancelled when shutdown starts: /hocuspocus sockets
+	// close themselves then, even with no document open in a hub.
+	sockets     context.Context
+	stopSockets context.CancelFunc
 }
 
 // NewLogger returns the logger Config.LogFormat asks for, writing to w.
@@ -78,13 +82,18 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	var lock workspace.Lock // nil: one instance
 	var redisLock *hub.RedisLock
 	if cfg.Redis != "" {
-		rb, err := hub.NewRedisBus(hub.RedisOptions{URL: cfg.Redis, Logger: log})
+		redisPrefix, err := cfg.redisPrefix()
+		if err != nil {
+			return nil, err
+		}
+		rb, err := hub.NewRedisBus(hub.RedisOptions{URL: cfg.Redis, Prefix: redisPrefix, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("--redis: %w", err)
 		}
 		opened = append(opened, rb)
+		log.Info("redis bus", "cluster", hub.IsRedisClusterURL(cfg.Redis), "prefix", redisPrefix)
 		bus = rb
-		rl, err := hub.NewRedisLock(hub.RedisLockOptions{URL: cfg.Redis, Logger: log})
+		rl, err := hub.NewRedisLock(hub.RedisLockOptions{URL: cfg.Redis, Prefix: redisPrefix, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("--redis: %w", err)
 		}
@@ -119,10 +128,15 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		MaxConnsPerDoc: cfg.MaxConnsPerDoc,
 		MaxDocSize:     cfg.MaxDocSize,
 		QueueSize:      cfg.ConnQueue,
-		Bus:            bus,
-		SyncInterval:   cfg.SyncInterval,
-		OnSnapshot:     func(doc string, state []byte) { ws.OnSnapshot(doc, state) },
-		SnapshotEvery:  min(10*time.Minute, cfg.VersionEvery/4),
+		QueueBytes:     cfg.ConnQueueBytes,
+		RoomQueueBytes: cfg.RoomQueueBytes,
+		Rates:          cfg.hubRates(),
+
+		MaxAwarenessState: cfg.MaxAwarenessSize,
+		Bus:               bus,
+		SyncInterval:      cfg.SyncInterval,
+		OnSnapshot:        func(doc string, state []byte) { ws.OnSnapshot(doc, state) },
+		SnapshotEvery:     min(10*time.Minute, cfg.VersionEvery/4),
 	})
 	ws = workspace.New(workspace.Config{
 		Store:        store,
@@ -147,6 +161,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	if redisLock != nil {
 		s.closer = append(s.closer, redisLock)
 	}
+	s.sockets, s.stopSockets = context.WithCancel(context.Background())
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -170,6 +185,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(preg, promhttp.HandlerOpts{})))
 	e.GET("/sync/:session/:doc", s.sync)
 	e.GET("/sync/:room", s.sync)
+	e.GET("/hocuspocus", s.hocuspocus)
 	e.POST("/api/tokens", s.mintToken)
 	s.sessionRoutes(e.Group("/api"))
 	s.accessRoutes(e.Group("/api"))
@@ -241,49 +257,17 @@ func (s *Server) sync(c echo.Context) error {
 	if session == "" {
 		session = param(c, "room") // a room name without a slash
 	}
-	if !s.ready.Load() {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
-	}
-	if err := s.checkOrigin(c.Request()); err != nil {
-		s.metrics.Refused.WithLabelValues("bad_origin").Inc()
-		return authError(c, http.StatusForbidden, "forbidden_origin", err.Error())
-	}
-	if ok, wait := s.accepts.take(time.Now()); !ok {
-		s.metrics.Refused.WithLabelValues("accept_rate").Inc()
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
+	if ok, err := s.admitSocket(c); !ok {
+		return err
 	}
 	id := identityOf(c)
-	conn, err := s.ws.Connect(c.Request().Context(), id, session, doc, s.cfg.PublicRooms)
+	access, err := s.openDoc(c.Request().Context(), id, c.RealIP(), session, doc)
 	if err != nil {
 		status, body := answerOf(err)
-		s.metrics.Refused.WithLabelValues(body.Code).Inc()
 		return c.JSON(status, body)
 	}
-	opts := hub.ConnOptions{
-		Remote:      c.RealIP(),
-		Subject:     id.Subject,
-		ReadOnly:    conn.ReadOnly,
-		ExpiresAt:   id.ExpiresAt,
-		AllowUpdate: conn.AllowUpdate,
-	}
-	if conn.Commands {
-		opts.OnCommand = s.socketCommand(session, id)
-	}
-	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
-		// checkOrigin has applied --allowed-origins.
-		InsecureSkipVerify: true,
-	})
-	if err != nil {
-		s.metrics.Refused.WithLabelValues("bad_upgrade").Inc()
-		return nil // Accept has written the HTTP error
-	}
-	ws.SetReadLimit(s.cfg.MaxMessageSize)
-	ip := c.RealIP()
-	if !s.acquireIP(ip) {
-		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()
-		s.log.Warn("connection refused: too many from one address", "remote", ip)
-		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
+	ws, sock, ip := s.upgrade(c)
+	if ws == nil {
 		return nil
 	}
 	name := session
@@ -298,16 +282,77 @@ func (s *Server) sync(c echo.Context) error {
 	// and echo's context are freed, which is most of what an idle
 	// connection would otherwise keep. The socket stays valid: it was
 	// hijacked.
+	//
+	// The goroutine spends the connection's life waiting in Serve: what
+	// it does before and after is in functions of their own (socketOpen,
+	// socketDone), so its stack stays shallow while it waits and the
+	// runtime can shrink it.
 	s.conns.Go(func() {
-		defer s.releaseIP(ip)
-		conn.Opened()
-		defer conn.Closed()
-		err := s.hubs.Serve(ctx, name, wsTransport{ws}, opts)
-		if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {
-			s.log.Warn("connection ended with an error", "doc", name, "err", err)
-		}
+		socketOpen(access.opened)
+		err := s.hubs.Serve(ctx, name, wsTransport{c: ws, sock: sock}, access.opts)
+		s.socketDone(err, name, ip, access.closed)
 	})
 	return nil
+}
+
+// admitSocket applies the checks every WebSocket upgrade passes before
+// anything else: the server is up, the Origin is allowed, and the
+// new-connection rate has room. When one fails it answers the request
+// and returns false (and the handler's error).
+func (s *Server) admitSocket(c echo.Context) (bool, error) {
+	if !s.ready.Load() {
+		return false, echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
+	}
+	if err := s.checkOrigin(c.Request()); err != nil {
+		s.metrics.Refused.WithLabelValues("bad_origin").Inc()
+		return false, authError(c, http.StatusForbidden, "forbidden_origin", err.Error())
+	}
+	if ok, wait := s.accepts.take(time.Now()); !ok {
+		s.metrics.Refused.WithLabelValues("accept_rate").Inc()
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return false, echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
+	}
+	return true, nil
+}
+
+// upgrade accepts the WebSocket of an admitted request, with the message
+// size limit, and counts it against its address (releaseIP(ip) when it
+// ends). It returns nil when it refused, having answered or closed.
+func (s *Server) upgrade(c echo.Context) (ws *websocket.Conn, sock *corkConn, ip string) {
+	sock = &corkConn{}
+	ws, err := websocket.Accept(smallBuffers{ResponseWriter: c.Response(), sock: sock}, c.Request(), &websocket.AcceptOptions{
+		// checkOrigin has applied --allowed-origins.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		s.metrics.Refused.WithLabelValues("bad_upgrade").Inc()
+		return nil, nil, "" // Accept has written the HTTP error
+	}
+	ws.SetReadLimit(s.cfg.MaxMessageSize)
+	ip = c.RealIP()
+	if !s.acquireIP(ip) {
+		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()
+		s.log.Warn("connection refused: too many from one address", "remote", ip)
+		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
+		return nil, nil, ""
+	}
+	return ws, sock, ip
+}
+
+// socketOpen and socketDone are what a socket's goroutine does before
+// and after its life in Serve, in functions of their own so that its
+// stack stays shallow while it waits and the runtime can shrink it.
+//
+//go:noinline
+func socketOpen(opened func()) { opened() }
+
+//go:noinline
+func (s *Server) socketDone(err error, name, ip string, closed func()) {
+	closed()
+	s.releaseIP(ip)
+	if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {
+		s.log.Warn("connection ended with an error", "doc", name, "err", err)
+	}
 }
 
 func (s *Server) acquireIP(ip string) bool {
@@ -366,6 +411,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case serveErr = <-served:
 	}
 	s.ready.Store(false)
+	s.stopSockets()
 	s.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()

@@ -63,8 +63,11 @@ func (p *person) do(method, url, body string) (int, map[string]any) {
 // same result as on one: a queue of 100 distinct people, and each voter
 // counted once with their last ballot, seen alike on both instances.
 func TestMeetingCommandsAcrossInstances(t *testing.T) {
-	rd := redistest.Start(t)
-	_, ins := startCluster(t, 2, rd.URL())
+	testMeetingCommandsAcrossInstances(t, redistest.Start(t).URL())
+}
+
+func testMeetingCommandsAcrossInstances(t *testing.T, redisURL string) {
+	_, ins := startCluster(t, 2, redisURL)
 	url := func(i int, path string) string { return "http://" + ins[i%2].addr + path }
 	host := newPerson(t, url(0, ""))
 	code, s := host.do("POST", url(0, "/api/sessions"), `{"title":"Across","time_zone":"UTC"}`)
