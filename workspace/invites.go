@@ -133,20 +133,13 @@ func (w *Workspace) invite(ctx context.Context, code string, spentOK bool) (note
 		return notes.Invite{}, fail(ErrNotFound, "not_found", "no such invite: check the link")
 	}
 	inv, err := w.store.GetInvite(ctx, code)
-	if errors.Is(err, notes.ErrInviteNotFound) {
-		return notes.Invite{}, fail(ErrNotFound, "not_found", "no such invite (it may have been revoked): ask for a new link")
-	}
 	if err != nil {
-		return notes.Invite{}, err
+		return notes.Invite{}, classify(err)
 	}
 	if !spentOK && (inv.Uses >= inv.MaxUses || !inv.ExpiresAt.After(w.now())) {
-		return notes.Invite{}, spent()
+		return notes.Invite{}, classify(notes.ErrInviteSpent)
 	}
 	return inv, nil
-}
-
-func spent() *Error {
-	return fail(ErrGone, "invite_spent", "this invite has expired or been used up: ask for a new link")
 }
 
 // GetInvite says what an invite grants, to whoever holds its code.
@@ -194,7 +187,7 @@ func (w *Workspace) AcceptInvite(ctx context.Context, c Caller, code string) (Ac
 			return out, nil
 		}
 		if _, err := w.store.UseInvite(ctx, code, w.now()); err != nil {
-			return Accepted{}, inviteErr(err)
+			return Accepted{}, classify(err)
 		}
 		if sess, err = w.store.UpdateSession(ctx, sess.ID, notes.SetRole(c.Subject, Role(inv.Role))); err != nil {
 			return Accepted{}, classify(err)
@@ -210,7 +203,7 @@ func (w *Workspace) AcceptInvite(ctx context.Context, c Caller, code string) (Ac
 			return out, nil
 		}
 		if _, err := w.store.UseInvite(ctx, code, w.now()); err != nil {
-			return Accepted{}, inviteErr(err)
+			return Accepted{}, classify(err)
 		}
 		if err := w.store.SetMember(ctx, inv.SpaceID, c.Subject, inv.Role); err != nil {
 			return Accepted{}, classify(err)
@@ -219,16 +212,6 @@ func (w *Workspace) AcceptInvite(ctx context.Context, c Caller, code string) (Ac
 	}
 	w.log.Info("invite accepted", "space", inv.SpaceID, "session", inv.SessionID, "subject", c.Subject, "role", inv.Role)
 	return out, nil
-}
-
-func inviteErr(err error) error {
-	switch {
-	case errors.Is(err, notes.ErrInviteSpent):
-		return spent()
-	case errors.Is(err, notes.ErrInviteNotFound):
-		return fail(ErrNotFound, "not_found", "no such invite (it may have been revoked): ask for a new link")
-	}
-	return err
 }
 
 // mayManageInvite reports whether c may see all of and revoke an
@@ -258,7 +241,7 @@ func (w *Workspace) RevokeInvite(ctx context.Context, c Caller, code string) err
 	if err := w.mayManageInvite(ctx, c, inv); err != nil {
 		return err
 	}
-	return inviteErr(w.store.DeleteInvite(ctx, code))
+	return classify(w.store.DeleteInvite(ctx, code))
 }
 
 // ListInvites lists a space's invites, its sessions' too (owner or
