@@ -2,7 +2,7 @@ package workspace
 
 import (
 	"context"
-		"time"
+	"time"
 
 	"github.com/cocreate/cocreate/meeting"
 	"github.com/cocreate/cocreate/notes"
@@ -73,4 +73,3 @@ func (w *Workspace) session(ctx context.Context, c Caller, a Action, id string) 
 	r, err := w.authorize(ctx, c, a, sess)
 	return sess, r, err
 }
-
