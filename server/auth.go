@@ -112,9 +112,7 @@ func bearerToken(r *http.Request) string {
 // its identity. Its errors are safe to show the caller.
 func (s *Server) verifyToken(raw string) (Identity, error) {
 	var cl tokenClaims
-	_, err := jwt.ParseWithClaims(raw, &cl, func(*jwt.Token) (any, error) {
-		return []byte(s.cfg.AuthSecret), nil
-	}, jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithExpirationRequired())
+	err := parseToken(raw, s.cfg.AuthSecret, &cl)
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return Identity{}, errors.New("token expired")
