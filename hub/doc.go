@@ -47,6 +47,16 @@
 // durable within FlushInterval plus one store write (under 1s); clients
 // re-send anything newer when they reconnect and re-sync.
 //
+// When the store refuses writes (PostgreSQL down, a full disk) the
+// persister keeps the batch and retries it with the next flush; the
+// document is counted as unsaved (Registry.StoreErr, the
+// cocreate_unsaved_docs gauge) until a write succeeds, and the room
+// stays loaded. At shutdown a batch the store still refuses is written to
+// the spool (spool.go: a local write-ahead file in Config.SpoolDir,
+// fsynced), which ReplaySpool stores on the next start before the server
+// serves; a document that can be neither stored nor spooled makes Close
+// return ErrUnsaved naming it.
+//
 // Lifetimes: a room holds a reference count (under the registry mutex)
 // of Serve calls that joined it. When its last member leaves it stores
 // and compacts the document, then removes itself from the registry unless

@@ -17,6 +17,8 @@ type Metrics struct {
 	SlowConsumers prometheus.Counter
 	Refused       *prometheus.CounterVec
 	BusMessages   *prometheus.CounterVec
+	UnsavedDocs   prometheus.Gauge
+	Spooled       prometheus.Counter
 }
 
 // NewMetrics returns a fresh set of collectors.
@@ -49,13 +51,17 @@ func NewMetrics() *Metrics {
 		BusMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cocreate_bus_messages_total", Help: "Messages between instances, by direction (in, out) and kind (update, awareness, state, diff; in: dropped, invalid)."},
 			[]string{"dir", "kind"}),
+		UnsavedDocs: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "cocreate_unsaved_docs", Help: "Loaded documents holding edits the store refused (retried every flush interval)."}),
+		Spooled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cocreate_spooled_updates_total", Help: "Updates written to the local spool because the store refused them at shutdown."}),
 	}
 }
 
 // Register registers every collector with r.
 func (m *Metrics) Register(r prometheus.Registerer) error {
 	for _, c := range []prometheus.Collector{m.Connections, m.Docs, m.MessagesIn, m.MessagesOut,
-		m.BytesIn, m.BytesOut, m.ApplySeconds, m.StoreSeconds, m.StoreErrors, m.SlowConsumers, m.Refused, m.BusMessages} {
+		m.BytesIn, m.BytesOut, m.ApplySeconds, m.StoreSeconds, m.StoreErrors, m.SlowConsumers, m.Refused, m.BusMessages, m.UnsavedDocs, m.Spooled} {
 		if err := r.Register(c); err != nil {
 			return err
 		}

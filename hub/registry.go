@@ -85,6 +85,10 @@ type Config struct {
 	// bus to itself (default 1s); BusErr reports a failure once none has
 	// come back for CheckTimeout (default 3 × CheckInterval).
 	CheckInterval, CheckTimeout time.Duration
+	// SpoolDir is where updates the store refuses at shutdown are written
+	// (spool.go), for ReplaySpool on the next start. Empty: nowhere, and
+	// such updates are lost (Close reports them).
+	SpoolDir string
 }
 
 func (c *Config) setDefaults() {
@@ -156,6 +160,8 @@ type Registry struct {
 	stopCheck  chan struct{}
 	checkWG    sync.WaitGroup
 	closeBus   sync.Once
+
+	dur *durability // persist.go
 }
 
 // New returns a Registry. It panics if cfg.Store is nil (a programming
@@ -177,6 +183,7 @@ func New(cfg Config) *Registry {
 	// The bus side (bus_check.go).
 	r.bus, r.solo, r.instance, r.stopCheck = cfg.Bus, solo, uuid.New(), make(chan struct{})
 	r.log = r.log.With("instance", r.instance.String())
+	r.dur = &durability{spool: spoolWriter{dir: cfg.SpoolDir, name: spoolName(r.instance.String())}}
 	return r
 }
 
@@ -459,7 +466,8 @@ func (r *Registry) Close(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
-		return nil
+		r.dur.spool.close()
+		return r.dur.lostErr()
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -92,6 +92,11 @@ type Config struct {
 	// with the other instances over the bus, healing lost messages
 	// (--sync-interval).
 	SyncInterval time.Duration
+	// Spool is the directory where edits the store refuses at shutdown
+	// are written, and read back into the store on the next start;
+	// empty: "spool" under Data (--spool). Put it on another disk than
+	// the SQLite file to survive a full disk.
+	Spool string
 }
 
 // DefaultConfig returns the defaults of every setting.
@@ -140,6 +145,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.RateUpdates, "rate-updates", c.RateUpdates, "document updates per second per identity (bursts of 5 s allowed; 0: no limit)")
 	fs.Float64Var(&c.AcceptRate, "accept-rate", c.AcceptRate, "new WebSocket connections accepted per second before 503 + Retry-After (0: no limit)")
 	fs.IntVar(&c.AcceptBurst, "accept-burst", c.AcceptBurst, "new WebSocket connections accepted at once above --accept-rate")
+	fs.StringVar(&c.Spool, "spool", c.Spool, "directory for edits the store refuses at shutdown, stored on the next start (empty: spool under --data)")
 	fs.DurationVar(&c.SyncInterval, "sync-interval", c.SyncInterval, "how often a live document exchanges state vectors with the other instances (heals lost bus messages)")
 }
 

@@ -84,6 +84,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		return nil, err
 	}
+	if err := replaySpool(cfg, store, log); err != nil {
+		store.Close()
+		if bus != nil {
+			bus.Close()
+		}
+		return nil, err
+	}
 	ballotKey, err := loadBallotKey(cfg)
 	if err != nil {
 		store.Close()
@@ -137,6 +144,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 			QueueSize:      cfg.ConnQueue,
 			Bus:            bus,
 			SyncInterval:   cfg.SyncInterval,
+			SpoolDir:       cfg.spoolDir(),
 			OnSnapshot:     func(doc string, state []byte) { snap(doc, state) },
 			SnapshotEvery:  min(10*time.Minute, cfg.VersionEvery/4),
 		}),
@@ -214,15 +222,20 @@ func openStore(cfg Config) (notes.Store, error) {
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // readyz is 200 "ok" while the instance can serve and reach the other
-// instances; 503 with {"status","reason"} JSON while it shuts down or
+// instances; 503 with {"status","reason"} JSON while it shuts down, while
 // its bus is broken ("degraded": local clients still work, but edits do
-// not reach the other instances until the bus is back).
+// not reach the other instances until the bus is back) or while the store
+// refuses writes ("store_unavailable": edits are kept in memory, retried,
+// and spooled at shutdown).
 func (s *Server) readyz(c echo.Context) error {
 	if !s.ready.Load() {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "shutting down", "reason": "the server is shutting down"})
 	}
 	if err := s.hubs.BusErr(); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "degraded", "reason": err.Error()})
+	}
+	if err := s.storeErr(c.Request().Context()); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "store_unavailable", "reason": err.Error()})
 	}
 	return c.String(http.StatusOK, "ok\n")
 }
