@@ -1,7 +1,8 @@
 // Package notes keeps documents and sessions durably. Its interfaces:
 //
-//   - Store: append-only update logs compacted into snapshots with
-//     crdt.MergeUpdates (Append, Load, Compact, DeletePrefix).
+//   - Store: append-only update logs compacted into snapshots by
+//     a garbage-collecting document, so deleted content is forgotten
+//     (Append, Load, Compact, DeletePrefix).
 //   - Sessions: session records and their lifecycle.
 //   - Versions: named snapshots per document (post-meeting, manual,
 //     auto), numbered 1, 2, 3…; AutoVersionDue is the at-most-hourly
