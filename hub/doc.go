@@ -78,7 +78,10 @@
 // deleted session store nothing more, so no instance writes its
 // documents back after the store has deleted them. A connection's command messages (yproto.TypeCommand) are
 // answered by ConnOptions.OnCommand in its reader; ConnOptions.AllowUpdate
-// rate-limits its updates. A read-only connection's sync step 2 that holds
+// rate-limits its updates; Config.Validate (validate.go)
+// may refuse a connection's update before it is applied (the server keeps
+// the notes inside the editor's schema with it), with "permission denied"
+// and nothing applied, sent or stored. A read-only connection's sync step 2 that holds
 // nothing new is dropped quietly (crdt.Doc.Changes); only a real edit gets
 // "permission denied". Config.OnSnapshot hands a changed document's
 // whole state to the server (for the search index and automatic

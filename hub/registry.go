@@ -85,6 +85,13 @@ type Config struct {
 	// bus to itself (default 1s); BusErr reports a failure once none has
 	// come back for CheckTimeout (default 3 × CheckInterval).
 	CheckInterval, CheckTimeout time.Duration
+	// Validate, when set, is asked before a connection's update is
+	// applied to doc (d is the document as it is, not to be changed):
+	// an error refuses the update with a y-protocols "permission denied"
+	// carrying the error's text, and nothing is applied, sent or stored.
+	// It runs in the room's goroutine. Updates from other instances and
+	// from Do are not asked: each instance validates its own clients.
+	Validate func(doc string, d *crdt.Doc, update []byte) error
 	// SpoolDir is where updates the store refuses at shutdown are written
 	// (spool.go), for ReplaySpool on the next start. Empty: nowhere, and
 	// such updates are lost (Close reports them).

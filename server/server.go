@@ -145,6 +145,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 			Bus:            bus,
 			SyncInterval:   cfg.SyncInterval,
 			SpoolDir:       cfg.spoolDir(),
+			Validate:       validateUpdate,
 			OnSnapshot:     func(doc string, state []byte) { snap(doc, state) },
 			SnapshotEvery:  min(10*time.Minute, cfg.VersionEvery/4),
 		}),
