@@ -158,7 +158,9 @@ func (s *Server) guest(c echo.Context) Identity {
 			SameSite: http.SameSiteLaxMode,
 		})
 	}
-	return Identity{Subject: "guest:" + u.String(), Name: "Guest " + u.String()[:4], Guest: true}
+	// The cookie is a secret: the public subject is derived from it.
+	sub := guestSubject(s.guestKey, u.String())
+	return Identity{Subject: sub, Name: "Guest " + sub[len("guest:"):][:4], Guest: true}
 }
 
 // roleIn returns the caller's role in session: the token's grant, or

@@ -47,6 +47,7 @@ type Server struct {
 	meetings  *meetings
 	limits    *limits
 	ballotKey []byte         // seals anonymous ballots (loadBallotKey)
+	guestKey  []byte         // derives guests' public ids (guest.go)
 	serial    serializer     // meeting commands one at a time across instances
 	bg        sync.WaitGroup // indexing and auto versions (onSnapshot)
 
@@ -99,6 +100,14 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
 	}
+	guestKey, err := loadGuestKey(cfg)
+	if err != nil {
+		store.Close()
+		if bus != nil {
+			bus.Close()
+		}
+		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
+	}
 	var serial serializer = localSerial{}
 	if cfg.Redis != "" {
 		rs, err := newRedisSerial(cfg.Redis, log)
@@ -128,6 +137,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		ipConns:   map[string]int{},
 		meetings:  newMeetings(),
 		ballotKey: ballotKey,
+		guestKey:  guestKey,
 		serial:    serial,
 		limits:    newLimits(cfg.RateCommands, cfg.RateUpdates),
 		accepts:   newAcceptBucket(cfg.AcceptRate, cfg.AcceptBurst),
