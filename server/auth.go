@@ -172,14 +172,15 @@ func roleIn(id Identity, session string) Role {
 	return RoleMember
 }
 
-// checkOrigin applies --allowed-origins to a WebSocket upgrade. A request
+// checkOrigin applies --allowed-origins to a WebSocket upgrade (and, in
+// open dev mode, to every state-changing request: hygiene). A request
 // without an Origin is not from a browser and is allowed; the server's
-// own host always is. Empty --allowed-origins allows any origin in open
-// dev mode.
+// own host always is; other origins only when --allowed-origins lists
+// them, in both modes.
 func (s *Server) checkOrigin(r *http.Request) error {
 	origin := r.Header.Get("Origin")
 	patterns := s.cfg.originPatterns()
-	if origin == "" || (len(patterns) == 0 && s.cfg.AuthSecret == "") {
+	if origin == "" {
 		return nil
 	}
 	u, err := url.Parse(origin)

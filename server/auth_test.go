@@ -115,7 +115,7 @@ func TestAuthRefusedBeforeUpgrade(t *testing.T) {
 		t.Fatalf("GET /api/sessions without a token = %d %s", code, body)
 	}
 	// Nothing reached the hub.
-	if _, m := get(t, ts.url+"/metrics"); !strings.Contains(m, "cocreate_connections 0") || !strings.Contains(m, `cocreate_refused_total{reason="bad_token"}`) {
+	if m := metricsOf(t, ts); !strings.Contains(m, "cocreate_connections 0") || !strings.Contains(m, `cocreate_refused_total{reason="bad_token"}`) {
 		t.Fatalf("metrics after refusals:\n%s", m)
 	}
 
@@ -412,7 +412,8 @@ func TestOriginCheck(t *testing.T) {
 		origin string
 		ok     bool
 	}{
-		{"dev: any origin", dev, "https://anywhere.example", true},
+		{"dev: other origin", dev, "https://anywhere.example", false},
+		{"dev: same host", dev, host(dev), true},
 		{"auth: no origin (not a browser)", auth, "", true},
 		{"auth: same host", auth, host(auth), true},
 		{"auth: other origin", auth, "https://evil.example", false},

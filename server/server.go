@@ -20,7 +20,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/cocreate/cocreate/hub"
 	"github.com/cocreate/cocreate/notes"
@@ -48,6 +47,7 @@ type Server struct {
 	limits    *limits
 	ballotKey []byte         // seals anonymous ballots (loadBallotKey)
 	guestKey  []byte         // derives guests' public ids (guest.go)
+	preg      *prometheus.Registry
 	serial    serializer     // meeting commands one at a time across instances
 	bg        sync.WaitGroup // indexing and auto versions (onSnapshot)
 
@@ -138,6 +138,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		meetings:  newMeetings(),
 		ballotKey: ballotKey,
 		guestKey:  guestKey,
+		preg:      preg,
 		serial:    serial,
 		limits:    newLimits(cfg.RateCommands, cfg.RateUpdates),
 		accepts:   newAcceptBucket(cfg.AcceptRate, cfg.AcceptBurst),
@@ -177,11 +178,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if statusHook != nil {
 		e.Use(observeStatus)
 	}
+	// Headers, deadlines and the dev mode's cross-site checks (hygiene.go).
+	e.Use(s.hygiene)
 	// Identity for /sync and /api routes, however they are registered.
 	e.Use(s.authenticate)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(preg, promhttp.HandlerOpts{})))
+	e.GET("/metrics", s.metricsHandler(preg))
 	e.GET("/sync/:session/:doc", s.sync)
 	e.POST("/api/tokens", s.mintToken)
 	s.sessionRoutes(e.Group("/api"))
@@ -374,9 +377,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,
+		// A slow body or a slow reader of the answer is cut off; an
+		// idle keep-alive connection is closed. WebSocket upgrades clear
+		// the deadlines (hygiene).
+		ReadTimeout:  s.cfg.ReadTimeout,
+		WriteTimeout: s.cfg.WriteTimeout,
+		IdleTimeout:  s.cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.hubs.StartBus()
+	stopMetrics := s.serveMetrics(s.preg)
+	defer stopMetrics()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	var debug *http.Server
