@@ -45,8 +45,8 @@ type Server struct {
 
 	meetings  *meetings
 	limits    *limits
-	ballotKey []byte         // seals anonymous ballots (loadBallotKey)
-	guestKey  []byte         // derives guests' public ids (guest.go)
+	ballotKey []byte // seals anonymous ballots (loadBallotKey)
+	guestKey  []byte // derives guests' public ids (guest.go)
 	preg      *prometheus.Registry
 	serial    serializer     // meeting commands one at a time across instances
 	bg        sync.WaitGroup // indexing and auto versions (onSnapshot)
@@ -383,7 +383,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:  s.cfg.ReadTimeout,
 		WriteTimeout: s.cfg.WriteTimeout,
 		IdleTimeout:  s.cfg.IdleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:     slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.hubs.StartBus()
 	stopMetrics := s.serveMetrics(s.preg)
