@@ -92,6 +92,10 @@ type Config struct {
 	// It runs in the room's goroutine. Updates from other instances and
 	// from Do are not asked: each instance validates its own clients.
 	Validate func(doc string, d *crdt.Doc, update []byte) error
+	// MaxSessionBytes refuses an update that would make the documents of
+	// its session ("{session}/…") hold more than this many bytes in all
+	// (0 = no limit; quota.go): the connection is closed with 1009.
+	MaxSessionBytes int64
 	// SpoolDir is where updates the store refuses at shutdown are written
 	// (spool.go), for ReplaySpool on the next start. Empty: nowhere, and
 	// such updates are lost (Close reports them).
@@ -168,7 +172,8 @@ type Registry struct {
 	checkWG    sync.WaitGroup
 	closeBus   sync.Once
 
-	dur *durability // persist.go
+	dur   *durability  // persist.go
+	quota sessionBytes // quota.go
 }
 
 // New returns a Registry. It panics if cfg.Store is nil (a programming

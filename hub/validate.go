@@ -12,7 +12,15 @@ import (
 // "permission denied" answer on that connection and is neither applied,
 // broadcast nor stored; the connection stays open. A malformed update is
 // left to ApplyUpdate, which closes the connection as before.
+//
+// It also applies the session's byte quota (quota.go): an update that
+// would take the session over it closes the connection (1009), as the
+// document's own size limit does.
 func (rm *room) validate(c *conn, update []byte) bool {
+	if err := rm.reg.quota.allow(rm.reg, rm.name, rm.size, len(update)); err != nil {
+		c.refuse(StatusMessageTooBig, "session over its size quota", "session_bytes", err)
+		return false
+	}
 	v := rm.reg.cfg.Validate
 	if v == nil {
 		return true

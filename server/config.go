@@ -107,6 +107,17 @@ type Config struct {
 	// and not on Addr (--metrics-addr). Otherwise /metrics on Addr is
 	// open in dev mode and needs the admin key with AuthSecret.
 	MetricsAddr string
+	// Quotas (quota.go); 0 = no limit. MaxDocsPerSession bounds the
+	// documents of one session (--max-docs-per-session);
+	// MaxSessionBytes the bytes they hold in all (--max-session-bytes);
+	// MaxAttendance the people in one session's attendance
+	// (--max-attendance); GuestCreationsPerMinute, in open dev mode, the
+	// sessions and documents one client address creates per minute
+	// (--guest-creations-per-minute).
+	MaxDocsPerSession       int
+	MaxSessionBytes         int64
+	MaxAttendance           int
+	GuestCreationsPerMinute int
 }
 
 // DefaultConfig returns the defaults of every setting.
@@ -130,6 +141,11 @@ func DefaultConfig() Config {
 		ReadTimeout:     30 * time.Second,
 		WriteTimeout:    60 * time.Second,
 		IdleTimeout:     2 * time.Minute,
+
+		MaxDocsPerSession:       100,
+		MaxSessionBytes:         1 << 30,
+		MaxAttendance:           2000,
+		GuestCreationsPerMinute: 120,
 	}
 }
 
@@ -162,6 +178,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "longest time to write one HTTP answer (not WebSockets)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive HTTP connection is kept")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve /metrics on this address only (empty: on --addr, behind --admin-key when --auth-secret is set)")
+	fs.IntVar(&c.MaxDocsPerSession, "max-docs-per-session", c.MaxDocsPerSession, "documents one session may have; one more is refused with 429 (0: no limit)")
+	fs.Int64Var(&c.MaxSessionBytes, "max-session-bytes", c.MaxSessionBytes, "bytes the documents of one session may hold in all; an update beyond closes its connection (1009) (0: no limit)")
+	fs.IntVar(&c.MaxAttendance, "max-attendance", c.MaxAttendance, "people one session's attendance may list; a newcomer beyond is refused with 429 (0: no limit)")
+	fs.IntVar(&c.GuestCreationsPerMinute, "guest-creations-per-minute", c.GuestCreationsPerMinute, "in dev mode, sessions and documents one client address may create per minute; beyond: 429 (0: no limit)")
 	fs.StringVar(&c.Spool, "spool", c.Spool, "directory for edits the store refuses at shutdown, stored on the next start (empty: spool under --data)")
 	fs.DurationVar(&c.SyncInterval, "sync-interval", c.SyncInterval, "how often a live document exchanges state vectors with the other instances (heals lost bus messages)")
 }
@@ -288,6 +308,9 @@ func (c *Config) Validate() error {
 		if d.v < 100*time.Millisecond {
 			errs = append(errs, fmt.Errorf("%s: %v is below 100ms", d.flag, d.v))
 		}
+	}
+	if c.MaxDocsPerSession < 0 || c.MaxSessionBytes < 0 || c.MaxAttendance < 0 || c.GuestCreationsPerMinute < 0 {
+		errs = append(errs, errors.New("--max-docs-per-session, --max-session-bytes, --max-attendance, --guest-creations-per-minute: must not be negative"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout: %v is not positive", c.ShutdownTimeout))

@@ -16,7 +16,14 @@
 // store, a role change on live connections); with --redis,
 // meeting_serial.go runs a session's commands one at a time across
 // instances (a Redis lock handing the meeting state on). limits.go holds
-// the per-identity token buckets. It holds no document logic —
+// the per-identity token buckets; quota.go the quotas (documents, bytes
+// and attendance per session, dev-mode creations per address);
+// hygiene.go the headers, HTTP deadlines, dev-mode cross-site checks and
+// /metrics access; guest.go the guest key (a guest's public id is an HMAC
+// of the secret cookie); durability.go the spool replay at start and the
+// store's part of /readyz; schema.go the notes schema check the hub asks
+// before applying a client's update to {session}/notes (through
+// crdt.Doc.Inspect and notes/render). It holds no document logic —
 // it never decodes or applies a CRDT update itself — and it talks to no
 // database directly, and to Redis only for the meeting lock. Echo is imported here and nowhere else.
 // On shutdown it drains its hubs itself, because http.Server.Shutdown does

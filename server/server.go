@@ -48,6 +48,7 @@ type Server struct {
 	ballotKey []byte // seals anonymous ballots (loadBallotKey)
 	guestKey  []byte // derives guests' public ids (guest.go)
 	preg      *prometheus.Registry
+	creations *creations     // dev-mode creations per address (quota.go)
 	serial    serializer     // meeting commands one at a time across instances
 	bg        sync.WaitGroup // indexing and auto versions (onSnapshot)
 
@@ -139,26 +140,28 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		ballotKey: ballotKey,
 		guestKey:  guestKey,
 		preg:      preg,
+		creations: newCreations(cfg.GuestCreationsPerMinute),
 		serial:    serial,
 		limits:    newLimits(cfg.RateCommands, cfg.RateUpdates),
 		accepts:   newAcceptBucket(cfg.AcceptRate, cfg.AcceptBurst),
 		hubs: hub.New(hub.Config{
 			// The server's own CRDT peer id on this instance (meeting
 			// documents); 31 bits, as yjs picks them.
-			ClientID:       uint64(rand.Uint32() >> 1),
-			Store:          store,
-			Logger:         log,
-			Metrics:        metrics,
-			FlushInterval:  cfg.FlushInterval,
-			MaxConnsPerDoc: cfg.MaxConnsPerDoc,
-			MaxDocSize:     cfg.MaxDocSize,
-			QueueSize:      cfg.ConnQueue,
-			Bus:            bus,
-			SyncInterval:   cfg.SyncInterval,
-			SpoolDir:       cfg.spoolDir(),
-			Validate:       validateUpdate,
-			OnSnapshot:     func(doc string, state []byte) { snap(doc, state) },
-			SnapshotEvery:  min(10*time.Minute, cfg.VersionEvery/4),
+			ClientID:        uint64(rand.Uint32() >> 1),
+			Store:           store,
+			Logger:          log,
+			Metrics:         metrics,
+			FlushInterval:   cfg.FlushInterval,
+			MaxConnsPerDoc:  cfg.MaxConnsPerDoc,
+			MaxDocSize:      cfg.MaxDocSize,
+			QueueSize:       cfg.ConnQueue,
+			Bus:             bus,
+			SyncInterval:    cfg.SyncInterval,
+			SpoolDir:        cfg.spoolDir(),
+			Validate:        validateUpdate,
+			MaxSessionBytes: cfg.MaxSessionBytes,
+			OnSnapshot:      func(doc string, state []byte) { snap(doc, state) },
+			SnapshotEvery:   min(10*time.Minute, cfg.VersionEvery/4),
 		}),
 	}
 	snap = s.onSnapshot
@@ -182,6 +185,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	e.Use(s.hygiene)
 	// Identity for /sync and /api routes, however they are registered.
 	e.Use(s.authenticate)
+	e.Use(s.creationQuota)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metricsHandler(preg))
@@ -301,6 +305,9 @@ func (s *Server) sync(c echo.Context) error {
 	role := roleIn(id, session)
 	if known {
 		role = sessionRole(id, sess)
+	}
+	if ok, err := s.admitDoc(c, session, doc, known, id); !ok {
+		return err
 	}
 	opts := hub.ConnOptions{
 		Remote:  c.RealIP(),
