@@ -81,7 +81,8 @@
 // rate-limits its updates; Config.Validate (validate.go)
 // may refuse a connection's update before it is applied (the server keeps
 // the notes inside the editor's schema with it), with "permission denied"
-// and nothing applied, sent or stored. A read-only connection's sync step 2 that holds
+// and nothing applied, sent or stored. Config.MaxSessionBytes (quota.go)
+// bounds the bytes of a session's documents together, checked there too. A read-only connection's sync step 2 that holds
 // nothing new is dropped quietly (crdt.Doc.Changes); only a real edit gets
 // "permission denied". Config.OnSnapshot hands a changed document's
 // whole state to the server (for the search index and automatic

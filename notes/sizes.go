@@ -45,16 +45,7 @@ func (s *SQLiteStore) DocSizes(ctx context.Context, prefix string) (map[string]i
 		return nil, fmt.Errorf("sizes %s*: %w", prefix, err)
 	}
 	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var d string
-		var n int64
-		if err := rows.Scan(&d, &n); err != nil {
-			return nil, fmt.Errorf("sizes %s*: %w", prefix, err)
-		}
-		out[d] = n
-	}
-	return out, rows.Err()
+	return scanSizes(rows, prefix)
 }
 
 // DocSizes implements Sizer.
@@ -66,14 +57,29 @@ func (s *PostgresStore) DocSizes(ctx context.Context, prefix string) (map[string
 		return nil, fmt.Errorf("sizes %s*: %w", prefix, err)
 	}
 	defer rows.Close()
+	return scanSizes(rows, prefix)
+}
+
+// sizeRows is what database/sql and pgx rows have in common.
+type sizeRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// scanSizes reads (doc, bytes) rows.
+func scanSizes(r sizeRows, prefix string) (map[string]int64, error) {
 	out := map[string]int64{}
-	for rows.Next() {
+	for r.Next() {
 		var d string
 		var n int64
-		if err := rows.Scan(&d, &n); err != nil {
+		if err := r.Scan(&d, &n); err != nil {
 			return nil, fmt.Errorf("sizes %s*: %w", prefix, err)
 		}
 		out[d] = n
 	}
-	return out, rows.Err()
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("sizes %s*: %w", prefix, err)
+	}
+	return out, nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -45,32 +44,9 @@ func (l *lockedBuffer) String() string {
 // document.
 func TestGuestCookieNeverShown(t *testing.T) {
 	logs := &lockedBuffer{}
-	cfg := DefaultConfig()
-	cfg.Data = t.TempDir()
-	cfg.FlushInterval = 20 * time.Millisecond
-	s, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			if err := <-done; err != nil {
-				t.Error(err)
-			}
-		}
-	}
-	defer stop()
-	base := "http://" + ln.Addr().String()
+	dir := t.TempDir()
+	ts := startServerLog(t, dir, nil, logs, slog.LevelDebug)
+	base := ts.url
 
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, Transport: &http.Transport{DisableKeepAlives: true}}
@@ -162,11 +138,15 @@ func TestGuestCookieNeverShown(t *testing.T) {
 			t.Errorf("a response shows the guest cookie:\n%s", r)
 		}
 	}
-	stop()
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
 	if strings.Contains(logs.String(), cookie) {
 		t.Errorf("the log shows the guest cookie:\n%s", logs.String())
 	}
 	// Stored documents: reopen the store.
+	cfg := DefaultConfig()
+	cfg.Data = dir
 	st, err := openStore(cfg)
 	if err != nil {
 		t.Fatal(err)

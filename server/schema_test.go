@@ -3,9 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
-	"encoding/json"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -15,37 +12,13 @@ import (
 	"github.com/cocreate/cocreate/notes/render"
 )
 
-// yjsSchemaUpdates runs testdata/interop/schema.mjs: updates made by the
-// real yjs, by name.
-func yjsSchemaUpdates(t *testing.T) map[string][]byte {
-	t.Helper()
-	interoptest.Need(t)
-	cmd := exec.Command("node", "schema.mjs")
-	cmd.Dir = interoptest.Dir
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node schema.mjs: %v", err)
-	}
-	var hexes map[string]string
-	if err := json.Unmarshal(out, &hexes); err != nil {
-		t.Fatal(err)
-	}
-	ups := map[string][]byte{}
-	for k, h := range hexes {
-		if ups[k], err = hex.DecodeString(h); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return ups
-}
-
 // TestNotesSchema: updates that would leave the notes fragment outside
 // the editor's schema — the 30-byte bare string among them — are
 // refused with permission denied, on a connection that stays open; no
 // other client receives them and nothing of them is stored. A valid
 // TipTap-shaped update is applied, sent and stored.
 func TestNotesSchema(t *testing.T) {
-	ups := yjsSchemaUpdates(t)
+	ups := interoptest.SchemaUpdates(t)
 	if n := len(ups["poison_string"]); n != 30 {
 		t.Fatalf("the bare-string update is %d bytes, want the issue's 30", n)
 	}

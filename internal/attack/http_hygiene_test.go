@@ -7,12 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,68 +16,18 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/proctest"
 )
 
-var (
-	hygieneBinOnce sync.Once
-	hygieneBin     string
-	hygieneBinErr  error
-)
-
-// hygieneServe builds the binary once per test run and starts `cocreate
-// serve` with args on a free port; it returns the address once /healthz
-// answers. The process gets SIGTERM when the test ends.
+// hygieneServe builds the binary and starts `cocreate serve` with a data
+// directory of its own and args; it returns the address.
 func hygieneServe(t *testing.T, args ...string) string {
 	t.Helper()
-	hygieneBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "cocreate-attack-")
-		if err != nil {
-			hygieneBinErr = err
-			return
-		}
-		hygieneBin = filepath.Join(dir, "cocreate")
-		if out, err := exec.Command("go", "build", "-o", hygieneBin, "github.com/cocreate/cocreate/cmd/cocreate").CombinedOutput(); err != nil {
-			hygieneBinErr = errors.New(string(out))
-		}
-	})
-	if hygieneBinErr != nil {
-		t.Fatalf("go build: %v", hygieneBinErr)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	bin, err := proctest.Build(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(hygieneBin, append([]string{"serve", "--addr", addr, "--data", t.TempDir()}, args...)...)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("server output:\n%s", out.String())
-		}
-	})
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the server did not come up")
-		}
-	}
+	return proctest.Start(t, bin, append([]string{"--data", t.TempDir()}, args...)...).Addr
 }
 
 // closedWithin waits (generously: this is a bound on a hostile client's

@@ -14,6 +14,7 @@ import (
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/internal/interoptest"
 	"github.com/cocreate/cocreate/internal/pgtest"
+	"github.com/cocreate/cocreate/internal/proctest"
 )
 
 const doc = "outage/notes"
@@ -26,8 +27,8 @@ type editor struct {
 	tokens []string
 }
 
-func newEditor(t *testing.T, s *server) *editor {
-	return &editor{t: t, w: dial(t, s.syncURL(), doc), o: dial(t, s.syncURL(), doc)}
+func newEditor(t *testing.T, s *proctest.Server) *editor {
+	return &editor{t: t, w: dial(t, s.SyncURL(), doc), o: dial(t, s.SyncURL(), doc)}
 }
 
 func (e *editor) typ(tok string) {
@@ -44,9 +45,9 @@ func (e *editor) close() {
 
 // readBack reads doc through a fresh stock yjs client and fails the test
 // unless it holds every token typed.
-func (e *editor) readBack(s *server) {
+func (e *editor) readBack(s *proctest.Server) {
 	e.t.Helper()
-	st := interoptest.Run(e.t, "read", s.syncURL(), doc)
+	st := interoptest.Run(e.t, "read", s.SyncURL(), doc)
 	if m := missing(st.Text, e.tokens); len(m) > 0 {
 		e.t.Fatalf("after restart the document lacks %d of %d confirmed edits (%q…); text %q", len(m), len(e.tokens), m[0], st.Text)
 	}
@@ -81,14 +82,14 @@ func TestPostgresOutage(t *testing.T) {
 	for i := range 5 {
 		e.typ(fmt.Sprintf("during.%d;", i))
 	}
-	if body := s.waitReady(http.StatusServiceUnavailable); !strings.Contains(body, "store") {
+	if body := s.WaitReady(http.StatusServiceUnavailable); !strings.Contains(body, "store") {
 		t.Fatalf("/readyz during the outage: %s, want a reason naming the store", body)
 	}
-	if _, m := s.get("/metrics"); !strings.Contains(m, "cocreate_unsaved_docs 1") {
+	if _, m := s.Get("/metrics"); !strings.Contains(m, "cocreate_unsaved_docs 1") {
 		t.Fatalf("metrics during the outage lack cocreate_unsaved_docs 1:\n%s", grepLines(m, "cocreate_unsaved"))
 	}
 	e.close()
-	if code := s.term(); code != 0 {
+	if code := s.Term(); code != 0 {
 		t.Fatalf("SIGTERM during the outage: exit %d, want 0 (edits spooled)", code)
 	}
 	if files := spoolFiles(t, filepath.Join(data, "spool")); len(files) != 1 {
@@ -101,7 +102,7 @@ func TestPostgresOutage(t *testing.T) {
 	if files := spoolFiles(t, filepath.Join(data, "spool")); len(files) != 0 {
 		t.Fatalf("spool files after the restart: %v, want none", files)
 	}
-	if code := s2.term(); code != 0 {
+	if code := s2.Term(); code != 0 {
 		t.Fatalf("second server: exit %d", code)
 	}
 }
@@ -149,11 +150,11 @@ func fill(t *testing.T, dir string) string {
 // typeUntilRefused types on a full disk until /readyz reports the store
 // refusing writes (SQLite may still have room in pages it allocated), then
 // a few more edits.
-func typeUntilRefused(t *testing.T, s *server, e *editor) string {
+func typeUntilRefused(t *testing.T, s *proctest.Server, e *editor) string {
 	t.Helper()
 	for i := range 500 {
 		e.typ(fmt.Sprintf("full.%d;", i))
-		if code, body := s.get("/readyz"); code == http.StatusServiceUnavailable {
+		if code, body := s.Get("/readyz"); code == http.StatusServiceUnavailable {
 			t.Logf("/readyz 503 after %d edits on the full disk: %s", i+1, body)
 			for j := range 3 {
 				e.typ(fmt.Sprintf("after.%d;", j))
@@ -181,11 +182,11 @@ func TestSQLiteFullDisk(t *testing.T) {
 	if body := typeUntilRefused(t, s, e); !strings.Contains(body, "full") {
 		t.Fatalf("/readyz on a full disk: %s, want the store's reason (disk full)", body)
 	}
-	if _, m := s.get("/metrics"); !strings.Contains(m, "cocreate_unsaved_docs 1") {
+	if _, m := s.Get("/metrics"); !strings.Contains(m, "cocreate_unsaved_docs 1") {
 		t.Fatalf("metrics on a full disk lack cocreate_unsaved_docs 1:\n%s", grepLines(m, "cocreate_unsaved"))
 	}
 	e.close()
-	code := s.term()
+	code := s.Term()
 	if files := spoolFiles(t, spool); len(files) != 1 {
 		t.Fatalf("spool files after shutdown (exit %d): %v, want one", code, files)
 	}
@@ -201,7 +202,7 @@ func TestSQLiteFullDisk(t *testing.T) {
 	if files := spoolFiles(t, spool); len(files) != 0 {
 		t.Fatalf("spool files after the restart: %v, want none", files)
 	}
-	if code := s2.term(); code != 0 {
+	if code := s2.Term(); code != 0 {
 		t.Fatalf("second server: exit %d", code)
 	}
 }
@@ -217,8 +218,8 @@ func TestSQLiteFullDiskSpoolFails(t *testing.T) {
 	fill(t, data)
 	typeUntilRefused(t, s, e)
 	e.close()
-	code := s.term()
-	out := s.output()
+	code := s.Term()
+	out := s.Output()
 	if code == 0 {
 		t.Fatalf("exit 0 although the edits could be neither stored nor spooled:\n%s", out)
 	}

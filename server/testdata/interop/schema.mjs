@@ -1,5 +1,6 @@
-// Updates made by the real yjs for the notes-schema test
-// (server/schema_test.go): prints one JSON object of hex-encoded v1
+// Updates made by the real yjs for the notes-schema tests
+// (interoptest.SchemaUpdates: server/schema_test.go, internal/attack):
+// prints one JSON object of hex-encoded v1
 // updates, each made from an empty document.
 //
 //   poison_string  a bare string item straight in the "default" root (the
