@@ -93,6 +93,9 @@ type inspector struct {
 	u        *decodedUpdate
 	byClient map[uint64][]*Item
 	parents  map[*Item]TypeInfo // resolved parents of the update's items
+	// parentOf's walk, reused from item to item.
+	stack   []*Item
+	onStack map[*Item]bool
 }
 
 // lookup finds the struct holding id: in the document if it has it, else
@@ -132,8 +135,15 @@ func (in *inspector) parentOf(it *Item) (TypeInfo, error) {
 	if p, ok := in.parents[it]; ok {
 		return p, nil
 	}
-	stack := []*Item{it}
-	onStack := map[*Item]bool{it: true}
+	stack := append(in.stack[:0], it)
+	onStack := in.onStack
+	if onStack == nil {
+		onStack = map[*Item]bool{}
+		in.onStack = onStack
+	}
+	clear(onStack)
+	onStack[it] = true
+	defer func() { in.stack = stack[:0] }()
 	for len(stack) > 0 {
 		top := stack[len(stack)-1]
 		info, dep, err := in.resolveOne(top)

@@ -102,3 +102,23 @@ func TestInspect(t *testing.T) {
 		t.Fatalf("garbage: %v", err)
 	}
 }
+
+// FuzzInspect: Inspect never panics and never changes the document; its
+// errors are ErrInvalidUpdate or ErrUnresolved.
+func FuzzInspect(f *testing.F) {
+	for _, u := range seedUpdates(f) {
+		f.Add(u)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := baseDoc(t)
+		before, _ := d.EncodeStateAsUpdate(nil)
+		err := d.Inspect(b, func(Insertion) error { return nil })
+		if err != nil && !errors.Is(err, ErrInvalidUpdate) && !errors.Is(err, ErrUnresolved) {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		after, _ := d.EncodeStateAsUpdate(nil)
+		if string(before) != string(after) {
+			t.Fatal("Inspect changed the document")
+		}
+	})
+}
