@@ -100,6 +100,18 @@ func TestQuotaSessionBytes(t *testing.T) {
 	c.synced()
 	c.insert(0, "small")
 	c.until("the small edit", func(m yproto.Message) bool { return m.Type == yproto.TypeSync && m.Sync == yproto.SyncUpdate })
+	// Once the session is near its quota, a client that comes back with
+	// everything it has (a long sync step 2 holding nothing new) is not
+	// refused: only growth counts.
+	a2 := dialDoc(t, ts, "big/a")
+	a2.synced()
+	for a2.text() == "" {
+		a2.next()
+	}
+	full, _ := a2.doc.EncodeStateAsUpdate(nil)
+	a2.send(yproto.SyncStep2Message(full))
+	a2.insert(0, "x")
+	a2.echoed()
 }
 
 func TestQuotaAttendance(t *testing.T) {
