@@ -8,13 +8,15 @@ GEN := crdt/testdata/gen
 NODE_STAMP := $(GEN)/node_modules/.installed
 INTEROP := server/testdata/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.installed
+HOCUS := server/testdata/hocuspocus
+HOCUS_STAMP := $(HOCUS)/node_modules/.installed
 RENDER_GEN := notes/render/testdata/gen
 RENDER_STAMP := $(RENDER_GEN)/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Packages run under the race detector in `make test` (the hub, server and
 # client packages once they have goroutines worth racing).
-RACE_PKGS ?= ./hub ./server ./client ./notes ./crdt/yproto
+RACE_PKGS ?= ./hub ./server ./client ./notes ./crdt/yproto ./workspace
 # Fuzz targets next to the crdt decoders; a short run in `make test`, a
 # longer one in `make fuzz`.
 FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate FuzzInspect
@@ -91,6 +93,7 @@ fuzz:
 		$(GO) test ./crdt -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 	$(GO) test ./crdt/yproto -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/hocus -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test -bench . -benchmem -run '^$$' ./...
@@ -105,7 +108,8 @@ bench-server: node
 	bench/run.sh
 
 # Delivery latency with receivers on 1 instance vs spread over 3 joined by
-# Redis (bench/cluster.sh; knobs RECEIVERS, RATE, ROOMS, DURATION).
+# Redis (bench/cluster.sh; knobs RECEIVERS, RATE, ROOMS, DURATION; CLUSTER=1
+# for a 3-primary Redis Cluster with sharded pub/sub).
 bench-cluster: redis
 	bench/cluster.sh
 
@@ -116,7 +120,7 @@ node:
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; \
 	}
 
-node-deps: $(NODE_STAMP) $(INTEROP_STAMP) $(RENDER_STAMP)
+node-deps: $(NODE_STAMP) $(INTEROP_STAMP) $(HOCUS_STAMP) $(RENDER_STAMP)
 
 $(NODE_STAMP): $(GEN)/package-lock.json $(GEN)/package.json | node
 	cd $(GEN) && npm ci --no-audit --no-fund
@@ -124,6 +128,10 @@ $(NODE_STAMP): $(GEN)/package-lock.json $(GEN)/package.json | node
 
 $(INTEROP_STAMP): $(INTEROP)/package-lock.json $(INTEROP)/package.json | node
 	cd $(INTEROP) && npm ci --no-audit --no-fund
+	touch $@
+
+$(HOCUS_STAMP): $(HOCUS)/package-lock.json $(HOCUS)/package.json | node
+	cd $(HOCUS) && npm ci --no-audit --no-fund
 	touch $@
 
 $(RENDER_STAMP): $(RENDER_GEN)/package-lock.json $(RENDER_GEN)/package.json | node

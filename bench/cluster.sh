@@ -9,6 +9,9 @@
 #   RECEIVERS=300  listening clients per room     RATE=50   updates/s per room
 #   ROOMS=1        documents                      DURATION=10s   DRAIN=10s
 #   PORT_BASE=18500  instances listen on PORT_BASE+1..3, Redis on PORT_BASE+9
+#                  (a cluster: PORT_BASE+9..11, cluster bus PORT_BASE+19..21)
+#   CLUSTER=1      a 3-primary Redis Cluster (redis+cluster://, sharded
+#                  pub/sub) instead of one redis-server
 #   OUT=dir        where logs and results go (default: a temp dir)
 set -euo pipefail
 
@@ -56,11 +59,31 @@ stop_all() {
 }
 
 REDIS_PORT=$((PORT_BASE + 9))
+REDIS_PORTS=("$REDIS_PORT")
+REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+if [ "${CLUSTER:-0}" = 1 ]; then
+	REDIS_PORTS=("$REDIS_PORT" $((REDIS_PORT + 1)) $((REDIS_PORT + 2)))
+	REDIS_URL="redis+cluster://127.0.0.1:$REDIS_PORT,127.0.0.1:$((REDIS_PORT + 1)),127.0.0.1:$((REDIS_PORT + 2))"
+fi
 start_redis() {
-	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/redis" \
-		--loglevel warning >>"$OUT/redis.log" 2>&1 &
-	PIDS+=($!)
-	wait_port "$REDIS_PORT" "$!"
+	local cluster=()
+	for port in "${REDIS_PORTS[@]}"; do
+		mkdir -p "$WORK/redis/$port"
+		[ "${CLUSTER:-0}" = 1 ] && cluster=(--cluster-enabled yes --cluster-config-file nodes.conf --cluster-port $((port + 10)))
+		redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK/redis/$port" \
+			--loglevel warning "${cluster[@]}" >>"$OUT/redis.log" 2>&1 &
+		PIDS+=($!)
+		wait_port "$port" "$!"
+	done
+	if [ "${CLUSTER:-0}" = 1 ]; then
+		redis-cli --cluster create "${REDIS_PORTS[@]/#/127.0.0.1:}" --cluster-replicas 0 --cluster-yes >>"$OUT/redis.log" 2>&1
+		for port in "${REDIS_PORTS[@]}"; do
+			for _ in $(seq 100); do
+				redis-cli -p "$port" cluster info | grep -q cluster_state:ok && break
+				sleep 0.1
+			done
+		done
+	fi
 }
 
 start_instance() { # n [extra flags]
@@ -89,13 +112,15 @@ run_load one-instance "$(u 1)"
 stop_all
 
 # Redis's own counters around the three-instance run: CPU seconds and
-# bytes in and out (through Redis per update sent).
+# bytes in and out (through Redis per update sent), summed over the nodes.
 redis_stat() { # field
-	redis-cli -p "$REDIS_PORT" INFO all | tr -d '\r' | sed -n "s/^$1:\(.*\)/\1/p"
+	for port in "${REDIS_PORTS[@]}"; do
+		redis-cli -p "$port" INFO all | tr -d '\r' | sed -n "s/^$1:\(.*\)/\1/p"
+	done | awk '{ s += $1 } END { print s }'
 }
 rm -rf "$WORK/data"
 start_redis
-for n in 1 2 3; do start_instance "$n" --redis "redis://127.0.0.1:$REDIS_PORT/0"; done
+for n in 1 2 3; do start_instance "$n" --redis "$REDIS_URL"; done
 in0=$(redis_stat total_net_input_bytes) out0=$(redis_stat total_net_output_bytes)
 cpu0=$(awk -v a="$(redis_stat used_cpu_sys)" -v b="$(redis_stat used_cpu_user)" 'BEGIN{print a+b}')
 run_load three-instances "$(u 1),$(u 2),$(u 3)"

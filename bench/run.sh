@@ -10,9 +10,15 @@
 #                     (node's JIT otherwise puts its first second in the p99)
 #   IDLE=20000        idle connections in the idle scenario (clamped to what
 #                     `ulimit -n` allows both processes)
-#   SERVERS="cocreate y-websocket hocuspocus"   the first is compared with the others
-#   SCENARIOS="1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 idle"
-#                     load scenarios are ROOMSxRECEIVERSxRATE
+#   SERVERS="cocreate y-websocket hocuspocus cocreate-hocuspocus"
+#                     the first is compared with the others, and
+#                     cocreate-hocuspocus (cocreate's /hocuspocus, one socket
+#                     per client in the Hocuspocus framing) with hocuspocus
+#   SCENARIOS="1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 idle multi"
+#                     load scenarios are ROOMSxRECEIVERSxRATE; multi is
+#                     MULTI_SOCKETS idle Hocuspocus sockets carrying
+#                     MULTI_DOCS documents each (Hocuspocus framing only)
+#   MULTI_SOCKETS=200 MULTI_DOCS=50
 #   PORT_BASE=18400   servers listen on 127.0.0.1:PORT_BASE+n
 #   OUT=dir           where logs, results.txt and table.txt go (default: a temp dir)
 #   COCREATE_FLAGS    extra flags for `cocreate serve`
@@ -25,8 +31,10 @@ DURATION=${DURATION:-10s}
 DRAIN=${DRAIN:-10s}
 WARMUP=${WARMUP:-3s}
 IDLE=${IDLE:-20000}
-SERVERS=${SERVERS:-"cocreate y-websocket hocuspocus"}
-SCENARIOS=${SCENARIOS:-"1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 idle"}
+SERVERS=${SERVERS:-"cocreate y-websocket hocuspocus cocreate-hocuspocus"}
+SCENARIOS=${SCENARIOS:-"1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 idle multi"}
+MULTI_SOCKETS=${MULTI_SOCKETS:-200}
+MULTI_DOCS=${MULTI_DOCS:-50}
 PORT_BASE=${PORT_BASE:-18400}
 COCREATE_FLAGS=${COCREATE_FLAGS:-}
 LOADGEN_FLAGS=${LOADGEN_FLAGS:-}
@@ -91,10 +99,18 @@ start_server() { # name → sets SERVER_PID, URL, PROTO; fails if it does not co
 		# shellcheck disable=SC2086
 		"$COCREATE" serve --addr "127.0.0.1:$PORT" --data "$WORK/data-$PORT" $COCREATE_FLAGS >>"$logf" 2>&1 &
 		;;
+	cocreate-hocuspocus)
+		rm -rf "$WORK/data-$PORT"
+		# shellcheck disable=SC2086
+		"$COCREATE" serve --addr "127.0.0.1:$PORT" --data "$WORK/data-$PORT" $COCREATE_FLAGS >>"$logf" 2>&1 &
+		PROTO=hocuspocus
+		URL=ws://127.0.0.1:$PORT/hocuspocus
+		;;
 	y-websocket) (cd "$REF" && exec node ywebsocket.mjs "$PORT") >>"$logf" 2>&1 & ;;
 	hocuspocus)
 		(cd "$REF" && exec node hocuspocus.mjs "$PORT") >>"$logf" 2>&1 &
 		PROTO=hocuspocus
+		URL=ws://127.0.0.1:$PORT/hocuspocus
 		;;
 	*) echo "bench/run.sh: unknown server $name" >&2; exit 2 ;;
 	esac
@@ -149,6 +165,9 @@ done
 # --- scenarios -----------------------------------------------------------
 run_scenario() { # server scenario
 	local name=$1 sc=$2 out=$OUT/$1-$2.txt
+	if [[ $sc == multi && $name != *hocuspocus ]]; then
+		return # several documents per socket: the Hocuspocus framing only
+	fi
 	start_server "$name" || { log "$name: failed to start for $sc"; return; }
 	# shellcheck disable=SC2086
 	loadgen --url "$URL" --protocol "$PROTO" --receivers 50 --rate 50 --duration "$WARMUP" --drain 5s \
@@ -156,6 +175,8 @@ run_scenario() { # server scenario
 	local args
 	if [[ $sc == idle ]]; then
 		args=(--idle "$IDLE")
+	elif [[ $sc == multi ]]; then
+		args=(--idle "$MULTI_SOCKETS" --idle-docs-per-conn "$MULTI_DOCS")
 	else
 		IFS=x read -r rooms receivers rate <<<"$sc"
 		args=(--rooms "$rooms" --receivers "$receivers" --rate "$rate" --duration "$DURATION" --drain "$DRAIN")
@@ -192,9 +213,14 @@ function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf
 END {
 	ns = split(servers, S, " ")
 	nc = split(scenarios, C, " ")
+	# cocreate-hocuspocus is also compared with hocuspocus: same framing.
+	hp = 0
+	for (i = 1; i <= ns; i++) { if (S[i] == "cocreate-hocuspocus") hc = 1; if (S[i] == "hocuspocus") hh = 1 }
+	hp = hc && hh
 	printf "%-22s %-20s", "scenario", "metric"
 	for (i = 1; i <= ns; i++) printf " %12s", S[i]
 	for (i = 2; i <= ns; i++) printf " %16s", S[1] "/" S[i]
+	if (hp) printf " %28s", "cocreate-hocuspocus/hocuspocus"
 	printf "\n"
 	for (c = 1; c <= nc; c++) {
 		sc = C[c]
@@ -202,6 +228,10 @@ END {
 			nm = split("connected per_conn_kib open_s open_cpu_s peak_mib dropped", M, " ")
 			split("connections|RSS/conn KiB|open s|open server CPU s|peak RSS MiB|dropped", L, "|")
 			title = "idle connections"
+		} else if (sc == "multi") {
+			nm = split("connected docs_per_conn per_doc_kib open_s open_cpu_s peak_mib dropped", M, " ")
+			split("sockets|documents/socket|RSS/document KiB|open s|open server CPU s|peak RSS MiB|dropped", L, "|")
+			title = "docs per socket"
 		} else {
 			nm = split("p50_ms p99_ms max_ms loss_pct delivered_per_s disconnects server_cpu_s peak_mib connect_s loadgen_cpu_s", M, " ")
 			split("p50 ms|p99 ms|max ms|loss %|delivered msg/s|disconnects|server CPU s|peak RSS MiB|connect s|loadgen CPU s", L, "|")
@@ -212,6 +242,7 @@ END {
 			printf "%-22s %-20s", (m == 1 ? title : ""), L[m]
 			for (i = 1; i <= ns; i++) printf " %12s", cell(v[S[i], sc, M[m]])
 			for (i = 2; i <= ns; i++) printf " %16s", ratio(v[S[1], sc, M[m]], v[S[i], sc, M[m]])
+			if (hp) printf " %28s", ratio(v["cocreate-hocuspocus", sc, M[m]], v["hocuspocus", sc, M[m]])
 			printf "\n"
 		}
 	}

@@ -55,13 +55,16 @@ type Client struct {
 	url  string
 	opts Options
 	log  *slog.Logger
+	// connect opens a connection to the document: a WebSocket of its
+	// own (Dial) or a document on a shared Hocuspocus socket (Socket.Open).
+	connect func(ctx context.Context) (link, error)
 
 	mu        sync.Mutex // guards everything below and the doc
 	cond      *sync.Cond // broadcast on every state change
 	doc       *crdt.Doc
 	closed    bool
-	conn      *websocket.Conn // nil while disconnected
-	out       [][]byte        // messages waiting for the writer of conn
+	conn      link     // nil while disconnected
+	out       [][]byte // messages waiting for the writer of conn
 	wake      chan struct{}
 	synced    bool // the server's step 2 arrived on the current connection
 	connects  int
@@ -86,6 +89,29 @@ type awEntry struct {
 // server's sync URL (ws://host:8080/sync), and keeps it in sync until
 // Close. It returns an error if the first connection fails.
 func Dial(ctx context.Context, base, doc string, opts Options) (*Client, error) {
+	c := newClient(strings.TrimSuffix(base, "/")+"/"+doc, doc, opts)
+	c.connect = c.dial
+	return c.start(ctx)
+}
+
+// newClient makes a client with opts' defaults filled in; start runs it.
+func newClient(url, doc string, opts Options) *Client {
+	opts = opts.withDefaults()
+	c := &Client{
+		url:      url,
+		opts:     opts,
+		log:      opts.Logger.With("doc", doc),
+		doc:      opts.Doc,
+		wake:     make(chan struct{}, 1),
+		awStates: map[uint64]awEntry{},
+		randN:    rand.Int64N,
+		done:     make(chan struct{}),
+	}
+	c.cond = sync.NewCond(&c.mu)
+	return c
+}
+
+func (opts Options) withDefaults() Options {
 	if opts.Doc == nil {
 		opts.Doc = crdt.NewDoc(crdt.DocOptions{})
 	}
@@ -101,23 +127,17 @@ func Dial(ctx context.Context, base, doc string, opts Options) (*Client, error) 
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{
-		url:      strings.TrimSuffix(base, "/") + "/" + doc,
-		opts:     opts,
-		log:      opts.Logger.With("doc", doc),
-		doc:      opts.Doc,
-		wake:     make(chan struct{}, 1),
-		awStates: map[uint64]awEntry{},
-		randN:    rand.Int64N,
-		done:     make(chan struct{}),
-	}
-	c.cond = sync.NewCond(&c.mu)
+	return opts
+}
+
+// start makes the first connection and runs the client.
+func (c *Client) start(ctx context.Context) (*Client, error) {
 	c.unsub = c.doc.OnUpdate(func(u []byte, origin any, _ *crdt.Transaction) {
 		if origin != c { // called with c.mu held
 			c.sendLocked(yproto.UpdateMessage(u))
 		}
 	})
-	ws, err := c.dial(ctx)
+	l, err := c.connect(ctx)
 	if err != nil {
 		c.mu.Lock()
 		c.unsub()
@@ -126,21 +146,30 @@ func Dial(ctx context.Context, base, doc string, opts Options) (*Client, error) 
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
-	go c.run(rctx, ws)
+	go c.run(rctx, l)
 	return c, nil
 }
 
-func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
+func (c *Client) dial(ctx context.Context) (link, error) {
+	ws, err := dialWS(ctx, c.url, c.opts)
+	if err != nil {
+		return nil, err
+	}
+	return wsLink{ws}, nil
+}
+
+// dialWS opens a WebSocket to url with opts' headers and read limit.
+func dialWS(ctx context.Context, url string, opts Options) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	ws, resp, err := websocket.Dial(ctx, c.url, &websocket.DialOptions{HTTPHeader: c.opts.Header})
+	ws, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: opts.Header})
 	if err != nil {
 		if resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
-			return nil, fmt.Errorf("dial %s: %w: %s%s", c.url, ErrUnauthorized, resp.Status, refusalReason(resp))
+			return nil, fmt.Errorf("dial %s: %w: %s%s", url, ErrUnauthorized, resp.Status, refusalReason(resp))
 		}
-		return nil, fmt.Errorf("dial %s: %w", c.url, err)
+		return nil, fmt.Errorf("dial %s: %w", url, err)
 	}
-	ws.SetReadLimit(c.opts.MaxMessageSize)
+	ws.SetReadLimit(opts.MaxMessageSize)
 	return ws, nil
 }
 
@@ -160,41 +189,12 @@ func refusalReason(resp *http.Response) string {
 
 // run serves connections until Close or a permanent error, reconnecting
 // with backoff.
-func (c *Client) run(ctx context.Context, ws *websocket.Conn) {
+func (c *Client) run(ctx context.Context, l link) {
 	defer close(c.done)
-	bo := backoff{min: c.opts.MinBackoff, max: c.opts.MaxBackoff, randN: c.randN}
-	for {
-		start := time.Now()
-		err := c.serve(ctx, ws)
-		if ctx.Err() != nil {
-			return
-		}
-		c.log.Info("disconnected", "err", err)
-		if time.Since(start) > c.opts.MaxBackoff {
-			bo.reset()
-		}
-		for {
-			wait := bo.next()
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-			ws, err = c.dial(ctx)
-			if err == nil {
-				break
-			}
-			if ctx.Err() != nil {
-				return
-			}
-			if errors.Is(err, ErrUnauthorized) {
-				c.log.Warn("reconnect refused, giving up", "err", err)
-				c.stop(err)
-				return
-			}
-			c.log.Info("reconnect failed", "err", err)
-		}
-	}
+	redial(ctx, c.opts, c.log, c.randN, l, c.serve, c.connect, func(err error) {
+		c.log.Warn("reconnect refused, giving up", "err", err)
+		c.stop(err)
+	})
 }
 
 // stop records the permanent error that ended the client and wakes
@@ -208,9 +208,9 @@ func (c *Client) stop(err error) {
 }
 
 // serve runs one connection: handshake, then reader and writer.
-func (c *Client) serve(ctx context.Context, ws *websocket.Conn) error {
+func (c *Client) serve(ctx context.Context, l link) error {
 	c.mu.Lock()
-	c.conn, c.out, c.synced = ws, nil, false
+	c.conn, c.out, c.synced = l, nil, false
 	c.connects++
 	c.sendLocked(yproto.SyncStep1Message(c.doc.EncodeStateVector()))
 	if c.awLocal != nil {
@@ -224,10 +224,10 @@ func (c *Client) serve(ctx context.Context, ws *websocket.Conn) error {
 
 	wctx, stop := context.WithCancel(ctx)
 	werr := make(chan error, 1)
-	go func() { werr <- c.writeLoop(wctx, ws) }()
-	err := c.readLoop(ctx, ws)
+	go func() { werr <- c.writeLoop(wctx, l) }()
+	err := c.readLoop(ctx, l)
 	stop()
-	ws.CloseNow()
+	l.closeNow()
 	<-werr
 
 	c.mu.Lock()
@@ -240,22 +240,22 @@ func (c *Client) serve(ctx context.Context, ws *websocket.Conn) error {
 	return err
 }
 
-func (c *Client) readLoop(ctx context.Context, ws *websocket.Conn) error {
+func (c *Client) readLoop(ctx context.Context, l link) error {
 	for {
-		typ, raw, err := ws.Read(ctx)
+		raw, err := l.read(ctx)
 		if err != nil {
 			return err
 		}
-		if typ != websocket.MessageBinary {
+		if raw == nil {
 			continue
 		}
 		m, err := yproto.Decode(raw)
 		if err != nil {
-			ws.Close(websocket.StatusInvalidFramePayloadData, "invalid message")
+			l.close(websocket.StatusInvalidFramePayloadData, "invalid message")
 			return err
 		}
 		if err := c.handle(m); err != nil {
-			ws.Close(websocket.StatusInvalidFramePayloadData, "invalid update")
+			l.close(websocket.StatusInvalidFramePayloadData, "invalid update")
 			return err
 		}
 	}
@@ -312,7 +312,7 @@ func (c *Client) handle(m yproto.Message) error {
 // peers (whose timeout is 30s in y-protocols) keep it.
 const awarenessRenew = 15 * time.Second
 
-func (c *Client) writeLoop(ctx context.Context, ws *websocket.Conn) error {
+func (c *Client) writeLoop(ctx context.Context, l link) error {
 	renew := time.NewTicker(awarenessRenew)
 	defer renew.Stop()
 	for {
@@ -322,10 +322,10 @@ func (c *Client) writeLoop(ctx context.Context, ws *websocket.Conn) error {
 		c.mu.Unlock()
 		for _, msg := range batch {
 			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			err := ws.Write(wctx, websocket.MessageBinary, msg)
+			err := l.write(wctx, msg)
 			cancel()
 			if err != nil {
-				ws.CloseNow()
+				l.closeNow()
 				return err
 			}
 		}
@@ -489,20 +489,20 @@ func (c *Client) Close() error {
 	}
 	c.closed = true
 	c.unsub()
-	ws := c.conn
+	l := c.conn
 	var bye []byte
-	if ws != nil && c.awLocal != nil {
+	if l != nil && c.awLocal != nil {
 		c.awClock++
 		bye = yproto.AwarenessMessage([]yproto.AwarenessEntry{{ClientID: c.doc.ClientID(), Clock: c.awClock, State: []byte("null")}})
 	}
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	if ws != nil {
+	if l != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		if bye != nil {
-			ws.Write(ctx, websocket.MessageBinary, bye)
+			l.write(ctx, bye)
 		}
-		ws.Close(websocket.StatusNormalClosure, "")
+		l.close(websocket.StatusNormalClosure, "")
 		cancel()
 	}
 	c.cancel()

@@ -76,14 +76,49 @@ const (
 	// busGone says a session was deleted (body: its name), on the
 	// control channel every instance subscribes to.
 	busGone byte = 5
+	// busAccess says a person's access to a session changed (body:
+	// accessChange), on the control channel: every instance applies it
+	// to that person's live connections.
+	busAccess byte = 6
 )
 
-// controlChannel carries messages for every instance (busGone). Document
+// controlChannel carries messages for every instance (busGone,
+// busAccess). Document
 // channels have their prefix, so no document can collide with it.
 const controlChannel = "control:sessions"
 
 func encodeGone(sender uuid.UUID, session string) []byte {
 	return append(appendHeader(nil, busGone, sender), session...)
+}
+
+// accessChange is the body of a busAccess message: subject's
+// connections to the documents of session become read-only or writable.
+type accessChange struct {
+	session, subject string
+	readOnly         bool
+}
+
+func encodeAccess(sender uuid.UUID, a accessChange) []byte {
+	b := appendHeader(nil, busAccess, sender)
+	ro := byte(0)
+	if a.readOnly {
+		ro = 1
+	}
+	b = append(b, ro)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(a.session)))
+	b = append(b, a.session...)
+	return append(b, a.subject...)
+}
+
+func decodeAccess(body []byte) (accessChange, error) {
+	if len(body) < 3 {
+		return accessChange{}, fmt.Errorf("%w: access message of %d bytes", errBusMessage, len(body))
+	}
+	n := int(binary.BigEndian.Uint16(body[1:3]))
+	if len(body) < 3+n {
+		return accessChange{}, fmt.Errorf("%w: access message shorter than its session", errBusMessage)
+	}
+	return accessChange{readOnly: body[0] == 1, session: string(body[3 : 3+n]), subject: string(body[3+n:])}, nil
 }
 
 const (
@@ -162,6 +197,8 @@ func decodeBusMsg(b []byte) (busMsg, error) {
 		}
 		copy(m.to[:], rest[:16])
 		m.body = rest[16:]
+	case busAccess:
+		m.body = rest
 	case busGone:
 		if len(rest) == 0 {
 			return m, fmt.Errorf("%w: gone message without a session", errBusMessage)

@@ -14,8 +14,17 @@ type busHandler struct{ r *Registry }
 func (h busHandler) Message(channel string, data []byte) {
 	r := h.r
 	if channel == controlChannel {
-		if m, err := decodeBusMsg(data); err == nil && m.kind == busGone && m.sender != r.instance {
+		m, err := decodeBusMsg(data)
+		if err != nil || m.sender == r.instance {
+			return
+		}
+		switch m.kind {
+		case busGone:
 			r.markGone(string(m.body))
+		case busAccess:
+			if a, err := decodeAccess(m.body); err == nil {
+				r.applyAccessAsync(a)
+			}
 		}
 		return
 	}

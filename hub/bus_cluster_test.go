@@ -98,27 +98,41 @@ func setAwareness(c *client, clock uint64, state string) {
 	c.send(yproto.AwarenessMessage([]yproto.AwarenessEntry{{ClientID: c.doc.ClientID(), Clock: clock, State: []byte(state)}}))
 }
 
+// twoInstances makes two instances on busA and busB, with separate
+// stores (they share nothing but the bus), and a synced client of
+// "s/notes" on each.
+func twoInstances(t *testing.T, busA, busB Bus) (ra, rb *Registry, a, b *client) {
+	t.Helper()
+	ra = newRegistry(t, notes.NewMemoryStore(), clusterCfg(busA))
+	rb = newRegistry(t, notes.NewMemoryStore(), clusterCfg(busB))
+	a = dial(t, ra, "s/notes", ConnOptions{})
+	a.until("step 2", isStep2)
+	b = dial(t, rb, "s/notes", ConnOptions{})
+	b.until("step 2", isStep2)
+	return ra, rb, a, b
+}
+
+// waitAwareness handles c's messages until one carries state for client
+// id.
+func waitAwareness(c *client, id uint64, state string) {
+	c.t.Helper()
+	c.until("awareness "+state, func(m yproto.Message) bool {
+		st, ok := awarenessOf(m, id)
+		return ok && string(st) == state
+	})
+}
+
 // testTwoInstances: edits on either instance reach the other's clients,
 // and so does awareness, both ways.
 func testTwoInstances(t *testing.T, busA, busB Bus) {
-	// Separate stores: the instances share nothing but the bus.
-	ra := newRegistry(t, notes.NewMemoryStore(), clusterCfg(busA))
-	rb := newRegistry(t, notes.NewMemoryStore(), clusterCfg(busB))
-	a := dial(t, ra, "s/notes", ConnOptions{})
-	a.until("step 2", isStep2)
-	b := dial(t, rb, "s/notes", ConnOptions{})
-	b.until("step 2", isStep2)
-
+	_, _, a, b := twoInstances(t, busA, busB)
 	a.insert(0, "from a;")
 	b.waitText("from a;")
 	b.insert(0, "from b;")
 	a.waitText("from b;from a;")
 
 	setAwareness(a, 1, `{"name":"ann"}`)
-	b.until("ann's awareness", func(m yproto.Message) bool {
-		st, ok := awarenessOf(m, a.doc.ClientID())
-		return ok && string(st) == `{"name":"ann"}`
-	})
+	waitAwareness(b, a.doc.ClientID(), `{"name":"ann"}`)
 	// Leaving removes the entry on the other instance too.
 	aID := a.doc.ClientID()
 	a.close()
@@ -257,6 +271,14 @@ func TestBusErrRedisDown(t *testing.T) {
 	srv.Stop()
 	// First the probes stop coming back, then a publish fails and the
 	// reason names Redis.
+	waitPublishErr(t, r)
+	srv.Restart()
+	waitBusErr(t, r, false)
+}
+
+// waitPublishErr waits until r's BusErr names a failed Redis publish.
+func waitPublishErr(t *testing.T, r *Registry) {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for err := r.BusErr(); err == nil || !strings.Contains(err.Error(), "redis publish"); err = r.BusErr() {
 		if time.Now().After(deadline) {
@@ -264,8 +286,6 @@ func TestBusErrRedisDown(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	srv.Restart()
-	waitBusErr(t, r, false)
 }
 
 func waitBusErr(t *testing.T, r *Registry, broken bool) error {

@@ -31,6 +31,7 @@ type conn struct {
 	// called by the reader.
 	onCommand   func(context.Context, []byte) []byte
 	allowUpdate func() bool
+	onUpdate    func(applied bool) // ConnOptions.OnUpdate, called by the run loop
 	logOnce     sync.Once
 	logger      *slog.Logger    // made on first use: most connections never log
 	ctx         context.Context // cancelled when the connection is killed
@@ -63,6 +64,7 @@ func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.C
 		remote:      opts.Remote,
 		onCommand:   opts.OnCommand,
 		allowUpdate: opts.AllowUpdate,
+		onUpdate:    opts.OnUpdate,
 		ctx:         ctx,
 		cancel:      cancel,
 		killed:      make(chan struct{}),
@@ -184,6 +186,14 @@ func (c *conn) readLoop() {
 		if !c.rm.sendFrom(c, event{kind: evMessage, conn: c, msg: m}) {
 			return
 		}
+	}
+}
+
+// updateHandled tells ConnOptions.OnUpdate, if set, that an update of
+// the connection was handled. Called by the room's run loop.
+func (c *conn) updateHandled(applied bool) {
+	if c.onUpdate != nil {
+		c.onUpdate(applied)
 	}
 }
 

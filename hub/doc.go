@@ -2,7 +2,8 @@
 // the registry of live documents, connection fan-out, awareness relay and
 // the hand-off of applied updates to notes.Store, and the Bus that carries
 // updates and awareness between instances (bus.go: MemoryBus in-process,
-// the default; RedisBus over Redis pub/sub with --redis).
+// the default; RedisBus over Redis pub/sub with --redis, sharded pub/sub
+// on a Redis Cluster: bus_redis_cluster.go).
 //
 // # Concurrency model
 //
@@ -24,7 +25,9 @@
 // connection thus costs one goroutine stack, not two.
 // A connection's read-only state is owned by the run loop too:
 // Registry.SetReadOnly sends the room an event and waits for it to be
-// applied, so a role change holds from the next update on. A
+// applied, so a role change holds from the next update on; it also
+// tells the other instances (a busAccess message on the control
+// channel), whose rooms apply it as soon as it arrives. A
 // connection with ConnOptions.ExpiresAt has a time.AfterFunc timer that
 // closes it (1008, "token expired"); Serve stops the timer before it
 // returns.
@@ -60,7 +63,9 @@
 // Lifetimes: a room holds a reference count (under the registry mutex)
 // of Serve calls that joined it. When its last member leaves it stores
 // and compacts the document, then removes itself from the registry unless
-// a connection is joining. Registry.Close makes every room close its
+// a connection is joining; when the store refuses that write, the room
+// stays loaded and tries again on every tick until it succeeds.
+// Registry.Close makes every room close its
 // connections with 1001 "going away", store, and exit, and waits for the
 // rooms and every Serve call: http.Server.Shutdown does not wait for
 // hijacked WebSocket connections, so the server must call it.
@@ -70,19 +75,22 @@
 // connected): that is how the server writes as its own CRDT peer, with
 // Config.ClientID as its client id, and its changes travel like a
 // client's update. The meeting state machine (what commands do to
-// {session}/meeting) is the subpackage hub/meeting, driven by package
-// server through Do. Registry.DeleteSession refuses a session from then
+// {session}/meeting) is the package meeting, driven by package
+// workspace through Do. Registry.DeleteSession refuses a session from then
 // on, closes its connections (1008), tells the other instances to do the
 // same (a busGone message on the control channel every instance
 // subscribes to) and waits for its rooms to unload; the rooms of a
 // deleted session store nothing more, so no instance writes its
 // documents back after the store has deleted them. A connection's command messages (yproto.TypeCommand) are
 // answered by ConnOptions.OnCommand in its reader; ConnOptions.AllowUpdate
-// rate-limits its updates; Config.Validate (validate.go)
-// may refuse a connection's update before it is applied (the server keeps
+// rate-limits its updates; ConnOptions.OnUpdate is told by the run loop
+// of each of its updates, applied or refused as read-only (the
+// Hocuspocus endpoint's SyncStatus). Config.Validate (validate.go) may
+// refuse a connection's update before it is applied (the server keeps
 // the notes inside the editor's schema with it), with "permission denied"
 // and nothing applied, sent or stored. Config.MaxSessionBytes (quota.go)
-// bounds the bytes of a session's documents together, checked there too. A read-only connection's sync step 2 that holds
+// bounds the bytes of a session's documents together, checked there too.
+// A read-only connection's sync step 2 that holds
 // nothing new is dropped quietly (crdt.Doc.Changes); only a real edit gets
 // "permission denied". Config.OnSnapshot hands a changed document's
 // whole state to the server (for the search index and automatic
@@ -131,11 +139,19 @@
 // server's /readyz) reports the bus's connection error or a probe
 // missing for CheckTimeout; while probes stay lost it makes a bus that
 // can (RedisBus.Reconnect) open a fresh subscriber connection, since
-// go-redis notices a broken connection but not a silent one. Local
+// go-redis notices a broken connection but not a silent one (on a Redis
+// Cluster the probe crosses only its own channel's shard, so a silent
+// link to another shard goes unseen there; a failing one is seen). Local
 // clients keep working while the bus is down. The bus and the probe start on first use (Serve, BusErr or
 // StartBus), so New starts no goroutine; Close stops them and closes the
 // bus after the rooms.
 //
-// The hub knows no HTTP (that is package server) and no SQL (that is
-// package notes).
+// RedisLock (lock_redis.go) runs sections one at a time across
+// instances, renewing its lock while held; package workspace uses it
+// for meeting commands. With RedisBus it is the only code that speaks
+// to Redis.
+//
+// The hub knows no HTTP (that is package server), no SQL (that is
+// package notes) and no people: subjects and session prefixes are only
+// names it matches connections and documents by.
 package hub

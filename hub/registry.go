@@ -225,6 +225,14 @@ type ConnOptions struct {
 	// the connection with 1008 "rate limit exceeded". A per-identity
 	// token bucket shared by a person's connections goes here.
 	AllowUpdate func() bool
+	// OnUpdate, when set, is called by the room's run loop after each
+	// document update the connection sent (sync step 2 or update) is
+	// handled: applied true once the document holds it (applied now, or
+	// nothing new), false when it was refused as read-only (the
+	// connection is then not sent "permission denied"). An invalid
+	// update closes the connection instead. It must not block. The
+	// Hocuspocus endpoint acknowledges updates with it (SyncStatus).
+	OnUpdate func(applied bool)
 }
 
 // Loaded returns the number of documents loaded in memory.
@@ -424,16 +432,47 @@ func (r *Registry) markGone(session string) []*room {
 }
 
 // SetReadOnly makes every live connection of subject to the documents of
-// session read-only (or writable again), at once: an update the room
-// handles after SetReadOnly returns is judged by the new state. It returns
-// how many connections it changed. Connections made later take their
-// state from their own ConnOptions.
+// session read-only (or writable again), on every instance: at once on
+// this one (an update the room handles after SetReadOnly returns is
+// judged by the new state), and on the others as soon as the bus
+// delivers the change (a busAccess message on the control channel). It
+// returns how many connections it changed here. Connections made later
+// take their state from their own ConnOptions.
 func (r *Registry) SetReadOnly(session, subject string, readOnly bool) int {
-	prefix := session + "/"
+	a := accessChange{session: session, subject: subject, readOnly: readOnly}
+	r.bus.Publish(controlChannel, encodeAccess(r.instance, a))
+	return r.applyAccess(a)
+}
+
+// applyAccessAsync applies an access change from the bus without
+// blocking the bus's goroutine; Close waits for it.
+func (r *Registry) applyAccessAsync(a accessChange) {
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		return
+	}
+	r.serves.Add(1)
+	r.mu.Unlock()
+	go func() {
+		defer r.serves.Done()
+		if n := r.applyAccess(a); n > 0 {
+			r.log.Info("access changed from another instance", "session", a.session, "subject", a.subject, "read_only", a.readOnly, "connections", n)
+		}
+	}()
+}
+
+// applyAccess changes the read-only state of subject's connections to
+// the documents of a session on this instance and returns how many
+// changed.
+func (r *Registry) applyAccess(a accessChange) int {
+	prefix := a.session + "/"
 	r.mu.Lock()
 	var rooms []*room
 	for name, rm := range r.rooms {
-		if strings.HasPrefix(name, prefix) {
+		// {session}/meeting is written by the server alone: its
+		// connections stay read-only whatever the person's role.
+		if strings.HasPrefix(name, prefix) && name != prefix+"meeting" {
 			rooms = append(rooms, rm)
 		}
 	}
@@ -441,7 +480,7 @@ func (r *Registry) SetReadOnly(session, subject string, readOnly bool) int {
 	n := 0
 	for _, rm := range rooms {
 		reply := make(chan int, 1)
-		if !rm.send(event{kind: evSetReadOnly, subject: subject, readOnly: readOnly, reply: reply}) {
+		if !rm.send(event{kind: evSetReadOnly, subject: a.subject, readOnly: a.readOnly, reply: reply}) {
 			continue
 		}
 		select {

@@ -69,6 +69,7 @@ type room struct {
 	changed    bool
 	snapshotAt time.Time
 	deleted    bool        // its session was deleted: nothing more is stored
+	unloadDue  bool        // an unload failed (the store): retried every tick
 	kickReq    atomic.Bool // markGone asks for kick (when the inbox was full)
 
 	lastState   time.Time // when the last state message was published
@@ -160,6 +161,9 @@ func (rm *room) run() {
 		case now := <-tick.C:
 			if rm.kickReq.Load() && !rm.deleted {
 				rm.kick()
+			}
+			if rm.unloadDue && len(rm.conns) == 0 && rm.tryUnload() {
+				return
 			}
 			rm.flush()
 			rm.expireAwareness(now)
@@ -322,10 +326,15 @@ func (rm *room) handle(c *conn, m yproto.Message) {
 				// edit: drop it quietly, so stock clients of read-only
 				// documents are not told "permission denied" for nothing.
 				if ch, err := rm.doc.Changes(m.Payload); err == nil && !ch {
+					c.updateHandled(true)
 					return
 				}
 				rm.reg.metrics.Refused.WithLabelValues("read_only").Inc()
-				c.enqueue(yproto.PermissionDeniedMessage("read-only: this connection may not edit"))
+				if c.onUpdate != nil {
+					c.onUpdate(false)
+				} else {
+					c.enqueue(yproto.PermissionDeniedMessage("read-only: this connection may not edit"))
+				}
 				return
 			}
 			if max := rm.reg.cfg.MaxDocSize; max > 0 && rm.size+int64(len(m.Payload)) > max {
@@ -340,7 +349,9 @@ func (rm *room) handle(c *conn, m yproto.Message) {
 			rm.reg.metrics.ApplySeconds.Observe(time.Since(start).Seconds())
 			if err != nil {
 				c.refuse(StatusInvalidPayload, "invalid update", "invalid_update", err)
+				return
 			}
+			c.updateHandled(true)
 		}
 	case yproto.TypeAwareness:
 		rm.applyAwareness(c, m.Awareness, time.Now())
@@ -380,8 +391,11 @@ func (rm *room) store() error {
 // tryUnload stores the document and removes the room from the registry
 // unless a connection is joining. It reports whether the room is gone.
 func (rm *room) tryUnload() bool {
+	rm.unloadDue = false
 	if err := rm.store(); err != nil {
-		// Keep the document loaded; the persister retries on the next tick.
+		// Keep the document loaded and try again on the next tick, until
+		// the store takes it.
+		rm.unloadDue = true
 		return false
 	}
 	rm.reg.mu.Lock()

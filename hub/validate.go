@@ -9,7 +9,8 @@ import (
 
 // validate asks Config.Validate whether a connection's update may be
 // applied to the room's document. A refused update gets a y-protocols
-// "permission denied" answer on that connection and is neither applied,
+// "permission denied" answer on that connection (with
+// ConnOptions.OnUpdate, OnUpdate(false) instead) and is neither applied,
 // broadcast nor stored; the connection stays open. A malformed update is
 // left to ApplyUpdate, which closes the connection as before.
 //
@@ -35,6 +36,12 @@ func (rm *room) validate(c *conn, update []byte) bool {
 	}
 	rm.reg.metrics.Refused.WithLabelValues("invalid_content").Inc()
 	c.log().Debug("update refused by validation", "err", err)
-	c.enqueue(yproto.PermissionDeniedMessage(err.Error()))
+	if c.onUpdate != nil {
+		// As for a read-only refusal: the connection's own
+		// acknowledgement (Hocuspocus SyncStatus) says it was refused.
+		c.onUpdate(false)
+	} else {
+		c.enqueue(yproto.PermissionDeniedMessage(err.Error()))
+	}
 	return false
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/meeting"
+	"time"
 )
 
 // fullStore is everything a database backend implements.
@@ -16,6 +18,7 @@ type fullStore interface {
 	Sessions
 	Versions
 	Lister
+	Index
 }
 
 // backend opens instances of one kind of store. fresh makes a new empty
@@ -62,6 +65,7 @@ func TestConformance(t *testing.T) {
 			t.Run("versions", func(t *testing.T) { testVersions(t, b) })
 			t.Run("delete prefix", func(t *testing.T) { testDeleteAll(t, b) })
 			t.Run("docs", func(t *testing.T) { testDocs(t, b) })
+			t.Run("concurrent session changes", func(t *testing.T) { testConcurrentSessionChanges(t, b) })
 		})
 	}
 }
@@ -283,4 +287,85 @@ func testDocs(t *testing.T, b backend) {
 	if got, err := s.Docs(ctx, "nope/"); err != nil || len(got) != 0 {
 		t.Fatalf("Docs(nope/) = %v, %v", got, err)
 	}
+}
+
+// testConcurrentSessionChanges: changes of one session record made at
+// once, by two instances of the store, all survive. Before records were
+// changed by compare-and-set, a PATCH (read, edit, write the whole
+// record back) undid a session.start made in between, and of two role
+// changes only the last one stayed.
+func testConcurrentSessionChanges(t *testing.T, b backend) {
+	ctx := context.Background()
+	open := b.fresh(t)
+	a, other := open(t), open(t)
+	t0 := time.Date(2026, 1, 2, 15, 0, 0, 0, time.UTC)
+	create := func(id string) {
+		t.Helper()
+		err := a.CreateSession(ctx, Session{ID: id, Title: "T", TimeZone: "UTC", State: StateScheduled,
+			CreatedAt: t0, Host: "u1", Roles: map[string]meeting.Role{"u1": meeting.RoleHost}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// interleaved runs own on a, with theirs landing (on the other
+	// instance) between own's read and its write.
+	interleaved := func(id string, theirs, own func(*Session) error) Session {
+		t.Helper()
+		create(id)
+		first := true
+		_, err := a.UpdateSession(ctx, id, func(s *Session) error {
+			if first {
+				first = false
+				if _, err := other.UpdateSession(ctx, id, theirs); err != nil {
+					return err
+				}
+			}
+			return own(s)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := other.GetSession(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	t.Run("patch and start", func(t *testing.T) {
+		got := interleaved("p1", SetState(StateLive, t0), func(s *Session) error { s.Title = "new"; return nil })
+		if got.Title != "new" || got.State != StateLive || got.StartedAt == nil {
+			t.Fatalf("after PATCH and start: %+v", got)
+		}
+	})
+	t.Run("two role changes", func(t *testing.T) {
+		got := interleaved("r1", SetRole("bob", meeting.RoleViewer), SetRole("carol", meeting.RoleCoHost))
+		if got.Roles["bob"] != meeting.RoleViewer || got.Roles["carol"] != meeting.RoleCoHost || got.Roles["u1"] != meeting.RoleHost {
+			t.Fatalf("after two role changes: %v", got.Roles)
+		}
+	})
+
+	t.Run("many at once", func(t *testing.T) {
+		create("m1")
+		const n = 8
+		var wg sync.WaitGroup
+		for i := range n {
+			s := []fullStore{a, other}[i%2]
+			wg.Go(func() {
+				if _, err := s.UpdateSession(ctx, "m1", SetRole(fmt.Sprintf("p%d", i), meeting.RoleMember)); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Go(func() {
+			if _, err := a.UpdateSession(ctx, "m1", SetState(StateLive, t0)); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Wait()
+		got, err := a.GetSession(ctx, "m1")
+		if err != nil || len(got.Roles) != n+1 || got.State != StateLive {
+			t.Fatalf("after %d concurrent changes: state %s roles %v, %v", n+1, got.State, got.Roles, err)
+		}
+	})
 }

@@ -1,9 +1,13 @@
 // Package notes keeps documents and sessions durably. Its interfaces:
 //
-//   - Store: append-only update logs compacted into snapshots by
-//     a garbage-collecting document, so deleted content is forgotten
+//   - Store: append-only update logs compacted into snapshots by a
+//     garbage-collecting document, so deleted content is forgotten
 //     (Append, Load, Compact, DeletePrefix).
-//   - Sessions: session records and their lifecycle.
+//   - Sessions: session records and their lifecycle (meeting.Transition).
+//     A record changes only by UpdateSession: a narrow change applied
+//     with compare-and-set on the record's revision column, re-applied
+//     to the fresh record when somebody wrote in between, so concurrent
+//     changes (a PATCH and a start, two role changes) all survive.
 //   - Versions: named snapshots per document (post-meeting, manual,
 //     auto), numbered 1, 2, 3…; AutoVersionDue is the at-most-hourly
 //     policy for auto versions.
@@ -13,8 +17,9 @@
 //
 // Backends, named by suffix: SQLiteStore (the embedded default, one file;
 // FTS5 for search), PostgresStore (shared by several instances, pgx pool;
-// tsvector and GIN for search) and MemoryStore (Store, Sessions and
-// Versions; no search). One conformance suite runs against each
+// tsvector and GIN for search) and MemoryStore (everything in memory;
+// search by whole words). Each implements all five interfaces, which
+// package workspace requires as one Store. One conformance suite runs against each
 // (conformance_test.go and the suites it calls); the PostgreSQL tests
 // need a server (scripts/ensure-postgres.sh) and each use a fresh schema.
 //
@@ -33,5 +38,6 @@
 // It stores; it does not run live sessions or connections (package hub)
 // and serves no HTTP (package server). Document contents are read through
 // package crdt, never by parsing updates itself. pgx is imported by the
-// PostgreSQL backend only.
+// PostgreSQL backend only; SQLite errors are told apart by their codes,
+// never by their text.
 package notes

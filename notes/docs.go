@@ -18,11 +18,10 @@ type Lister interface {
 
 // Docs implements Lister.
 func (s *MemoryStore) Docs(_ context.Context, prefix string) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, ErrClosed
+	if err := s.lock(); err != nil {
+		return nil, err
 	}
+	defer s.mu.Unlock()
 	var out []string
 	for d := range s.docs {
 		if strings.HasPrefix(d, prefix) {
@@ -41,6 +40,16 @@ func (s *SQLiteStore) Docs(ctx context.Context, prefix string) ([]string, error)
 		return nil, fmt.Errorf("list %s*: %w", prefix, err)
 	}
 	defer rows.Close()
+	return scanDocs(rows, prefix)
+}
+
+// scanDocs reads the document names of a Docs query, from either
+// database's rows.
+func scanDocs(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}, prefix string) ([]string, error) {
 	out := []string{}
 	for rows.Next() {
 		var d string
@@ -49,7 +58,10 @@ func (s *SQLiteStore) Docs(ctx context.Context, prefix string) ([]string, error)
 		}
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list %s*: %w", prefix, err)
+	}
+	return out, nil
 }
 
 // Docs implements Lister.
@@ -60,13 +72,5 @@ func (s *PostgresStore) Docs(ctx context.Context, prefix string) ([]string, erro
 		return nil, fmt.Errorf("list %s*: %w", prefix, err)
 	}
 	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, fmt.Errorf("list %s*: %w", prefix, err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return scanDocs(rows, prefix)
 }

@@ -7,24 +7,23 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
-// clone deep-copies a session through its JSON form.
+// cloneSession deep-copies a session through its JSON form.
 func cloneSession(s Session) Session {
 	b, _ := json.Marshal(s)
 	var c Session
 	_ = json.Unmarshal(b, &c)
+	c.Revision = s.Revision
 	return c
 }
 
 // CreateSession implements Sessions.
 func (s *MemoryStore) CreateSession(_ context.Context, ss Session) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
+	if err := s.lock(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	if s.sessions == nil {
 		s.sessions = map[string]Session{}
 	}
@@ -37,11 +36,10 @@ func (s *MemoryStore) CreateSession(_ context.Context, ss Session) error {
 
 // GetSession implements Sessions.
 func (s *MemoryStore) GetSession(_ context.Context, id string) (Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return Session{}, ErrClosed
+	if err := s.lock(); err != nil {
+		return Session{}, err
 	}
+	defer s.mu.Unlock()
 	ss, ok := s.sessions[id]
 	if !ok {
 		return Session{}, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
@@ -82,15 +80,29 @@ func (s *MemoryStore) ListSessions(_ context.Context, opts ListOptions) (Session
 	return page, nil
 }
 
-// UpdateSession implements Sessions.
-func (s *MemoryStore) UpdateSession(_ context.Context, ss Session) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.sessions[ss.ID]; !ok {
-		return fmt.Errorf("update session %s: %w", ss.ID, ErrSessionNotFound)
-	}
-	s.sessions[ss.ID] = cloneSession(ss)
-	return nil
+// UpdateSession implements Sessions. change runs outside the mutex, as
+// it runs outside a transaction in the databases.
+func (s *MemoryStore) UpdateSession(ctx context.Context, id string, change func(*Session) error) (Session, error) {
+	return casSession(id, change,
+		func() (Session, error) { return s.GetSession(ctx, id) },
+		func(ss Session, _ []byte) (bool, error) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.closed {
+				return false, ErrClosed
+			}
+			cur, ok := s.sessions[id]
+			if !ok {
+				return false, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
+			}
+			if cur.Revision != ss.Revision {
+				return false, nil
+			}
+			ss = cloneSession(ss)
+			ss.Revision = cur.Revision + 1
+			s.sessions[id] = ss
+			return true, nil
+		})
 }
 
 // DeleteSession implements Sessions.
@@ -105,29 +117,12 @@ func (s *MemoryStore) DeleteSession(_ context.Context, id string) error {
 	return nil
 }
 
-// SetSessionState implements Sessions.
-func (s *MemoryStore) SetSessionState(_ context.Context, id, state string, at time.Time) (Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss, ok := s.sessions[id]
-	if !ok {
-		return Session{}, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
-	}
-	ss = cloneSession(ss)
-	if err := transition(&ss, state, at); err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	s.sessions[id] = ss
-	return cloneSession(ss), nil
-}
-
 // DeletePrefix implements Store.
 func (s *MemoryStore) DeletePrefix(_ context.Context, prefix string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
+	if err := s.lock(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	s.deletePrefixLocked(prefix)
 	return nil
 }
@@ -141,6 +136,11 @@ func (s *MemoryStore) deletePrefixLocked(prefix string) {
 	for doc := range s.versions {
 		if strings.HasPrefix(doc, prefix) {
 			delete(s.versions, doc)
+		}
+	}
+	for doc := range s.entries {
+		if strings.HasPrefix(doc, prefix) {
+			delete(s.entries, doc)
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -35,32 +34,22 @@ func (s *PostgresStore) CreateSession(ctx context.Context, ss Session) error {
 	return nil
 }
 
-// getSessionPG reads a session; lock adds FOR UPDATE.
+// getSessionPG reads a session and its revision.
 func getSessionPG(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
-}, id string, lock bool) (Session, error) {
-	query := `SELECT data FROM sessions WHERE id = $1`
-	if lock {
-		query += ` FOR UPDATE`
-	}
+}, id string) (Session, error) {
 	var data []byte
-	err := q.QueryRow(ctx, query, id).Scan(&data)
+	var rev int64
+	err := q.QueryRow(ctx, `SELECT data, revision FROM sessions WHERE id = $1`, id).Scan(&data, &rev)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Session{}, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
+		err = ErrSessionNotFound
 	}
-	if err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	var ss Session
-	if err := json.Unmarshal(data, &ss); err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	return ss, nil
+	return scannedSession(id, data, rev, err)
 }
 
 // GetSession implements Sessions.
 func (s *PostgresStore) GetSession(ctx context.Context, id string) (Session, error) {
-	return getSessionPG(ctx, s.pool, id, false)
+	return getSessionPG(ctx, s.pool, id)
 }
 
 // ListSessions implements Sessions. The page token is an offset.
@@ -94,20 +83,16 @@ func (s *PostgresStore) ListSessions(ctx context.Context, opts ListOptions) (Ses
 	return page, nil
 }
 
-// UpdateSession implements Sessions.
-func (s *PostgresStore) UpdateSession(ctx context.Context, ss Session) error {
-	data, err := json.Marshal(ss)
-	if err != nil {
-		return fmt.Errorf("update session %s: %w", ss.ID, err)
-	}
-	tag, err := s.pool.Exec(ctx, `UPDATE sessions SET state = $1, data = $2 WHERE id = $3`, ss.State, data, ss.ID)
-	if err != nil {
-		return fmt.Errorf("update session %s: %w", ss.ID, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("update session %s: %w", ss.ID, ErrSessionNotFound)
-	}
-	return nil
+// UpdateSession implements Sessions: one UPDATE that succeeds only on
+// the revision read.
+func (s *PostgresStore) UpdateSession(ctx context.Context, id string, change func(*Session) error) (Session, error) {
+	return casSession(id, change,
+		func() (Session, error) { return getSessionPG(ctx, s.pool, id) },
+		func(ss Session, data []byte) (bool, error) {
+			tag, err := s.pool.Exec(ctx, `UPDATE sessions SET state = $1, data = $2, revision = revision + 1
+				WHERE id = $3 AND revision = $4`, ss.State, data, id, ss.Revision)
+			return tag.RowsAffected() == 1, err
+		})
 }
 
 // DeleteSession implements Sessions.
@@ -126,31 +111,4 @@ func (s *PostgresStore) DeleteSession(ctx context.Context, id string) error {
 		return fmt.Errorf("delete session %s: %w", id, err)
 	}
 	return nil
-}
-
-// SetSessionState implements Sessions. The row is locked (FOR UPDATE), so
-// concurrent transitions from several instances apply one at a time.
-func (s *PostgresStore) SetSessionState(ctx context.Context, id, state string, at time.Time) (Session, error) {
-	var ss Session
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var err error
-		if ss, err = getSessionPG(ctx, tx, id, true); err != nil {
-			return err
-		}
-		if err := transition(&ss, state, at); err != nil {
-			return fmt.Errorf("session %s: %w", id, err)
-		}
-		data, err := json.Marshal(ss)
-		if err != nil {
-			return fmt.Errorf("session %s: %w", id, err)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE sessions SET state = $1, data = $2 WHERE id = $3`, ss.State, data, id); err != nil {
-			return fmt.Errorf("session %s: %w", id, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return Session{}, err
-	}
-	return ss, nil
 }

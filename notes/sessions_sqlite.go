@@ -8,7 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
+
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // CreateSession implements Sessions.
@@ -20,7 +21,7 @@ func (s *SQLiteStore) CreateSession(ctx context.Context, ss Session) error {
 	_, err = s.db.ExecContext(ctx, `INSERT INTO sessions (id, state, created_ns, data) VALUES (?, ?, ?, ?)`,
 		ss.ID, ss.State, ss.CreatedAt.UnixNano(), data)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
+		if isSQLiteConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
 			return fmt.Errorf("create session %s: %w", ss.ID, ErrSessionExists)
 		}
 		return fmt.Errorf("create session %s: %w", ss.ID, err)
@@ -32,18 +33,12 @@ func getSessionTx(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, id string) (Session, error) {
 	var data []byte
-	err := q.QueryRowContext(ctx, `SELECT data FROM sessions WHERE id = ?`, id).Scan(&data)
+	var rev int64
+	err := q.QueryRowContext(ctx, `SELECT data, revision FROM sessions WHERE id = ?`, id).Scan(&data, &rev)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Session{}, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
+		err = ErrSessionNotFound
 	}
-	if err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	var ss Session
-	if err := json.Unmarshal(data, &ss); err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	return ss, nil
+	return scannedSession(id, data, rev, err)
 }
 
 // GetSession implements Sessions.
@@ -100,20 +95,20 @@ func parseToken(tok string) (int, error) {
 	return n, nil
 }
 
-// UpdateSession implements Sessions.
-func (s *SQLiteStore) UpdateSession(ctx context.Context, ss Session) error {
-	data, err := json.Marshal(ss)
-	if err != nil {
-		return fmt.Errorf("update session %s: %w", ss.ID, err)
-	}
-	res, err := s.db.ExecContext(ctx, `UPDATE sessions SET state = ?, data = ? WHERE id = ?`, ss.State, data, ss.ID)
-	if err != nil {
-		return fmt.Errorf("update session %s: %w", ss.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("update session %s: %w", ss.ID, ErrSessionNotFound)
-	}
-	return nil
+// UpdateSession implements Sessions: one UPDATE that succeeds only on
+// the revision read.
+func (s *SQLiteStore) UpdateSession(ctx context.Context, id string, change func(*Session) error) (Session, error) {
+	return casSession(id, change,
+		func() (Session, error) { return getSessionTx(ctx, s.db, id) },
+		func(ss Session, data []byte) (bool, error) {
+			res, err := s.db.ExecContext(ctx, `UPDATE sessions SET state = ?, data = ?, revision = revision + 1
+				WHERE id = ? AND revision = ?`, ss.State, data, id, ss.Revision)
+			if err != nil {
+				return false, err
+			}
+			n, err := res.RowsAffected()
+			return n == 1, err
+		})
 }
 
 // DeleteSession implements Sessions.
@@ -137,33 +132,6 @@ func (s *SQLiteStore) DeleteSession(ctx context.Context, id string) error {
 		return fmt.Errorf("delete session %s: %w", id, err)
 	}
 	return nil
-}
-
-// SetSessionState implements Sessions.
-func (s *SQLiteStore) SetSessionState(ctx context.Context, id, state string, at time.Time) (Session, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	defer tx.Rollback()
-	ss, err := getSessionTx(ctx, tx, id)
-	if err != nil {
-		return Session{}, err
-	}
-	if err := transition(&ss, state, at); err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	data, err := json.Marshal(ss)
-	if err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET state = ?, data = ? WHERE id = ?`, ss.State, data, id); err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return Session{}, fmt.Errorf("session %s: %w", id, err)
-	}
-	return ss, nil
 }
 
 // likeEscape escapes LIKE wildcards in a prefix (escape char '\').

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/cocreate/cocreate/meeting"
 )
 
 type sessionStore interface {
@@ -21,7 +23,7 @@ func testSessions(t *testing.T, open func(t *testing.T) sessionStore) {
 		return Session{ID: id, Title: "T " + id, TimeZone: "Europe/Paris", ScheduledAt: t0,
 			Agenda: []AgendaItem{{ID: "a", Title: "Intro", Minutes: 5}}, Host: "u1",
 			State: StateScheduled, CreatedAt: t0.Add(time.Duration(i) * time.Minute),
-			Roles: map[string]string{"u1": "host"}}
+			Roles: map[string]meeting.Role{"u1": "host"}}
 	}
 
 	t.Run("create get update", func(t *testing.T) {
@@ -37,8 +39,7 @@ func testSessions(t *testing.T, open func(t *testing.T) sessionStore) {
 		if err != nil || got.Title != in.Title || len(got.Agenda) != 1 || got.Roles["u1"] != "host" || !got.ScheduledAt.Equal(t0) {
 			t.Fatalf("Get = %+v, %v", got, err)
 		}
-		got.Title = "new"
-		if err := s.UpdateSession(ctx, got); err != nil {
+		if _, err := s.UpdateSession(ctx, "s1", func(s *Session) error { s.Title = "new"; return nil }); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := s.GetSession(ctx, "s1"); got.Title != "new" {
@@ -47,7 +48,7 @@ func testSessions(t *testing.T, open func(t *testing.T) sessionStore) {
 		if _, err := s.GetSession(ctx, "nope"); !errors.Is(err, ErrSessionNotFound) {
 			t.Fatalf("Get unknown: %v", err)
 		}
-		if err := s.UpdateSession(ctx, mk("nope", 0)); !errors.Is(err, ErrSessionNotFound) {
+		if _, err := s.UpdateSession(ctx, "nope", func(*Session) error { return nil }); !errors.Is(err, ErrSessionNotFound) {
 			t.Fatalf("Update unknown: %v", err)
 		}
 	})
@@ -57,27 +58,27 @@ func testSessions(t *testing.T, open func(t *testing.T) sessionStore) {
 		if err := s.CreateSession(ctx, mk("s1", 0)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SetSessionState(ctx, "s1", StateEnded, t0); !errors.Is(err, ErrBadTransition) {
+		if _, err := s.UpdateSession(ctx, "s1", SetState(StateEnded, t0)); !errors.Is(err, ErrBadTransition) {
 			t.Fatalf("scheduled→ended: %v", err)
 		}
-		got, err := s.SetSessionState(ctx, "s1", StateLive, t0)
+		got, err := s.UpdateSession(ctx, "s1", SetState(StateLive, t0))
 		if err != nil || got.State != StateLive || got.StartedAt == nil {
 			t.Fatalf("start = %+v, %v", got, err)
 		}
-		if _, err := s.SetSessionState(ctx, "s1", StateLive, t0); !errors.Is(err, ErrBadTransition) {
+		if _, err := s.UpdateSession(ctx, "s1", SetState(StateLive, t0)); !errors.Is(err, ErrBadTransition) {
 			t.Fatalf("live→live: %v", err)
 		}
-		got, err = s.SetSessionState(ctx, "s1", StateEnded, t0.Add(time.Hour))
+		got, err = s.UpdateSession(ctx, "s1", SetState(StateEnded, t0.Add(time.Hour)))
 		if err != nil || got.State != StateEnded || got.EndedAt == nil {
 			t.Fatalf("end = %+v, %v", got, err)
 		}
-		if _, err := s.SetSessionState(ctx, "s1", StateLive, t0); !errors.Is(err, ErrBadTransition) {
+		if _, err := s.UpdateSession(ctx, "s1", SetState(StateLive, t0)); !errors.Is(err, ErrBadTransition) {
 			t.Fatalf("ended→live: %v", err)
 		}
 		if got, _ := s.GetSession(ctx, "s1"); got.State != StateEnded {
 			t.Fatalf("stored state %q", got.State)
 		}
-		if _, err := s.SetSessionState(ctx, "nope", StateLive, t0); !errors.Is(err, ErrSessionNotFound) {
+		if _, err := s.UpdateSession(ctx, "nope", SetState(StateLive, t0)); !errors.Is(err, ErrSessionNotFound) {
 			t.Fatalf("unknown: %v", err)
 		}
 	})
@@ -89,7 +90,7 @@ func testSessions(t *testing.T, open func(t *testing.T) sessionStore) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.SetSessionState(ctx, "s3", StateLive, t0); err != nil {
+		if _, err := s.UpdateSession(ctx, "s3", SetState(StateLive, t0)); err != nil {
 			t.Fatal(err)
 		}
 		var ids []string

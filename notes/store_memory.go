@@ -14,6 +14,18 @@ type MemoryStore struct {
 	docs     map[string]*State
 	sessions map[string]Session
 	versions map[string][]memVersion
+	entries  map[string]Entry // the search index, by document
+}
+
+// lock takes the mutex, or returns ErrClosed (not holding it) once the
+// store is closed.
+func (s *MemoryStore) lock() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	return nil
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -21,11 +33,10 @@ func NewMemoryStore() *MemoryStore { return &MemoryStore{docs: map[string]*State
 
 // Append implements Store.
 func (s *MemoryStore) Append(_ context.Context, doc string, updates ...[]byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
+	if err := s.lock(); err != nil {
+		return err
 	}
+	defer s.mu.Unlock()
 	st := s.docs[doc]
 	if st == nil {
 		st = &State{}
@@ -39,11 +50,10 @@ func (s *MemoryStore) Append(_ context.Context, doc string, updates ...[]byte) e
 
 // Load implements Store.
 func (s *MemoryStore) Load(_ context.Context, doc string) (State, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return State{}, ErrClosed
+	if err := s.lock(); err != nil {
+		return State{}, err
 	}
+	defer s.mu.Unlock()
 	st := s.docs[doc]
 	if st == nil {
 		return State{}, nil
@@ -53,11 +63,10 @@ func (s *MemoryStore) Load(_ context.Context, doc string) (State, error) {
 
 // Compact implements Store.
 func (s *MemoryStore) Compact(_ context.Context, doc string) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return 0, ErrClosed
+	if err := s.lock(); err != nil {
+		return 0, err
 	}
+	defer s.mu.Unlock()
 	st := s.docs[doc]
 	if st == nil || len(st.Updates) == 0 {
 		return 0, nil

@@ -3,13 +3,22 @@ package notes
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
+	"modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
 )
+
+// isSQLiteConstraint reports a SQLite constraint error with the extended
+// result code code (e.g. sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY): by code,
+// not by the words of its message.
+func isSQLiteConstraint(err error, code int) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == code
+}
 
 // SQLiteStore is the embedded default Store (and Sessions, Versions and
 // Index): one SQLite database file in WAL mode with synchronous=FULL, so

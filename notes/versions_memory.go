@@ -17,11 +17,10 @@ func (s *MemoryStore) SaveVersion(_ context.Context, v Version, snapshot []byte)
 	if err != nil {
 		return Version{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return Version{}, ErrClosed
+	if err := s.lock(); err != nil {
+		return Version{}, err
 	}
+	defer s.mu.Unlock()
 	if s.versions == nil {
 		s.versions = map[string][]memVersion{}
 	}
@@ -32,11 +31,10 @@ func (s *MemoryStore) SaveVersion(_ context.Context, v Version, snapshot []byte)
 
 // ListVersions implements Versions.
 func (s *MemoryStore) ListVersions(_ context.Context, doc string) ([]Version, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, ErrClosed
+	if err := s.lock(); err != nil {
+		return nil, err
 	}
+	defer s.mu.Unlock()
 	vs := []Version{}
 	for _, v := range s.versions[doc] {
 		vs = append(vs, v.Version)
@@ -46,11 +44,10 @@ func (s *MemoryStore) ListVersions(_ context.Context, doc string) ([]Version, er
 
 // GetVersion implements Versions.
 func (s *MemoryStore) GetVersion(_ context.Context, doc string, n int) (Version, []byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return Version{}, nil, ErrClosed
+	if err := s.lock(); err != nil {
+		return Version{}, nil, err
 	}
+	defer s.mu.Unlock()
 	vs := s.versions[doc]
 	if n < 1 || n > len(vs) {
 		return Version{}, nil, versionNotFound(doc, n)

@@ -1,9 +1,9 @@
 package server
 
 import (
-	"math"
-	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // acceptBucket is a token bucket on WebSocket upgrades: when an instance
@@ -11,35 +11,26 @@ import (
 // turns that storm into a steady stream (refused clients get 503 with
 // Retry-After and come back after their jittered backoff).
 type acceptBucket struct {
-	rate  float64 // tokens per second; 0 = no limit
-	burst float64
-
-	mu     sync.Mutex
-	tokens float64
-	last   time.Time
+	lim *rate.Limiter // nil: no limit
 }
 
-func newAcceptBucket(rate float64, burst int) *acceptBucket {
-	b := &acceptBucket{rate: rate, burst: float64(max(burst, 1))}
-	b.tokens = b.burst
-	return b
+func newAcceptBucket(perSecond float64, burst int) *acceptBucket {
+	if perSecond <= 0 {
+		return &acceptBucket{}
+	}
+	return &acceptBucket{lim: rate.NewLimiter(rate.Limit(perSecond), max(burst, 1))}
 }
 
 // take takes one token at now; when there is none it returns how long
 // until there is.
 func (b *acceptBucket) take(now time.Time) (bool, time.Duration) {
-	if b.rate <= 0 {
+	if b.lim == nil {
 		return true, 0
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.last.IsZero() {
-		b.tokens = math.Min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	r := b.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
 	}
-	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
+	return true, 0
 }

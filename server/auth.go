@@ -16,6 +16,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+
+	"github.com/cocreate/cocreate/workspace"
 )
 
 // guestCookie keeps an open-dev-mode guest's identity across requests and
@@ -34,14 +36,6 @@ type tokenClaims struct {
 	Name  string          `json:"name"`
 	Roles map[string]Role `json:"roles,omitempty"`
 	jwt.RegisteredClaims
-}
-
-func validRole(r Role) bool {
-	switch r {
-	case RoleHost, RoleCoHost, RoleMember, RoleViewer:
-		return true
-	}
-	return false
 }
 
 // authError answers with a JSON error {code, message}.
@@ -127,10 +121,8 @@ func (s *Server) verifyToken(raw string) (Identity, error) {
 	if cl.Name == "" {
 		return Identity{}, errors.New("invalid token: claim name is missing")
 	}
-	for session, r := range cl.Roles {
-		if !validRole(r) {
-			return Identity{}, fmt.Errorf("invalid token: role %q for session %q is not host, cohost, member or viewer", r, session)
-		}
+	if err := workspace.CheckTokenRoles(cl.Roles); err != nil {
+		return Identity{}, fmt.Errorf("invalid token: %v", err)
 	}
 	return Identity{Subject: cl.Subject, Name: cl.Name, Roles: cl.Roles, ExpiresAt: cl.ExpiresAt.Time}, nil
 }
@@ -161,15 +153,6 @@ func (s *Server) guest(c echo.Context) Identity {
 	// The cookie is a secret: the public subject is derived from it.
 	sub := guestSubject(s.guestKey, u.String())
 	return Identity{Subject: sub, Name: "Guest " + sub[len("guest:"):][:4], Guest: true}
-}
-
-// roleIn returns the caller's role in session: the token's grant, or
-// member.
-func roleIn(id Identity, session string) Role {
-	if r, ok := id.Roles[session]; ok {
-		return r
-	}
-	return RoleMember
 }
 
 // checkOrigin applies --allowed-origins to a WebSocket upgrade (and, in
@@ -242,13 +225,8 @@ func (s *Server) mintToken(c echo.Context) error {
 	case req.TTLSeconds <= 0 || ttl > maxTokenTTL:
 		return authError(c, http.StatusBadRequest, "bad_request", fmt.Sprintf("ttl_seconds: %d is not in [1, %d]", req.TTLSeconds, int64(maxTokenTTL/time.Second)))
 	}
-	for session, r := range req.Roles {
-		if !validName(session) {
-			return authError(c, http.StatusBadRequest, "bad_request", fmt.Sprintf("roles: session id %q must be 1 to %d bytes", session, maxNameLen))
-		}
-		if !validRole(r) {
-			return authError(c, http.StatusBadRequest, "bad_request", fmt.Sprintf("roles: %q for session %q is not host, cohost, member or viewer", r, session))
-		}
+	if err := workspace.CheckTokenRoles(req.Roles); err != nil {
+		return authError(c, http.StatusBadRequest, "bad_request", err.Error())
 	}
 	now := time.Now()
 	exp := now.Add(ttl).Truncate(time.Second)

@@ -1,14 +1,21 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"net"
 	"path"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cocreate/cocreate/hub"
+	"github.com/cocreate/cocreate/notes"
 )
 
 // Config is everything `cocreate serve` is told, from flags and from
@@ -19,9 +26,17 @@ type Config struct {
 	Addr string
 	// Data is the directory of the embedded SQLite store (--data).
 	Data string
-	// Redis is a Redis URL (redis:// or rediss://) for the bus between
-	// instances; empty means in-process, a single instance (--redis).
+	// Redis is a Redis URL for the bus between instances and the meeting
+	// lock: redis:// or rediss:// for one server,
+	// redis+cluster://host:port,host:port,… (rediss+cluster:// for TLS)
+	// for a Redis Cluster, which then carries the bus over sharded pub/sub
+	// (Redis ≥ 7); empty means in-process, a single instance (--redis).
 	Redis string
+	// RedisPrefix goes before every Redis channel name and key of this
+	// deployment (--redis-prefix). Empty: derived from the store (see
+	// redisPrefix), so that deployments sharing one Redis never see each
+	// other's traffic while the instances of one agree.
+	RedisPrefix string
 	// Postgres is a PostgreSQL DSN for the store (documents, sessions,
 	// versions, search) shared by every instance; empty means SQLite in
 	// Data (--postgres).
@@ -155,6 +170,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
 	fs.StringVar(&c.Data, "data", c.Data, "data directory (SQLite store)")
 	fs.StringVar(&c.Redis, "redis", c.Redis, "Redis URL for the cross-instance bus (empty: in-process)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", c.RedisPrefix, "prefix of this deployment's Redis channels and keys (empty: derived from the store and the Redis database)")
 	fs.StringVar(&c.Postgres, "postgres", c.Postgres, "PostgreSQL DSN for the store (empty: SQLite in --data)")
 	fs.StringVar(&c.AuthSecret, "auth-secret", c.AuthSecret, "token signing secret (empty: open dev mode)")
 	fs.StringVar(&c.AdminKey, "admin-key", c.AdminKey, "key for POST /api/tokens (needs --auth-secret; empty: minting off)")
@@ -240,9 +256,7 @@ func (c *Config) Validate() error {
 	if c.Data == "" && c.Postgres == "" {
 		errs = append(errs, errors.New("--data: must not be empty"))
 	}
-	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") {
-		errs = append(errs, fmt.Errorf("--redis: %q is not a redis:// or rediss:// URL", c.Redis))
-	}
+	errs = append(errs, c.validateRedis()...)
 	if c.AuthSecret != "" && len(c.AuthSecret) < minAuthSecret {
 		errs = append(errs, fmt.Errorf("--auth-secret: %d bytes is too short for HMAC-SHA256; use at least %d", len(c.AuthSecret), minAuthSecret))
 	}
@@ -316,6 +330,61 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout: %v is not positive", c.ShutdownTimeout))
 	}
 	return errors.Join(errs...)
+}
+
+// validateRedis checks Redis and RedisPrefix.
+func (c *Config) validateRedis() []error {
+	var errs []error
+	if c.Redis != "" {
+		if !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") && !hub.IsRedisClusterURL(c.Redis) {
+			errs = append(errs, fmt.Errorf("--redis: %q is not a redis://, rediss://, redis+cluster:// or rediss+cluster:// URL", c.Redis))
+		} else if _, err := hub.RedisURLDB(c.Redis); err != nil {
+			errs = append(errs, fmt.Errorf("--redis: %w", err))
+		}
+	}
+	if c.RedisPrefix != "" {
+		if c.Redis == "" {
+			errs = append(errs, errors.New("--redis-prefix: needs --redis (a single instance uses no Redis)"))
+		}
+		if err := hub.CheckRedisPrefix(c.RedisPrefix); err != nil {
+			errs = append(errs, fmt.Errorf("--redis-prefix: %w", err))
+		}
+	}
+	return errs
+}
+
+// redisPrefix returns RedisPrefix or, when it is empty, the prefix
+// derived from what makes a deployment: its store (the PostgreSQL
+// database and schema, or the absolute --data directory) and the Redis
+// database number, which pub/sub ignores. It is "cocreate:", 12 hex
+// digits of a SHA-256 of both, and ":". Instances sharing a store (one
+// deployment) derive the same prefix and hear each other; deployments
+// with different stores on one Redis, even in different databases, do
+// not.
+func (c *Config) redisPrefix() (string, error) {
+	if c.RedisPrefix != "" {
+		return c.RedisPrefix, nil
+	}
+	var store string
+	if c.Postgres != "" {
+		id, err := notes.PostgresIdentity(c.Postgres)
+		if err != nil {
+			return "", fmt.Errorf("--postgres: %w", err)
+		}
+		store = id
+	} else {
+		abs, err := filepath.Abs(c.Data)
+		if err != nil {
+			return "", fmt.Errorf("--data %s: %w", c.Data, err)
+		}
+		store = "sqlite:" + abs
+	}
+	db, err := hub.RedisURLDB(c.Redis)
+	if err != nil {
+		return "", fmt.Errorf("--redis: %w", err)
+	}
+	sum := sha256.Sum256([]byte(store + "\x00redis-db=" + strconv.Itoa(db)))
+	return "cocreate:" + hex.EncodeToString(sum[:6]) + ":", nil
 }
 
 // proxyRanges parses TrustedProxies.

@@ -55,7 +55,11 @@ func TestConfigValidate(t *testing.T) {
 		edit func(*Config)
 		want string
 	}{
-		{func(c *Config) { c.Redis = "localhost:6379" }, "--redis: \"localhost:6379\" is not a redis:// or rediss:// URL"},
+		{func(c *Config) { c.Redis = "localhost:6379" }, "--redis: \"localhost:6379\" is not a redis://, rediss://, redis+cluster:// or rediss+cluster:// URL"},
+		{func(c *Config) { c.Redis = "redis+cluster://a:7000,b/" }, "--redis: redis cluster url: node \"b\" is not host:port"},
+		{func(c *Config) { c.Redis = "redis+cluster://a:7000,b:7001/2" }, "a cluster has only database 0"},
+		{func(c *Config) { c.RedisPrefix = "x:" }, "--redis-prefix: needs --redis"},
+		{func(c *Config) { c.Redis = "redis://r:6379"; c.RedisPrefix = "a{b}" }, "--redis-prefix: \"a{b}\" holds '{'"},
 		{func(c *Config) { c.SyncInterval = time.Millisecond }, "--sync-interval"},
 		{func(c *Config) { c.AuthSecret = "s" }, "--auth-secret: 1 bytes is too short"},
 		{func(c *Config) { c.AdminKey = "0123456789abcdef" }, "--admin-key: needs --auth-secret"},
@@ -76,5 +80,68 @@ func TestConfigValidate(t *testing.T) {
 		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Validate() = %v, want an error with %q", err, tt.want)
 		}
+	}
+}
+
+// TestRedisPrefixDerived: without --redis-prefix the prefix follows the
+// deployment: instances on one store agree (whatever else their DSNs
+// say), different stores or Redis databases differ, and a cluster URL
+// derives it like database 0.
+func TestRedisPrefixDerived(t *testing.T) {
+	prefix := func(edit func(*Config)) string {
+		t.Helper()
+		c := DefaultConfig()
+		c.Redis = "redis://r:6379/0"
+		edit(&c)
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		p, err := c.redisPrefix()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pg := func(dsn string) func(*Config) { return func(c *Config) { c.Postgres = dsn } }
+	base := prefix(pg("postgres://app:secret@db:5432/cocreate?search_path=one"))
+	if !strings.HasPrefix(base, "cocreate:") || len(base) != len("cocreate:")+12+1 {
+		t.Fatalf("derived prefix %q, want cocreate:<12 hex>:", base)
+	}
+	same := []func(*Config){
+		pg("postgres://other:pw@db:5432/cocreate?search_path=one&connect_timeout=5&application_name=x"),
+		pg("host=db port=5432 dbname=cocreate user=app search_path=one"),
+		func(c *Config) { c.Postgres = "postgres://app@db/cocreate?search_path=one"; c.Data = "/elsewhere" },
+	}
+	for i, e := range same {
+		if got := prefix(e); got != base {
+			t.Errorf("same deployment %d: prefix %q, want %q", i, got, base)
+		}
+	}
+	differ := map[string]func(*Config){
+		"schema":   pg("postgres://app@db:5432/cocreate?search_path=two"),
+		"database": pg("postgres://app@db:5432/other?search_path=one"),
+		"host":     pg("postgres://app@db2:5432/cocreate?search_path=one"),
+		"redis db": func(c *Config) {
+			pg("postgres://app@db:5432/cocreate?search_path=one")(c)
+			c.Redis = "redis://r:6379/3"
+		},
+		"sqlite": func(c *Config) { c.Data = "/srv/a" },
+	}
+	seen := map[string]string{base: "base"}
+	for name, e := range differ {
+		got := prefix(e)
+		if other, dup := seen[got]; dup {
+			t.Errorf("%s: prefix %q is the same as %s's", name, got, other)
+		}
+		seen[got] = name
+	}
+	if a, b := prefix(func(c *Config) { c.Data = "/srv/a" }), prefix(func(c *Config) { c.Data = "/srv/a/../a" }); a != b {
+		t.Errorf("one --data directory spelled two ways: %q and %q", a, b)
+	}
+	if got := prefix(func(c *Config) { c.Data = "/srv/a"; c.Redis = "redis+cluster://r1:7000,r2:7001" }); got != prefix(func(c *Config) { c.Data = "/srv/a" }) {
+		t.Errorf("a cluster (database 0) derives %q, unlike database 0", got)
+	}
+	if got := prefix(func(c *Config) { c.RedisPrefix = "mine:" }); got != "mine:" {
+		t.Errorf("--redis-prefix mine: gives %q", got)
 	}
 }

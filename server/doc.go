@@ -1,31 +1,35 @@
-// Package server is the HTTP face of cocreate: the echo application with its
-// routes, the WebSocket upgrade of GET /sync/{session}/{doc}, authentication
-// and role resolution, the JSON REST API under /api/, /healthz, /readyz and
-// /metrics, the OpenAPI document of the API, and the Config filled from
-// flags and COCREATE_* environment variables; the post-meeting notes
-// (notes_api.go: rendered notes, the /notes/{id} page), versions and search
-// (versions.go), and the embedded web UI of package client/web (web.go).
+// Package server is the HTTP face of cocreate, the edge: the echo
+// application with its routes, the WebSocket upgrades of GET
+// /sync/{session}/{doc} and GET /hocuspocus (hocuspocus.go: one socket,
+// many documents, each served through the hub by a virtual connection,
+// hocuspocus_doc.go; the frame codec is internal/hocus), authentication
+// (who is calling: a verified token or a guest cookie), the JSON REST
+// API under /api/, /healthz, /readyz and /metrics, the OpenAPI document
+// of the API, the Config filled from flags and COCREATE_* environment
+// variables, the readable notes page (notes_api.go) and the embedded web
+// UI of package client/web (web.go).
 //
-// It stays thin: it authenticates a request, resolves the caller's role,
-// decodes and encodes JSON (strictly: unknown fields are an error) and hands
-// connections and commands to package hub. Meeting commands (meeting.go)
-// come over REST and over session sockets (message type 100); the server
-// runs them through hub.Registry.Do on {session}/meeting with the state
-// machine of hub/meeting, records attendance from connections, and carries
-// out what a command implies outside the document (session state in the
-// store, a role change on live connections); with --redis,
-// meeting_serial.go runs a session's commands one at a time across
-// instances (a Redis lock handing the meeting state on). limits.go holds
-// the per-identity token buckets; quota.go the quotas (documents, bytes
-// and attendance per session, dev-mode creations per address);
-// hygiene.go the headers, HTTP deadlines, dev-mode cross-site checks and
-// /metrics access; guest.go the guest key (a guest's public id is an HMAC
-// of the secret cookie); durability.go the spool replay at start and the
-// store's part of /readyz; schema.go the notes schema check the hub asks
-// before applying a client's update to {session}/notes (through
-// crdt.Doc.Inspect and notes/render). It holds no document logic —
-// it never decodes or applies a CRDT update itself — and it talks to no
-// database directly, and to Redis only for the meeting lock. Echo is imported here and nowhere else.
-// On shutdown it drains its hubs itself, because http.Server.Shutdown does
-// not wait for hijacked WebSocket connections.
+// It decides nothing itself: a handler authenticates, decodes the
+// request (strictly: unknown fields are an error), calls one use case of
+// package workspace (sessions, meeting commands, versions, notes,
+// search) or hands a socket to package hub as workspace.Connect said
+// (access.go: openDoc, the one place both socket endpoints ask), and
+// encodes the answer; errors.go maps the workspace's error kinds to
+// status codes in one place. It holds no document or access logic — it
+// never decodes or applies a CRDT update and never reads the meeting
+// document — and talks to no database and to Redis only through hub
+// (hub.NewRedisBus, hub.NewRedisLock). Echo is imported here and nowhere
+// else. A meeting command goes server/meeting.go → workspace/meeting.go
+// → package meeting; a sync update goes server (upgrade) → hub → notes.
+// On shutdown it drains its hubs itself, because http.Server.Shutdown
+// does not wait for hijacked WebSocket connections.
+//
+// Hardening (issue 13): quota.go the quotas (documents, bytes and
+// attendance per session, dev-mode creations per address); hygiene.go
+// the headers, HTTP deadlines, dev-mode cross-site checks and /metrics
+// access; guest.go the guest key (a guest's public id is an HMAC of the
+// secret cookie); jwtclaims.go the token time claims; durability.go the
+// spool replay at start and the store's part of /readyz; schema.go the
+// notes schema check the hub asks before applying a client's update to
+// {session}/notes (through crdt.Doc.Inspect and notes/render).
 package server

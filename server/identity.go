@@ -1,36 +1,20 @@
 package server
 
 import (
-	"time"
-
 	"github.com/labstack/echo/v4"
+
+	"github.com/cocreate/cocreate/workspace"
 )
 
-// Role is what a person may do in a session.
-type Role string
+// Role is what a person may do in a session (workspace.Role).
+type Role = workspace.Role
 
-// Roles, from most to least powerful. A session's creator is its host.
-const (
-	RoleHost   Role = "host"
-	RoleCoHost Role = "cohost"
-	RoleMember Role = "member"
-	RoleViewer Role = "viewer"
-)
+// The roles, most powerful first.
+const RoleHost, RoleCoHost, RoleMember, RoleViewer = workspace.RoleHost, workspace.RoleCoHost, workspace.RoleMember, workspace.RoleViewer
 
-// Identity is who is calling: from a verified token (with --auth-secret)
-// or a guest identity (open dev mode).
-type Identity struct {
-	// Subject is the stable id (a token's sub, or "guest:<uuid>").
-	Subject string
-	// Name is the display name.
-	Name string
-	// Roles are per-session roles granted by the token (session id → role).
-	Roles map[string]Role
-	// Guest is true in open dev mode.
-	Guest bool
-	// ExpiresAt is the token's expiry (zero: none).
-	ExpiresAt time.Time
-}
+// Identity is who is calling, as authenticate found it: from a verified
+// token (with --auth-secret) or a guest identity (open dev mode).
+type Identity = workspace.Caller
 
 // identityKey is where the auth middleware stores the caller's Identity
 // in the echo context.

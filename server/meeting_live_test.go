@@ -17,7 +17,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/hub"
 	"github.com/cocreate/cocreate/internal/interoptest"
+	"github.com/cocreate/cocreate/internal/redistest"
 )
 
 // call sends a JSON request with a bearer token and decodes the answer.
@@ -271,6 +273,9 @@ func TestRateLimits(t *testing.T) {
 	if codes[http.StatusTooManyRequests] < 3 {
 		t.Fatalf("6 commands at once, burst 3: %v", codes)
 	}
+	if body := metricsOf(t, ts); !strings.Contains(body, fmt.Sprintf(`cocreate_refused_total{reason="rate_limited"} %d`, codes[http.StatusTooManyRequests])) {
+		t.Fatal("the refused commands are not counted in /metrics")
+	}
 	if code, _ := call(t, "POST", url, tok("hana"), `{"type":"agenda.next"}`); code != 200 {
 		t.Fatalf("another person was limited: %d", code)
 	}
@@ -511,5 +516,38 @@ func TestAnonymousBallotsSurviveRestart(t *testing.T) {
 	raw, _ := json.Marshal(st)
 	if strings.Contains(string(raw), `"ann"`) || strings.Contains(string(raw), `"bob"`) {
 		t.Fatalf("the anonymous poll names its voters: %s", raw)
+	}
+}
+
+// TestSocketNotHeldByMeetingLock: while another instance holds the
+// session's meeting lock, a new socket to the session is still served
+// at once (attendance is recorded when the lock frees, in the
+// background), where it used to wait for the lock before its first read.
+func TestSocketNotHeldByMeetingLock(t *testing.T) {
+	rs := redistest.Start(t)
+	ts := startServer(t, t.TempDir(), func(c *Config) { c.Redis = rs.URL() })
+	ts.mkSession(t, "locked")
+	other, err := hub.NewRedisLock(hub.RedisLockOptions{URL: rs.URL(), TTL: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- other.Run(context.Background(), "meeting:locked", func([]byte) ([]byte, error) {
+			close(held)
+			<-release
+			return nil, nil
+		})
+	}()
+	<-held
+	wc := dialDoc(t, ts, "locked/notes")
+	wc.synced() // within dialDoc's 10s, while the lock stays held
+	wc.insert(0, "served")
+	wc.echoed()
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -60,15 +60,16 @@ func (a *sessionAPI) meetingBytes(id string) []byte {
 // join makes sub a participant, as a socket connection would.
 func (a *sessionAPI) join(id, sub string, role Role) {
 	a.t.Helper()
-	sess, err := a.s.sessions().GetSession(a.t.Context(), id)
-	if err != nil {
-		a.t.Fatal(err)
-	}
 	ident := Identity{Subject: sub, Name: sub}
 	if role != "" {
 		ident.Roles = map[string]Role{id: role}
 	}
-	a.s.joined(sess, ident)
+	conn, err := a.s.ws.Connect(a.t.Context(), ident, id, "notes", false)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	conn.Opened()
+	a.s.ws.Wait() // attendance is recorded in the background
 }
 
 // TestCommandRoles sends every command through the REST API as every

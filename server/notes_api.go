@@ -2,112 +2,41 @@ package server
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cocreate/cocreate/crdt"
-	"github.com/cocreate/cocreate/notes"
-	"github.com/cocreate/cocreate/notes/render"
+	"github.com/cocreate/cocreate/workspace"
 )
-
-// postMeeting is what a reader gets for a session: the notes document
-// rendered, and the record of the meeting.
-type postMeeting struct {
-	sess     notes.Session
-	version  *int // nil: the latest state
-	notesRaw []byte
-	notes    *render.Notes
-	record   *render.MeetingRecord
-}
-
-// currentState is the encoded state of a document now: from its hub,
-// which holds what is not stored yet (the document is loaded for the
-// call if nobody has it open).
-func (s *Server) currentState(name string) ([]byte, error) {
-	var out []byte
-	err := s.hubs.Do(name, func(d *crdt.Doc) error {
-		var err error
-		out, err = d.EncodeStateAsUpdate(nil)
-		return err
-	})
-	return out, err
-}
-
-// loadPostMeeting reads and renders a session's notes and meeting
-// record, now or at a version.
-func (s *Server) loadPostMeeting(ctx context.Context, sess notes.Session, version *int) (*postMeeting, error) {
-	pm := &postMeeting{sess: sess, version: version}
-	var notesRaw, meetingRaw []byte
-	var err error
-	if version != nil {
-		notesRaw, meetingRaw, err = s.versionStates(ctx, sess.ID, *version)
-	} else {
-		notesRaw, err = s.currentState(sess.ID + "/notes")
-		if err == nil {
-			meetingRaw, err = s.currentState(sess.ID + "/meeting")
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	pm.notesRaw = notesRaw
-	if pm.notes, err = render.ReadNotesUpdate(notesRaw); err != nil {
-		return nil, fmt.Errorf("notes of %s: %w", sess.ID, err)
-	}
-	if pm.record, err = render.RecordUpdate(meetingRaw); err != nil {
-		return nil, fmt.Errorf("meeting record of %s: %w", sess.ID, err)
-	}
-	pm.record.OpenTasks = pm.notes.OpenTasks()
-	if pm.record.Title == "" {
-		pm.record.Title = sess.Title
-	}
-	if loc, err := time.LoadLocation(sess.TimeZone); err == nil {
-		pm.record.Location = loc
-	}
-	return pm, nil
-}
-
-// markdown is the whole post-meeting document: the record, then the notes.
-func (pm *postMeeting) markdown() string {
-	return pm.record.Markdown() + "\n## Notes\n\n" + pm.notes.Markdown()
-}
 
 // requestedNotes loads the notes a request asks for (session {id},
 // ?version=N); false when it has answered with an error.
-func (s *Server) requestedNotes(c echo.Context) (*postMeeting, bool, error) {
-	version, err := notesQuery(c)
+func (s *Server) requestedNotes(c echo.Context) (*workspace.PostMeeting, bool, error) {
+	version, err := versionParam(c, "version")
 	if err != nil {
 		return nil, false, jsonError(c, http.StatusBadRequest, "bad_version", err.Error())
 	}
-	ctx := c.Request().Context()
-	sess, err := s.sessions().GetSession(ctx, c.Param("id"))
+	pm, err := s.ws.ReadNotes(c.Request().Context(), identityOf(c), param(c, "id"), version)
 	if err != nil {
-		return nil, false, storeError(c, err)
-	}
-	pm, err := s.loadPostMeeting(ctx, sess, version)
-	if err != nil {
-		return nil, false, s.notesError(c, err)
+		return nil, false, fail(c, err)
 	}
 	return pm, true, nil
 }
 
-// notesQuery reads ?version=N.
-func notesQuery(c echo.Context) (*int, error) {
-	v := c.QueryParam("version")
+// versionParam reads a version number from the query parameter name
+// (nil when absent).
+func versionParam(c echo.Context, name string) (*int, error) {
+	v := c.QueryParam(name)
 	if v == "" {
 		return nil, nil
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 {
-		return nil, fmt.Errorf("version must be a positive integer, not %q", v)
+		return nil, fmt.Errorf("%s must be a positive integer, not %q", name, v)
 	}
 	return &n, nil
 }
@@ -129,29 +58,19 @@ func (s *Server) getNotes(c echo.Context) error {
 	}
 	switch format {
 	case "md":
-		return c.Blob(http.StatusOK, "text/markdown; charset=utf-8", []byte(pm.markdown()))
+		return c.Blob(http.StatusOK, "text/markdown; charset=utf-8", []byte(pm.Markdown()))
 	case "html":
-		return c.HTMLBlob(http.StatusOK, []byte(pm.record.HTML()+"\n<h2>Notes</h2>\n"+pm.notes.HTML()))
+		return c.HTMLBlob(http.StatusOK, []byte(pm.Record.HTML()+"\n<h2>Notes</h2>\n"+pm.Notes.HTML()))
 	case "yjs":
-		return c.Blob(http.StatusOK, "application/octet-stream", pm.notesRaw)
+		return c.Blob(http.StatusOK, "application/octet-stream", pm.NotesRaw)
 	}
 	return c.JSON(http.StatusOK, map[string]any{
-		"session":  s.withRole(c, pm.sess),
-		"version":  pm.version,
-		"markdown": pm.notes.Markdown(),
-		"html":     pm.notes.HTML(),
-		"record":   pm.record,
+		"session":  pm.Session,
+		"version":  pm.Version,
+		"markdown": pm.Notes.Markdown(),
+		"html":     pm.Notes.HTML(),
+		"record":   pm.Record,
 	})
-}
-
-// notesError maps a failure to read notes to its answer.
-func (s *Server) notesError(c echo.Context, err error) error {
-	switch {
-	case errors.Is(err, notes.ErrVersionNotFound):
-		return jsonError(c, http.StatusNotFound, "version_not_found", err.Error())
-	}
-	a := meetingError(err)
-	return c.JSON(a.status, a.body())
 }
 
 // notesPage is the readable page of GET /notes/{id}. html/template
@@ -191,19 +110,19 @@ func (s *Server) readNotesPage(c echo.Context) error {
 		return err
 	}
 	if c.QueryParam("download") == "1" {
-		c.Response().Header().Set("Content-Disposition", `attachment; filename="`+downloadName(pm.sess.Title)+`.md"`)
-		return c.Blob(http.StatusOK, "text/markdown; charset=utf-8", []byte(pm.markdown()))
+		c.Response().Header().Set("Content-Disposition", `attachment; filename="`+downloadName(pm.Session.Title)+`.md"`)
+		return c.Blob(http.StatusOK, "text/markdown; charset=utf-8", []byte(pm.Markdown()))
 	}
 	var b bytes.Buffer
 	v := ""
-	if pm.version != nil {
-		v = strconv.Itoa(*pm.version)
+	if pm.Version != nil {
+		v = strconv.Itoa(*pm.Version)
 	}
 	err = notesPage.Execute(&b, map[string]any{
-		"ID": pm.sess.ID, "Title": pm.sess.Title, "Version": v,
+		"ID": pm.Session.ID, "Title": pm.Session.Title, "Version": v,
 		// Safe by construction, see notesPage.
-		"Record": template.HTML(pm.record.HTML()),
-		"Notes":  template.HTML(pm.notes.HTML()),
+		"Record": template.HTML(pm.Record.HTML()),
+		"Notes":  template.HTML(pm.Notes.HTML()),
 	})
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/notes"
+	"github.com/cocreate/cocreate/workspace"
 )
 
 // Quotas that hold without spaces or accounts (issue 13), each refused
@@ -21,13 +22,14 @@ import (
 //
 //   - documents per session (--max-docs-per-session): a connection that
 //     would create one more document of a session that has the maximum
-//     is refused (admitDoc, from sync);
+//     is refused (admitDoc, from openDoc: both socket endpoints);
 //   - bytes per session (--max-session-bytes): enforced by the hub
 //     (hub.Config.MaxSessionBytes) on every update; bytes per document is
 //     --max-doc-size;
 //   - attendance entries per session (--max-attendance): a person not yet
 //     in a session's attendance cannot connect to it once it is full
-//     (admitDoc);
+//     (admitDoc). It reads the participants of {session}/meeting; it
+//     belongs in workspace.Connect, which records attendance;
 //   - in open dev mode, creations per client address per minute
 //     (--guest-creations-per-minute): new sessions (creationQuota, a
 //     middleware on POST /api/sessions) and new documents (admitDoc).
@@ -81,12 +83,15 @@ func (cr *creations) take(addr string) bool {
 	return b.lim.AllowN(now, 1)
 }
 
+func (s *Server) creationsMessage() string {
+	return fmt.Sprintf("this address created %d sessions or documents in the last minute, the most allowed without an account (--guest-creations-per-minute); retry in a minute", s.cfg.GuestCreationsPerMinute)
+}
+
 // tooManyCreations answers a dev-mode creation over its address's quota.
 func (s *Server) tooManyCreations(c echo.Context) error {
-	s.metrics.Refused.WithLabelValues("guest_creations").Inc()
+	s.metrics.Refused.WithLabelValues("too_many_creations").Inc()
 	c.Response().Header().Set("Retry-After", "60")
-	return jsonError(c, http.StatusTooManyRequests, "too_many_creations",
-		fmt.Sprintf("this address created %d sessions or documents in the last minute, the most allowed without an account (--guest-creations-per-minute); retry in a minute", s.cfg.GuestCreationsPerMinute))
+	return jsonError(c, http.StatusTooManyRequests, "too_many_creations", s.creationsMessage())
 }
 
 // creationQuota is the middleware counting dev-mode session creations
@@ -101,37 +106,36 @@ func (s *Server) creationQuota(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// admitDoc applies the quotas of a connection to session/doc before the
-// upgrade: the documents per session, the attendance of a known session
-// and, in dev mode, the address's creations when the document is new.
-// nil admits; otherwise the answer has been written.
-func (s *Server) admitDoc(c echo.Context, session, doc string, known bool, id Identity) (bool, error) {
-	ctx := c.Request().Context()
+// admitDoc applies the quotas of a connection of id (from address
+// remote) to session/doc that workspace.Connect allowed: the documents
+// per session, the attendance of a known session and, in dev mode, the
+// address's creations when the document is new. Its errors are
+// workspace errors (ErrQuota, ErrUnavailable), answered like the
+// workspace's own.
+func (s *Server) admitDoc(ctx context.Context, id Identity, remote, session, doc string, known bool) error {
 	name := session + "/" + doc
 	docs, err := s.sessionDocs(ctx, session)
 	if err != nil {
 		s.log.Warn("connection refused: listing documents failed", "session", session, "err", err)
-		return false, jsonError(c, http.StatusServiceUnavailable, "store_unavailable", "the document store is unavailable; try again")
+		return &workspace.Error{Kind: workspace.ErrUnavailable, Code: "store_unavailable", Message: "the document store is unavailable; try again"}
 	}
 	if !slices.Contains(docs, name) {
 		if max := s.cfg.MaxDocsPerSession; max > 0 && len(docs) >= max {
-			s.metrics.Refused.WithLabelValues("docs_per_session").Inc()
-			return false, jsonError(c, http.StatusTooManyRequests, "too_many_documents",
-				fmt.Sprintf("session %s has %d documents, the most allowed (--max-docs-per-session); open one of them instead", strconv.Quote(session), len(docs)))
+			return &workspace.Error{Kind: workspace.ErrQuota, Code: "too_many_documents",
+				Message: fmt.Sprintf("session %s has %d documents, the most allowed (--max-docs-per-session); open one of them instead", strconv.Quote(session), len(docs))}
 		}
-		if s.cfg.AuthSecret == "" && !s.creations.take(c.RealIP()) {
-			return false, s.tooManyCreations(c)
+		if s.cfg.AuthSecret == "" && !s.creations.take(remote) {
+			return &workspace.Error{Kind: workspace.ErrQuota, Code: "too_many_creations", Message: s.creationsMessage()}
 		}
 	}
 	if max := s.cfg.MaxAttendance; known && max > 0 {
 		n, present := s.attendees(session, id.Subject)
 		if !present && n >= max {
-			s.metrics.Refused.WithLabelValues("attendance").Inc()
-			return false, jsonError(c, http.StatusTooManyRequests, "attendance_full",
-				fmt.Sprintf("session %s has %d people in its attendance, the most allowed (--max-attendance)", strconv.Quote(session), n))
+			return &workspace.Error{Kind: workspace.ErrQuota, Code: "attendance_full",
+				Message: fmt.Sprintf("session %s has %d people in its attendance, the most allowed (--max-attendance)", strconv.Quote(session), n)}
 		}
 	}
-	return true, nil
+	return nil
 }
 
 // sessionDocs lists the documents of session, stored or loaded here.

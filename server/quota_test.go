@@ -63,7 +63,7 @@ func TestQuotaGuestCreations(t *testing.T) {
 	wantJSONError(t, resp, http.StatusTooManyRequests, "too_many_creations")
 	// New documents are creations too.
 	dialRefused(t, ts, "fresh/notes", http.StatusTooManyRequests, "too_many_creations")
-	if m := metricsOf(t, ts); !strings.Contains(m, `cocreate_refused_total{reason="guest_creations"} 2`) {
+	if m := metricsOf(t, ts); !strings.Contains(m, `cocreate_refused_total{reason="too_many_creations"} 2`) {
 		t.Fatal("refusals not counted")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -23,17 +24,15 @@ import (
 
 	"github.com/cocreate/cocreate/hub"
 	"github.com/cocreate/cocreate/notes"
+	"github.com/cocreate/cocreate/workspace"
 )
-
-// maxNameLen bounds the session and document parts of a document name.
-const maxNameLen = 128
 
 // Server is the cocreate HTTP server. Create it with New, run it with
 // Serve or ListenAndServe.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	store   notes.Store
+	store   workspace.Store
 	hubs    *hub.Registry
 	metrics *hub.Metrics
 	echo    *echo.Echo
@@ -43,16 +42,18 @@ type Server struct {
 	ipMu    sync.Mutex
 	ipConns map[string]int // open WebSocket connections per client address
 
-	meetings  *meetings
-	limits    *limits
-	ballotKey []byte // seals anonymous ballots (loadBallotKey)
-	guestKey  []byte // derives guests' public ids (guest.go)
-	preg      *prometheus.Registry
-	creations *creations     // dev-mode creations per address (quota.go)
-	serial    serializer     // meeting commands one at a time across instances
-	bg        sync.WaitGroup // indexing and auto versions (onSnapshot)
+	ws     *workspace.Workspace
+	closer []io.Closer // what New opened besides store and hubs (the meeting lock)
+
+	guestKey  []byte               // derives guests' public ids (guest.go)
+	preg      *prometheus.Registry // served on /metrics or --metrics-addr
+	creations *creations           // dev-mode creations per address (quota.go)
 
 	conns sync.WaitGroup // goroutines serving upgraded sockets
+	// sockets is cancelled when shutdown starts: /hocuspocus sockets
+	// close themselves then, even with no document open in a hub.
+	sockets     context.Context
+	stopSockets context.CancelFunc
 }
 
 // NewLogger returns the logger Config.LogFormat asks for, writing to w.
@@ -63,108 +64,115 @@ func NewLogger(format string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// New validates cfg, opens the store and builds the server.
-func New(cfg Config, log *slog.Logger) (*Server, error) {
+// New validates cfg, opens the store and builds the server. On error
+// it closes whatever it opened.
+func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var bus hub.Bus // nil: in-process
+	var opened []io.Closer
+	defer func() {
+		if err != nil {
+			for _, c := range slices.Backward(opened) {
+				c.Close()
+			}
+		}
+	}()
+	var bus hub.Bus         // nil: in-process
+	var lock workspace.Lock // nil: one instance
+	var redisLock *hub.RedisLock
 	if cfg.Redis != "" {
-		rb, err := hub.NewRedisBus(hub.RedisOptions{URL: cfg.Redis, Logger: log})
+		redisPrefix, err := cfg.redisPrefix()
+		if err != nil {
+			return nil, err
+		}
+		rb, err := hub.NewRedisBus(hub.RedisOptions{URL: cfg.Redis, Prefix: redisPrefix, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("--redis: %w", err)
 		}
+		opened = append(opened, rb)
+		log.Info("redis bus", "cluster", hub.IsRedisClusterURL(cfg.Redis), "prefix", redisPrefix)
 		bus = rb
+		rl, err := hub.NewRedisLock(hub.RedisLockOptions{URL: cfg.Redis, Prefix: redisPrefix, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("--redis: %w", err)
+		}
+		opened = append(opened, rl)
+		lock, redisLock = rl, rl
 	}
 	store, err := openStore(cfg)
 	if err != nil {
-		if bus != nil {
-			bus.Close()
-		}
 		return nil, err
 	}
+	opened = append(opened, store)
 	if err := replaySpool(cfg, store, log); err != nil {
-		store.Close()
-		if bus != nil {
-			bus.Close()
-		}
 		return nil, err
 	}
 	ballotKey, err := loadBallotKey(cfg)
 	if err != nil {
-		store.Close()
-		if bus != nil {
-			bus.Close()
-		}
 		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
 	}
 	guestKey, err := loadGuestKey(cfg)
 	if err != nil {
-		store.Close()
-		if bus != nil {
-			bus.Close()
-		}
 		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
 	}
-	var serial serializer = localSerial{}
-	if cfg.Redis != "" {
-		rs, err := newRedisSerial(cfg.Redis, log)
-		if err != nil {
-			store.Close()
-			return nil, fmt.Errorf("--redis: %w", err)
-		}
-		serial = rs
-	}
-	// The hub's OnSnapshot calls s.onSnapshot, once s exists.
-	var snap func(doc string, state []byte)
 	preg := prometheus.NewRegistry()
 	metrics := hub.NewMetrics()
 	if err := metrics.Register(preg); err != nil {
-		store.Close()
-		if bus != nil {
-			bus.Close()
-		}
 		return nil, err
 	}
 	preg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The hubs' OnSnapshot calls the workspace, once it exists.
+	var ws *workspace.Workspace
+	hubs := hub.New(hub.Config{
+		// The server's own CRDT peer id on this instance (meeting
+		// documents); 31 bits, as yjs picks them.
+		ClientID:        uint64(rand.Uint32() >> 1),
+		Store:           store,
+		Logger:          log,
+		Metrics:         metrics,
+		FlushInterval:   cfg.FlushInterval,
+		MaxConnsPerDoc:  cfg.MaxConnsPerDoc,
+		MaxDocSize:      cfg.MaxDocSize,
+		QueueSize:       cfg.ConnQueue,
+		Bus:             bus,
+		SyncInterval:    cfg.SyncInterval,
+		SpoolDir:        cfg.spoolDir(),
+		Validate:        validateUpdate,
+		MaxSessionBytes: cfg.MaxSessionBytes,
+		OnSnapshot:      func(doc string, state []byte) { ws.OnSnapshot(doc, state) },
+		SnapshotEvery:   min(10*time.Minute, cfg.VersionEvery/4),
+	})
+	ws = workspace.New(workspace.Config{
+		Store:        store,
+		Hubs:         hubs,
+		Lock:         lock,
+		BallotKey:    ballotKey,
+		RateCommands: cfg.RateCommands,
+		RateUpdates:  cfg.RateUpdates,
+		VersionEvery: cfg.VersionEvery,
+		Logger:       log,
+	})
 	s := &Server{
 		cfg:       cfg,
 		log:       log,
 		store:     store,
 		metrics:   metrics,
 		ipConns:   map[string]int{},
-		meetings:  newMeetings(),
-		ballotKey: ballotKey,
+		ws:        ws,
+		accepts:   newAcceptBucket(cfg.AcceptRate, cfg.AcceptBurst),
+		hubs:      hubs,
 		guestKey:  guestKey,
 		preg:      preg,
 		creations: newCreations(cfg.GuestCreationsPerMinute),
-		serial:    serial,
-		limits:    newLimits(cfg.RateCommands, cfg.RateUpdates),
-		accepts:   newAcceptBucket(cfg.AcceptRate, cfg.AcceptBurst),
-		hubs: hub.New(hub.Config{
-			// The server's own CRDT peer id on this instance (meeting
-			// documents); 31 bits, as yjs picks them.
-			ClientID:        uint64(rand.Uint32() >> 1),
-			Store:           store,
-			Logger:          log,
-			Metrics:         metrics,
-			FlushInterval:   cfg.FlushInterval,
-			MaxConnsPerDoc:  cfg.MaxConnsPerDoc,
-			MaxDocSize:      cfg.MaxDocSize,
-			QueueSize:       cfg.ConnQueue,
-			Bus:             bus,
-			SyncInterval:    cfg.SyncInterval,
-			SpoolDir:        cfg.spoolDir(),
-			Validate:        validateUpdate,
-			MaxSessionBytes: cfg.MaxSessionBytes,
-			OnSnapshot:      func(doc string, state []byte) { snap(doc, state) },
-			SnapshotEvery:   min(10*time.Minute, cfg.VersionEvery/4),
-		}),
 	}
-	snap = s.onSnapshot
+	if redisLock != nil {
+		s.closer = append(s.closer, redisLock)
+	}
+	s.sockets, s.stopSockets = context.WithCancel(context.Background())
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -190,6 +198,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metricsHandler(preg))
 	e.GET("/sync/:session/:doc", s.sync)
+	e.GET("/hocuspocus", s.hocuspocus)
 	e.POST("/api/tokens", s.mintToken)
 	s.sessionRoutes(e.Group("/api"))
 	e.GET("/notes/:id", s.readNotesPage)
@@ -218,8 +227,8 @@ func observeStatus(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // openStore opens the store cfg selects: PostgreSQL with --postgres,
-// else SQLite in --data. Both also implement notes.Sessions.
-func openStore(cfg Config) (notes.Store, error) {
+// else SQLite in --data.
+func openStore(cfg Config) (workspace.Store, error) {
 	if cfg.Postgres != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -258,82 +267,21 @@ func (s *Server) readyz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-func validName(s string) bool {
-	return s != "" && len(s) <= maxNameLen
-}
-
 // sync upgrades GET /sync/{session}/{doc} and hands the socket to the
-// document's hub until it closes.
+// document's hub until it closes, as workspace.Connect decided.
 func (s *Server) sync(c echo.Context) error {
-	session, doc := c.Param("session"), c.Param("doc")
-	if !validName(session) || !validName(doc) {
-		s.metrics.Refused.WithLabelValues("bad_name").Inc()
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("session and doc names must be 1 to %d bytes", maxNameLen))
-	}
-	if !s.ready.Load() {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
-	}
-	if err := s.checkOrigin(c.Request()); err != nil {
-		s.metrics.Refused.WithLabelValues("bad_origin").Inc()
-		return authError(c, http.StatusForbidden, "forbidden_origin", err.Error())
-	}
-	if ok, wait := s.accepts.take(time.Now()); !ok {
-		s.metrics.Refused.WithLabelValues("accept_rate").Inc()
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
-	}
-	id := identityOf(c)
-	if s.hubs.Gone(session) {
-		return jsonError(c, http.StatusGone, "session_deleted", "session "+strconv.Quote(session)+" was deleted")
-	}
-	// A document of a known session runs with that session's roles,
-	// attendance and commands. In open dev mode any other name is an
-	// ad-hoc document (as with any y-websocket server); with
-	// --auth-secret it is refused, and a meeting document needs its
-	// session in any mode.
-	sess, err := s.sessions().GetSession(c.Request().Context(), session)
-	known := err == nil
-	switch {
-	case err != nil && !errors.Is(err, notes.ErrSessionNotFound):
-		// The store is failing or closing (shutdown): try again later.
-		s.log.Warn("connection refused: session lookup failed", "session", session, "err", err)
-		return jsonError(c, http.StatusServiceUnavailable, "store_unavailable", "the session store is unavailable; try again")
-	case !known && (doc == "meeting" || s.cfg.AuthSecret != ""):
-		s.metrics.Refused.WithLabelValues("unknown_session").Inc()
-		return jsonError(c, http.StatusNotFound, "not_found", "unknown session "+strconv.Quote(session))
-	}
-	role := roleIn(id, session)
-	if known {
-		role = sessionRole(id, sess)
-	}
-	if ok, err := s.admitDoc(c, session, doc, known, id); !ok {
+	session, doc := param(c, "session"), param(c, "doc")
+	if ok, err := s.admitSocket(c); !ok {
 		return err
 	}
-	opts := hub.ConnOptions{
-		Remote:  c.RealIP(),
-		Subject: id.Subject,
-		// {session}/meeting is written by the server alone.
-		ReadOnly:    role == RoleViewer || doc == "meeting",
-		ExpiresAt:   id.ExpiresAt,
-		AllowUpdate: s.limits.updateGate(id.Subject),
-	}
-	if known {
-		opts.OnCommand = s.socketCommand(session, id)
-	}
-	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
-		// checkOrigin has applied --allowed-origins.
-		InsecureSkipVerify: true,
-	})
+	id := identityOf(c)
+	access, err := s.openDoc(c.Request().Context(), id, c.RealIP(), session, doc)
 	if err != nil {
-		s.metrics.Refused.WithLabelValues("bad_upgrade").Inc()
-		return nil // Accept has written the HTTP error
+		status, body := answerOf(err)
+		return c.JSON(status, body)
 	}
-	ws.SetReadLimit(s.cfg.MaxMessageSize)
-	ip := c.RealIP()
-	if !s.acquireIP(ip) {
-		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()
-		s.log.Warn("connection refused: too many from one address", "remote", ip)
-		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
+	ws, ip := s.upgrade(c)
+	if ws == nil {
 		return nil
 	}
 	name := session + "/" + doc
@@ -347,16 +295,57 @@ func (s *Server) sync(c echo.Context) error {
 	// hijacked.
 	s.conns.Go(func() {
 		defer s.releaseIP(ip)
-		if known {
-			s.joined(sess, id)
-			defer s.left(sess, id)
-		}
-		err := s.hubs.Serve(ctx, name, wsTransport{ws}, opts)
+		access.opened()
+		defer access.closed()
+		err := s.hubs.Serve(ctx, name, wsTransport{ws}, access.opts)
 		if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {
 			s.log.Warn("connection ended with an error", "doc", name, "err", err)
 		}
 	})
 	return nil
+}
+
+// admitSocket applies the checks every WebSocket upgrade passes before
+// anything else: the server is up, the Origin is allowed, and the
+// new-connection rate has room. When one fails it answers the request
+// and returns false (and the handler's error).
+func (s *Server) admitSocket(c echo.Context) (bool, error) {
+	if !s.ready.Load() {
+		return false, echo.NewHTTPError(http.StatusServiceUnavailable, "shutting down")
+	}
+	if err := s.checkOrigin(c.Request()); err != nil {
+		s.metrics.Refused.WithLabelValues("bad_origin").Inc()
+		return false, authError(c, http.StatusForbidden, "forbidden_origin", err.Error())
+	}
+	if ok, wait := s.accepts.take(time.Now()); !ok {
+		s.metrics.Refused.WithLabelValues("accept_rate").Inc()
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		return false, echo.NewHTTPError(http.StatusServiceUnavailable, "too many new connections; retry later")
+	}
+	return true, nil
+}
+
+// upgrade accepts the WebSocket of an admitted request, with the message
+// size limit, and counts it against its address (releaseIP(ip) when it
+// ends). It returns nil when it refused, having answered or closed.
+func (s *Server) upgrade(c echo.Context) (ws *websocket.Conn, ip string) {
+	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
+		// checkOrigin has applied --allowed-origins.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		s.metrics.Refused.WithLabelValues("bad_upgrade").Inc()
+		return nil, "" // Accept has written the HTTP error
+	}
+	ws.SetReadLimit(s.cfg.MaxMessageSize)
+	ip = c.RealIP()
+	if !s.acquireIP(ip) {
+		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()
+		s.log.Warn("connection refused: too many from one address", "remote", ip)
+		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
+		return nil, ""
+	}
+	return ws, ip
 }
 
 func (s *Server) acquireIP(ip string) bool {
@@ -423,6 +412,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case serveErr = <-served:
 	}
 	s.ready.Store(false)
+	s.stopSockets()
 	s.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
@@ -452,12 +442,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-sctx.Done():
 		errs = append(errs, fmt.Errorf("connections still open after %v", s.cfg.ShutdownTimeout))
 	}
-	s.bg.Wait() // the rooms are gone: no more snapshots
+	s.ws.Wait() // the rooms are gone: no more snapshots
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing store: %w", err))
 	}
-	if err := s.serial.close(); err != nil {
-		errs = append(errs, fmt.Errorf("closing the meeting lock client: %w", err))
+	for _, c := range s.closer {
+		if err := c.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing the meeting lock client: %w", err))
+		}
 	}
 	s.log.Info("stopped")
 	return errors.Join(errs...)
@@ -476,7 +468,9 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 	if err != nil {
 		s.hubs.Close(ctx)
 		s.store.Close()
-		s.serial.close()
+		for _, c := range s.closer {
+			c.Close()
+		}
 		return fmt.Errorf("--addr %s: %w", s.cfg.Addr, err)
 	}
 	return s.Serve(ctx, ln)

@@ -30,7 +30,7 @@ type testServer struct {
 func (ts *testServer) mkSession(t *testing.T, ids ...string) {
 	t.Helper()
 	for _, id := range ids {
-		err := ts.srv.sessions().CreateSession(context.Background(), notes.Session{
+		err := ts.srv.store.CreateSession(context.Background(), notes.Session{
 			ID: id, Title: "session " + id, Host: "nobody", State: notes.StateScheduled,
 			CreatedAt: time.Now().UTC(), Agenda: []notes.AgendaItem{},
 		})

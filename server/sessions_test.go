@@ -193,8 +193,7 @@ func TestSessionPermissions(t *testing.T) {
 			t.Run(action+"/"+c.name, func(t *testing.T) {
 				a := newSessionAPI(t)
 				s := a.create("alice")
-				s.Roles["carol"] = "cohost"
-				if err := a.s.sessions().UpdateSession(context.Background(), s); err != nil {
+				if _, err := a.s.store.UpdateSession(context.Background(), s.ID, notes.SetRole("carol", RoleCoHost)); err != nil {
 					t.Fatal(err)
 				}
 				if action == "end" {

@@ -84,7 +84,7 @@ func TestVersionsAndSearch(t *testing.T) {
 	}
 	code, out := call(t, "GET", api+"/versions", tok("mia"), "")
 	vs, _ := out["versions"].([]any)
-	if bv, err := ts.srv.versions().ListVersions(t.Context(), id+"/board"); err != nil || len(bv) != 1 || bv[0].Kind != "post-meeting" {
+	if bv, err := ts.srv.store.ListVersions(t.Context(), id+"/board"); err != nil || len(bv) != 1 || bv[0].Kind != "post-meeting" {
 		t.Fatalf("board versions: %v %v", bv, err)
 	}
 	if code != 200 || len(vs) != 1 || vs[0].(map[string]any)["kind"] != "post-meeting" || vs[0].(map[string]any)["n"] != float64(1) {
@@ -152,7 +152,7 @@ func TestVersionsAndSearch(t *testing.T) {
 	if code, res, _ := search("budget"); code != 200 || len(res) != 0 {
 		t.Fatalf("search after delete: %d %v", code, res)
 	}
-	if n, err := ts.srv.versions().ListVersions(t.Context(), id+"/notes"); err != nil || len(n) != 0 {
+	if n, err := ts.srv.store.ListVersions(t.Context(), id+"/notes"); err != nil || len(n) != 0 {
 		t.Fatalf("versions after delete: %v %v", n, err)
 	}
 }

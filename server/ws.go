@@ -3,10 +3,10 @@ package server
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 
 	"github.com/coder/websocket"
 
@@ -22,9 +22,8 @@ type wsTransport struct {
 func (t wsTransport) Read(ctx context.Context) ([]byte, error) {
 	typ, msg, err := t.c.Read(ctx)
 	if err != nil {
-		// coder/websocket has no sentinel for its read limit; it has
-		// already closed the connection with 1009.
-		if strings.Contains(err.Error(), "read limited at") {
+		// coder/websocket has already closed the connection with 1009.
+		if errors.Is(err, websocket.ErrMessageTooBig) {
 			return nil, fmt.Errorf("%w: %w", hub.ErrMessageTooBig, err)
 		}
 		return nil, err

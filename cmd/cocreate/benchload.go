@@ -19,7 +19,7 @@ import (
 func runBenchLoad(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench load", "--url ws://127.0.0.1:PORT/PATH [flags]", stderr)
 	var (
-		url       = fs.String("url", "", "server base WebSocket URL on loopback; a room is URL/ROOM (cocreate: ws://127.0.0.1:8080/sync/bench)")
+		url       = fs.String("url", "", "server base WebSocket URL on loopback; a room is URL/ROOM (cocreate: ws://127.0.0.1:8080/sync/bench); with --protocol hocuspocus the socket URL (cocreate: ws://127.0.0.1:8080/hocuspocus), a room the document bench/ROOM")
 		protocol  = fs.String("protocol", "y-websocket", "client framing: y-websocket or hocuspocus")
 		rcvURLs   = fs.String("receiver-urls", "", "comma-separated base URLs the receivers are spread over (the instances of a cluster; default: --url)")
 		rooms     = fs.Int("rooms", 1, "documents, each with its receivers and one writer")
@@ -30,6 +30,7 @@ func runBenchLoad(args []string, stdout, stderr io.Writer) error {
 		pid       = fs.Int("server-pid", 0, "server process id: report its CPU time and memory from /proc")
 		idle      = fs.Int("idle", 0, "instead of a load run, open this many idle synced connections and report memory per connection and the time and server CPU to open them")
 		idleRooms = fs.Int("idle-rooms", 0, "rooms the idle connections are spread over (default: one per 20 connections)")
+		idleDocs  = fs.Int("idle-docs-per-conn", 1, "with --idle and --protocol hocuspocus: documents each idle socket carries (one HocuspocusProviderWebsocket, several providers)")
 		idleHold  = fs.Duration("idle-hold", 3*time.Second, "how long idle connections stay open before the server's memory is read")
 		sources   = fs.Int("source-addrs", 250, "number of 127.0.0.x source addresses connections are spread over")
 		dialConc  = fs.Int("dial-concurrency", 64, "connection attempts in flight at once")
@@ -54,7 +55,7 @@ func runBenchLoad(args []string, stdout, stderr io.Writer) error {
 
 	if *idle > 0 {
 		res, err := loadgen.RunIdle(ctx, loadgen.IdleConfig{
-			URL: *url, Protocol: proto, Conns: *idle, Rooms: *idleRooms, Hold: *idleHold,
+			URL: *url, Protocol: proto, Conns: *idle, Rooms: *idleRooms, DocsPerConn: *idleDocs, Hold: *idleHold,
 			ServerPID: *pid, SourceAddrs: *sources, DialConcurrency: *dialConc,
 			RoomPrefix: *prefix, Log: stderr,
 		})

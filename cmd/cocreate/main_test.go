@@ -30,7 +30,7 @@ func TestDispatch(t *testing.T) {
 		{[]string{"nope"}, 2, "", `unknown command "nope"`},
 		{[]string{"version"}, 0, "cocreate ", ""},
 		{[]string{"version", "extra"}, 2, "", `unexpected argument "extra"`},
-		{[]string{"serve", "--redis", "localhost:6379"}, 2, "", "--redis: \"localhost:6379\" is not a redis:// or rediss:// URL"},
+		{[]string{"serve", "--redis", "localhost:6379"}, 2, "", "--redis: \"localhost:6379\" is not a redis://, rediss://, redis+cluster:// or rediss+cluster:// URL"},
 		{[]string{"serve", "--bogus"}, 2, "", "-bogus"},
 		{[]string{"serve", "extra"}, 2, "", `unexpected argument "extra"`},
 		{[]string{"bench-trace"}, 2, "", "want exactly one trace file"},

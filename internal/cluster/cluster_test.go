@@ -27,8 +27,11 @@ func startCluster(t *testing.T, n int, redisURL string) (string, []*instance) {
 // at once and converge; awareness set on instance 1 reaches a client on
 // instance 3, and its removal too.
 func TestEditOnThreeInstances(t *testing.T) {
-	redis := redistest.Start(t)
-	_, ins := startCluster(t, 3, redis.URL())
+	testEditOnThreeInstances(t, redistest.Start(t).URL())
+}
+
+func testEditOnThreeInstances(t *testing.T, redisURL string) {
+	_, ins := startCluster(t, 3, redisURL)
 	const doc = "c/notes"
 	var clients []*client.Client
 	for i := range 6 {

@@ -22,8 +22,11 @@ import (
 // awareness on instance 1 reaches a Go client on instance 2.
 func TestNodeAndGoOnTwoInstances(t *testing.T) {
 	interoptest.Need(t)
-	redis := redistest.Start(t)
-	_, ins := startCluster(t, 3, redis.URL())
+	testNodeAndGo(t, redistest.Start(t).URL())
+}
+
+func testNodeAndGo(t *testing.T, redisURL string) {
+	_, ins := startCluster(t, 3, redisURL)
 	const doc = "interop/notes"
 	gc := dial(t, ins[1].syncURL(), doc)
 	var wg sync.WaitGroup

@@ -91,11 +91,15 @@ func newDialer(base string, proto Protocol, sources int) (*dialer, error) {
 
 func (d *dialer) close() { d.client.CloseIdleConnections() }
 
-// client is one synced connection to one room.
+// client is one synced connection to one room, or (dialDocs) one
+// Hocuspocus socket carrying several.
 type client struct {
 	c   *websocket.Conn
 	f   framer
 	buf []byte
+	// docs, when set, are the documents of a multi-document socket by
+	// name; read routes each frame to its document's framer.
+	docs map[string]*framer
 
 	// step2 answers the server's step 1; nil for receivers, whose
 	// document is empty.
@@ -106,7 +110,39 @@ type client struct {
 // first, then both step 1s, until the server's step 2 has arrived. It
 // answers the server's step 1 with step2 (nil: an empty document).
 func (d *dialer) dial(ctx context.Context, room string, step2 func(sv []byte) []byte) (*client, error) {
-	c, _, err := websocket.Dial(ctx, d.base+"/"+room, &websocket.DialOptions{
+	c, err := d.open(ctx, room)
+	if err != nil {
+		return nil, err
+	}
+	cl := &client{c: c, f: newFramer(d.proto, d.docName(room)), step2: step2}
+	if err := cl.handshake(ctx); err != nil {
+		c.CloseNow()
+		return nil, err
+	}
+	return cl, nil
+}
+
+// hocusSession is the session part of the documents a Hocuspocus client
+// opens ({session}/{doc}, as cocreate names them).
+const hocusSession = "bench"
+
+// docName is the document a room is: the room (y-websocket, named by the
+// URL path), or bench/ROOM in the Hocuspocus frame prefix.
+func (d *dialer) docName(room string) string {
+	if d.proto == ProtocolHocuspocus {
+		return hocusSession + "/" + room
+	}
+	return room
+}
+
+// open dials a WebSocket for room: URL/ROOM in the y-websocket framing;
+// the URL itself (the socket, e.g. /hocuspocus) in the Hocuspocus one.
+func (d *dialer) open(ctx context.Context, room string) (*websocket.Conn, error) {
+	target := d.base + "/" + room
+	if d.proto == ProtocolHocuspocus {
+		target = d.base
+	}
+	c, _, err := websocket.Dial(ctx, target, &websocket.DialOptions{
 		HTTPClient:      d.client,
 		CompressionMode: websocket.CompressionDisabled,
 	})
@@ -114,10 +150,48 @@ func (d *dialer) dial(ctx context.Context, room string, step2 func(sv []byte) []
 		return nil, err
 	}
 	c.SetReadLimit(maxMessage)
-	cl := &client{c: c, f: newFramer(d.proto, room), step2: step2}
-	if err := cl.handshake(ctx); err != nil {
-		c.CloseNow()
+	return c, nil
+}
+
+// dialDocs opens one Hocuspocus socket carrying rooms, as a
+// HocuspocusProviderWebsocket with several providers does: for every
+// room an auth message and a step 1 at once, then it waits until each
+// is authenticated and has its step 2.
+func (d *dialer) dialDocs(ctx context.Context, rooms []string) (*client, error) {
+	if d.proto != ProtocolHocuspocus {
+		return nil, errors.New("several documents on one socket need the hocuspocus protocol")
+	}
+	c, err := d.open(ctx, "")
+	if err != nil {
 		return nil, err
+	}
+	cl := &client{c: c, docs: make(map[string]*framer, len(rooms))}
+	for _, r := range rooms {
+		f := newFramer(d.proto, d.docName(r))
+		cl.docs[f.room] = &f
+		if err := cl.send(ctx, f.auth("")); err != nil {
+			c.CloseNow()
+			return nil, err
+		}
+		if err := cl.send(ctx, f.sync(syncStep1, []byte{0})); err != nil {
+			c.CloseNow()
+			return nil, err
+		}
+	}
+	for synced := 0; synced < len(rooms); {
+		m, err := cl.read(ctx)
+		if err != nil {
+			c.CloseNow()
+			return nil, fmt.Errorf("waiting for %d documents to sync: %w", len(rooms)-synced, err)
+		}
+		ok, err := cl.handle(ctx, m, nil)
+		if err != nil {
+			c.CloseNow()
+			return nil, err
+		}
+		if ok {
+			synced++
+		}
 	}
 	return cl, nil
 }
@@ -194,7 +268,22 @@ func (cl *client) read(ctx context.Context) (message, error) {
 	if typ != websocket.MessageBinary {
 		return message{}, fmt.Errorf("unexpected %v frame", typ)
 	}
-	return cl.f.decode(cl.buf)
+	if cl.docs == nil {
+		m, err := cl.f.decode(cl.buf)
+		m.f = &cl.f
+		return m, err
+	}
+	name, _, err := readVarBytes(cl.buf)
+	if err != nil {
+		return message{}, fmt.Errorf("document name: %w", err)
+	}
+	f := cl.docs[string(name)]
+	if f == nil {
+		return message{}, fmt.Errorf("message for document %q, not open on this socket", name)
+	}
+	m, err := f.decode(cl.buf)
+	m.f = f
+	return m, err
 }
 
 // handle acts on one message: it answers a step 1, reports whether it was
@@ -210,7 +299,7 @@ func (cl *client) handle(ctx context.Context, m message, onUpdate func([]byte)) 
 			if cl.step2 != nil {
 				up = cl.step2(m.payload)
 			}
-			return false, cl.send(ctx, cl.f.sync(syncStep2, up))
+			return false, cl.send(ctx, m.f.sync(syncStep2, up))
 		case syncStep2:
 			if onUpdate != nil {
 				onUpdate(m.payload)

@@ -18,6 +18,11 @@ type IdleConfig struct {
 	// Conns is how many clients to open (default 20000), spread evenly
 	// over Rooms documents (default Conns/20).
 	Conns, Rooms int
+	// DocsPerConn, above 1, makes each connection one Hocuspocus socket
+	// carrying that many documents (as one HocuspocusProviderWebsocket
+	// with several providers): Conns × DocsPerConn documents are opened,
+	// spread over Rooms (default: one per 20 of them).
+	DocsPerConn int
 	// Hold is how long the connections stay open once all are synced,
 	// before memory is read (default 3 s, letting the server settle).
 	Hold            time.Duration
@@ -33,6 +38,7 @@ type IdleConfig struct {
 type IdleResult struct {
 	Protocol      string
 	Conns, Rooms  int
+	DocsPerConn   int
 	Connected     int
 	ConnectErr    int
 	ConnectErrors map[string]int
@@ -49,6 +55,7 @@ type IdleResult struct {
 	RSSAfter   int64         // after Hold
 	ServerPeak int64         // VmHWM after Hold
 	PerConn    int64         // (RSSAfter − RSSBefore) / Connected, bytes
+	PerDoc     int64         // PerConn / DocsPerConn
 }
 
 // RunIdle opens cfg.Conns synced connections, holds them, reports, and
@@ -60,8 +67,11 @@ func RunIdle(ctx context.Context, cfg IdleConfig) (*IdleResult, error) {
 	if cfg.Conns < 0 || cfg.Conns > 100_000 {
 		return nil, fmt.Errorf("%d idle connections: want 1 to 100000", cfg.Conns)
 	}
+	if cfg.DocsPerConn <= 0 {
+		cfg.DocsPerConn = 1
+	}
 	if cfg.Rooms <= 0 {
-		cfg.Rooms = max(1, cfg.Conns/20)
+		cfg.Rooms = max(1, cfg.Conns*cfg.DocsPerConn/20)
 	}
 	if cfg.Hold == 0 {
 		cfg.Hold = 3 * time.Second
@@ -86,7 +96,7 @@ func RunIdle(ctx context.Context, cfg IdleConfig) (*IdleResult, error) {
 		return nil, err
 	}
 	defer d.close()
-	res := &IdleResult{Protocol: cfg.Protocol.String(), Conns: cfg.Conns, Rooms: cfg.Rooms, ConnectErrors: map[string]int{}}
+	res := &IdleResult{Protocol: cfg.Protocol.String(), Conns: cfg.Conns, Rooms: cfg.Rooms, DocsPerConn: cfg.DocsPerConn, ConnectErrors: map[string]int{}}
 	var before ProcStats
 	if cfg.ServerPID != 0 {
 		resetPeak(cfg.ServerPID)
@@ -127,7 +137,17 @@ func RunIdle(ctx context.Context, cfg IdleConfig) (*IdleResult, error) {
 			defer func() { <-sem }()
 			dctx, cancel := context.WithTimeout(connectCtx, 30*time.Second)
 			defer cancel()
-			cl, err := d.dial(dctx, fmt.Sprintf("%s-%d", cfg.RoomPrefix, i%cfg.Rooms), nil)
+			var cl *client
+			var err error
+			if cfg.DocsPerConn == 1 {
+				cl, err = d.dial(dctx, fmt.Sprintf("%s-%d", cfg.RoomPrefix, i%cfg.Rooms), nil)
+			} else {
+				rooms := make([]string, cfg.DocsPerConn)
+				for k := range rooms {
+					rooms[k] = fmt.Sprintf("%s-%d", cfg.RoomPrefix, (i*cfg.DocsPerConn+k)%cfg.Rooms)
+				}
+				cl, err = d.dialDocs(dctx, rooms)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -182,6 +202,7 @@ func RunIdle(ctx context.Context, cfg IdleConfig) (*IdleResult, error) {
 			res.ServerPeak = s.HWM
 			if res.Connected > 0 {
 				res.PerConn = (res.RSSAfter - res.RSSBefore) / int64(res.Connected)
+				res.PerDoc = res.PerConn / int64(cfg.DocsPerConn)
 			}
 		}
 	}
@@ -199,7 +220,11 @@ func RunIdle(ctx context.Context, cfg IdleConfig) (*IdleResult, error) {
 
 // Text writes the result for people.
 func (r *IdleResult) Text(w io.Writer) {
-	fmt.Fprintf(w, "idle: %s, %d connections over %d rooms\n", r.Protocol, r.Conns, r.Rooms)
+	fmt.Fprintf(w, "idle: %s, %d connections over %d rooms", r.Protocol, r.Conns, r.Rooms)
+	if r.DocsPerConn > 1 {
+		fmt.Fprintf(w, ", %d documents per connection", r.DocsPerConn)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  open:      %d synced in %v (%.0f/s)", r.Connected, r.OpenTime.Round(time.Millisecond), r.OpenRate)
 	if r.ConnectErr > 0 {
 		fmt.Fprintf(w, ", %d failed: %s", r.ConnectErr, topReasons(r.ConnectErrors))
@@ -211,16 +236,19 @@ func (r *IdleResult) Text(w io.Writer) {
 	if r.Server {
 		fmt.Fprintf(w, "  server:    CPU to open %.2f s, RSS %s → %s (%.1f KiB per connection), peak %s\n",
 			r.OpenCPU.Seconds(), fmtBytes(r.RSSBefore), fmtBytes(r.RSSAfter), float64(r.PerConn)/1024, fmtBytes(r.ServerPeak))
+		if r.DocsPerConn > 1 {
+			fmt.Fprintf(w, "             %.1f KiB per document\n", float64(r.PerDoc)/1024)
+		}
 	}
 }
 
 // KV writes the result as one "result key=value …" line for scripts.
 func (r *IdleResult) KV(w io.Writer) {
-	fmt.Fprintf(w, "result kind=idle protocol=%s conns=%d rooms=%d connected=%d connect_failed=%d open_s=%.3f open_per_s=%.0f dropped=%d",
-		r.Protocol, r.Conns, r.Rooms, r.Connected, r.ConnectErr, r.OpenTime.Seconds(), r.OpenRate, r.Dropped)
+	fmt.Fprintf(w, "result kind=idle protocol=%s conns=%d rooms=%d docs_per_conn=%d connected=%d connect_failed=%d open_s=%.3f open_per_s=%.0f dropped=%d",
+		r.Protocol, r.Conns, r.Rooms, r.DocsPerConn, r.Connected, r.ConnectErr, r.OpenTime.Seconds(), r.OpenRate, r.Dropped)
 	if r.Server {
-		fmt.Fprintf(w, " open_cpu_s=%.2f rss_before_kib=%d rss_after_kib=%d server_peak_kib=%d per_conn_kib=%.1f",
-			r.OpenCPU.Seconds(), r.RSSBefore/1024, r.RSSAfter/1024, r.ServerPeak/1024, float64(r.PerConn)/1024)
+		fmt.Fprintf(w, " open_cpu_s=%.2f rss_before_kib=%d rss_after_kib=%d server_peak_kib=%d per_conn_kib=%.1f per_doc_kib=%.1f",
+			r.OpenCPU.Seconds(), r.RSSBefore/1024, r.RSSAfter/1024, r.ServerPeak/1024, float64(r.PerConn)/1024, float64(r.PerDoc)/1024)
 	}
 	fmt.Fprintln(w)
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/cocreate/cocreate/internal/hocus"
 )
 
 func TestMarkers(t *testing.T) {
@@ -57,7 +59,7 @@ func TestHist(t *testing.T) {
 func TestFramerHocuspocus(t *testing.T) {
 	f := newFramer(ProtocolHocuspocus, "room-1")
 	msg := f.sync(syncUpdate, []byte{1, 2, 3})
-	want := append(appendVarString(nil, "room-1"), 0, 2, 3, 1, 2, 3)
+	want := append(hocus.AppendAddress(nil, "room-1"), 0, 2, 3, 1, 2, 3)
 	if !bytes.Equal(msg, want) {
 		t.Fatalf("update frame % x, want % x", msg, want)
 	}
@@ -69,7 +71,7 @@ func TestFramerHocuspocus(t *testing.T) {
 		t.Fatal("a message for another document decoded")
 	}
 	auth := f.auth("")
-	if want := append(appendVarString(nil, "room-1"), 2, 0, 0); !bytes.Equal(auth, want) {
+	if want := append(hocus.AppendAddress(nil, "room-1"), 2, 0, 0); !bytes.Equal(auth, want) {
 		t.Fatalf("auth frame % x, want % x", auth, want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/internal/hocus"
 )
 
 // Protocol selects the framing clients speak.
@@ -53,10 +54,9 @@ const (
 	syncStep2  = 1
 	syncUpdate = 2
 
-	// Hocuspocus auth sub-types (@hocuspocus/common AuthMessageType).
-	hpAuthToken         = 0
-	hpAuthDenied        = 1
-	hpAuthAuthenticated = 2
+	// Hocuspocus auth sub-types.
+	hpAuthDenied        = hocus.AuthPermissionDenied
+	hpAuthAuthenticated = hocus.AuthAuthenticated
 	// y-protocols auth sub-type.
 	yAuthDenied = 0
 )
@@ -77,7 +77,7 @@ type framer struct {
 func newFramer(p Protocol, room string) framer {
 	f := framer{proto: p, room: room}
 	if p == ProtocolHocuspocus {
-		f.prefix = appendVarString(nil, room)
+		f.prefix = hocus.AppendAddress(nil, room)
 	}
 	return f
 }
@@ -89,18 +89,14 @@ func (f framer) sync(sub uint64, payload []byte) []byte {
 }
 
 // auth is Hocuspocus's first client message: auth, token sub-type, token.
-func (f framer) auth(token string) []byte {
-	dst := append([]byte(nil), f.prefix...)
-	dst = appendVarUint(dst, msgAuth)
-	dst = appendVarUint(dst, hpAuthToken)
-	return appendVarString(dst, token)
-}
+func (f framer) auth(token string) []byte { return hocus.TokenMessage(f.room, token, "") }
 
 // message is a decoded frame. Payload aliases the frame.
 type message struct {
 	typ     uint64
-	sub     uint64 // sync and auth sub-type
-	payload []byte // sync payload, or auth reason
+	sub     uint64  // sync and auth sub-type
+	payload []byte  // sync payload, or auth reason
+	f       *framer // the document's framer (set by client.read)
 }
 
 func (f framer) decode(b []byte) (message, error) {
@@ -143,19 +139,6 @@ func (f framer) authDenied(m message) bool {
 		return m.sub == hpAuthDenied
 	}
 	return m.sub == yAuthDenied
-}
-
-func appendVarUint(dst []byte, n uint64) []byte {
-	for n >= 0x80 {
-		dst = append(dst, byte(n)|0x80)
-		n >>= 7
-	}
-	return append(dst, byte(n))
-}
-
-func appendVarString(dst []byte, s string) []byte {
-	dst = appendVarUint(dst, uint64(len(s)))
-	return append(dst, s...)
 }
 
 func readVarUint(b []byte) (uint64, []byte, error) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/internal/interoptest"
@@ -85,9 +86,7 @@ func TestPostgresOutage(t *testing.T) {
 	if body := s.WaitReady(http.StatusServiceUnavailable); !strings.Contains(body, "store") {
 		t.Fatalf("/readyz during the outage: %s, want a reason naming the store", body)
 	}
-	if _, m := s.Get("/metrics"); !strings.Contains(m, "cocreate_unsaved_docs 1") {
-		t.Fatalf("metrics during the outage lack cocreate_unsaved_docs 1:\n%s", grepLines(m, "cocreate_unsaved"))
-	}
+	waitMetric(t, s, "cocreate_unsaved_docs 1")
 	e.close()
 	if code := s.Term(); code != 0 {
 		t.Fatalf("SIGTERM during the outage: exit %d, want 0 (edits spooled)", code)
@@ -182,9 +181,7 @@ func TestSQLiteFullDisk(t *testing.T) {
 	if body := typeUntilRefused(t, s, e); !strings.Contains(body, "full") {
 		t.Fatalf("/readyz on a full disk: %s, want the store's reason (disk full)", body)
 	}
-	if _, m := s.Get("/metrics"); !strings.Contains(m, "cocreate_unsaved_docs 1") {
-		t.Fatalf("metrics on a full disk lack cocreate_unsaved_docs 1:\n%s", grepLines(m, "cocreate_unsaved"))
-	}
+	waitMetric(t, s, "cocreate_unsaved_docs 1")
 	e.close()
 	code := s.Term()
 	if files := spoolFiles(t, spool); len(files) != 1 {
@@ -237,4 +234,17 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// waitMetric polls /metrics until a line reads want (the store's refusal
+// may come a flush after /readyz turned 503 on a failed ping).
+func waitMetric(t *testing.T, s *proctest.Server, want string) {
+	t.Helper()
+	var m string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, m = s.Get("/metrics"); strings.Contains(m, want) {
+			return
+		}
+	}
+	t.Fatalf("/metrics lacks %q:\n%s", want, grepLines(m, "cocreate_unsaved"))
 }

@@ -1,7 +1,9 @@
 // Package redistest starts real redis-server processes for tests: each
 // on a free loopback port, with its files in a temporary directory and no
-// persistence, so a test can stop and restart it at will.
-// scripts/ensure-redis.sh installs redis-server when it is missing.
+// persistence, so a test can stop and restart it at will; and Redis
+// Clusters of such servers (StartCluster), whose primaries a test can
+// restart one at a time. scripts/ensure-redis.sh installs redis-server and
+// redis-cli when they are missing.
 package redistest
 
 import (
@@ -20,6 +22,7 @@ type Server struct {
 	t    testing.TB
 	Port int
 	dir  string
+	args []string // extra redis-server arguments (cluster mode)
 	cmd  *exec.Cmd
 	done chan struct{}
 }
@@ -28,19 +31,28 @@ type Server struct {
 // ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return start(t)
+}
+
+func start(t testing.TB, args ...string) *Server {
+	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatal("redis-server not found: run scripts/ensure-redis.sh (make test does)")
 	}
+	s := &Server{t: t, Port: freePort(t), dir: t.TempDir(), args: args}
+	s.Restart()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s := &Server{t: t, Port: port, dir: t.TempDir()}
-	s.Restart()
-	t.Cleanup(s.Stop)
-	return s
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // Addr is the server's host:port.
@@ -49,7 +61,8 @@ func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
 // URL is the server's redis:// URL.
 func (s *Server) URL() string { return "redis://" + s.Addr() + "/0" }
 
-// Restart starts the server again after Stop (or the first time).
+// Restart starts the server again after Stop (or the first time), with
+// the files of its directory (a cluster node's nodes.conf) kept.
 func (s *Server) Restart() {
 	s.t.Helper()
 	if s.cmd != nil {
@@ -57,8 +70,9 @@ func (s *Server) Restart() {
 	}
 	var last error
 	for attempt := 0; attempt < 50; attempt++ { // a just-freed port may linger
-		cmd := exec.Command("redis-server", "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no", "--dir", s.dir, "--daemonize", "no", "--loglevel", "warning")
+		args := append([]string{"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--dir", s.dir, "--daemonize", "no", "--loglevel", "warning"}, s.args...)
+		cmd := exec.Command("redis-server", args...)
 		if err := cmd.Start(); err != nil {
 			s.t.Fatalf("start redis-server: %v", err)
 		}

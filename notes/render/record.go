@@ -10,7 +10,7 @@ import (
 )
 
 // MeetingRecord is what a meeting left behind, read from its {session}/meeting
-// document (layout: hub/meeting/doc.go). Its JSON is the "record" of the
+// document (layout: meeting/doc.go). Its JSON is the "record" of the
 // notes API: attendees, agenda, polls and open_tasks. The session fields
 // are not in that JSON (the API sends the session itself) but head the
 // Markdown and HTML.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/crdt"
-	"github.com/cocreate/cocreate/hub/meeting"
+	"github.com/cocreate/cocreate/meeting"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 )

@@ -94,11 +94,11 @@ func (m *Meeting) sessionStart(c *Command, a Actor, now time.Time) (Result, *Err
 	if err := m.checkNoArgs(c); err != nil {
 		return Result{}, err
 	}
-	if st := getString(m.session, "state"); st != "scheduled" {
+	if st := getString(m.session, "state"); Transition(st, StateLive) != nil {
 		return Result{}, conflict("cannot start a session that is %s", st)
 	}
 	m.write(func() {
-		_ = m.session.Set("state", "live")
+		_ = m.session.Set("state", StateLive)
 		_ = m.session.Set("startedAt", ms(now))
 		if getString(m.session, "host") == "" {
 			_ = m.session.Set("host", a.Subject)
@@ -114,11 +114,11 @@ func (m *Meeting) sessionEnd(c *Command, _ Actor, now time.Time) (Result, *Error
 	if err := m.checkNoArgs(c); err != nil {
 		return Result{}, err
 	}
-	if st := getString(m.session, "state"); st != "live" {
+	if st := getString(m.session, "state"); Transition(st, StateEnded) != nil {
 		return Result{}, conflict("cannot end a session that is %s", sessionStateName(st))
 	}
 	m.write(func() {
-		_ = m.session.Set("state", "ended")
+		_ = m.session.Set("state", StateEnded)
 		_ = m.session.Set("endedAt", ms(now))
 		m.setCurrent(-1, now)
 		if st := getString(m.timer, "state"); st == "running" || st == "paused" {

@@ -52,8 +52,8 @@ func (m *Meeting) pollCreate(c *Command, _ Actor, _ time.Time) (Result, *Error) 
 				break
 			}
 		}
-	} else if len(id) > maxIDLen {
-		return Result{}, badRequest("id is longer than %d bytes", maxIDLen)
+	} else if len(id) > MaxIDLen {
+		return Result{}, badRequest("id is longer than %d bytes", MaxIDLen)
 	} else if m.polls.Has(id) {
 		return Result{}, conflict("poll %q already exists", id)
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cocreate/cocreate/crdt"
 )
@@ -330,11 +332,39 @@ func getMap(mp *crdt.Map, key string) *crdt.Map {
 }
 
 func checkText(field, s string, max int) *Error {
-	if s == "" {
+	switch {
+	case strings.TrimSpace(s) == "":
 		return badRequest("%s is required", field)
-	}
-	if len(s) > max {
+	case len(s) > max:
 		return badRequest("%s is longer than %d bytes", field, max)
+	case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
+		return badRequest("%s must be UTF-8 text without NUL", field)
+	}
+	return nil
+}
+
+// CheckText validates a text people type, as every command does: not
+// blank, at most max bytes, UTF-8 without NUL. It returns an *Error or
+// nil.
+func CheckText(field, s string, max int) error {
+	if err := checkText(field, s, max); err != nil {
+		return err
+	}
+	return nil
+}
+
+// CheckAgendaItem validates a planned agenda item as agenda.add does,
+// so the REST API (a session's planned agenda) accepts exactly what the
+// meeting accepts. It returns an *Error or nil.
+func CheckAgendaItem(id, title string, minutes int) error {
+	if err := checkText("id", id, MaxIDLen); err != nil {
+		return err
+	}
+	if err := checkText("title", title, MaxTitle); err != nil {
+		return err
+	}
+	if err := checkMinutes(&minutes); err != nil {
+		return err
 	}
 	return nil
 }

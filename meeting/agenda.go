@@ -7,11 +7,16 @@ import (
 	"github.com/cocreate/cocreate/crdt"
 )
 
+// Limits of the agenda; CheckAgendaItem applies them to planned items.
 const (
-	maxTitle       = 200
-	maxIDLen       = 64
-	maxMinutes     = 24 * 60
-	maxAgendaItems = 200
+	// MaxTitle bounds an agenda item's (and a session's) title.
+	MaxTitle = 200
+	// MaxIDLen bounds an agenda item's or a poll's id.
+	MaxIDLen = 64
+	// MaxMinutes bounds an item's planned minutes.
+	MaxMinutes = 24 * 60
+	// MaxAgendaItems bounds the agenda.
+	MaxAgendaItems = 200
 )
 
 // item returns the agenda item at i.
@@ -39,14 +44,14 @@ func (m *Meeting) agendaResult() Result {
 }
 
 func checkMinutes(p *int) *Error {
-	if p != nil && (*p < 0 || *p > maxMinutes) {
-		return badRequest("minutes %d out of range 0..%d", *p, maxMinutes)
+	if p != nil && (*p < 0 || *p > MaxMinutes) {
+		return badRequest("minutes %d out of range 0..%d", *p, MaxMinutes)
 	}
 	return nil
 }
 
 func (m *Meeting) agendaAdd(c *Command, _ Actor, _ time.Time) (Result, *Error) {
-	if err := checkText("title", c.Title, maxTitle); err != nil {
+	if err := checkText("title", c.Title, MaxTitle); err != nil {
 		return Result{}, err
 	}
 	if err := checkMinutes(c.Minutes); err != nil {
@@ -56,8 +61,8 @@ func (m *Meeting) agendaAdd(c *Command, _ Actor, _ time.Time) (Result, *Error) {
 		return Result{}, badRequest("done is not allowed on agenda.add")
 	}
 	n := m.agenda.Len()
-	if n >= maxAgendaItems {
-		return Result{}, conflict("agenda is full (%d items)", maxAgendaItems)
+	if n >= MaxAgendaItems {
+		return Result{}, conflict("agenda is full (%d items)", MaxAgendaItems)
 	}
 	at := n
 	if c.Index != nil {
@@ -74,8 +79,8 @@ func (m *Meeting) agendaAdd(c *Command, _ Actor, _ time.Time) (Result, *Error) {
 				break
 			}
 		}
-	} else if len(id) > maxIDLen {
-		return Result{}, badRequest("id is longer than %d bytes", maxIDLen)
+	} else if len(id) > MaxIDLen {
+		return Result{}, badRequest("id is longer than %d bytes", MaxIDLen)
 	} else if m.indexOf(id) >= 0 {
 		return Result{}, conflict("agenda item %q already exists", id)
 	}
@@ -112,7 +117,7 @@ func (m *Meeting) agendaEdit(c *Command, _ Actor, _ time.Time) (Result, *Error) 
 		return Result{}, err
 	}
 	if c.Title != "" {
-		if err := checkText("title", c.Title, maxTitle); err != nil {
+		if err := checkText("title", c.Title, MaxTitle); err != nil {
 			return Result{}, err
 		}
 	}

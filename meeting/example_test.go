@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/crdt"
-	"github.com/cocreate/cocreate/hub/meeting"
+	"github.com/cocreate/cocreate/meeting"
 )
 
 // The server applies commands to the meeting document; a client's copy

@@ -3,7 +3,12 @@
 // {session}/meeting document, a crdt.Doc that only the server writes, as
 // its own CRDT peer. It is pure logic: no HTTP, sockets, goroutines or
 // clock (the caller passes now). The caller owns the doc, serialises
-// calls, and sends the updates the doc emits (OnUpdate) to clients.
+// calls, and sends the updates the doc emits (OnUpdate) to clients;
+// package workspace is that caller. It also holds what the rest of
+// cocreate shares about meetings: the one Role type, the one session
+// lifecycle (Transition: scheduled → live → ended, used by the stored
+// record too) and the limits of what people type (CheckText,
+// CheckAgendaItem), which the REST API applies as well.
 //
 // Usage:
 //

@@ -1,0 +1,37 @@
+// Package workspace is cocreate's application: sessions and their
+// lifecycle, roles and every access decision, meeting commands,
+// attendance, anonymous ballots, the versions policy, reading notes and
+// search. It is the one source of truth for "who may do what", between
+// the edge (package server, which authenticates and speaks HTTP) and the
+// live documents (package hub).
+//
+// Every use case is one method of Workspace that takes the Caller and
+// the input and returns a result or an *Error whose Kind is one of
+// ErrNotFound, ErrForbidden, ErrConflict, ErrQuota, ErrInvalid, ErrGone
+// or ErrUnavailable; the edge maps the kinds to status codes in one
+// place. Access is decided once, at the top of each use case, by
+// authorize (caller.go): the caller's role in the session and whether
+// it allows the Action. Spaces, invites and memberships are to be
+// decided there too.
+//
+// It is written against one Store (store.go): document logs, session
+// records, versions, the list of a session's documents and the search
+// index, each capability checked at compile time for the memory, SQLite
+// and PostgreSQL backends. Session records change by narrow,
+// compare-and-set updates (notes.Sessions.UpdateSession), never by
+// writing back a whole record read earlier.
+//
+// A meeting command travels: Command (meeting.go) authorizes, rate
+// limits (limits.go) and decodes it, then applyMeeting runs it in the
+// hub's goroutine of {session}/meeting (hub.Registry.Do) with the state
+// machine of package meeting, one command at a time across instances
+// under the Lock (hub.RedisLock, renewed while held), and carries out
+// what it implies outside the document: the session record's state, the
+// post-meeting version, a role change on the person's connections on
+// every instance (hub.Registry.SetReadOnly). Attendance (attendance.go)
+// is recorded from connections in the background, in order per person,
+// so a socket is never held up by the lock.
+//
+// It knows no HTTP and no SQL, and does not touch sockets: Connect
+// (connect.go) tells the edge how to serve one.
+package workspace

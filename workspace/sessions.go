@@ -1,0 +1,175 @@
+package workspace
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/cocreate/cocreate/meeting"
+	"github.com/cocreate/cocreate/notes"
+)
+
+// SessionInput is what a caller gives to create or change a session;
+// on a change, nil fields are left as stored.
+type SessionInput struct {
+	Title       *string             `json:"title"`
+	Description *string             `json:"description"`
+	ScheduledAt *time.Time          `json:"scheduled_at"`
+	TimeZone    *string             `json:"time_zone"`
+	Agenda      *[]notes.AgendaItem `json:"agenda"`
+	// SeedNotes (create only, default true) seeds {id}/notes with the
+	// title and agenda as headings, once.
+	SeedNotes *bool `json:"seed_notes"`
+}
+
+// change is the narrow change of a PATCH: the given fields, validated.
+func (in *SessionInput) change(s *notes.Session) error {
+	in.apply(s)
+	return s.Validate()
+}
+
+// apply sets the given fields.
+func (in *SessionInput) apply(s *notes.Session) {
+	if in.Title != nil {
+		s.Title = *in.Title
+	}
+	if in.Description != nil {
+		s.Description = *in.Description
+	}
+	if in.ScheduledAt != nil {
+		s.ScheduledAt = in.ScheduledAt.UTC()
+	}
+	if in.TimeZone != nil {
+		s.TimeZone = *in.TimeZone
+	}
+	if in.Agenda != nil {
+		s.Agenda = *in.Agenda
+	}
+}
+
+// SessionView is a session as one caller sees it.
+type SessionView struct {
+	notes.Session
+	// MyRole is the caller's role in the session.
+	MyRole Role `json:"my_role"`
+}
+
+func view(c Caller, s notes.Session) SessionView {
+	return SessionView{Session: s, MyRole: roleIn(c, s)}
+}
+
+// CreateSession creates a session hosted by c.
+func (w *Workspace) CreateSession(ctx context.Context, c Caller, in SessionInput) (SessionView, error) {
+	sess := notes.Session{
+		ID:        uuid.NewString(),
+		Host:      c.Subject,
+		State:     notes.StateScheduled,
+		CreatedAt: w.now().UTC(),
+		Agenda:    []notes.AgendaItem{},
+		Roles:     map[string]Role{c.Subject: RoleHost},
+	}
+	in.apply(&sess)
+	if err := sess.Validate(); err != nil {
+		return SessionView{}, classify(err)
+	}
+	if in.SeedNotes == nil || *in.SeedNotes {
+		// Seeded before the record exists, so nobody can open the notes
+		// document first; a failed create leaves an orphan seed only
+		// under a fresh uuid nobody knows.
+		seed, err := notes.NotesTemplate(sess)
+		if err != nil {
+			return SessionView{}, err
+		}
+		if err := w.store.Append(ctx, sess.ID+"/notes", seed); err != nil {
+			return SessionView{}, err
+		}
+	}
+	if err := w.store.CreateSession(ctx, sess); err != nil {
+		return SessionView{}, err
+	}
+	w.log.Info("session created", "session", sess.ID, "host", sess.Host)
+	return view(c, sess), nil
+}
+
+// ListSessions lists sessions, newest first.
+func (w *Workspace) ListSessions(ctx context.Context, c Caller, opts notes.ListOptions) (notes.SessionPage, error) {
+	switch opts.State {
+	case "", notes.StateScheduled, notes.StateLive, notes.StateEnded:
+	default:
+		return notes.SessionPage{}, fail(ErrInvalid, "bad_state", "state must be scheduled, live or ended, not %q", opts.State)
+	}
+	if opts.Limit < 0 || opts.Limit > 200 {
+		return notes.SessionPage{}, fail(ErrInvalid, "bad_limit", "limit must be an integer from 1 to 200")
+	}
+	page, err := w.store.ListSessions(ctx, opts)
+	return page, classify(err)
+}
+
+// GetSession returns one session.
+func (w *Workspace) GetSession(ctx context.Context, c Caller, id string) (SessionView, error) {
+	sess, _, err := w.session(ctx, c, Read, id)
+	if err != nil {
+		return SessionView{}, err
+	}
+	return view(c, sess), nil
+}
+
+// UpdateSession changes the fields in gives, and only those: a
+// concurrent start or role change survives it.
+func (w *Workspace) UpdateSession(ctx context.Context, c Caller, id string, in SessionInput) (SessionView, error) {
+	if _, _, err := w.session(ctx, c, Run, id); err != nil {
+		return SessionView{}, err
+	}
+	if in.SeedNotes != nil {
+		return SessionView{}, fail(ErrInvalid, "bad_field", "seed_notes is only accepted on create")
+	}
+	sess, err := w.store.UpdateSession(ctx, id, in.change)
+	if err != nil {
+		return SessionView{}, classify(err)
+	}
+	return view(c, sess), nil
+}
+
+// DeleteSession deletes the session and all its documents: its live
+// connections on every instance are closed (1008 "session deleted"),
+// its hubs store and unload, later connections and commands are
+// refused, and then the record and every document are deleted.
+func (w *Workspace) DeleteSession(ctx context.Context, c Caller, id string) error {
+	sess, _, err := w.session(ctx, c, Delete, id)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := w.hubs.DeleteSession(ctx, sess.ID); err != nil {
+		return fmt.Errorf("delete session %s: closing its documents: %w", sess.ID, err)
+	}
+	if err := w.store.DeleteSession(ctx, sess.ID); err != nil {
+		return classify(err)
+	}
+	w.meetings.forget(sess.ID)
+	w.log.Info("session deleted", "session", sess.ID)
+	return nil
+}
+
+// SetState starts or ends the session (the session.start and
+// session.end commands) and returns the record after it.
+func (w *Workspace) SetState(ctx context.Context, c Caller, id, state string) (SessionView, error) {
+	sess, role, err := w.session(ctx, c, Run, id)
+	if err != nil {
+		return SessionView{}, err
+	}
+	typ := map[string]string{notes.StateLive: "session.start", notes.StateEnded: "session.end"}[state]
+	if typ == "" {
+		return SessionView{}, fail(ErrInvalid, "bad_state", "a session can be started or ended, not set to %q", state)
+	}
+	if _, err := w.command(ctx, c, sess, role, meeting.Command{Type: typ}); err != nil {
+		if e, ok := err.(*Error); ok && e.Code == "conflict" {
+			e.Code = "invalid_transition"
+		}
+		return SessionView{}, err
+	}
+	return w.GetSession(ctx, c, id)
+}

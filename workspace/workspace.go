@@ -1,0 +1,81 @@
+package workspace
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cocreate/cocreate/hub"
+)
+
+// Lock runs a session's meeting commands one at a time across
+// instances (hub.RedisLock): fn gets the meeting state the previous
+// holder handed on and returns the state after its command.
+type Lock interface {
+	Run(ctx context.Context, key string, fn func(latest []byte) ([]byte, error)) error
+}
+
+// Config configures New.
+type Config struct {
+	// Store keeps sessions, documents, versions and the search index.
+	Store Store
+	// Hubs are the live documents; the workspace writes the meeting
+	// documents through them as the server's own CRDT peer.
+	Hubs *hub.Registry
+	// Lock serialises meeting commands across instances; nil on one
+	// instance, where the hub serialises them.
+	Lock Lock
+	// BallotKey seals anonymous ballots (meeting.Options.BallotKey).
+	BallotKey []byte
+	// RateCommands and RateUpdates are per-person rates (per second) of
+	// meeting commands and document updates; 0 is no limit.
+	RateCommands, RateUpdates float64
+	// VersionEvery is the least time between automatic versions.
+	VersionEvery time.Duration
+	// Logger receives what an operator should know; nil discards.
+	Logger *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Workspace is the application: every use case is a method that takes
+// the Caller and the input, decides access first (authorize), and
+// returns a result or an *Error.
+type Workspace struct {
+	store Store
+	hubs  *hub.Registry
+	lock  Lock
+	log   *slog.Logger
+	now   func() time.Time
+	cfg   Config
+
+	meetings *meetings
+	limits   *limits
+	bg       sync.WaitGroup // attendance, indexing and auto versions
+}
+
+// New returns a Workspace over cfg.Store and cfg.Hubs.
+func New(cfg Config) *Workspace {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Workspace{
+		store:    cfg.Store,
+		hubs:     cfg.Hubs,
+		lock:     cfg.Lock,
+		log:      cfg.Logger,
+		now:      cfg.Now,
+		cfg:      cfg,
+		meetings: newMeetings(),
+		limits:   newLimits(cfg.RateCommands, cfg.RateUpdates),
+	}
+}
+
+// Wait waits for the work the workspace started in the background
+// (attendance, indexing, auto versions); call it after the hubs have
+// closed, before closing the store.
+func (w *Workspace) Wait() { w.bg.Wait() }
