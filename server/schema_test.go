@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/internal/hocus"
 	"github.com/cocreate/cocreate/internal/interoptest"
 	"github.com/cocreate/cocreate/notes/render"
 )
@@ -80,5 +81,41 @@ func TestNotesSchema(t *testing.T) {
 		if bytes.Contains(stored, []byte(bad)) {
 			t.Fatalf("%q was stored", bad)
 		}
+	}
+}
+
+// TestNotesSchemaHocuspocus: over /hocuspocus the poison is refused the
+// way Hocuspocus says it (sync status not applied), nothing is stored,
+// and the same socket's valid edit is applied.
+func TestNotesSchemaHocuspocus(t *testing.T) {
+	ups := interoptest.SchemaUpdates(t)
+	ts := startServer(t, t.TempDir(), nil)
+	h := dialHocus(t, ts)
+	h.send(auth("hp/notes"))
+	h.next(isAuth("hp/notes", hocus.AuthAuthenticated))
+	status := func() hocus.Frame {
+		return h.next(func(f hocus.Frame) bool { return f.Type == hocus.TypeSyncStatus })
+	}
+	h.send(hocus.Message("hp/notes", yproto.UpdateMessage(ups["poison_string"])))
+	if f := status(); f.Address != "hp/notes" || f.Applied {
+		t.Fatalf("poison: sync status %+v, want not applied", f)
+	}
+	h.send(hocus.Message("hp/notes", yproto.UpdateMessage(ups["valid"])))
+	if f := status(); !f.Applied {
+		t.Fatalf("valid update: sync status %+v, want applied", f)
+	}
+	h.c.CloseNow()
+	for deadline := time.Now().Add(10 * time.Second); ts.srv.hubs.Loaded() > 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the document did not unload")
+		}
+	}
+	st, err := ts.srv.store.Load(context.Background(), "hp/notes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := bytes.Join(append([][]byte{st.Snapshot}, st.Updates...), nil)
+	if bytes.Contains(stored, []byte("hello, world")) || !bytes.Contains(stored, []byte("Agenda")) {
+		t.Fatalf("stored %q", stored)
 	}
 }
