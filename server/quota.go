@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
 
-	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/notes"
 	"github.com/cocreate/cocreate/workspace"
 )
@@ -28,8 +27,7 @@ import (
 //     --max-doc-size;
 //   - attendance entries per session (--max-attendance): a person not yet
 //     in a session's attendance cannot connect to it once it is full
-//     (admitDoc). It reads the participants of {session}/meeting; it
-//     belongs in workspace.Connect, which records attendance;
+//     (workspace.Connect, workspace/quota.go);
 //   - in open dev mode, creations per client address per minute
 //     (--guest-creations-per-minute): new sessions (creationQuota, a
 //     middleware on POST /api/sessions) and new documents (admitDoc).
@@ -106,13 +104,12 @@ func (s *Server) creationQuota(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// admitDoc applies the quotas of a connection of id (from address
-// remote) to session/doc that workspace.Connect allowed: the documents
-// per session, the attendance of a known session and, in dev mode, the
-// address's creations when the document is new. Its errors are
+// admitDoc applies the quotas of a connection from address remote to
+// session/doc that workspace.Connect allowed: the documents per session
+// and, in dev mode, the address's creations when the document is new. Its errors are
 // workspace errors (ErrQuota, ErrUnavailable), answered like the
 // workspace's own.
-func (s *Server) admitDoc(ctx context.Context, id Identity, remote, session, doc string, known bool) error {
+func (s *Server) admitDoc(ctx context.Context, remote, session, doc string) error {
 	name := session + "/" + doc
 	docs, err := s.sessionDocs(ctx, session)
 	if err != nil {
@@ -126,13 +123,6 @@ func (s *Server) admitDoc(ctx context.Context, id Identity, remote, session, doc
 		}
 		if s.cfg.AuthSecret == "" && !s.creations.take(remote) {
 			return &workspace.Error{Kind: workspace.ErrQuota, Code: "too_many_creations", Message: s.creationsMessage()}
-		}
-	}
-	if max := s.cfg.MaxAttendance; known && max > 0 {
-		n, present := s.attendees(session, id.Subject)
-		if !present && n >= max {
-			return &workspace.Error{Kind: workspace.ErrQuota, Code: "attendance_full",
-				Message: fmt.Sprintf("session %s has %d people in its attendance, the most allowed (--max-attendance)", strconv.Quote(session), n)}
 		}
 	}
 	return nil
@@ -154,23 +144,4 @@ func (s *Server) sessionDocs(ctx context.Context, session string) ([]string, err
 		}
 	}
 	return docs, nil
-}
-
-// attendees reads the attendance of session's meeting document: how many
-// people it lists and whether subject is one of them.
-func (s *Server) attendees(session, subject string) (int, bool) {
-	var n int
-	var present bool
-	err := s.hubs.Do(session+"/meeting", func(d *crdt.Doc) error {
-		p := d.GetMap("participants")
-		n = p.Len()
-		_, present = p.Get(subject)
-		return nil
-	})
-	if err != nil {
-		// Unreadable: the connection's own join will fail the same way;
-		// the quota does not invent a refusal.
-		return 0, true
-	}
-	return n, present
 }

@@ -9,7 +9,9 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/meeting"
 )
 
 // dialRefused dials path and checks the upgrade is refused with status
@@ -126,7 +128,12 @@ func TestQuotaAttendance(t *testing.T) {
 	dialDoc(t, ts, "full/notes").synced()
 	// The attendance is recorded asynchronously; wait until both are in.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if n, _ := ts.srv.attendees("full", ""); n == 2 {
+		var n int
+		ts.srv.hubs.Do("full/meeting", func(d *crdt.Doc) error {
+			n, _ = meeting.Attendance(d, "")
+			return nil
+		})
+		if n == 2 {
 			break
 		}
 		if time.Now().After(deadline) {

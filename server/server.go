@@ -147,14 +147,15 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		SnapshotEvery:   min(10*time.Minute, cfg.VersionEvery/4),
 	})
 	ws = workspace.New(workspace.Config{
-		Store:        store,
-		Hubs:         hubs,
-		Lock:         lock,
-		BallotKey:    ballotKey,
-		RateCommands: cfg.RateCommands,
-		RateUpdates:  cfg.RateUpdates,
-		VersionEvery: cfg.VersionEvery,
-		Logger:       log,
+		Store:         store,
+		Hubs:          hubs,
+		Lock:          lock,
+		BallotKey:     ballotKey,
+		RateCommands:  cfg.RateCommands,
+		RateUpdates:   cfg.RateUpdates,
+		VersionEvery:  cfg.VersionEvery,
+		Logger:        log,
+		MaxAttendance: cfg.MaxAttendance,
 	})
 	s := &Server{
 		cfg:       cfg,

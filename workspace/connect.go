@@ -58,6 +58,9 @@ func (w *Workspace) Connect(ctx context.Context, c Caller, session, doc string, 
 	if err != nil {
 		return Connection{}, err
 	}
+	if err := w.checkAttendance(sess, c); err != nil {
+		return Connection{}, err
+	}
 	_, editErr := w.authorize(ctx, c, Edit, sess)
 	// {session}/meeting is written by the server alone.
 	conn.ReadOnly = editErr != nil || doc == "meeting"
