@@ -26,7 +26,7 @@ func (s *Server) openDoc(ctx context.Context, id Identity, remote, session, doc 
 	conn, err := s.ws.Connect(ctx, id, session, doc, s.cfg.AuthSecret == "")
 	if err == nil {
 		// The quotas (quota.go), once access is decided.
-		err = s.admitDoc(ctx, remote, session, doc)
+		err = s.admitDoc(remote, conn.New)
 	}
 	if err != nil {
 		_, body := answerOf(err)

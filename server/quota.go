@@ -1,18 +1,14 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"slices"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
 
-	"github.com/cocreate/cocreate/notes"
 	"github.com/cocreate/cocreate/workspace"
 )
 
@@ -21,7 +17,7 @@ import (
 //
 //   - documents per session (--max-docs-per-session): a connection that
 //     would create one more document of a session that has the maximum
-//     is refused (admitDoc, from openDoc: both socket endpoints);
+//     is refused (workspace.Connect, workspace/quota.go);
 //   - bytes per session (--max-session-bytes): enforced by the hub
 //     (hub.Config.MaxSessionBytes) on every update; bytes per document is
 //     --max-doc-size;
@@ -30,12 +26,14 @@ import (
 //     (workspace.Connect, workspace/quota.go);
 //   - in open dev mode, creations per client address per minute
 //     (--guest-creations-per-minute): new sessions (creationQuota, a
-//     middleware on POST /api/sessions) and new documents (admitDoc).
+//     middleware on POST /api/sessions) and new documents (admitDoc, from
+//     openDoc: both socket endpoints, told by Connection.New).
 //     Counted per address, not per guest: a request without a cookie is
 //     a fresh guest, so per-guest limits would reset at will.
 //
-// Session creation moves to workspace/ later; the middleware keys on the
-// route, so it keeps working as long as POST /api/sessions creates one.
+// The middleware keys on the route, whichever use case creates the
+// session behind it; addresses are the edge's business, so this quota
+// stays here while the others are the workspace's.
 
 // creations is a token bucket per client address for dev-mode creations.
 // Buckets idle for a minute are full again and are dropped.
@@ -104,44 +102,11 @@ func (s *Server) creationQuota(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// admitDoc applies the quotas of a connection from address remote to
-// session/doc that workspace.Connect allowed: the documents per session
-// and, in dev mode, the address's creations when the document is new. Its errors are
-// workspace errors (ErrQuota, ErrUnavailable), answered like the
-// workspace's own.
-func (s *Server) admitDoc(ctx context.Context, remote, session, doc string) error {
-	name := session + "/" + doc
-	docs, err := s.sessionDocs(ctx, session)
-	if err != nil {
-		s.log.Warn("connection refused: listing documents failed", "session", session, "err", err)
-		return &workspace.Error{Kind: workspace.ErrUnavailable, Code: "store_unavailable", Message: "the document store is unavailable; try again"}
-	}
-	if !slices.Contains(docs, name) {
-		if max := s.cfg.MaxDocsPerSession; max > 0 && len(docs) >= max {
-			return &workspace.Error{Kind: workspace.ErrQuota, Code: "too_many_documents",
-				Message: fmt.Sprintf("session %s has %d documents, the most allowed (--max-docs-per-session); open one of them instead", strconv.Quote(session), len(docs))}
-		}
-		if s.cfg.AuthSecret == "" && !s.creations.take(remote) {
-			return &workspace.Error{Kind: workspace.ErrQuota, Code: "too_many_creations", Message: s.creationsMessage()}
-		}
+// admitDoc applies, in dev mode, the address's creation quota to a
+// connection that workspace.Connect allowed and that creates a document.
+func (s *Server) admitDoc(remote string, creates bool) error {
+	if creates && s.cfg.AuthSecret == "" && !s.creations.take(remote) {
+		return &workspace.Error{Kind: workspace.ErrQuota, Code: "too_many_creations", Message: s.creationsMessage()}
 	}
 	return nil
-}
-
-// sessionDocs lists the documents of session, stored or loaded here.
-func (s *Server) sessionDocs(ctx context.Context, session string) ([]string, error) {
-	prefix := session + "/"
-	docs := s.hubs.Docs(prefix)
-	if l, ok := s.store.(notes.Lister); ok {
-		stored, err := l.Docs(ctx, prefix)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range stored {
-			if !slices.Contains(docs, d) {
-				docs = append(docs, d)
-			}
-		}
-	}
-	return docs, nil
 }

@@ -147,15 +147,16 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		SnapshotEvery:   min(10*time.Minute, cfg.VersionEvery/4),
 	})
 	ws = workspace.New(workspace.Config{
-		Store:         store,
-		Hubs:          hubs,
-		Lock:          lock,
-		BallotKey:     ballotKey,
-		RateCommands:  cfg.RateCommands,
-		RateUpdates:   cfg.RateUpdates,
-		VersionEvery:  cfg.VersionEvery,
-		Logger:        log,
-		MaxAttendance: cfg.MaxAttendance,
+		Store:             store,
+		Hubs:              hubs,
+		Lock:              lock,
+		BallotKey:         ballotKey,
+		RateCommands:      cfg.RateCommands,
+		RateUpdates:       cfg.RateUpdates,
+		VersionEvery:      cfg.VersionEvery,
+		Logger:            log,
+		MaxAttendance:     cfg.MaxAttendance,
+		MaxDocsPerSession: cfg.MaxDocsPerSession,
 	})
 	s := &Server{
 		cfg:       cfg,
