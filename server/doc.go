@@ -24,8 +24,8 @@
 // On shutdown it drains its hubs itself, because http.Server.Shutdown
 // does not wait for hijacked WebSocket connections.
 //
-// Hardening (issue 13): quota.go the quotas (documents, bytes and
-// attendance per session, dev-mode creations per address); hygiene.go
+// Hardening (issue 13): quota.go the dev-mode creations per client
+// address (the other quotas are the workspace's and the hub's); hygiene.go
 // the headers, HTTP deadlines, dev-mode cross-site checks and /metrics
 // access; guest.go the guest key (a guest's public id is an HMAC of the
 // secret cookie); jwtclaims.go the token time claims; durability.go the
