@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RACE_PKGS ?= ./hub ./server ./client ./notes ./crdt/yproto ./workspace
 # Fuzz targets next to the crdt decoders; a short run in `make test`, a
 # longer one in `make fuzz`.
-FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate
+FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate FuzzInspect
 FUZZTIME_TEST ?= 20s
 FUZZTIME ?= 2m
 

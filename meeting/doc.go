@@ -8,7 +8,8 @@
 // cocreate shares about meetings: the one Role type, the one session
 // lifecycle (Transition: scheduled → live → ended, used by the stored
 // record too) and the limits of what people type (CheckText,
-// CheckAgendaItem), which the REST API applies as well.
+// CheckAgendaItem), which the REST API applies as well, and Attendance,
+// how many people a meeting document lists (the attendance quota).
 //
 // Usage:
 //

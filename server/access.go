@@ -24,6 +24,10 @@ type docAccess struct {
 // counted under its code.
 func (s *Server) openDoc(ctx context.Context, id Identity, remote, session, doc string) (docAccess, error) {
 	conn, err := s.ws.Connect(ctx, id, session, doc, s.cfg.AuthSecret == "")
+	if err == nil {
+		// The quotas (quota.go), once access is decided.
+		err = s.admitDoc(remote, conn.New)
+	}
 	if err != nil {
 		_, body := answerOf(err)
 		s.metrics.Refused.WithLabelValues(body.Code).Inc()

@@ -42,13 +42,19 @@ func (ts *testServer) mkSession(t *testing.T, ids ...string) {
 
 func startServer(t *testing.T, dir string, edit func(*Config)) *testServer {
 	t.Helper()
+	return startServerLog(t, dir, edit, testWriter{t}, slog.LevelInfo)
+}
+
+// startServerLog is startServer with the log written to w from level on.
+func startServerLog(t *testing.T, dir string, edit func(*Config), w io.Writer, level slog.Level) *testServer {
+	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Data = dir
 	cfg.FlushInterval = 20 * time.Millisecond
 	if edit != nil {
 		edit(&cfg)
 	}
-	s, err := New(cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	s, err := New(cfg, slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})))
 	if err != nil {
 		t.Fatal(err)
 	}

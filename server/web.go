@@ -35,7 +35,7 @@ The API (/api/...) and WebSocket sync (/sync/...) work without it.</p>`)
 		h.Set("Cache-Control", "no-cache")
 		// Only this server: scripts, styles, sockets. Inline style
 		// attributes are the collaboration carets' colours.
-		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' http: https: data:; frame-ancestors 'self'")
+		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' http: https: data:; frame-ancestors 'none'")
 		return c.HTMLBlob(http.StatusOK, b)
 	}
 	e.GET("/", page)

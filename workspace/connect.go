@@ -21,6 +21,9 @@ type Connection struct {
 	// Opened and Closed record attendance; call Opened once the socket
 	// is served and Closed when it ends. They never block.
 	Opened, Closed func()
+	// New is true when the document does not exist yet: the connection
+	// creates it (the edge counts creations per address in dev mode).
+	New bool
 }
 
 // Connect decides whether c may open a socket to the document doc of
@@ -39,8 +42,12 @@ func (w *Workspace) Connect(ctx context.Context, c Caller, session, doc string, 
 	if w.hubs.Gone(session) {
 		return Connection{}, fail(ErrGone, "session_deleted", "session %s was deleted", strconv.Quote(session))
 	}
+	isNew, err := w.checkDocs(ctx, session, doc)
+	if err != nil {
+		return Connection{}, err
+	}
 	noop := func() {}
-	conn := Connection{AllowUpdate: w.limits.updateGate(c.Subject), Opened: noop, Closed: noop}
+	conn := Connection{AllowUpdate: w.limits.updateGate(c.Subject), Opened: noop, Closed: noop, New: isNew}
 	sess, err := w.store.GetSession(ctx, session)
 	switch {
 	case errors.Is(err, notes.ErrSessionNotFound) && doc != "meeting" && open:
@@ -56,6 +63,9 @@ func (w *Workspace) Connect(ctx context.Context, c Caller, session, doc string, 
 	}
 	role, err := w.authorize(ctx, c, Read, sess)
 	if err != nil {
+		return Connection{}, err
+	}
+	if err := w.checkAttendance(sess, c); err != nil {
 		return Connection{}, err
 	}
 	_, editErr := w.authorize(ctx, c, Edit, sess)

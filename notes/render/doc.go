@@ -35,6 +35,13 @@
 // read through a private copy, so the kind of a root is never fixed on
 // it and it is never written. Nesting deeper than 64 levels is cut.
 //
+// # Schema
+//
+// CheckNotesInsertion, used with crdt.Doc.Inspect, refuses an update that
+// would leave the notes fragment outside that schema (a bare string or an
+// XmlText straight in the fragment, an unknown node or mark): the server
+// asks it before applying a client's update to {session}/notes.
+//
 // # Safety
 //
 // The HTML is TipTap's markup (the same tags and attributes
