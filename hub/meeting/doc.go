@@ -70,8 +70,11 @@
 // the timer, closes open polls and records leftAt for those present.
 //
 // role.set needs the subject to have joined (participants); the caller
-// applies the new role to that person's live connections. Commands keep
-// working after session.end, for asynchronous follow-up.
+// applies the new role to that person's live connections. session.start
+// makes the first agenda item current. After session.end, moving through
+// the agenda (next, previous, goto) and starting or resuming the timer
+// are refused (conflict); the other commands keep working, for
+// asynchronous follow-up.
 //
 // Numbers above 2^31 (the unix-millisecond times) travel as float64, as
 // yjs encodes them; read them as numbers, not as a particular Go type.
