@@ -75,9 +75,10 @@ func (s *Server) loadPostMeeting(ctx context.Context, sess notes.Session, versio
 	return pm, nil
 }
 
-// markdown is the whole post-meeting document: the record, then the notes.
+// markdown is the whole post-meeting document: title, date and
+// duration, the notes, then the record (render.DocumentMarkdown).
 func (pm *postMeeting) markdown() string {
-	return pm.record.Markdown() + "\n## Notes\n\n" + pm.notes.Markdown()
+	return render.DocumentMarkdown(pm.record, pm.notes)
 }
 
 // requestedNotes loads the notes a request asks for (session {id},
