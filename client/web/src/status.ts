@@ -1,0 +1,97 @@
+// One place for status: the connection, whether every change has
+// reached the server, the person's role, and announcements for screen
+// readers (hands, polls, timer, role changes), all in the room header.
+
+import { WebsocketProvider } from 'y-websocket'
+import { h } from './dom'
+
+export type Conn = 'connecting' | 'connected' | 'disconnected'
+
+export class Status {
+  readonly el: HTMLElement
+  private readonly dot = h('span', { class: 'conn-dot', 'aria-hidden': 'true' })
+  private readonly text = h('span', { class: 'conn-text' }, 'Connecting…')
+  private readonly live = h('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite', id: 'announcer' })
+  private readonly urgent = h('div', { class: 'sr-only', role: 'alert', 'aria-live': 'assertive', id: 'announcer-urgent' })
+  private readonly toast = h('div', { class: 'toast', hidden: true, 'aria-hidden': 'true' })
+  private conn: Conn = 'connecting'
+  private pending = false
+  private synced = false
+  private toastTimer = 0
+  private readonly listeners: Array<(online: boolean) => void> = []
+
+  constructor () {
+    this.el = h('div', { class: 'status', id: 'status', 'data-state': 'connecting' }, this.dot, this.text, this.live, this.urgent)
+    document.body.append(this.toast)
+  }
+
+  // watch follows a provider: its connection, its first sync, and
+  // whether local edits are still on their way (the socket's buffer).
+  watch (p: WebsocketProvider, doc: { on: (ev: 'update', f: (u: Uint8Array, origin: unknown) => void) => void }): void {
+    p.on('status', (e: { status: string }) => {
+      this.conn = e.status as Conn
+      this.render()
+    })
+    p.on('sync', (s: boolean) => {
+      this.synced = s
+      if (s) this.el.dataset.synced = 'yes'
+      this.render()
+    })
+    doc.on('update', (_u, origin) => {
+      if (origin === p) return // from the server
+      this.pending = true
+      this.render()
+      this.settle(p)
+    })
+  }
+
+  // settle clears "saving" once the socket has handed everything to the
+  // network (y-websocket sends each update immediately when connected).
+  private settle (p: WebsocketProvider): void {
+    window.setTimeout(() => {
+      const ws = p.ws
+      if (this.conn === 'connected' && ws !== null && ws.bufferedAmount === 0) {
+        this.pending = false
+        this.render()
+      } else {
+        this.settle(p)
+      }
+    }, 400)
+  }
+
+  get online (): boolean { return this.conn === 'connected' }
+
+  onOnline (f: (online: boolean) => void): void { this.listeners.push(f) }
+
+  private render (): void {
+    const was = this.el.dataset.state
+    this.el.dataset.state = this.conn
+    let text: string
+    if (this.conn === 'connected') {
+      text = !this.synced ? 'Loading the notes…' : this.pending ? 'Sending changes…' : 'All changes synced'
+    } else if (this.conn === 'connecting' && was === 'connecting') {
+      text = 'Connecting…'
+    } else {
+      text = 'Offline — reconnecting. Your edits are kept and will be sent.'
+    }
+    this.el.dataset.saved = this.conn === 'connected' && this.synced && !this.pending ? 'yes' : 'no'
+    this.text.textContent = text
+    if (was !== this.conn) {
+      if (this.conn === 'connected' && was === 'disconnected') this.announce('Connected again. Your edits are synced.')
+      if (this.conn === 'disconnected' && was === 'connected') this.announce('Connection lost. Reconnecting; your edits are kept.')
+      for (const f of this.listeners) f(this.online)
+    }
+  }
+
+  // announce tells screen readers (and shows a short toast for sighted
+  // people) something that happened elsewhere on the page.
+  announce (msg: string, urgent = false): void {
+    const el = urgent ? this.urgent : this.live
+    el.textContent = ''
+    window.setTimeout(() => { el.textContent = msg }, 50)
+    this.toast.textContent = msg
+    this.toast.hidden = false
+    window.clearTimeout(this.toastTimer)
+    this.toastTimer = window.setTimeout(() => { this.toast.hidden = true }, 4000)
+  }
+}
