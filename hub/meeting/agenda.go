@@ -220,7 +220,7 @@ func (m *Meeting) currentIndex() int {
 func (m *Meeting) checkNoArgs(c *Command) *Error {
 	if c.ID != "" || c.Title != "" || c.Minutes != nil || c.Done != nil || c.Index != nil ||
 		c.DurationMs != 0 || c.Subject != "" || c.Role != "" || c.Question != "" ||
-		c.Options != nil || c.Multiple || c.Anonymous || c.Choices != nil {
+		c.Options != nil || c.Multiple || c.Anonymous || c.Hidden || c.Choices != nil {
 		return badRequest("%s takes no arguments", c.Type)
 	}
 	return nil

@@ -626,3 +626,24 @@ func TestStartAndEndFlow(t *testing.T) {
 	}
 	mustApply(t, m, Command{Type: "agenda.edit", ID: "b", Done: boolp(true)}, host, t0.Add(5*time.Minute))
 }
+
+// TestHiddenPoll: a hidden poll shows its turnout but not its counts
+// (nor who voted what) until it closes; closing tallies the ballots.
+func TestHiddenPoll(t *testing.T) {
+	m := setup(t)
+	mustApply(t, m, Command{Type: "poll.create", ID: "h", Question: "Budget?", Options: []string{"up", "down"}, Hidden: true}, host, t0)
+	mustApply(t, m, Command{Type: "poll.vote", ID: "h", Choices: []int{1}}, member, t0)
+	mustApply(t, m, Command{Type: "poll.vote", ID: "h", Choices: []int{1}}, cohost, t0)
+	p := getMap(m.polls, "h").ToJSON()
+	if fmt.Sprint(p["counts"]) != "[0 0]" || toInt(p["voters"]) != 2 || p["votes"] != nil || p["hidden"] != true {
+		t.Fatalf("open hidden poll shows %v", p)
+	}
+	mustApply(t, m, Command{Type: "poll.close", ID: "h"}, host, t0)
+	p = getMap(m.polls, "h").ToJSON()
+	if fmt.Sprint(p["counts"]) != "[0 2]" || fmt.Sprint(p["results"]) != "[0 2]" {
+		t.Fatalf("closed hidden poll: counts %v results %v", p["counts"], p["results"])
+	}
+	if _, err := m.Apply(Command{Type: "agenda.next", Hidden: true}, host, t0); codeOf(err) != CodeBadRequest {
+		t.Fatalf("hidden on another command: %v", err)
+	}
+}
