@@ -20,6 +20,7 @@ export async function afterFlow (c) {
   if (await host.locator('#attendees li').count() !== 3) throw new Error('the reader does not list three attendees')
   if (await host.locator('#live-note').count() !== 0) throw new Error('an ended session still says it updates live')
   await both('reader', host, member)
+  await c.dark('reader', host, member)
   await axe(host, 'reader')
   await axe(member, 'reader (phone)')
   step('reader: date and duration, read-only checkboxes, the record; axe clean in light and dark')

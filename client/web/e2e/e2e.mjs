@@ -36,7 +36,15 @@ const both = async (name, wide, phone) => {
   await shot(phone, name)
   await noOverflow(phone, name)
 }
-const ctx = { base, artifacts, step, shot, both, ask, waitText, axe, noOverflow, tabTo, focusedId, me, T }
+// dark screenshots pages in the dark colour scheme.
+const dark = async (name, ...ps) => {
+  for (const p of ps) {
+    await p.emulateMedia({ colorScheme: 'dark' })
+    await shot(p, name + '-dark')
+    await p.emulateMedia({ colorScheme: 'light' })
+  }
+}
+const ctx = { base, artifacts, step, shot, both, dark, ask, waitText, axe, noOverflow, tabTo, focusedId, me, T }
 
 try {
   // Lobby, keyboard only: the host plans a session with an agenda.

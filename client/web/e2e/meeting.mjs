@@ -19,6 +19,7 @@ export async function meetingFlow (c) {
   await member.waitForFunction(() => /^\d+:\d\d of 1:00/.test(document.querySelector('#agenda li.current .item-time')?.textContent ?? ''))
   if (await member.locator('#start, #end, #agenda-next, #timer-1, #timer-form:visible, #poll-create:visible').count() !== 0) throw new Error('a member sees the controls of whoever runs the meeting')
   await both('room-live', host, member)
+  await c.dark('room-live', host, member)
   await axe(host, 'room live (host)')
   await axe(member, 'room live (member, phone)')
   step('start: the first item is current, elapsed against planned; the member sees it on the Meeting tab; axe clean')
@@ -79,7 +80,20 @@ export async function meetingFlow (c) {
   await member.locator('.poll .badge', { hasText: 'Closed' }).waitFor()
   await member.locator('.poll .turnout', { hasText: '1 person voted' }).waitFor()
   if (await member.locator('.poll .vote').count() !== 0) throw new Error('a closed poll still takes votes')
-  step('poll closed: results stay, voting stops')
+  // A poll whose results stay hidden until it closes: the turnout shows,
+  // the counts do not, for anyone.
+  await host.locator('#poll-q').fill('Budget?')
+  await host.locator('#poll-o').fill('Up, Down')
+  await host.locator('#poll-hidden').check()
+  await host.locator('#poll-create').click()
+  const budget = (p) => p.locator('.poll', { hasText: 'Budget?' })
+  await budget(member).getByRole('button', { name: 'Vote: Down' }).click()
+  await budget(member).locator('.you-voted', { hasText: 'Down' }).waitFor()
+  await budget(host).locator('.turnout', { hasText: '1 of 2 voted' }).waitFor()
+  if (await budget(host).locator('.count').count() + await budget(member).locator('.count').count() !== 0) throw new Error('a hidden poll shows its counts while open')
+  await budget(host).getByRole('button', { name: 'Close poll' }).click()
+  await budget(member).locator('.options li', { hasText: 'Down' }).locator('.count', { hasText: '1 · 100%' }).waitFor()
+  step('polls close: results stay, voting stops; a hidden poll shows its counts only once closed')
 
   // A third person joins and is made a viewer: told so, cannot type or take part.
   await viewer.goto(`${base}/s/${id}`)
@@ -147,6 +161,7 @@ export async function meetingFlow (c) {
   await host.locator('#people-count', { hasText: '3 attended' }).waitFor()
   await announced(member, /The meeting has ended/, true)
   await both('room-ended', host, member)
+  await c.dark('room-ended', host, member)
   await axe(host, 'room ended (host)')
   await axe(member, 'room ended (member, phone)')
   await noOverflow(member, 'room ended')

@@ -123,7 +123,7 @@ export function initials (name: string): string {
 export function fmtTime (ms: number | undefined, tz?: string): string {
   if (ms === undefined || ms === null || Number.isNaN(ms)) return ''
   try {
-    return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', timeZone: tz })
+    return new Date(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit', timeZone: tz })
   } catch {
     return new Date(ms).toLocaleTimeString()
   }

@@ -12,7 +12,9 @@ type Section = () => HTMLElement
 export async function lobby (root: HTMLElement): Promise<void> {
   document.title = 'Sessions — cocreate'
   const main = h('main', { class: 'lobby' },
-    h('div', { class: 'lobby-lists' }, h('h1', {}, 'Sessions'), ...listSections.map(s => s())),
+    h('div', { class: 'lobby-lists' },
+      h('div', { class: 'row spread' }, h('h1', {}, 'Sessions'), h('a', { class: 'button primary jump', href: '#new-session-title' }, 'New session')),
+      ...listSections.map(s => s())),
     h('div', { class: 'lobby-side' }, ...sideSections.map(s => s())))
   root.append(topbar(), main)
 }

@@ -30,6 +30,7 @@ export interface Poll {
   options: string[]
   multiple?: boolean
   anonymous?: boolean
+  hidden?: boolean
   state: 'open' | 'closed'
   counts?: number[]
   results?: number[]
@@ -123,7 +124,10 @@ export class MeetingPanel {
       if (await ask({ title, text, ok, danger: true }) === null) return
     }
     const done = await this.c.run(cmd, b)
-    if (done && cmd.type === 'poll.vote') rememberVote(this.c.id, String(cmd.id), cmd.choices as number[])
+    if (done && cmd.type === 'poll.vote') {
+      rememberVote(this.c.id, String(cmd.id), cmd.choices as number[])
+      this.render()
+    }
   }
 
   render (): void {
@@ -148,8 +152,11 @@ export class MeetingPanel {
         if (off !== undefined) b.setAttribute('data-reason', off)
       }
     }
-    const hands = this.el.querySelector<HTMLElement>('#sec-hands')
-    if (hands !== null) hands.hidden = ended
+    // Hands and the timer belong to the live meeting.
+    for (const sec of ['#sec-hands', '#sec-timer']) {
+      const el = this.el.querySelector<HTMLElement>(sec)
+      if (el !== null) el.hidden = ended
+    }
     this.el.dataset.state = st
     this.announce(s)
     this.prev = s
@@ -175,7 +182,7 @@ export class MeetingPanel {
     }
     if (p.session.state !== s.session.state) {
       if (s.session.state === 'live') say('The meeting has started.')
-      if (s.session.state === 'ended') this.c.status.announce('The meeting has ended. The notes stay open for follow-up.', true)
+      if (s.session.state === 'ended') this.c.status.announce('The meeting has ended. The notes stay open for follow-up.', true, false)
     }
     if (p.current.item !== s.current.item && s.current.item !== undefined) {
       const it = s.agenda.find(a => a.id === s.current.item)
@@ -328,7 +335,7 @@ function pollsView (v: View): HTMLElement[] {
 function votedFor (session: string, p: Poll, subject: string): number[] | null {
   const named = p.votes?.[subject]
   if (named !== undefined) return named
-  if (p.anonymous !== true) return null
+  if (p.anonymous !== true && p.hidden !== true) return null
   try {
     const v = localStorage.getItem(`cocreate.vote.${session}.${p.id}`)
     return v === null ? null : JSON.parse(v) as number[]
@@ -368,7 +375,8 @@ function pollForm (c: Ctx): HTMLElement {
     h('p', {}, h('label', { for: 'poll-o' }, 'Options, separated by commas'), h('input', { name: 'o', id: 'poll-o', required: true, placeholder: 'Yes, No' })),
     h('p', { class: 'row' },
       h('label', { class: 'check' }, h('input', { name: 'anon', type: 'checkbox', id: 'poll-anon' }), 'Anonymous'),
-      h('label', { class: 'check' }, h('input', { name: 'multi', type: 'checkbox', id: 'poll-multi' }), 'Several answers')),
+      h('label', { class: 'check' }, h('input', { name: 'multi', type: 'checkbox', id: 'poll-multi' }), 'Several answers'),
+      h('label', { class: 'check' }, h('input', { name: 'hidden', type: 'checkbox', id: 'poll-hidden' }), 'Hide results until closed')),
     h('p', {}, h('button', { type: 'submit', id: 'poll-create' }, 'Ask')))
   f.addEventListener('submit', e => {
     e.preventDefault()
@@ -377,7 +385,7 @@ function pollForm (c: Ctx): HTMLElement {
     const fd = new FormData(f)
     const options = String(fd.get('o') ?? '').split(',').map(s => s.trim()).filter(s => s !== '')
     if (options.length < 2) { showError(f, new Error('Give at least two options, separated by commas.')); return }
-    void c.run({ type: 'poll.create', question: String(fd.get('q') ?? '').trim(), options, anonymous: fd.get('anon') !== null, multiple: fd.get('multi') !== null }, f)
+    void c.run({ type: 'poll.create', question: String(fd.get('q') ?? '').trim(), options, anonymous: fd.get('anon') !== null, multiple: fd.get('multi') !== null, hidden: fd.get('hidden') !== null }, f)
       .then(ok => { if (ok) f.reset() })
   })
   return f

@@ -10,6 +10,9 @@ export function pollView (p: Poll, v: View, eligible: number, mine: number[] | n
   const voters = p.voters ?? 0
   const canVote = open && v.role !== 'viewer' && v.st !== 'ended'
   const chosen = new Set(mine ?? [])
+  // Hidden polls show no counts to anyone until they close (the server
+  // does not publish them).
+  const veiled = open && p.hidden === true
   const pct = (n: number): number => voters === 0 ? 0 : Math.round(100 * n / voters)
   const turnout = open
     ? `${voters} of ${Math.max(eligible, voters)} voted`
@@ -20,8 +23,9 @@ export function pollView (p: Poll, v: View, eligible: number, mine: number[] | n
       h('span', { class: 'badge ' + (open ? 'state-live' : 'state-ended') }, open ? 'Open' : 'Closed'),
       p.anonymous === true ? h('span', { class: 'muted' }, 'Anonymous') : null,
       p.multiple === true ? h('span', { class: 'muted' }, 'Several answers') : null,
+      veiled ? h('span', { class: 'muted' }, 'Results hidden until closed') : null,
       h('span', { class: 'muted turnout' }, turnout)),
-    h('ul', { class: 'options' }, ...p.options.map((o, i) => {
+    h('ul', { class: 'options' + (veiled ? ' veiled' : '') }, ...p.options.map((o, i) => {
       const n = counts[i] ?? 0
       const next = p.multiple === true
         ? (chosen.has(i) ? [...chosen].filter(x => x !== i) : [...chosen, i]).sort()
@@ -34,8 +38,8 @@ export function pollView (p: Poll, v: View, eligible: number, mine: number[] | n
             off: v.off
           })
           : h('span', { class: 'option' + (chosen.has(i) ? ' chosen' : '') }, o + (chosen.has(i) ? ' ✓' : '')),
-        h('span', { class: 'bar', 'aria-hidden': 'true' }, h('span', { style: `width:${pct(n)}%` })),
-        h('span', { class: 'count' }, `${n} · ${pct(n)}%`))
+        veiled ? null : h('span', { class: 'bar', 'aria-hidden': 'true' }, h('span', { style: `width:${pct(n)}%` })),
+        veiled ? null : h('span', { class: 'count' }, `${n} · ${pct(n)}%`))
     })),
     mine !== null && mine.length > 0
       ? h('p', { class: 'you-voted' }, '✓ You voted: ' + mine.map(i => p.options[i]).join(', ') + (open ? '. You can change your vote until the poll closes.' : '.'))

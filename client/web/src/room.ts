@@ -133,8 +133,8 @@ export async function room (root: HTMLElement, id: string): Promise<void> {
   })
   document.addEventListener('meeting', e => {
     const d = (e as CustomEvent).detail as { state: string, hands: number }
-    badge.hidden = d.state !== 'live' && d.hands === 0
-    badge.textContent = d.hands > 0 ? `✋ ${d.hands}` : d.state === 'live' ? 'Live' : ''
+    badge.hidden = d.state !== 'live'
+    badge.textContent = d.hands > 0 ? `${d.hands} ${d.hands === 1 ? 'hand' : 'hands'}` : 'Live'
   })
 }
 

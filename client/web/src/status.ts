@@ -17,6 +17,7 @@ export class Status {
   private conn: Conn = 'connecting'
   private pending = false
   private synced = false
+  private everConnected = false
   private toastTimer = 0
   private readonly listeners: Array<(online: boolean) => void> = []
 
@@ -66,10 +67,11 @@ export class Status {
   private render (): void {
     const was = this.el.dataset.state
     this.el.dataset.state = this.conn
+    if (this.conn === 'connected') this.everConnected = true
     let text: string
     if (this.conn === 'connected') {
       text = !this.synced ? 'Loading the notes…' : this.pending ? 'Sending changes…' : 'All changes synced'
-    } else if (this.conn === 'connecting' && was === 'connecting') {
+    } else if (!this.everConnected) {
       text = 'Connecting…'
     } else {
       text = 'Offline — reconnecting. Your edits are kept and will be sent.'
@@ -85,10 +87,11 @@ export class Status {
 
   // announce tells screen readers (and shows a short toast for sighted
   // people) something that happened elsewhere on the page.
-  announce (msg: string, urgent = false): void {
+  announce (msg: string, urgent = false, toast = true): void {
     const el = urgent ? this.urgent : this.live
     el.textContent = ''
     window.setTimeout(() => { el.textContent = msg }, 50)
+    if (!toast) return
     this.toast.textContent = msg
     this.toast.hidden = false
     window.clearTimeout(this.toastTimer)
