@@ -149,7 +149,7 @@ function metaView (x: NotesJSON): Node[] {
   const when = started === null
     ? `Planned for ${fmtDate(Date.parse(s.scheduled_at), tz)}`
     : fmtDate(started, tz) + (ended === null ? '' : ` – ${fmtTime(ended, tz)}, ${fmtLength((ended - started) / 1000)}`)
-  return [badge, h('span', { id: 'reader-when' }, when), h('span', { class: 'muted' }, tz)]
+  return [badge, h('span', { id: 'reader-when' }, `${when} (${tz})`)]
 }
 
 function recordView (x: NotesJSON): HTMLElement[] {
