@@ -92,4 +92,17 @@ export async function afterFlow (c) {
   await viewer.locator('#not-found a', { hasText: 'See all sessions' }).waitFor()
   await axe(viewer, 'not found')
   step('an unknown session says so and leads back to the sessions')
+
+  // Deleting asks first; then the session is gone for everyone.
+  await host.locator('#delete-session').click()
+  await host.locator('#dialog-cancel').click()
+  await host.locator('dialog').waitFor({ state: 'detached' })
+  await host.locator('#delete-session').click()
+  await host.locator('#dialog-ok', { hasText: 'Delete for everyone' }).click()
+  await host.waitForURL(base + '/')
+  await host.locator('#sessions-ended .empty').waitFor()
+  await member.locator('#status[data-state="connected"]').waitFor({ state: 'detached', timeout: 20000 })
+  await viewer.goto(`${base}/read/${id}`)
+  await viewer.locator('#not-found').waitFor()
+  step('deleting a session is confirmed, then it is gone for everyone')
 }

@@ -138,8 +138,21 @@ try {
   await host.locator('.ProseMirror strong', { hasText: 'Write the release notes' }).waitFor({ state: 'detached' })
   await host.locator('#tool-redo').click()
   await host.locator('.ProseMirror strong', { hasText: 'Write the release notes' }).waitFor()
-  await both('room-scheduled', host, member)
-  step('toolbar: heading, task list, bold, undo and redo; the checkbox sits on its line; shortcuts in tooltips')
+  // A link, with Ctrl+K as in Google Docs.
+  await host.locator('.ProseMirror').click()
+  await host.keyboard.press('Control+End')
+  await host.keyboard.press('Enter')
+  await host.keyboard.type('See the wiki')
+  await member.locator('.ProseMirror p', { hasText: 'See the wiki' }).waitFor()
+  await host.keyboard.press('Control+Shift+ArrowLeft')
+  await host.keyboard.press('Control+k')
+  await host.locator('#dialog-field').fill('example.com/wiki')
+  await host.keyboard.press('Enter')
+  await member.locator('.ProseMirror a[href="https://example.com/wiki"]', { hasText: 'wiki' }).waitFor().catch(async e => {
+    console.error('the link is missing; the host has', await host.locator('.ProseMirror').innerHTML())
+    throw e
+  })
+  step('toolbar: heading, task list, bold, link (Ctrl+K), undo and redo; the checkbox sits on its line; shortcuts in tooltips')
 
   const viewer = await P.open(WIDE)
   await meetingFlow({ ...ctx, host, member, viewer, id, memberName })

@@ -29,10 +29,16 @@ interface Tool {
 }
 
 async function editLink (e: Editor): Promise<void> {
+  // The browser reports a selection made with the keyboard a moment
+  // later (selectionchange); let it arrive before reading it.
+  await new Promise(resolve => setTimeout(resolve, 30))
   const prev = String(e.getAttributes('link').href ?? '')
+  // The selection is kept by position: focus moving to the dialog and
+  // back (and remote edits meanwhile) must not change what gets linked.
+  const { from, to } = e.state.selection
   const href = await ask({ title: 'Link', text: 'The address the selected text links to. Leave it empty to remove the link.', field: 'Address', value: prev === '' ? 'https://' : prev, ok: 'Apply' })
   if (href === null) { e.commands.focus(); return }
-  const chain = e.chain().focus().extendMarkRange('link')
+  const chain = e.chain().focus().setTextSelection({ from, to }).extendMarkRange('link')
   if (href === '' || href === 'https://') chain.unsetLink().run()
   else chain.setLink({ href: /^[a-z]+:/i.test(href) ? href : 'https://' + href }).run()
 }

@@ -100,6 +100,22 @@ export async function reader (root: HTMLElement, id: string): Promise<void> {
     }
   }
 
+  const doDelete = async (b: HTMLElement): Promise<void> => {
+    const ok = await ask({
+      title: `Delete “${s.title}”?`,
+      text: 'The session, its notes, its versions and its record are removed for everyone, and people still in the room are disconnected. This cannot be undone; download the Markdown first if you want to keep the notes.',
+      ok: 'Delete for everyone',
+      danger: true
+    })
+    if (ok === null) return
+    try {
+      await api('DELETE', `/api/sessions/${sid(id)}`)
+      location.href = withToken('/')
+    } catch (err) {
+      showError(b, err)
+    }
+  }
+
   const restored = params.get('restored')
   const cmpFrom = params.get('compare')
   const compare = cmpFrom === null ? null : await compareView(id, Number(cmpFrom), params.get('to') === '' || params.get('to') === null ? null : Number(params.get('to')), versions).catch(err => {
@@ -117,6 +133,7 @@ export async function reader (root: HTMLElement, id: string): Promise<void> {
         h('p', { class: 'row actions' },
           h('a', { class: 'button', href: dl, id: 'download', download: '' }, shownVersion === null ? 'Download Markdown' : `Download version #${shownVersion} (Markdown)`),
           h('a', { class: 'button', href: withToken('/s/' + id), id: 'open-room' }, s.state === 'ended' ? 'Open the room' : 'Join the meeting'),
+          s.my_role === 'host' ? h('button', { type: 'button', class: 'danger', id: 'delete-session', onclick: (e: Event) => { void doDelete(e.currentTarget as HTMLElement) } }, 'Delete session…') : null,
           live ? h('span', { class: 'muted live-note', id: 'live-note' }, '● Updating as people write') : null)),
       restored === null ? null : h('p', { class: 'notice', role: 'status', id: 'restored' }, `Version #${restored} was restored into the notes. The notes before it stay in the history.`),
       banner,
