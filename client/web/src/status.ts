@@ -18,6 +18,7 @@ export class Status {
   private pending = false
   private synced = false
   private everConnected = false
+  private lostSaid = false
   private toastTimer = 0
   private readonly listeners: Array<(online: boolean) => void> = []
 
@@ -79,8 +80,20 @@ export class Status {
     this.el.dataset.saved = this.conn === 'connected' && this.synced && !this.pending ? 'yes' : 'no'
     this.text.textContent = text
     if (was !== this.conn) {
-      if (this.conn === 'connected' && was === 'disconnected') this.announce('Connected again. Your edits are synced.')
-      if (this.conn === 'disconnected' && was === 'connected') this.announce('Connection lost. Reconnecting; your edits are kept.')
+      // A blip (a server restart, a network hiccup) is not worth an
+      // announcement; an outage of more than two seconds is.
+      if (this.conn === 'connected' && this.lostSaid) {
+        this.lostSaid = false
+        this.announce('Connected again. Your edits are synced.')
+      }
+      if (this.conn === 'disconnected' && was === 'connected') {
+        window.setTimeout(() => {
+          if (this.conn !== 'connected' && !this.lostSaid) {
+            this.lostSaid = true
+            this.announce('Connection lost. Reconnecting; your edits are kept.')
+          }
+        }, 2000)
+      }
       for (const f of this.listeners) f(this.online)
     }
   }
