@@ -2,6 +2,7 @@
 // checkboxes, the record), the Markdown download, search, versions —
 // save a named one, compare two side by side, download exactly the one
 // shown, restore one as a new edit without losing the current notes.
+import { typeLine } from './lib.mjs'
 
 export async function afterFlow (c) {
   const { host, member, viewer, id, base, step, both, axe, noOverflow, waitText } = c
@@ -50,10 +51,7 @@ export async function afterFlow (c) {
   await member.goto(`${base}/s/${id}`)
   await member.locator('.ProseMirror').waitFor()
   await member.waitForFunction(() => document.querySelector('#status')?.dataset.synced === 'yes')
-  await member.locator('.ProseMirror').click()
-  await member.keyboard.press('Control+End')
-  await member.keyboard.press('Enter')
-  await member.keyboard.type('Added after the meeting.')
+  await typeLine(member, 'Added after the meeting.')
   await member.locator('#status[data-saved="yes"]').waitFor()
 
   // Compare the saved version with the current notes, side by side.

@@ -12,7 +12,7 @@
 // runs on every page in light and dark; every state is checked for
 // sideways scrolling at 375 px.
 import { createInterface } from 'node:readline'
-import { launch, pages, shot as shooter, axe, noOverflow, tabTo, focusedId, me, WIDE, PHONE, T } from './lib.mjs'
+import { launch, pages, shot as shooter, axe, noOverflow, tabTo, focusedId, me, typeLine, WIDE, PHONE, T } from './lib.mjs'
 import { meetingFlow } from './meeting.mjs'
 import { afterFlow } from './after.mjs'
 
@@ -82,15 +82,9 @@ try {
   await member.goto(`${base}/s/${id}`)
   await member.locator('.ProseMirror').waitFor()
   for (const p of [host, member]) await p.waitForFunction(() => document.querySelector('#status')?.dataset.synced === 'yes')
-  await host.locator('.ProseMirror').click()
-  await host.keyboard.press('Control+End')
-  await host.keyboard.press('Enter')
-  await host.keyboard.type('Hello from the host.')
+  await typeLine(host, 'Hello from the host.')
   await waitText(member, 'Hello from the host.')
-  await member.locator('.ProseMirror').click()
-  await member.keyboard.press('Control+End')
-  await member.keyboard.press('Enter')
-  await member.keyboard.type('Reply from the member.')
+  await typeLine(member, 'Reply from the member.')
   await waitText(host, 'Reply from the member.')
   const memberName = (await me(member)).name
   const hostName = (await me(host)).name
@@ -139,10 +133,7 @@ try {
   await host.locator('#tool-redo').click()
   await host.locator('.ProseMirror strong', { hasText: 'Write the release notes' }).waitFor()
   // A link, with Ctrl+K as in Google Docs.
-  await host.locator('.ProseMirror').click()
-  await host.keyboard.press('Control+End')
-  await host.keyboard.press('Enter')
-  await host.keyboard.type('See the wiki')
+  await typeLine(host, 'See the wiki')
   await member.locator('.ProseMirror p', { hasText: 'See the wiki' }).waitFor()
   await host.keyboard.press('Control+Shift+ArrowLeft')
   await host.keyboard.press('Control+k')

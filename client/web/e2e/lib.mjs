@@ -80,3 +80,11 @@ export async function tabTo (page, sel, max = 120) {
 export const focusedId = (page) => page.evaluate(() => document.activeElement?.id ?? '')
 
 export const me = (page) => page.evaluate(() => fetch('/api/me').then(r => r.json()))
+
+// typeLine types a new last line into the page's notes.
+export async function typeLine (page, text) {
+  await page.locator('.ProseMirror').click()
+  await page.keyboard.press('Control+End')
+  await page.keyboard.press('Enter')
+  await page.keyboard.type(text)
+}

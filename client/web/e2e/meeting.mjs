@@ -3,6 +3,7 @@
 // votes by keyboard while the host keeps focus; "Next" past the last
 // item; a custom timer that runs out; a poll closed; a role change; the
 // reader following live; the server restarting; the end, confirmed.
+import { typeLine } from './lib.mjs'
 
 export async function meetingFlow (c) {
   const { host, member, viewer, id, base, step, both, axe, tabTo, focusedId, waitText, memberName, ask, noOverflow } = c
@@ -116,10 +117,7 @@ export async function meetingFlow (c) {
   await viewer.goto(`${base}/read/${id}`)
   await viewer.locator('#live-note').waitFor()
   await member.locator('#tab-notes').click()
-  await member.locator('.ProseMirror').click()
-  await member.keyboard.press('Control+End')
-  await member.keyboard.press('Enter')
-  await member.keyboard.type('A line the reader sees live.')
+  await typeLine(member, 'A line the reader sees live.')
   await viewer.locator('#notes', { hasText: 'A line the reader sees live.' }).waitFor({ timeout: 20000 })
   step('the reader follows the notes while the meeting runs')
 
@@ -128,10 +126,7 @@ export async function meetingFlow (c) {
   await ask('STOP', 'DOWN')
   await member.locator('#status[data-state="disconnected"]').waitFor()
   await host.locator('#status[data-state="disconnected"]').waitFor()
-  await member.locator('.ProseMirror').click()
-  await member.keyboard.press('Control+End')
-  await member.keyboard.press('Enter')
-  await member.keyboard.type('Typed while the server was down.')
+  await typeLine(member, 'Typed while the server was down.')
   await member.locator('#tab-meeting').click()
   await member.locator('#raise[aria-disabled="true"]').waitFor()
   await member.locator('#raise').focus()
