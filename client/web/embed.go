@@ -7,7 +7,7 @@
 // The pages use only public interfaces: the REST API and the stock
 // y-websocket provider at /sync. Sources by concern: main.ts picks the
 // page (lobby.ts, room.ts, reader.ts); the room is editor.ts (TipTap and
-// its toolbar), meeting.ts with polls.ts and timer.ts (the meeting panel,
+// its toolbar), meeting.ts with polls.ts, timer.ts and panel.ts (the meeting panel,
 // rendered by morphing in dom.ts so focus survives remote updates) and
 // status.ts (connection, sync, announcements); versions.ts compares and
 // restores versions in the reader; dialog.ts asks before destructive

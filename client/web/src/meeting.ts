@@ -6,37 +6,15 @@
 // clicks are delegated (data-cmd), never bound to re-rendered nodes.
 
 import * as Y from 'yjs'
-import { Me, Role, Session, withToken } from './api'
+import { Role, withToken } from './api'
 import { ask } from './dialog'
 import { colorOf, emptyState, fmtClock, fmtLength, fmtTime, h, initials, morph, showError } from './dom'
-import { Status } from './status'
 import { icon } from './icons'
 import { Timer } from './timer'
 import { pollView } from './polls'
+import { btn, Ctx, MeetingState, Poll, View } from './panel'
 
-export interface MeetingState {
-  session: { state?: 'scheduled' | 'live' | 'ended', startedAt?: number, endedAt?: number, host?: string }
-  agenda: Array<{ id: string, title: string, minutes: number, done?: boolean, spentSeconds?: number }>
-  current: { item?: string, since?: number }
-  timer: { state?: string, durationMs?: number, endsAt?: number, remainingMs?: number }
-  hands: Array<{ subject: string, name: string, raisedAt: number }>
-  polls: Record<string, Poll>
-  participants: Record<string, { name: string, role: Role, joinedAt: number, leftAt?: number }>
-}
-
-export interface Poll {
-  id: string
-  question: string
-  options: string[]
-  multiple?: boolean
-  anonymous?: boolean
-  hidden?: boolean
-  state: 'open' | 'closed'
-  counts?: number[]
-  results?: number[]
-  voters?: number
-  votes?: Record<string, number[]>
-}
+export type { Ctx, MeetingState, Poll, View }
 
 export function readState (doc: Y.Doc): MeetingState {
   return {
@@ -50,30 +28,7 @@ export function readState (doc: Y.Doc): MeetingState {
   }
 }
 
-export interface Ctx {
-  id: string
-  me: Me
-  sess: Session
-  role: () => Role
-  status: Status
-  run: (cmd: Record<string, unknown>, from: Element) => Promise<boolean>
-}
-
 const runs = (r: Role): boolean => r === 'host' || r === 'cohost'
-
-// btn is a command button; the panel's click handler sends data-cmd.
-function btn (id: string, label: string, cmd: Record<string, unknown>, o: { cls?: string, confirm?: string, off?: string, label?: string } = {}): HTMLElement {
-  return h('button', {
-    type: 'button',
-    id,
-    class: o.cls,
-    'data-cmd': JSON.stringify(cmd),
-    'data-confirm': o.confirm,
-    'aria-label': o.label,
-    'aria-disabled': o.off === undefined ? undefined : 'true',
-    'data-reason': o.off
-  }, label)
-}
 
 export class MeetingPanel {
   readonly el: HTMLElement
@@ -208,17 +163,6 @@ export class MeetingPanel {
     }
     this.timer.tick(now)
   }
-}
-
-export interface View {
-  s: MeetingState
-  st: 'scheduled' | 'live' | 'ended'
-  role: Role
-  runs: boolean
-  off?: string
-  me: Me
-  id: string
-  tz: string
 }
 
 const stateNames = { scheduled: 'Not started', live: 'Live', ended: 'Ended' }
@@ -391,4 +335,3 @@ function pollForm (c: Ctx): HTMLElement {
   return f
 }
 
-export { btn }

@@ -2,7 +2,7 @@
 // results as bars with percentages, and "X of Y voted".
 
 import { h } from './dom'
-import { btn, Poll, View } from './meeting'
+import { btn, Poll, View } from './panel'
 
 export function pollView (p: Poll, v: View, eligible: number, mine: number[] | null): HTMLElement {
   const open = p.state === 'open'

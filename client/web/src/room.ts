@@ -98,8 +98,7 @@ export async function room (root: HTMLElement, id: string): Promise<void> {
 
   // The meeting.
   const meetingDoc = new Y.Doc()
-  const meetingProv = provider(id + '/meeting', meetingDoc)
-  void meetingProv
+  provider(id + '/meeting', meetingDoc)
   const run = async (cmd: Record<string, unknown>, from: Element): Promise<boolean> => {
     if (!status.online) {
       showError(from, new Error("You're offline. This works again once the connection is back."))
@@ -138,4 +137,3 @@ export async function room (root: HTMLElement, id: string): Promise<void> {
   })
 }
 
-export { showError }

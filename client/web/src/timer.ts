@@ -3,7 +3,7 @@
 // display turns to "Time's up", screen readers are told, and a short
 // chime plays for those who turned sound on (off by default).
 
-import { Ctx, MeetingState, View, btn } from './meeting'
+import { Ctx, MeetingState, View, btn } from './panel'
 import { fmtClock, h, showError } from './dom'
 import { Status } from './status'
 
