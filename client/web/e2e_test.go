@@ -30,7 +30,7 @@ type cocreateServer struct {
 func (s *cocreateServer) start() {
 	s.t.Helper()
 	s.cmd = exec.Command(s.bin, append([]string{"serve", "--addr", s.addr, "--data", s.data, "--flush-interval", "50ms"}, s.flags...)...)
-	s.cmd.Stdout, s.cmd.Stderr = io.Discard, io.Discard
+	s.cmd.Stdout, s.cmd.Stderr = io.Discard, os.Stderr
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}

@@ -32,9 +32,20 @@ export async function afterFlow (c) {
   if (tops.length !== 1 || !md.startsWith('# E2E weekly')) throw new Error('the Markdown has top-level headings ' + JSON.stringify(tops))
   if (!(md.indexOf('Typed while the server was down.') < md.indexOf('### Attendees'))) throw new Error('the Markdown puts the record before the notes')
   if (!md.includes('- [ ] **Write the release notes**')) throw new Error('the Markdown lacks the task:\n' + md)
+  // The index follows the end of the meeting shortly after: ask again
+  // until it has (as a person would).
   await host.locator('#search').fill('member')
-  await host.locator('#search').press('Enter')
-  await host.locator('#results li a', { hasText: 'E2E weekly' }).waitFor()
+  for (let i = 0; i < 20; i++) {
+    await host.locator('#search').press('Enter')
+    await host.locator('#results:not([hidden])').waitFor()
+    if (await host.locator('#results li a', { hasText: 'E2E weekly' }).count() > 0) break
+    await host.waitForTimeout(500)
+  }
+  await host.locator('#results li a', { hasText: 'E2E weekly' }).waitFor().catch(async e => {
+    console.error('search results:', await host.locator('#results').innerHTML(), await host.evaluate(() => fetch('/api/search?q=member').then(r => r.text())),
+      await host.evaluate((id) => fetch(`/api/sessions/${id}/versions`).then(r => r.text()), id))
+    throw e
+  })
   await host.locator('#results mark').first().waitFor()
   await noOverflow(member, 'reader')
   step('Markdown: the notes first, one top-level heading; search finds a typed word')

@@ -67,8 +67,10 @@ export class Status {
 
   private render (): void {
     const was = this.el.dataset.state
-    this.el.dataset.state = this.conn
     if (this.conn === 'connected') this.everConnected = true
+    // Once connected, every state but connected is "offline" to a person
+    // (y-websocket alternates disconnected and connecting while it retries).
+    this.el.dataset.state = this.conn === 'connected' || !this.everConnected ? this.conn : 'disconnected'
     let text: string
     if (this.conn === 'connected') {
       text = !this.synced ? 'Loading the notes…' : this.pending ? 'Sending changes…' : 'All changes synced'
@@ -79,14 +81,14 @@ export class Status {
     }
     this.el.dataset.saved = this.conn === 'connected' && this.synced && !this.pending ? 'yes' : 'no'
     this.text.textContent = text
-    if (was !== this.conn) {
+    if (was !== this.el.dataset.state) {
       // A blip (a server restart, a network hiccup) is not worth an
       // announcement; an outage of more than two seconds is.
       if (this.conn === 'connected' && this.lostSaid) {
         this.lostSaid = false
         this.announce('Connected again. Your edits are synced.')
       }
-      if (this.conn === 'disconnected' && was === 'connected') {
+      if (this.el.dataset.state === 'disconnected' && was === 'connected') {
         window.setTimeout(() => {
           if (this.conn !== 'connected' && !this.lostSaid) {
             this.lostSaid = true
