@@ -19,6 +19,7 @@ export class Status {
   private synced = false
   private everConnected = false
   private lostSaid = false
+  private settling = false // one settle loop at a time, however fast people type
   private toastTimer = 0
   private readonly listeners: Array<(online: boolean) => void> = []
 
@@ -43,7 +44,10 @@ export class Status {
       if (origin === p) return // from the server
       this.pending = true
       this.render()
-      this.settle(p)
+      if (!this.settling) {
+        this.settling = true
+        this.settle(p)
+      }
     })
   }
 
@@ -54,6 +58,7 @@ export class Status {
       const ws = p.ws
       if (this.conn === 'connected' && ws !== null && ws.bufferedAmount === 0) {
         this.pending = false
+        this.settling = false
         this.render()
       } else {
         this.settle(p)
