@@ -143,6 +143,7 @@ try {
     console.error('the link is missing; the host has', await host.locator('.ProseMirror').innerHTML())
     throw e
   })
+  await both('room-scheduled', host, member)
   step('toolbar: heading, task list, bold, link (Ctrl+K), undo and redo; the checkbox sits on its line; shortcuts in tooltips')
 
   const viewer = await P.open(WIDE)
