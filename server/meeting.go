@@ -72,6 +72,10 @@ func (ms *meetings) exit(session, subject string) bool {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	p := ms.presence[session]
+	if p == nil {
+		// Forgotten meanwhile (the session was deleted): nothing to count.
+		return false
+	}
 	p[subject]--
 	if p[subject] > 0 {
 		return false

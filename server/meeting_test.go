@@ -361,3 +361,19 @@ func TestConcurrentVotes(t *testing.T) {
 		t.Fatalf("after a changed vote: voters %v counts %v", p["voters"], p["counts"])
 	}
 }
+
+// TestPresenceAfterForget: a connection closing after its session was
+// deleted (and forgotten) counts nothing and does not panic.
+func TestPresenceAfterForget(t *testing.T) {
+	ms := newMeetings()
+	if !ms.enter("s", "alice") {
+		t.Fatal("first connection not reported as first")
+	}
+	ms.forget("s")
+	if ms.exit("s", "alice") {
+		t.Fatal("a forgotten session's connection was reported as the last")
+	}
+	if len(ms.presence) != 0 {
+		t.Fatalf("presence left behind: %v", ms.presence)
+	}
+}
