@@ -72,6 +72,7 @@ export async function afterFlow (c) {
   await host.locator('#compare-view .dl.add', { hasText: 'Added after the meeting.' }).waitFor({ timeout: 20000 })
   await host.locator('#compare-view').scrollIntoViewIfNeeded()
   await c.shot(host, 'reader-compare')
+  await axe(host, 'reader compare')
   step('a named version saved; two versions compared side by side')
 
   // The version page downloads exactly that version, and restores it.

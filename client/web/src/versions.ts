@@ -83,8 +83,9 @@ const label = (versions: Version[], n: number | null): string => {
 export async function compareView (id: string, from: number, to: number | null, versions: Version[]): Promise<HTMLElement> {
   const q = `from=${from}` + (to === null ? '' : `&to=${to}`)
   const d = await api<{ diff: string }>('GET', `/api/sessions/${sid(id)}/versions/diff?${q}`)
-  const left = h('div', { class: 'diff-col', 'aria-label': label(versions, from) })
-  const right = h('div', { class: 'diff-col', 'aria-label': label(versions, to) })
+  // Each column is named by the heading above it.
+  const left = h('div', { class: 'diff-col' })
+  const right = h('div', { class: 'diff-col' })
   const rows: Array<[string | null, string | null, string]> = []
   let dels: string[] = []
   let adds: string[] = []
