@@ -32,8 +32,18 @@ export async function afterFlow (c) {
   if (tops.length !== 1 || !md.startsWith('# E2E weekly')) throw new Error('the Markdown has top-level headings ' + JSON.stringify(tops))
   if (!(md.indexOf('Typed while the server was down.') < md.indexOf('### Attendees'))) throw new Error('the Markdown puts the record before the notes')
   if (!md.includes('- [ ] **Write the release notes**')) throw new Error('the Markdown lacks the task:\n' + md)
-  // The index follows the end of the meeting shortly after: ask again
-  // until it has (as a person would).
+  await noOverflow(member, 'reader')
+  step('Markdown: the notes first, one top-level heading')
+
+  // Save a named version.
+  await host.locator('#save-version').click()
+  await host.locator('#dialog-field').fill('Before cleanup')
+  await host.locator('#dialog-ok').click()
+  await host.waitForURL(/version=\d+/)
+  const n = Number(new URL(host.url()).searchParams.get('version'))
+  await host.locator('#version-banner', { hasText: 'Before cleanup' }).waitFor()
+  // Search finds a typed word (asked again until the index has it, as a
+  // person would).
   await host.locator('#search').fill('member')
   for (let i = 0; i < 20; i++) {
     await host.locator('#search').press('Enter')
@@ -43,20 +53,13 @@ export async function afterFlow (c) {
   }
   await host.locator('#results li a', { hasText: 'E2E weekly' }).waitFor().catch(async e => {
     console.error('search results:', await host.locator('#results').innerHTML(), await host.evaluate(() => fetch('/api/search?q=member').then(r => r.text())),
+      await host.evaluate(() => fetch('/api/search?q=weekly').then(r => r.text())),
       await host.evaluate((id) => fetch(`/api/sessions/${id}/versions`).then(r => r.text()), id))
     throw e
   })
   await host.locator('#results mark').first().waitFor()
-  await noOverflow(member, 'reader')
-  step('Markdown: the notes first, one top-level heading; search finds a typed word')
-
-  // Save a named version.
-  await host.locator('#save-version').click()
-  await host.locator('#dialog-field').fill('Before cleanup')
-  await host.locator('#dialog-ok').click()
-  await host.waitForURL(/version=\d+/)
-  const n = Number(new URL(host.url()).searchParams.get('version'))
-  await host.locator('#version-banner', { hasText: 'Before cleanup' }).waitFor()
+  await host.locator('#search').press('Escape')
+  await host.locator('#results').waitFor({ state: 'hidden' })
 
   // Someone keeps writing after the meeting.
   await member.goto(`${base}/s/${id}`)
@@ -73,7 +76,7 @@ export async function afterFlow (c) {
   await host.locator('#compare-view').scrollIntoViewIfNeeded()
   await c.shot(host, 'reader-compare')
   await axe(host, 'reader compare')
-  step('a named version saved; two versions compared side by side')
+  step('a named version saved; search finds a typed word; two versions compared side by side')
 
   // The version page downloads exactly that version, and restores it.
   await host.goto(`${base}/read/${id}?version=${n}`)

@@ -106,7 +106,7 @@ try {
   // The toolbar: a heading, bold, a task list; the task's checkbox sits
   // on the line of its text; shortcuts are named in the tooltips.
   await host.locator('.ProseMirror').click()
-  await host.keyboard.press('Control+End')
+  await host.evaluate(() => window.cocreate.editor.commands.focus('end'))
   await host.keyboard.press('Enter')
   await host.locator('#tool-h2').click()
   await host.keyboard.type('Decisions')

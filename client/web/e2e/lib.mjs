@@ -81,10 +81,12 @@ export const focusedId = (page) => page.evaluate(() => document.activeElement?.i
 
 export const me = (page) => page.evaluate(() => fetch('/api/me').then(r => r.json()))
 
-// typeLine types a new last line into the page's notes.
+// typeLine types a new last line into the page's notes. The caret is put
+// at the end by the editor: Ctrl+End in Chromium can stop short of the
+// end next to the task list's non-editable checkboxes.
 export async function typeLine (page, text) {
   await page.locator('.ProseMirror').click()
-  await page.keyboard.press('Control+End')
+  await page.evaluate(() => window.cocreate.editor.commands.focus('end'))
   await page.keyboard.press('Enter')
   await page.keyboard.type(text)
 }

@@ -219,6 +219,9 @@ export function searchBox (): HTMLElement {
     h('label', { for: 'search', class: 'sr-only' }, 'Search all notes'),
     h('input', { type: 'search', name: 'q', id: 'search', required: true, placeholder: 'Search all notes' }),
     h('button', { type: 'submit' }, 'Search'), count, results)
+  // The results close like a menu: Escape, or a click elsewhere.
+  f.addEventListener('keydown', e => { if (e.key === 'Escape') results.hidden = true })
+  document.addEventListener('click', e => { if (!f.contains(e.target as Node)) results.hidden = true })
   f.addEventListener('submit', e => {
     e.preventDefault()
     const q = String(new FormData(f).get('q') ?? '')
