@@ -33,7 +33,7 @@ PG_ENV := .postgres.env
 # the binary embeds; rebuilt when a source is newer than the bundle.
 UI := client/web
 UI_STAMP := $(UI)/node_modules/.installed
-UI_SRC := $(wildcard $(UI)/src/*.ts) $(UI)/static/index.html $(UI)/static/app.css $(UI)/build.mjs
+UI_SRC := $(wildcard $(UI)/src/*.ts) $(wildcard $(UI)/static/*) $(UI)/build.mjs
 
 .PHONY: run ui chromium test vet unit race postgres fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures deploy-check redis bench-cluster
 

@@ -429,7 +429,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		close(debugDone)
 	}
-	s.log.Info("listening", "addr", ln.Addr().String(), "data", s.cfg.Data, "bus", s.busName(), "instance", s.hubs.Instance())
+	s.log.Info("listening", "url", openURL(ln.Addr()), "addr", ln.Addr().String(), "data", s.cfg.Data, "bus", s.busName(), "instance", s.hubs.Instance())
 
 	var serveErr error
 	select {
@@ -499,4 +499,17 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 		return fmt.Errorf("--addr %s: %w", s.cfg.Addr, err)
 	}
 	return s.Serve(ctx, ln)
+}
+
+// openURL is the address a person opens in a browser to reach a server
+// listening on addr: an unspecified host (0.0.0.0, ::) becomes localhost.
+func openURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }

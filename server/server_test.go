@@ -498,3 +498,20 @@ func TestTrustedProxies(t *testing.T) {
 		t.Fatalf("an untrusted X-Forwarded-For was believed: %d", code)
 	}
 }
+
+func TestOpenURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080": "http://127.0.0.1:8080/",
+		"0.0.0.0:80":     "http://localhost:80/",
+		"[::]:8080":      "http://localhost:8080/",
+		"[::1]:9000":     "http://[::1]:9000/",
+	} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := openURL(a); got != want {
+			t.Errorf("openURL(%s) = %s, want %s", addr, got, want)
+		}
+	}
+}

@@ -56,6 +56,8 @@ The API (/api/...) and WebSocket sync (/sync/...) work without it.</p>`)
 			ct = "text/javascript; charset=utf-8"
 		case ".css":
 			ct = "text/css; charset=utf-8"
+		case ".svg":
+			ct = "image/svg+xml"
 		}
 		return c.Blob(http.StatusOK, ct, b)
 	})

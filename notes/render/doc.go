@@ -12,6 +12,7 @@
 //	rec.OpenTasks = notes.OpenTasks()
 //	rec.Location = sessionTimeZone            // times in the Markdown/HTML
 //	body := rec.Markdown()                    // or rec.HTML()
+//	file := render.DocumentMarkdown(rec, notes) // the download: title, date, notes, then the record
 //	patch := render.DiffMarkdown(oldMD, newMD)
 //
 // Markdown(doc), HTML(doc), Text(doc) and OpenTasks(doc) do ReadNotes and
