@@ -86,6 +86,16 @@
 // durable within FlushInterval plus one store write (under 1s); clients
 // re-send anything newer when they reconnect and re-sync.
 //
+// When the store refuses writes (PostgreSQL down, a full disk) the
+// persister keeps the batch and retries it with the next flush; the
+// document is counted as unsaved (Registry.StoreErr, the
+// cocreate_unsaved_docs gauge) until a write succeeds, and the room
+// stays loaded. At shutdown a batch the store still refuses is written to
+// the spool (spool.go: a local write-ahead file in Config.SpoolDir,
+// fsynced), which ReplaySpool stores on the next start before the server
+// serves; a document that can be neither stored nor spooled makes Close
+// return ErrUnsaved naming it.
+//
 // Lifetimes: a room holds a reference count (under the registry mutex)
 // of Serve calls that joined it. When its last member leaves it stores
 // and compacts the document, then removes itself from the registry unless
@@ -111,7 +121,12 @@
 // answered by ConnOptions.OnCommand in its reader; ConnOptions.AllowUpdate
 // rate-limits its updates; ConnOptions.OnUpdate is told by the run loop
 // of each of its updates, applied or refused as read-only (the
-// Hocuspocus endpoint's SyncStatus). A read-only connection's sync step 2 that holds
+// Hocuspocus endpoint's SyncStatus). Config.Validate (validate.go) may
+// refuse a connection's update before it is applied (the server keeps
+// the notes inside the editor's schema with it), with "permission denied"
+// and nothing applied, sent or stored. Config.MaxSessionBytes (quota.go)
+// bounds the bytes of a session's documents together, checked there too.
+// A read-only connection's sync step 2 that holds
 // nothing new is dropped quietly (crdt.Doc.Changes); only a real edit gets
 // "permission denied". Config.OnSnapshot hands a changed document's
 // whole state to the server (for the search index and automatic

@@ -377,6 +377,9 @@ func (rm *room) handle(c *conn, m yproto.Message) {
 				c.refuse(StatusMessageTooBig, "document too large", "doc_too_large", nil)
 				return
 			}
+			if !rm.validate(c, m.Payload) {
+				return
+			}
 			start := time.Now()
 			err := rm.doc.ApplyUpdate(m.Payload, c)
 			rm.reg.metrics.ApplySeconds.Observe(time.Since(start).Seconds())

@@ -213,6 +213,8 @@ type needs struct {
 	fresh bool
 	// live: the fresh world's sessions are live.
 	live bool
+	// adminKey: with --auth-secret it needs the admin key (401).
+	adminKey bool
 	// path and body make the request for a world and a target.
 	path func(w world, tg string) string
 	body string
@@ -253,9 +255,10 @@ var shellStatus = func() int {
 // matrix is the expectation of every operation in docs/openapi.yaml;
 // TestAccessMatrix fails for an operation missing here.
 var matrix = map[string]needs{
-	"GET /healthz":          {public: true, ok: 200, path: fixed("/healthz")},
-	"GET /readyz":           {public: true, ok: 200, path: fixed("/readyz")},
-	"GET /metrics":          {public: true, ok: 200, path: fixed("/metrics")},
+	"GET /healthz": {public: true, ok: 200, path: fixed("/healthz")},
+	"GET /readyz":  {public: true, ok: 200, path: fixed("/readyz")},
+	// With --auth-secret behind the admin key, which no persona holds.
+	"GET /metrics":          {public: true, ok: 200, adminKey: true, path: fixed("/metrics")},
 	"GET /api/openapi.yaml": {public: true, ok: 200, path: fixed("/api/openapi.yaml")},
 	// The web client's shell and files: no data in them (the page asks
 	// the API, which decides); 503 while the UI is not built in.
@@ -314,6 +317,8 @@ var matrix = map[string]needs{
 // expected is the status persona p should get for op on target tg.
 func (n needs) expected(auth bool, p, tg string) int {
 	switch {
+	case n.adminKey && auth:
+		return 401
 	case n.public:
 		if n.ok == 0 { // the admin key: nobody here has it
 			if auth {

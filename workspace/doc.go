@@ -42,7 +42,10 @@
 // post-meeting version, a role change on the person's connections on
 // every instance (hub.Registry.SetReadOnly). Attendance (attendance.go)
 // is recorded from connections in the background, in order per person,
-// so a socket is never held up by the lock.
+// so a socket is never held up by the lock; a newcomer to a session
+// whose attendance is full (Config.MaxAttendance, quota.go) is refused
+// by Connect with ErrQuota, as is a connection that would create one
+// more document of a full session (Config.MaxDocsPerSession).
 //
 // It knows no HTTP and no SQL, and does not touch sockets: Connect
 // (connect.go) tells the edge how to serve one — a session's document
