@@ -296,11 +296,18 @@ func (w *Workspace) scanSessions(ctx context.Context, state, token string, fn fu
 }
 
 // readable calls fn with each session the caller may read and their
-// role in it, as scanSessions does.
+// role in it, as scanSessions does — leaving out public sessions the
+// caller reads only because they are public: those are for whoever has
+// the link, not for everyone's lobby and search.
 func (w *Workspace) readable(ctx context.Context, c Caller, state, token string, fn func(notes.Session, Role) bool) (string, error) {
 	var failed error
 	next, err := w.scanSessions(ctx, state, token, func(s notes.Session) bool {
+		vis := s.Visibility
+		if vis == notes.VisibilityPublic {
+			s.Visibility = notes.VisibilitySpace
+		}
 		r, err := w.roleIn(ctx, c, s)
+		s.Visibility = vis
 		if err != nil {
 			failed = err
 			return false

@@ -181,7 +181,7 @@ func (w *Workspace) ReadNotes(ctx context.Context, c Caller, session string, ver
 	if err != nil {
 		return nil, classify(err)
 	}
-	pm.Session = view(sess, r)
+	pm.Session = w.viewFor(ctx, c, sess, r)
 	return pm, nil
 }
 
