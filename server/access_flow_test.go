@@ -183,6 +183,23 @@ func TestInviteFlow(t *testing.T) {
 					t.Fatalf("participants without the profile's name: %s", b)
 				}
 			}
+			// A private session of the space: only those invited into it.
+			_, priv := f.call("owner", "POST", "/api/sessions", fmt.Sprintf(`{"title":"Board","time_zone":"UTC","space_id":%q,"visibility":"private"}`, spaceID))
+			privID := priv["id"].(string)
+			if code, _ := f.call("outsider", "GET", "/api/sessions/"+privID, ""); code != http.StatusNotFound {
+				t.Fatalf("a space member reads a private session: %d", code)
+			}
+			_, sinv := f.call("owner", "POST", "/api/sessions/"+privID+"/invites", `{"role":"viewer"}`)
+			if code, got := f.call("member", "POST", "/api/invites/"+sinv["code"].(string)+"/accept", ""); code != 200 || got["session_id"] != privID || got["role"] != "viewer" {
+				t.Fatalf("accepting a session invite: %d %v", code, got)
+			}
+			if code, got := f.call("member", "GET", "/api/sessions/"+privID, ""); code != 200 || got["my_role"] != "viewer" {
+				t.Fatalf("after a session invite: %d %v", code, got)
+			}
+			if code, _ := f.call("member", "PATCH", "/api/sessions/"+privID, `{"title":"Mine"}`); code != http.StatusForbidden {
+				t.Fatalf("a viewer by invite changes the session: %d", code)
+			}
+
 			// Removing the member closes their socket.
 			if code, _ := f.call("owner", "DELETE", "/api/spaces/"+spaceID+"/members/"+f.subject["outsider"], ""); code != http.StatusNoContent {
 				t.Fatalf("remove: %d", code)
