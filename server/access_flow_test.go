@@ -213,3 +213,35 @@ func TestInviteFlow(t *testing.T) {
 		})
 	}
 }
+
+// TestVisibilityChangeReachesSockets: a public session's reader is
+// connected; the host makes it private: the reader's socket is closed
+// (1008 "access revoked"), and a member of its space, now without a
+// role there, too.
+func TestVisibilityChangeReachesSockets(t *testing.T) {
+	f := newAccessFixture(t, true)
+	_, sp := f.call("owner", "POST", "/api/spaces", `{"name":"Club"}`)
+	spaceID := sp["id"].(string)
+	if code, _ := f.call("owner", "PUT", "/api/spaces/"+spaceID+"/members/"+f.subject["member"], `{"role":"member"}`); code != 200 {
+		t.Fatalf("add member: %d", code)
+	}
+	_, s := f.call("owner", "POST", "/api/sessions", fmt.Sprintf(`{"title":"Open day","time_zone":"UTC","space_id":%q,"visibility":"public"}`, spaceID))
+	id := s["id"].(string)
+	var socks []*wsClient
+	for _, p := range []string{"outsider", "member"} {
+		wc, _, err := f.dial(p, id+"/notes")
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		wc.synced()
+		socks = append(socks, wc)
+	}
+	if code, _ := f.call("owner", "PATCH", "/api/sessions/"+id, `{"visibility":"private"}`); code != 200 {
+		t.Fatalf("make private: %d", code)
+	}
+	for i, p := range []string{"outsider", "member"} {
+		if code, reason := socks[i].closed(); code != websocket.StatusPolicyViolation || reason != "access revoked" {
+			t.Fatalf("%s's socket after the session went private: %d %q", p, code, reason)
+		}
+	}
+}
