@@ -102,9 +102,11 @@
 // a connection is joining; when the store refuses that write, the room
 // stays loaded and tries again on every tick until it succeeds.
 // Registry.Close makes every room close its
-// connections with 1001 "going away", store, and exit, and waits for the
-// rooms and every Serve call: http.Server.Shutdown does not wait for
-// hijacked WebSocket connections, so the server must call it.
+// connections with 1001 "going away", store, and exit once no Serve or
+// Do holds it (a connection whose join was still queued is closed when
+// the room reads it), and waits for the rooms and every Serve call:
+// http.Server.Shutdown does not wait for hijacked WebSocket
+// connections, so the server must call it.
 //
 // Registry.Do runs a function on a document inside its room's goroutine
 // (loading the document if needed, unloading it afterwards when nobody is
