@@ -16,7 +16,8 @@ import (
 // space's owner has a private session whose title and notes hold a
 // secret word; the owner's search finds it, the outsider's does not, and
 // no answer the outsider gets holds the word or the id of any of the
-// owner's spaces, sessions or invites. Guest mode and --auth-secret.
+// owner's spaces, sessions or invites (nor, in guest mode, anyone's
+// cookie). Guest mode and --auth-secret.
 func TestAccessLeaks(t *testing.T) {
 	for _, auth := range []bool{false, true} {
 		t.Run(map[bool]string{false: "guest", true: "auth"}[auth], func(t *testing.T) {
@@ -73,6 +74,11 @@ func TestAccessLeaks(t *testing.T) {
 						}
 						if strings.Contains(string(raw), s) && !strings.Contains(path, s) {
 							t.Errorf("%s GET %s (%d) reveals %q: %s", p, path, code, s, raw)
+						}
+					}
+					for q, ck := range f.cred {
+						if !auth && ck != "" && strings.Contains(string(raw), ck) {
+							t.Errorf("%s GET %s shows the guest cookie of %s", p, path, q)
 						}
 					}
 					if code == http.StatusOK && strings.Contains(path, "/api/sessions/") && !strings.Contains(path, sessions[2]) {
