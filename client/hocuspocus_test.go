@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ func TestHocuspocusSocket(t *testing.T) {
 		return false
 	})
 	if err != nil {
-		t.Fatalf("the /sync client never saw the Hocuspocus client's caret: %v", err)
+		t.Fatalf("the /sync client never saw the Hocuspocus client's caret: %v (has %q)", err, fmt.Sprint(syncA.Awareness()))
 	}
 
 	if _, err := sock.Open(ctx, "noslash", "", client.Options{}); !errors.Is(err, client.ErrUnauthorized) || !strings.Contains(err.Error(), "{session}/{doc}") {

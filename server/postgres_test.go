@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/cookiejar"
 	"strings"
 	"testing"
 
@@ -16,11 +17,16 @@ func testPostgresDSN(t *testing.T) string { return pgtest.Schema(t, "server_test
 // is read from the second.
 func TestPostgresSharedBetweenInstances(t *testing.T) {
 	dsn := testPostgresDSN(t)
-	usePG := func(c *Config) { c.Postgres = dsn; c.Data = "" }
+	// One --data for the guest key both instances share.
+	shared := t.TempDir()
+	usePG := func(c *Config) { c.Postgres = dsn; c.Data = shared }
 	a := startServer(t, t.TempDir(), usePG)
 	b := startServer(t, t.TempDir(), usePG)
 
-	resp, err := http.Post(a.url+"/api/sessions", "application/json", strings.NewReader(`{"title":"Shared","time_zone":"UTC"}`))
+	// One guest (one cookie) on both instances.
+	jar, _ := cookiejar.New(nil)
+	guest := &http.Client{Jar: jar}
+	resp, err := guest.Post(a.url+"/api/sessions", "application/json", strings.NewReader(`{"title":"Shared","time_zone":"UTC"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +36,7 @@ func TestPostgresSharedBetweenInstances(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK || created.ID == "" {
 		t.Fatalf("create on a: %d %+v", resp.StatusCode, created)
 	}
-	resp, err = http.Get(b.url + "/api/sessions/" + created.ID)
+	resp, err = guest.Get(b.url + "/api/sessions/" + created.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

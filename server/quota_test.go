@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/cocreate/cocreate/notes"
 	"net/http"
 	"strings"
 	"testing"
@@ -119,6 +120,10 @@ func TestQuotaSessionBytes(t *testing.T) {
 func TestQuotaAttendance(t *testing.T) {
 	ts := startServer(t, t.TempDir(), func(c *Config) { c.MaxAttendance = 2 })
 	ts.mkSession(t, "full")
+	// Public: every guest here may read it, and so attend.
+	if _, err := ts.srv.store.UpdateSession(context.Background(), "full", func(s *notes.Session) error { s.Visibility = notes.VisibilityPublic; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	first, resp, err := dialDocWith(t, ts, "full/notes", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -27,7 +27,8 @@ func hygieneServe(t *testing.T, args ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return proctest.Start(t, bin, append([]string{"--data", t.TempDir()}, args...)...).Addr
+	// The attacks' rooms are no sessions: open documents.
+	return proctest.Start(t, bin, append([]string{"--data", t.TempDir(), "--public-rooms"}, args...)...).Addr
 }
 
 // closedWithin waits (generously: this is a bound on a hostile client's

@@ -44,7 +44,20 @@ const dark = async (name, ...ps) => {
     await p.emulateMedia({ colorScheme: 'light' })
   }
 }
-const ctx = { base, artifacts, step, shot, both, dark, ask, waitText, axe, noOverflow, tabTo, focusedId, me, T }
+// invite lets guest into the session id of host's page, as an invite
+// link would: deny by default, so nobody else sees it until then. (The
+// share control is the web part of issue 12; here the pages ask the API.)
+const invite = async (hostPage, guest, id) => {
+  const code = await hostPage.evaluate(async (id) => {
+    const s = await (await fetch('/api/sessions/' + id)).json()
+    const r = await fetch('/api/spaces/' + s.space_id + '/invites', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })
+    return (await r.json()).code
+  }, id)
+  await guest.goto(base + '/')
+  const status = await guest.evaluate(async (code) => (await fetch('/api/invites/' + code + '/accept', { method: 'POST' })).status, code)
+  if (status !== 200) throw new Error('accepting the invite: ' + status)
+}
+const ctx = { base, invite, artifacts, step, shot, both, dark, ask, waitText, axe, noOverflow, tabTo, focusedId, me, T }
 
 try {
   // Lobby, keyboard only: the host plans a session with an agenda.
@@ -79,6 +92,7 @@ try {
 
   // A member joins on a phone; both type; each sees the other's text and caret.
   const member = await P.open(PHONE)
+  await invite(host, member, id)
   await member.goto(`${base}/s/${id}`)
   await member.locator('.ProseMirror').waitFor()
   for (const p of [host, member]) await p.waitForFunction(() => document.querySelector('#status')?.dataset.synced === 'yes')

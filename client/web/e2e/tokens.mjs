@@ -20,7 +20,15 @@ try {
   await a.locator('#create').click()
   await a.waitForURL(/\/s\/[^/?]+\?token=/)
   const id = a.url().split('/s/')[1].split('?')[0]
+  // Deny by default: alice invites bob into the session.
+  const code = await a.evaluate(async ([id, tok]) => {
+    const r = await fetch(`/api/sessions/${id}/invites?token=${tok}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })
+    return (await r.json()).code
+  }, [id, alice])
   const b = await P.open()
+  await b.goto(`${base}/?token=${bob}`)
+  const accepted = await b.evaluate(async ([code, tok]) => (await fetch(`/api/invites/${code}/accept?token=${tok}`, { method: 'POST' })).status, [code, bob])
+  if (accepted !== 200) throw new Error('bob accepting the invite: ' + accepted)
   await b.goto(`${base}/s/${id}?token=${bob}`)
   for (const p of [a, b]) await p.waitForFunction(() => document.querySelector('#status')?.dataset.synced === 'yes')
   await b.locator('.ProseMirror').click()
