@@ -33,6 +33,7 @@ type event struct {
 	// evSetReadOnly
 	subject  string
 	readOnly bool
+	revoke   bool       // close the subject's connections instead
 	reply    chan<- int // buffered; gets the number of connections changed
 
 	// evDo
@@ -137,7 +138,7 @@ func (rm *room) run() {
 					rm.handle(ev.conn, ev.msg)
 				}
 			case evSetReadOnly:
-				ev.reply <- rm.setReadOnly(ev.subject, ev.readOnly)
+				ev.reply <- rm.setReadOnly(ev.subject, ev.readOnly, ev.revoke)
 			case evDo:
 				ev.doReply <- rm.do(ev.do)
 			case evRelease:
@@ -288,10 +289,16 @@ func (rm *room) do(fn func(*crdt.Doc) error) error {
 	return fn(rm.doc)
 }
 
-// setReadOnly changes the read-only state of subject's connections.
-func (rm *room) setReadOnly(subject string, readOnly bool) int {
+// setReadOnly changes the read-only state of subject's connections, or
+// closes them (revoke).
+func (rm *room) setReadOnly(subject string, readOnly, revoke bool) int {
 	n := 0
 	for c := range rm.conns {
+		if revoke && c.subject == subject {
+			c.kill(StatusPolicyViolation, "access revoked", false)
+			n++
+			continue
+		}
 		if c.subject == subject && c.readOnly != readOnly {
 			c.readOnly = readOnly
 			n++
