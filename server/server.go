@@ -182,6 +182,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	e.GET("/hocuspocus", s.hocuspocus)
 	e.POST("/api/tokens", s.mintToken)
 	s.sessionRoutes(e.Group("/api"))
+	s.calendarRoutes(e.Group("/api"))
 	e.GET("/notes/:id", s.readNotesPage)
 	e.GET("/api/search", s.search)
 	s.webRoutes(e)

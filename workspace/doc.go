@@ -32,6 +32,13 @@
 // is recorded from connections in the background, in order per person,
 // so a socket is never held up by the lock.
 //
+// Calendars (calendar.go) are built with internal/ical from the session
+// records: one event per session in its own zone, SEQUENCE its
+// revision, CANCELLED from the tombstone DeleteSession keeps. Calendar
+// apps read them with feed tokens (feeds.go): a secret per person and
+// feed, stored hashed, revocable, that FeedCaller turns into its owner
+// for that one feed; every read is still decided by authorize.
+//
 // It knows no HTTP and no SQL, and does not touch sockets: Connect
 // (connect.go) tells the edge how to serve one.
 package workspace

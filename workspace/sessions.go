@@ -146,6 +146,11 @@ func (w *Workspace) DeleteSession(ctx context.Context, c Caller, id string) erro
 	if err := w.hubs.DeleteSession(ctx, sess.ID); err != nil {
 		return fmt.Errorf("delete session %s: closing its documents: %w", sess.ID, err)
 	}
+	// Kept first, so calendar feeds can cancel the event; a tombstone
+	// of a session whose delete then fails is never read.
+	if err := w.store.PutTombstone(ctx, sess, w.now()); err != nil {
+		return fmt.Errorf("delete session %s: %w", sess.ID, err)
+	}
 	if err := w.store.DeleteSession(ctx, sess.ID); err != nil {
 		return classify(err)
 	}

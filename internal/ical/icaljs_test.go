@@ -2,84 +2,13 @@ package ical
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cocreate/cocreate/internal/ical/icaltest"
 )
-
-// icaljsDir holds the pinned ical.js and check.mjs (make node-deps).
-var icaljsDir = filepath.Join("testdata", "icaljs")
-
-type jsEvent struct {
-	UID          string  `json:"uid"`
-	Summary      string  `json:"summary"`
-	Description  string  `json:"description"`
-	URL          string  `json:"url"`
-	Status       string  `json:"status"`
-	Sequence     int     `json:"sequence"`
-	TZID         *string `json:"tzid"`
-	StartUTC     string  `json:"start_utc"`
-	RRule        *string `json:"rrule"`
-	RecurrenceID *string `json:"recurrence_id"`
-}
-
-type jsOccurrence struct {
-	UID          string            `json:"uid"`
-	Summary      string            `json:"summary"`
-	Status       string            `json:"status"`
-	StartUTC     string            `json:"start_utc"`
-	EndUTC       string            `json:"end_utc"`
-	Wall         string            `json:"wall"`
-	RecurrenceID string            `json:"recurrence_id"`
-	Local        map[string]string `json:"local"`
-}
-
-type jsResult struct {
-	Calendar struct {
-		Version   string   `json:"version"`
-		ProdID    string   `json:"prodid"`
-		Method    string   `json:"method"`
-		CalScale  string   `json:"calscale"`
-		Timezones []string `json:"timezones"`
-	} `json:"calendar"`
-	Events      []jsEvent      `json:"events"`
-	Occurrences []jsOccurrence `json:"occurrences"`
-}
-
-// icaljs parses feed with the real ical.js and expands its occurrences
-// in [from, to), each also shown in the reader zones.
-func icaljs(t *testing.T, feed []byte, from, to time.Time, readers ...string) jsResult {
-	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("node not found: this test needs Node.js (make node-deps installs it)")
-	}
-	if _, err := os.Stat(filepath.Join(icaljsDir, "node_modules", "ical.js")); err != nil {
-		t.Fatal("ical.js not installed: run `make node-deps` (npm ci in internal/ical/testdata/icaljs)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "check.mjs",
-		from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), strings.Join(readers, ","))
-	cmd.Dir = icaljsDir
-	cmd.Stdin = bytes.NewReader(feed)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("ical.js: %v\n%s\nfeed:\n%s", err, stderr.String(), feed)
-	}
-	var r jsResult
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("decode ical.js output: %v\n%s", err, out)
-	}
-	return r
-}
 
 func mustZone(t *testing.T, name string) *time.Location {
 	t.Helper()
@@ -141,7 +70,7 @@ func TestICALJSBerlinWeeklyAcrossDST(t *testing.T) {
 	}}
 	feed := encode(t, cal)
 	from, to := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
-	r := icaljs(t, feed, from, to, "Europe/Berlin", "America/New_York", "Asia/Tokyo")
+	r := icaltest.Parse(t, feed, from, to, "Europe/Berlin", "America/New_York", "Asia/Tokyo")
 
 	if c := r.Calendar; c.Version != "2.0" || c.Method != "PUBLISH" || c.CalScale != "GREGORIAN" || c.ProdID != DefaultProdID ||
 		len(c.Timezones) != 1 || c.Timezones[0] != "Europe/Berlin" {
@@ -198,7 +127,7 @@ func TestICALJSMonthlyByWeekdayUntil(t *testing.T) {
 	feed := encode(t, Calendar{Events: []Event{{UID: "m@x", Stamp: start, Start: start, Duration: 90 * time.Minute,
 		Summary: "Monthly", Rule: rule}}})
 	from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC)
-	r := icaljs(t, feed, from, to, "America/New_York", "Europe/Berlin")
+	r := icaltest.Parse(t, feed, from, to, "America/New_York", "Europe/Berlin")
 	wantDays := []string{"2026-09-01", "2026-10-06", "2026-11-03", "2026-12-01", "2027-01-05"}
 	goStarts := rule.Between(start, from, to)
 	if len(r.Occurrences) != len(wantDays) || len(goStarts) != len(wantDays) {
@@ -241,7 +170,7 @@ func TestICALJSTextUTCAndInterval(t *testing.T) {
 	if bytes.Contains(feed, []byte("TZID:UTC")) || !bytes.Contains(feed, []byte("DTSTART:20261203T140000Z")) {
 		t.Errorf("UTC event not written as Z without a VTIMEZONE:\n%s", feed)
 	}
-	r := icaljs(t, feed, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC), "Asia/Tokyo")
+	r := icaltest.Parse(t, feed, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC), "Asia/Tokyo")
 	if len(r.Calendar.Timezones) != 1 || r.Calendar.Timezones[0] != "Asia/Tokyo" {
 		t.Errorf("timezones = %v, want only Asia/Tokyo", r.Calendar.Timezones)
 	}

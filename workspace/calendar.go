@@ -1,0 +1,113 @@
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cocreate/cocreate/internal/ical"
+	"github.com/cocreate/cocreate/notes"
+)
+
+// defaultDuration is a session's length in calendars when its agenda
+// plans no minutes.
+const defaultDuration = time.Hour
+
+// SessionCalendar returns the iCalendar feed of one session as c may
+// read it: the session as an event in its own zone, or, once it is
+// deleted, the same event CANCELLED (so subscribed calendars drop it).
+// base is the server's origin ("https://host"), for the room's URL.
+func (w *Workspace) SessionCalendar(ctx context.Context, c Caller, id, base string) ([]byte, error) {
+	sess, _, err := w.session(ctx, c, Read, id)
+	cancelled := false
+	if errors.Is(err, ErrNotFound) {
+		// Deleted: the last record, decided by the same authorize.
+		tomb, _, terr := w.store.Tombstone(ctx, id)
+		if terr != nil {
+			if errors.Is(terr, notes.ErrTombstoneNotFound) {
+				return nil, err
+			}
+			return nil, terr
+		}
+		if _, aerr := w.authorize(ctx, c, Read, tomb); aerr != nil {
+			return nil, err // not readable: as if it never existed
+		}
+		sess, cancelled, err = tomb, true, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cal := ical.Calendar{Name: sess.Title}
+	if ev, ok := sessionEvent(sess, base, w.now(), cancelled); ok {
+		cal.Events = append(cal.Events, ev)
+	}
+	b, err := cal.Encode()
+	if err != nil {
+		return nil, fmt.Errorf("calendar of session %s: %w", id, err)
+	}
+	return b, nil
+}
+
+// sessionEvent is a session as a calendar event: at its scheduled time
+// in its own zone, as long as its agenda plans (an hour without one),
+// SEQUENCE its record's revision (it grows on every change, a
+// reschedule included) — one more once it is cancelled. A session with
+// no scheduled time has no event.
+func sessionEvent(s notes.Session, base string, now time.Time, cancelled bool) (ical.Event, bool) {
+	if s.ScheduledAt.IsZero() {
+		return ical.Event{}, false
+	}
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil {
+		loc = time.UTC // validated when stored; a zone the database lost reads as UTC
+	}
+	ev := ical.Event{
+		UID:         "session-" + s.ID + "@cocreate",
+		Stamp:       now,
+		Start:       s.ScheduledAt.In(loc),
+		Duration:    plannedDuration(s.Agenda),
+		Summary:     s.Title,
+		Description: agendaText(s),
+		URL:         base + "/s/" + s.ID,
+		Sequence:    int(s.Revision),
+		Cancelled:   cancelled,
+	}
+	if cancelled {
+		ev.Sequence++
+	}
+	return ev, true
+}
+
+// plannedDuration is the sum of the agenda's minutes, or an hour.
+func plannedDuration(agenda []notes.AgendaItem) time.Duration {
+	var d time.Duration
+	for _, a := range agenda {
+		d += time.Duration(a.Minutes) * time.Minute
+	}
+	if d <= 0 {
+		return defaultDuration
+	}
+	return d
+}
+
+// agendaText is an event's description: the session's description and
+// its agenda, one item a line.
+func agendaText(s notes.Session) string {
+	var b strings.Builder
+	b.WriteString(s.Description)
+	if len(s.Agenda) > 0 {
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString("Agenda:")
+		for i, a := range s.Agenda {
+			fmt.Fprintf(&b, "\n%d. %s", i+1, a.Title)
+			if a.Minutes > 0 {
+				fmt.Fprintf(&b, " (%d min)", a.Minutes)
+			}
+		}
+	}
+	return b.String()
+}
