@@ -136,7 +136,7 @@ func TestFoldAndEscape(t *testing.T) {
 	if !strings.HasPrefix(out, strings.Repeat("a", 74)+"\r\n €") {
 		t.Errorf("the euro sign (3 octets) was split or misplaced: %q", out[:90])
 	}
-	if got := escapeText("a,b;c\\d\r\ne\x00f"); got != `a\,b\;c\\d\ne` + "f" {
+	if got := escapeText("a,b;c\\d\r\ne\x00f"); got != `a\,b\;c\\d\ne`+"f" {
 		t.Errorf("escapeText = %q", got)
 	}
 	if got := cleanParam(`Bad"Zone;x`); got != `"BadZone;x"` {

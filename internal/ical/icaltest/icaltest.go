@@ -89,4 +89,3 @@ func Parse(t *testing.T, feed []byte, from, to time.Time, readers ...string) Res
 	}
 	return r
 }
-
