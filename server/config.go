@@ -107,6 +107,10 @@ type Config struct {
 	// with the other instances over the bus, healing lost messages
 	// (--sync-interval).
 	SyncInterval time.Duration
+	// WebhookAllowPrivate lets webhooks reach private, loopback and
+	// link-local addresses (--webhook-allow-private); off, such targets
+	// are refused when connecting (SSRF).
+	WebhookAllowPrivate bool
 }
 
 // DefaultConfig returns the defaults of every setting.
@@ -156,6 +160,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.RateUpdates, "rate-updates", c.RateUpdates, "document updates per second per identity (bursts of 5 s allowed; 0: no limit)")
 	fs.Float64Var(&c.AcceptRate, "accept-rate", c.AcceptRate, "new WebSocket connections accepted per second before 503 + Retry-After (0: no limit)")
 	fs.IntVar(&c.AcceptBurst, "accept-burst", c.AcceptBurst, "new WebSocket connections accepted at once above --accept-rate")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks reach private, loopback and link-local addresses (off: refused at connect time)")
 	fs.DurationVar(&c.SyncInterval, "sync-interval", c.SyncInterval, "how often a live document exchanges state vectors with the other instances (heals lost bus messages)")
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/cocreate/cocreate/hub"
+	"github.com/cocreate/cocreate/internal/webhook"
 	"github.com/cocreate/cocreate/notes"
 	"github.com/cocreate/cocreate/workspace"
 )
@@ -44,7 +45,8 @@ type Server struct {
 	ipConns map[string]int // open WebSocket connections per client address
 
 	ws     *workspace.Workspace
-	closer []io.Closer // what New opened besides store and hubs (the meeting lock)
+	hooks  *webhook.Dispatcher // webhook deliveries, run by Serve
+	closer []io.Closer         // what New opened besides store and hubs (the meeting lock)
 
 	conns sync.WaitGroup // goroutines serving upgraded sockets
 	// sockets is cancelled when shutdown starts: /hocuspocus sockets
@@ -133,7 +135,14 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		OnSnapshot:     func(doc string, state []byte) { ws.OnSnapshot(doc, state) },
 		SnapshotEvery:  min(10*time.Minute, cfg.VersionEvery/4),
 	})
+	hooks := webhook.New(webhook.Config{
+		Store:        store,
+		Instance:     hubs.Instance(),
+		AllowPrivate: cfg.WebhookAllowPrivate,
+		Logger:       log,
+	})
 	ws = workspace.New(workspace.Config{
+		Webhooks:     hooks,
 		Store:        store,
 		Hubs:         hubs,
 		Lock:         lock,
@@ -152,6 +161,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		ws:      ws,
 		accepts: newAcceptBucket(cfg.AcceptRate, cfg.AcceptBurst),
 		hubs:    hubs,
+		hooks:   hooks,
 	}
 	if redisLock != nil {
 		s.closer = append(s.closer, redisLock)
@@ -353,6 +363,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.hubs.StartBus()
+	// Webhook deliveries run until the documents are closed (their last
+	// events emitted), and stop before the store closes.
+	hooksCtx, stopHooks := context.WithCancel(context.Background())
+	hooksDone := make(chan struct{})
+	go func() { defer close(hooksDone); s.hooks.Run(hooksCtx) }()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	var debug *http.Server
@@ -412,6 +427,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		errs = append(errs, fmt.Errorf("connections still open after %v", s.cfg.ShutdownTimeout))
 	}
 	s.ws.Wait() // the rooms are gone: no more snapshots
+	stopHooks()
+	<-hooksDone
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing store: %w", err))
 	}

@@ -39,6 +39,11 @@
 // feed, stored hashed, revocable, that FeedCaller turns into its owner
 // for that one feed; every read is still decided by authorize.
 //
+// Session and notes events (session.created|updated|started|ended|
+// deleted, notes.version_created) go to the webhooks of the session's
+// space through Config.Webhooks (events.go; internal/webhook stores and
+// delivers them).
+//
 // It knows no HTTP and no SQL, and does not touch sockets: Connect
 // (connect.go) tells the edge how to serve one.
 package workspace

@@ -90,6 +90,7 @@ func (w *Workspace) CreateSession(ctx context.Context, c Caller, in SessionInput
 		return SessionView{}, err
 	}
 	w.log.Info("session created", "session", sess.ID, "host", sess.Host)
+	w.emit(ctx, evSessionCreated, sess, 0)
 	return view(c, sess), nil
 }
 
@@ -129,6 +130,7 @@ func (w *Workspace) UpdateSession(ctx context.Context, c Caller, id string, in S
 	if err != nil {
 		return SessionView{}, classify(err)
 	}
+	w.emit(ctx, evSessionUpdated, sess, 0)
 	return view(c, sess), nil
 }
 
@@ -156,6 +158,7 @@ func (w *Workspace) DeleteSession(ctx context.Context, c Caller, id string) erro
 	}
 	w.meetings.forget(sess.ID)
 	w.log.Info("session deleted", "session", sess.ID)
+	w.emit(ctx, evSessionDeleted, sess, 0)
 	return nil
 }
 

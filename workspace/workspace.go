@@ -33,6 +33,9 @@ type Config struct {
 	RateCommands, RateUpdates float64
 	// VersionEvery is the least time between automatic versions.
 	VersionEvery time.Duration
+	// Webhooks, if set, is told of session and notes events
+	// (webhook.Dispatcher).
+	Webhooks Emitter
 	// Logger receives what an operator should know; nil discards.
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).

@@ -1,0 +1,56 @@
+package workspace
+
+import (
+	"context"
+
+	"github.com/cocreate/cocreate/internal/webhook"
+	"github.com/cocreate/cocreate/notes"
+)
+
+// Emitter takes the events webhooks are told of (webhook.Dispatcher):
+// it stores them for delivery and returns at once.
+type Emitter interface {
+	Emit(ctx context.Context, ev webhook.Event) (string, error)
+}
+
+// SessionEventData is the "data" of a session.* or notes.* event: ids
+// and links (paths on this server) to the session.
+type SessionEventData struct {
+	SessionID string            `json:"session_id"`
+	Title     string            `json:"title"`
+	State     string            `json:"state"`
+	Version   int               `json:"version,omitempty"`
+	Links     map[string]string `json:"links"`
+}
+
+// emit tells the webhooks of sess's space that typ happened to it.
+// Events are stored before emit returns, so once stored none is lost;
+// a failure to store one is logged and does not undo what happened
+// (the event is then missing, not the change).
+func (w *Workspace) emit(ctx context.Context, typ string, sess notes.Session, version int) {
+	if w.cfg.Webhooks == nil || sess.SpaceID == "" {
+		return
+	}
+	data := SessionEventData{
+		SessionID: sess.ID, Title: sess.Title, State: sess.State, Version: version,
+		Links: map[string]string{
+			"room":     "/s/" + sess.ID,
+			"notes":    "/notes/" + sess.ID,
+			"api":      "/api/sessions/" + sess.ID,
+			"calendar": "/api/sessions/" + sess.ID + "/calendar.ics",
+		},
+	}
+	if _, err := w.cfg.Webhooks.Emit(ctx, webhook.Event{Type: typ, SpaceID: sess.SpaceID, Data: data}); err != nil {
+		w.log.Warn("webhook event not stored", "session", sess.ID, "event", typ, "err", err)
+	}
+}
+
+// The events the workspace emits, by their webhook names.
+const (
+	evSessionCreated = webhook.SessionCreated
+	evSessionUpdated = webhook.SessionUpdated
+	evSessionStarted = webhook.SessionStarted
+	evSessionEnded   = webhook.SessionEnded
+	evSessionDeleted = webhook.SessionDeleted
+	evNotesVersion   = webhook.NotesVersionCreated
+)
