@@ -24,6 +24,10 @@
 //     (PostgreSQL: FOR UPDATE SKIP LOCKED), so instances sharing one
 //     database deliver each due row once while its lease lasts and an
 //     instance that dies mid-delivery only delays it.
+//   - SeriesStore (series*.go, migration 0006): recurring series (the
+//     rule and the template) and their occurrences, one row per slot
+//     (original start) once materialised as a session or cancelled, so
+//     a slot is made at most once however many instances try.
 //
 // Backends, named by suffix: SQLiteStore (the embedded default, one file;
 // FTS5 for search), PostgresStore (shared by several instances, pgx pool;

@@ -17,6 +17,7 @@ type memPulse struct {
 	tombstones map[string]memTombstone
 	hooks      map[string]Webhook
 	deliveries map[string]*memDelivery
+	series     memSeries
 }
 
 type memTombstone struct {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cocreate/cocreate/internal/ical"
 )
 
 // TestPulseConformance runs the Pulse suite against every backend.
@@ -217,5 +219,76 @@ func testClaimsAcross(t *testing.T, b backend) {
 	wg.Wait()
 	if len(claimed) != n {
 		t.Fatalf("%d of %d deliveries claimed", len(claimed), n)
+	}
+}
+
+// TestSeriesConformance runs the SeriesStore suite against every backend.
+func TestSeriesConformance(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) { testSeriesStore(t, b.fresh(t)(t).(SeriesStore)) })
+	}
+}
+
+func testSeriesStore(t *testing.T, st SeriesStore) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 10, 13, 13, 0, 0, 0, time.UTC)
+	sr := Series{ID: "sr1", Title: "Weekly", TimeZone: "Europe/Berlin", Start: t0, Rule: ical.Rule{Freq: ical.Weekly, Count: 5},
+		Agenda: []AgendaItem{{ID: "a", Title: "News", Minutes: 10}}, NotesSkeleton: "Decisions:\nTasks:", Host: "alice", SpaceID: "sp", CreatedAt: t0}
+	if err := st.CreateSeries(ctx, sr); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSeries(ctx, sr); err == nil {
+		t.Fatal("a series id was stored twice")
+	}
+	got, err := st.GetSeries(ctx, "sr1")
+	if err != nil || got.Title != "Weekly" || got.Rule.Count != 5 || got.Rule.Freq != ical.Weekly || !got.Start.Equal(t0) ||
+		len(got.Agenda) != 1 || got.NotesSkeleton != "Decisions:\nTasks:" || got.SpaceID != "sp" {
+		t.Fatalf("GetSeries = %+v, %v", got, err)
+	}
+	if _, err := st.GetSeries(ctx, "nope"); !errors.Is(err, ErrSeriesNotFound) {
+		t.Fatalf("unknown series: %v", err)
+	}
+	if all, _ := st.AllSeries(ctx); len(all) != 1 {
+		t.Fatalf("AllSeries: %d", len(all))
+	}
+	week := 7 * 24 * time.Hour
+	if ok, err := st.AddOccurrence(ctx, Occurrence{SeriesID: "sr1", Slot: t0, SessionID: "s1"}); !ok || err != nil {
+		t.Fatalf("first add: %v %v", ok, err)
+	}
+	if ok, _ := st.AddOccurrence(ctx, Occurrence{SeriesID: "sr1", Slot: t0, SessionID: "other"}); ok {
+		t.Fatal("a slot was materialised twice")
+	}
+	if err := st.CancelOccurrence(ctx, "sr1", t0.Add(2*week)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := st.AddOccurrence(ctx, Occurrence{SeriesID: "sr1", Slot: t0.Add(2 * week), SessionID: "s3"}); ok {
+		t.Fatal("a cancelled slot was materialised")
+	}
+	if _, err := st.AddOccurrence(ctx, Occurrence{SeriesID: "sr1", Slot: t0.Add(week), SessionID: "s2"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CancelOccurrence(ctx, "sr1", t0.Add(week)); err != nil {
+		t.Fatal(err)
+	}
+	occs, err := st.Occurrences(ctx, "sr1")
+	if err != nil || len(occs) != 3 {
+		t.Fatalf("Occurrences = %+v, %v", occs, err)
+	}
+	if o := occs[0]; o.SessionID != "s1" || o.Cancelled || !o.Slot.Equal(t0) {
+		t.Errorf("slot 0 = %+v", o)
+	}
+	if o := occs[1]; o.SessionID != "s2" || !o.Cancelled {
+		t.Errorf("slot 1 (materialised, then cancelled) = %+v", o)
+	}
+	if o := occs[2]; o.SessionID != "" || !o.Cancelled || !o.Slot.Equal(t0.Add(2*week)) {
+		t.Errorf("slot 2 (cancelled ahead) = %+v", o)
+	}
+	if o, err := st.OccurrenceOf(ctx, "s1"); err != nil || o.SeriesID != "sr1" || !o.Slot.Equal(t0) {
+		t.Errorf("OccurrenceOf(s1) = %+v, %v", o, err)
+	}
+	for _, id := range []string{"nope", ""} {
+		if _, err := st.OccurrenceOf(ctx, id); !errors.Is(err, ErrOccurrenceNotFound) {
+			t.Errorf("OccurrenceOf(%q): %v", id, err)
+		}
 	}
 }

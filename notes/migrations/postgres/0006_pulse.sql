@@ -55,3 +55,21 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_ns);
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (hook_id, created_ns);
+
+-- Recurring series (record: JSON with the rule and the template) and
+-- their occurrences as they are materialised or cancelled: one row per
+-- original start (slot), pointing at the occurrence's session.
+CREATE TABLE series (
+	id         TEXT PRIMARY KEY,
+	space_id   TEXT NOT NULL DEFAULT '',
+	record     TEXT NOT NULL,
+	created_ns BIGINT NOT NULL
+);
+CREATE TABLE series_occurrences (
+	series_id  TEXT NOT NULL,
+	slot_ns    BIGINT NOT NULL,
+	session_id TEXT NOT NULL DEFAULT '',
+	cancelled  INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (series_id, slot_ns)
+);
+CREATE INDEX series_occurrences_session ON series_occurrences (session_id);
