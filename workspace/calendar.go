@@ -111,3 +111,55 @@ func agendaText(s notes.Session) string {
 	}
 	return b.String()
 }
+
+// SeriesCalendar returns the iCalendar feed of a series as c may read
+// it: the series as one event with its RRULE in its zone, and an
+// override (RECURRENCE-ID, its original start) for each occurrence that
+// exists as a session (moved, renamed or re-planned alone) or was
+// cancelled or deleted (STATUS:CANCELLED).
+func (w *Workspace) SeriesCalendar(ctx context.Context, c Caller, id, base string) ([]byte, error) {
+	sr, err := w.series(ctx, c, Read, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.materialise(ctx, sr, w.now()); err != nil {
+		return nil, err
+	}
+	occs, err := w.store.Occurrences(ctx, sr.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := w.now()
+	loc := zoneOf(sr.TimeZone)
+	uid := "series-" + sr.ID + "@cocreate"
+	rule := sr.Rule
+	cal := ical.Calendar{Name: sr.Title, Events: []ical.Event{{
+		UID: uid, Stamp: now, Start: sr.Start.In(loc), Duration: plannedDuration(sr.Agenda),
+		Summary: sr.Title, Description: agendaText(notes.Session{Description: sr.Description, Agenda: sr.Agenda}),
+		URL: base + "/api/series/" + sr.ID, Rule: &rule,
+	}}}
+	for _, o := range occs {
+		ev := ical.Event{UID: uid, Stamp: now, Start: o.Slot.In(loc), RecurrenceID: o.Slot.In(loc),
+			Duration: plannedDuration(sr.Agenda), Summary: sr.Title, Cancelled: true}
+		if o.SessionID != "" {
+			sess, err := w.store.GetSession(ctx, o.SessionID)
+			switch {
+			case err == nil:
+				if sev, ok := sessionEvent(sess, base, now, o.Cancelled); ok {
+					sev.UID, sev.RecurrenceID = uid, o.Slot.In(zoneOf(sess.TimeZone))
+					ev = sev
+				}
+			case errors.Is(err, notes.ErrSessionNotFound):
+				// Deleted: the occurrence stays cancelled.
+			default:
+				return nil, err
+			}
+		}
+		cal.Events = append(cal.Events, ev)
+	}
+	b, err := cal.Encode()
+	if err != nil {
+		return nil, fmt.Errorf("calendar of series %s: %w", id, err)
+	}
+	return b, nil
+}

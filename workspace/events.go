@@ -27,7 +27,13 @@ type SessionEventData struct {
 // Events are stored before emit returns, so once stored none is lost;
 // a failure to store one is logged and does not undo what happened
 // (the event is then missing, not the change).
+//
+// When an occurrence of a series ends, the series' next occurrence is
+// made at once if it does not exist yet.
 func (w *Workspace) emit(ctx context.Context, typ string, sess notes.Session, version int) {
+	if typ == evSessionEnded {
+		w.advanceSeries(ctx, sess.ID)
+	}
 	if w.cfg.Webhooks == nil || sess.SpaceID == "" {
 		return
 	}
@@ -54,3 +60,19 @@ const (
 	evSessionDeleted = webhook.SessionDeleted
 	evNotesVersion   = webhook.NotesVersionCreated
 )
+
+// advanceSeries materialises what is due of the series session belongs
+// to, if any.
+func (w *Workspace) advanceSeries(ctx context.Context, session string) {
+	o, err := w.store.OccurrenceOf(ctx, session)
+	if err != nil {
+		return // not an occurrence (or the store is failing: the background round retries)
+	}
+	sr, err := w.store.GetSeries(ctx, o.SeriesID)
+	if err == nil {
+		err = w.materialise(ctx, sr, w.now())
+	}
+	if err != nil {
+		w.log.Warn("series not advanced", "series", o.SeriesID, "session", session, "err", err)
+	}
+}

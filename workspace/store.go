@@ -14,6 +14,7 @@ type Store interface {
 	notes.Lister
 	notes.Index
 	notes.Pulse
+	notes.SeriesStore
 }
 
 // Each backend is a whole Store.

@@ -33,6 +33,10 @@ type Config struct {
 	RateCommands, RateUpdates float64
 	// VersionEvery is the least time between automatic versions.
 	VersionEvery time.Duration
+	// SeriesLookahead is how far ahead a series' occurrences exist as
+	// sessions (default DefaultSeriesLookahead); the next one always
+	// does.
+	SeriesLookahead time.Duration
 	// Webhooks, if set, is told of session and notes events
 	// (webhook.Dispatcher).
 	Webhooks Emitter
