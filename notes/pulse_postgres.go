@@ -168,13 +168,5 @@ func (s *PostgresStore) Deliveries(ctx context.Context, hookID string, limit int
 // collectPg scans every row of rows with scan and closes them.
 func collectPg[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scan)
 }

@@ -167,13 +167,5 @@ func (s *SQLiteStore) Deliveries(ctx context.Context, hookID string, limit int) 
 // collect scans every row of rows with scan and closes them.
 func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scan)
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -15,10 +16,11 @@ func (s *Server) calendarRoutes(g *echo.Group) {
 	g.POST("/me/feeds", s.createFeed)
 	g.GET("/me/feeds", s.listFeeds)
 	g.DELETE("/me/feeds/:feed", s.deleteFeed)
+	s.seriesRoutes(g)
 }
 
 // feedRoutes are the routes a ?feed= token may read, and only with GET.
-var feedRoutes = map[string]bool{"/api/sessions/:id/calendar.ics": true}
+var feedRoutes = map[string]bool{"/api/sessions/:id/calendar.ics": true, "/api/series/:id/calendar.ics": true}
 
 // isFeedRead reports whether a request reads a calendar feed with a
 // feed token: authenticate leaves it to the handler, which takes the
@@ -36,22 +38,28 @@ func origin(c echo.Context) string {
 // sessionCalendar is GET /api/sessions/{id}/calendar.ics, read with the
 // caller's identity or, for calendar apps, a ?feed= token.
 func (s *Server) sessionCalendar(c echo.Context) error {
+	return s.calendar(c, workspace.FeedSession, s.ws.SessionCalendar)
+}
+
+// calendar answers a feed of kind: the caller is the ?feed= token's
+// owner (for that one feed) or the authenticated identity.
+func (s *Server) calendar(c echo.Context, kind string, feed func(context.Context, workspace.Caller, string, string) ([]byte, error)) error {
 	ctx := c.Request().Context()
 	id := param(c, "id")
 	var caller workspace.Caller
 	if isFeedRead(c) {
 		var err error
-		if caller, err = s.ws.FeedCaller(ctx, c.QueryParam("feed"), workspace.FeedSession, id); err != nil {
+		if caller, err = s.ws.FeedCaller(ctx, c.QueryParam("feed"), kind, id); err != nil {
 			return fail(c, err)
 		}
 	} else {
 		caller = identityOf(c)
 	}
-	b, err := s.ws.SessionCalendar(ctx, caller, id, origin(c))
+	b, err := feed(ctx, caller, id, origin(c))
 	if err != nil {
 		return fail(c, err)
 	}
-	c.Response().Header().Set("Content-Disposition", `inline; filename="session.ics"`)
+	c.Response().Header().Set("Content-Disposition", `inline; filename="`+kind+`.ics"`)
 	c.Response().Header().Set("Cache-Control", "private, max-age=300")
 	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", b)
 }

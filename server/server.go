@@ -368,6 +368,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hooksCtx, stopHooks := context.WithCancel(context.Background())
 	hooksDone := make(chan struct{})
 	go func() { defer close(hooksDone); s.hooks.Run(hooksCtx) }()
+	// Series occurrences come into being as they come up.
+	seriesDone := make(chan struct{})
+	go func() { defer close(seriesDone); s.ws.RunSeries(hooksCtx, time.Minute) }()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	var debug *http.Server
@@ -429,6 +432,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.ws.Wait() // the rooms are gone: no more snapshots
 	stopHooks()
 	<-hooksDone
+	<-seriesDone
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing store: %w", err))
 	}

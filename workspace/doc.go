@@ -39,6 +39,15 @@
 // feed, stored hashed, revocable, that FeedCaller turns into its owner
 // for that one feed; every read is still decided by authorize.
 //
+// Recurring series (series.go): a rule (internal/ical) and a template;
+// materialise turns the occurrences due (within Config.SeriesLookahead,
+// the next one always, and at once when an occurrence ends) into
+// sessions with derived ids, claiming each slot in the store first so
+// instances never make one twice, seeding the notes with links to the
+// previous and next occurrence (series_notes.go). RunSeries is the
+// background round. A series is authorized as a record with its host,
+// space and visibility, by the same authorize.
+//
 // Session and notes events (session.created|updated|started|ended|
 // deleted, notes.version_created) go to the webhooks of the session's
 // space through Config.Webhooks (events.go; internal/webhook stores and

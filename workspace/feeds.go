@@ -19,12 +19,14 @@ const maxFeeds = 100
 // Feed kinds: what a feed token reads.
 const (
 	FeedSession = "session"
+	FeedSeries  = "series"
 	FeedSpace   = "space"
 )
 
 // FeedInput names the one feed a new feed token reads.
 type FeedInput struct {
 	SessionID string `json:"session_id"`
+	SeriesID  string `json:"series_id"`
 	SpaceID   string `json:"space_id"`
 }
 
@@ -38,8 +40,11 @@ type FeedView struct {
 
 // feedPath is the path a feed token reads.
 func feedPath(kind, target string) string {
-	if kind == FeedSpace {
+	switch kind {
+	case FeedSpace:
 		return "/api/spaces/" + target + "/calendar.ics"
+	case FeedSeries:
+		return "/api/series/" + target + "/calendar.ics"
 	}
 	return "/api/sessions/" + target + "/calendar.ics"
 }
@@ -55,18 +60,31 @@ func hashSecret(secret string) string {
 // it now, and every read is decided again as c. The token reads that
 // feed only; it authorizes nothing else.
 func (w *Workspace) CreateFeed(ctx context.Context, c Caller, in FeedInput) (FeedView, error) {
-	var f notes.Feed
-	switch {
-	case in.SessionID != "" && in.SpaceID != "":
-		return FeedView{}, fail(ErrInvalid, "bad_feed", "give session_id or space_id, not both")
-	case in.SpaceID != "":
-		return FeedView{}, fail(ErrInvalid, "bad_feed", "space feeds are not available yet; give a session_id")
-	case in.SessionID == "":
-		return FeedView{}, fail(ErrInvalid, "bad_feed", "give the session_id of the feed")
+	given := 0
+	for _, id := range []string{in.SessionID, in.SeriesID, in.SpaceID} {
+		if id != "" {
+			given++
+		}
 	}
-	sess, _, err := w.session(ctx, c, Read, in.SessionID)
-	if err != nil {
-		return FeedView{}, err
+	if given != 1 {
+		return FeedView{}, fail(ErrInvalid, "bad_feed", "give exactly one of session_id and series_id (space_id comes with spaces)")
+	}
+	f := notes.Feed{ID: uuid.NewString(), Subject: c.Subject, CreatedAt: w.now().UTC()}
+	switch {
+	case in.SpaceID != "":
+		return FeedView{}, fail(ErrInvalid, "bad_feed", "space feeds are not available yet; give a session_id or series_id")
+	case in.SeriesID != "":
+		sr, err := w.series(ctx, c, Read, in.SeriesID)
+		if err != nil {
+			return FeedView{}, err
+		}
+		f.Kind, f.Target = FeedSeries, sr.ID
+	default:
+		sess, _, err := w.session(ctx, c, Read, in.SessionID)
+		if err != nil {
+			return FeedView{}, err
+		}
+		f.Kind, f.Target = FeedSession, sess.ID
 	}
 	have, err := w.store.Feeds(ctx, c.Subject)
 	if err != nil {
@@ -75,7 +93,6 @@ func (w *Workspace) CreateFeed(ctx context.Context, c Caller, in FeedInput) (Fee
 	if len(have) >= maxFeeds {
 		return FeedView{}, fail(ErrQuota, "too_many_feeds", "you have %d calendar feeds, the most one person may have; revoke one (DELETE /api/me/feeds/{id})", len(have))
 	}
-	f = notes.Feed{ID: uuid.NewString(), Subject: c.Subject, Kind: FeedSession, Target: sess.ID, CreatedAt: w.now().UTC()}
 	secret := rand.Text()
 	if err := w.store.CreateFeed(ctx, f, hashSecret(secret)); err != nil {
 		return FeedView{}, err
