@@ -14,14 +14,18 @@
 #                     the first is compared with the others, and
 #                     cocreate-hocuspocus (cocreate's /hocuspocus, one socket
 #                     per client in the Hocuspocus framing) with hocuspocus
-#   SCENARIOS="1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 idle multi"
+#   SCENARIOS="1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 1x200x3000 idle multi"
 #                     load scenarios are ROOMSxRECEIVERSxRATE; multi is
 #                     MULTI_SOCKETS idle Hocuspocus sockets carrying
 #                     MULTI_DOCS documents each (Hocuspocus framing only)
 #   MULTI_SOCKETS=200 MULTI_DOCS=50
 #   PORT_BASE=18400   servers listen on 127.0.0.1:PORT_BASE+n
 #   OUT=dir           where logs, results.txt and table.txt go (default: a temp dir)
-#   COCREATE_FLAGS    extra flags for `cocreate serve`
+#   COCREATE_FLAGS    extra flags for `cocreate serve` (default: the update
+#                     rate limits lifted, "--rate-updates 0 --conn-rate-updates 0":
+#                     one writer sends up to 3000 updates/s, which the
+#                     per-person and per-connection defaults refuse, and the
+#                     reference servers have no such limits)
 #   LOADGEN_FLAGS     extra flags for every `cocreate bench load`
 set -euo pipefail
 
@@ -32,11 +36,11 @@ DRAIN=${DRAIN:-10s}
 WARMUP=${WARMUP:-3s}
 IDLE=${IDLE:-20000}
 SERVERS=${SERVERS:-"cocreate y-websocket hocuspocus cocreate-hocuspocus"}
-SCENARIOS=${SCENARIOS:-"1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 idle multi"}
+SCENARIOS=${SCENARIOS:-"1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 1x200x3000 idle multi"}
 MULTI_SOCKETS=${MULTI_SOCKETS:-200}
 MULTI_DOCS=${MULTI_DOCS:-50}
 PORT_BASE=${PORT_BASE:-18400}
-COCREATE_FLAGS=${COCREATE_FLAGS:-}
+COCREATE_FLAGS=${COCREATE_FLAGS-"--rate-updates 0 --conn-rate-updates 0"}
 LOADGEN_FLAGS=${LOADGEN_FLAGS:-}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cocreate-bench.XXXXXX")
 OUT=${OUT:-$WORK/out}
@@ -97,12 +101,12 @@ start_server() { # name → sets SERVER_PID, URL, PROTO; fails if it does not co
 	cocreate)
 		rm -rf "$WORK/data-$PORT"
 		# shellcheck disable=SC2086
-		"$COCREATE" serve --addr "127.0.0.1:$PORT" --data "$WORK/data-$PORT" $COCREATE_FLAGS >>"$logf" 2>&1 &
+		"$COCREATE" serve --addr "127.0.0.1:$PORT" --data "$WORK/data-$PORT" --public-rooms $COCREATE_FLAGS >>"$logf" 2>&1 &
 		;;
 	cocreate-hocuspocus)
 		rm -rf "$WORK/data-$PORT"
 		# shellcheck disable=SC2086
-		"$COCREATE" serve --addr "127.0.0.1:$PORT" --data "$WORK/data-$PORT" $COCREATE_FLAGS >>"$logf" 2>&1 &
+		"$COCREATE" serve --addr "127.0.0.1:$PORT" --data "$WORK/data-$PORT" --public-rooms $COCREATE_FLAGS >>"$logf" 2>&1 &
 		PROTO=hocuspocus
 		URL=ws://127.0.0.1:$PORT/hocuspocus
 		;;

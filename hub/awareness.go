@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -24,9 +26,27 @@ var nullState = []byte("null")
 // connection, c included (as the y-websocket server does), and to the
 // other instances. c is nil for entries from another instance, which are
 // not published again.
+//
+// A connection controls one awareness client id, the first it uses;
+// entries for any other id are dropped and counted. Its states get its
+// ConnOptions.User stamped on them, so nobody relays a name that is not
+// theirs.
 func (rm *room) applyAwareness(c *conn, entries []yproto.AwarenessEntry, now time.Time) {
 	var changed []yproto.AwarenessEntry
 	for _, e := range entries {
+		if c != nil {
+			if !c.hasAW {
+				if st := rm.aw[e.ClientID]; st != nil && st.owner != nil && st.owner != c {
+					// Another connection holds this id.
+					rm.reg.metrics.Refused.WithLabelValues("awareness_foreign_client").Inc()
+					continue
+				}
+				c.awID, c.hasAW = e.ClientID, true
+			} else if e.ClientID != c.awID {
+				rm.reg.metrics.Refused.WithLabelValues("awareness_foreign_client").Inc()
+				continue
+			}
+		}
 		st := rm.aw[e.ClientID]
 		var clock uint64
 		present := false
@@ -37,13 +57,25 @@ func (rm *room) applyAwareness(c *conn, entries []yproto.AwarenessEntry, now tim
 		if !(clock < e.Clock || (clock == e.Clock && removed && present)) {
 			continue
 		}
+		var state []byte
+		if !removed {
+			state = slices.Clone(e.State)
+			if c != nil && (c.user != User{}) {
+				stamped, err := stampUser(state, c.user)
+				if err != nil {
+					rm.reg.metrics.Refused.WithLabelValues("awareness_invalid").Inc()
+					continue
+				}
+				state = stamped
+			}
+		}
 		if st == nil {
 			st = &awState{}
 			rm.aw[e.ClientID] = st
 		}
 		st.clock, st.updated = e.Clock, now
 		if removed {
-			rm.dropOwner(e.ClientID, st)
+			st.owner = nil
 			st.state = nil
 			if !present {
 				continue
@@ -51,54 +83,63 @@ func (rm *room) applyAwareness(c *conn, entries []yproto.AwarenessEntry, now tim
 			changed = append(changed, yproto.AwarenessEntry{ClientID: e.ClientID, Clock: e.Clock, State: nullState})
 			continue
 		}
-		st.state = slices.Clone(e.State)
-		if st.owner != c {
-			rm.dropOwner(e.ClientID, st)
-			st.owner = c
-			if c != nil {
-				if c.awareness == nil {
-					c.awareness = map[uint64]struct{}{}
-				}
-				c.awareness[e.ClientID] = struct{}{}
-			}
-		}
+		st.state, st.owner = state, c
 		changed = append(changed, yproto.AwarenessEntry{ClientID: e.ClientID, Clock: e.Clock, State: st.state})
 	}
 	if len(changed) > 0 {
 		msg := yproto.AwarenessMessage(changed)
-		rm.broadcast(msg)
+		rm.broadcastAwareness(msg)
 		if c != nil {
 			rm.publishFrame("awareness", msg)
 		}
 	}
 }
 
-func (rm *room) dropOwner(id uint64, st *awState) {
-	if st.owner != nil {
-		delete(st.owner.awareness, id)
-		st.owner = nil
+// stampUser returns state (a JSON object) with user.name and user.color
+// set from u (those of u's fields that are set).
+func stampUser(state []byte, u User) ([]byte, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(state, &obj); err != nil || obj == nil {
+		return nil, fmt.Errorf("awareness state is not a JSON object: %w", err)
 	}
+	user := map[string]json.RawMessage{}
+	if raw, ok := obj["user"]; ok {
+		// A user that is not an object is replaced.
+		_ = json.Unmarshal(raw, &user)
+		if user == nil {
+			user = map[string]json.RawMessage{}
+		}
+	}
+	set := func(k, v string) {
+		if v != "" {
+			b, _ := json.Marshal(v)
+			user[k] = b
+		}
+	}
+	set("name", u.Name)
+	set("color", u.Color)
+	b, err := json.Marshal(user)
+	if err != nil {
+		return nil, err
+	}
+	obj["user"] = b
+	return json.Marshal(obj)
 }
 
-// forgetAwareness removes the awareness clients c controlled and tells
-// the others (null states at the same clock).
+// forgetAwareness removes the awareness client c controlled and tells
+// the others (a null state at the same clock).
 func (rm *room) forgetAwareness(c *conn) {
-	var changed []yproto.AwarenessEntry
-	for id := range c.awareness {
-		st := rm.aw[id]
-		if st == nil || st.state == nil {
-			continue
-		}
-		st.state, st.owner = nil, nil
-		changed = append(changed, yproto.AwarenessEntry{ClientID: id, Clock: st.clock, State: nullState})
+	if !c.hasAW {
+		return
 	}
-	clear(c.awareness)
-	if len(changed) > 0 {
-		sortEntries(changed)
-		msg := yproto.AwarenessMessage(changed)
-		rm.broadcast(msg)
-		rm.publishFrame("awareness", msg)
+	st := rm.aw[c.awID]
+	if st == nil || st.state == nil || st.owner != c {
+		return
 	}
+	st.state, st.owner = nil, nil
+	msg := yproto.AwarenessMessage([]yproto.AwarenessEntry{{ClientID: c.awID, Clock: st.clock, State: nullState}})
+	rm.broadcastAwareness(msg)
+	rm.publishFrame("awareness", msg)
 }
 
 // expireAwareness removes entries not renewed within the timeout.
@@ -108,13 +149,13 @@ func (rm *room) expireAwareness(now time.Time) {
 		if st.state == nil || now.Sub(st.updated) < rm.reg.cfg.AwarenessTimeout {
 			continue
 		}
-		rm.dropOwner(id, st)
+		st.owner = nil
 		st.state = nil
 		changed = append(changed, yproto.AwarenessEntry{ClientID: id, Clock: st.clock, State: nullState})
 	}
 	if len(changed) > 0 {
 		sortEntries(changed)
-		rm.broadcast(yproto.AwarenessMessage(changed))
+		rm.broadcastAwareness(yproto.AwarenessMessage(changed))
 	}
 }
 

@@ -47,7 +47,7 @@ func (h busHandler) Message(channel string, data []byte) {
 	if m.sender == r.instance {
 		return // our own, echoed by the bus
 	}
-	h.deliver(doc, event{kind: evBus, bus: m})
+	h.deliver(doc, event{kind: evBus, x: &eventExt{bus: m}})
 }
 
 func (h busHandler) Subscribed(channel string) {

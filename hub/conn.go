@@ -48,8 +48,20 @@ type conn struct {
 	// against WriteTimeout.
 	writeSince atomic.Int64
 
+	// limits are the per-connection rate buckets, used by the reader only.
+	limits [numLimits]bucket
+
 	// owned by the room's run loop
-	awareness map[uint64]struct{} // awareness client ids this conn controls
+	user User // stamped on this connection's awareness states
+	// awID is the one awareness client id this connection controls (the
+	// first it used; hasAW says whether it has used one).
+	awID  uint64
+	hasAW bool
+	// synced: the client sent its step 1 and was answered. baseSV is a
+	// state vector the client is known to have, or will have once what
+	// the writer took is written: a resync is a diff from it.
+	synced bool
+	baseSV []byte
 }
 
 func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.Context, cancel context.CancelFunc) *conn {
@@ -68,8 +80,12 @@ func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.C
 		ctx:         ctx,
 		cancel:      cancel,
 		killed:      make(chan struct{}),
+		user:        opts.User,
 	}
-	c.out.max = r.cfg.QueueSize
+	c.out.room = &rm.queued
+	if pr, ok := t.(ProgressReporter); ok {
+		pr.OnWriteProgress(c.progressed)
+	}
 	return c
 }
 
@@ -130,63 +146,110 @@ func (c *conn) refuse(code StatusCode, reason, metric string, err error) {
 	c.kill(code, reason, false)
 }
 
-// enqueue queues msg without blocking; a full queue closes the connection.
-// Called by the room's run loop, and by the reader for command answers
-// (the queue has its own lock).
-func (c *conn) enqueue(msg []byte) {
+// enqueue queues a message that is sent as it is, without blocking; a
+// queue still full after coalescing closes the connection. Called by the
+// room's run loop, and by the reader for command answers (the queue has
+// its own lock).
+func (c *conn) enqueue(msg []byte) { c.push(outItem{msg: msg}) }
+
+// enqueueAwareness queues an awareness message: queued with others, only
+// the latest state of each client id is sent.
+func (c *conn) enqueueAwareness(msg []byte) { c.push(outItem{msg: msg, kind: kindAwareness}) }
+
+// push queues it. An update that does not fit makes the room replace the
+// backlog with one diff (resync); anything else that does not fit
+// coalesces the queue, and closes the connection if even that leaves it
+// full.
+func (c *conn) push(it outItem) (drained bool) {
 	if c.isKilled() {
-		return
+		return false
 	}
-	ok, start := c.out.push(msg)
-	if !ok {
-		c.reg.metrics.SlowConsumers.Inc()
-		c.log().Warn("slow consumer disconnected", "queue", c.out.max)
-		c.kill(StatusTryAgainLater, "slow consumer: outbound queue full", true)
-		return
+	cfg := &c.reg.cfg
+	res, drained := c.out.push(it, cfg.QueueSize, cfg.QueueBytes)
+	if res == pushOverflow {
+		if it.kind == kindUpdate {
+			c.rm.resync(c)
+			return false
+		}
+		res = c.out.compactPush(it, cfg.QueueSize)
+		if res == pushOverflow {
+			c.slow()
+			return false
+		}
 	}
-	if start {
+	if res == pushedStart {
 		go c.writeRun()
+	}
+	return drained
+}
+
+// slow closes a connection whose queue is full of messages that cannot be
+// merged or dropped.
+func (c *conn) slow() {
+	c.reg.metrics.SlowConsumers.Inc()
+	c.log().Warn("slow consumer disconnected", "queue", c.reg.cfg.QueueSize)
+	c.kill(StatusTryAgainLater, "slow consumer: outbound queue full", true)
+}
+
+// readLoop is the reader: most of an idle connection's life is spent in
+// it, waiting in Transport.Read. It is kept small, and what it does with
+// a message is in handleRead, so the stack of a waiting reader is
+// shallow and the runtime can shrink it.
+func (c *conn) readLoop() {
+	// Not c.ctx: closing the transport ends a Read (the Transport
+	// contract), and a cancellable context costs coder/websocket a
+	// registration (context.AfterFunc) on every connection while it
+	// waits.
+	ctx := context.Background()
+	for {
+		msg, err := c.t.Read(ctx)
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		if !c.handleRead(msg) {
+			return
+		}
 	}
 }
 
-func (c *conn) readLoop() {
-	for {
-		msg, err := c.t.Read(c.ctx)
-		if err != nil {
-			if errors.Is(err, ErrUnsupportedFrame) {
-				c.refuse(StatusUnsupportedData, "text frames are not supported", "text_frame", err)
-				return
-			}
-			if errors.Is(err, ErrMessageTooBig) {
-				c.reg.metrics.Refused.WithLabelValues("message_too_big").Inc()
-				c.log().Warn("connection refused input", "reason", "message too big", "err", err)
-			}
-			c.kill(0, "", false)
-			return
-		}
-		c.reg.metrics.BytesIn.Add(float64(len(msg)))
-		m, err := yproto.Decode(msg)
-		if err != nil {
-			c.refuse(StatusInvalidPayload, "invalid message", "invalid_message", err)
-			return
-		}
-		c.reg.metrics.MessagesIn.WithLabelValues(m.Type.String()).Inc()
-		switch {
-		case m.Type == yproto.TypeCommand:
-			if c.onCommand == nil {
-				c.refuse(StatusInvalidPayload, "commands are not accepted here", "invalid_message", nil)
-				return
-			}
-			c.enqueue(yproto.CommandMessage(c.onCommand(c.ctx, m.Payload)))
-			continue
-		case m.Type == yproto.TypeSync && m.Sync != yproto.SyncStep1 && c.allowUpdate != nil && !c.allowUpdate():
-			c.refuse(StatusPolicyViolation, "rate limit exceeded: too many updates", "rate_limited", nil)
-			return
-		}
-		if !c.rm.sendFrom(c, event{kind: evMessage, conn: c, msg: m}) {
-			return
-		}
+//go:noinline
+func (c *conn) readFailed(err error) {
+	if errors.Is(err, ErrUnsupportedFrame) {
+		c.refuse(StatusUnsupportedData, "text frames are not supported", "text_frame", err)
+		return
 	}
+	if errors.Is(err, ErrMessageTooBig) {
+		c.reg.metrics.Refused.WithLabelValues("message_too_big").Inc()
+		c.log().Warn("connection refused input", "reason", "message too big", "err", err)
+	}
+	c.kill(0, "", false)
+}
+
+// handleRead decodes, checks and hands on one message; false ends the
+// connection.
+//
+//go:noinline
+func (c *conn) handleRead(msg []byte) bool {
+	c.reg.metrics.BytesIn.Add(float64(len(msg)))
+	m, err := yproto.Decode(msg)
+	if err != nil {
+		c.refuse(StatusInvalidPayload, "invalid message", "invalid_message", err)
+		return false
+	}
+	c.reg.metrics.MessagesIn.WithLabelValues(m.Type.String()).Inc()
+	if !c.allow(m) {
+		return false
+	}
+	if m.Type == yproto.TypeCommand {
+		if c.onCommand == nil {
+			c.refuse(StatusInvalidPayload, "commands are not accepted here", "invalid_message", nil)
+			return false
+		}
+		c.enqueue(yproto.CommandMessage(c.onCommand(c.ctx, m.Payload)))
+		return true
+	}
+	return c.rm.sendFrom(c, event{kind: evMessage, conn: c, msg: m})
 }
 
 // updateHandled tells ConnOptions.OnUpdate, if set, that an update of
@@ -239,8 +302,11 @@ func (c *conn) writeRun() {
 // steady stream to a healthy peer never runs into the timeout.
 const maxBatch = 128
 
-// writeBatch writes everything queued, one frame per message, resetting
-// the write timeout every maxBatch messages.
+// writeBatch writes everything queued, resetting the write timeout every
+// maxBatch messages. What was queued together is coalesced first (updates
+// merged into one, awareness to the latest per client), so a peer that
+// reads slowly gets fewer, larger frames instead of falling behind; a
+// Transport that can (BatchWriter) writes a batch with one system call.
 func (c *conn) writeBatch() error {
 	// A context with a deadline would cost coder/websocket a timer
 	// registration per frame. Instead the writer stamps when it started
@@ -248,13 +314,15 @@ func (c *conn) writeBatch() error {
 	// whose write has not finished within WriteTimeout (checkWrite);
 	// closing the socket makes the blocked write return.
 	ctx := context.Background()
-	var buf [16][]byte // most batches are a message or two: no allocation
+	var buf [16]outItem // most batches are a message or two: no allocation
+	var mbuf [16][]byte
 	batch := buf[:0]
 	n, bytes := 0, 0
 	defer func() {
 		c.reg.metrics.MessagesOut.Add(float64(n))
 		c.reg.metrics.BytesOut.Add(float64(bytes))
 	}()
+	bw, _ := c.t.(BatchWriter)
 	for {
 		// When the queue is empty, take stops the timer and marks the writer
 		// gone under the queue's lock: from then on the next push may start
@@ -263,120 +331,44 @@ func (c *conn) writeBatch() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		for i, msg := range batch {
-			if i%maxBatch == 0 {
-				c.writeSince.Store(int64(time.Since(epoch)) + 1)
+		if len(batch) > 1 {
+			before := len(batch)
+			batch = coalesce(batch)
+			if d := before - len(batch); d > 0 {
+				c.reg.metrics.Coalesced.Add(float64(d))
 			}
-			if err := c.t.Write(ctx, msg); err != nil {
+		}
+		for i := 0; i < len(batch); i += maxBatch {
+			part := batch[i:min(i+maxBatch, len(batch))]
+			c.writeSince.Store(int64(time.Since(epoch)) + 1)
+			var err error
+			if bw != nil && len(part) > 1 {
+				msgs := mbuf[:0]
+				for _, it := range part {
+					msgs = append(msgs, it.msg)
+				}
+				err = bw.WriteBatch(ctx, msgs)
+				clear(msgs)
+			} else {
+				for _, it := range part {
+					if err = c.t.Write(ctx, it.msg); err != nil {
+						break
+					}
+				}
+			}
+			c.out.written(part)
+			if err != nil {
+				c.out.written(batch[i+len(part):])
 				c.writeDone()
 				return err
 			}
-			batch[i] = nil
-			n++
-			bytes += len(msg)
+			for j := range part {
+				n++
+				bytes += len(part[j].msg)
+				part[j] = outItem{}
+			}
 		}
 	}
-}
-
-// outQueue is a connection's outbound queue: bounded, holding no memory
-// while empty. The room's run loop pushes; a writer goroutine, started by
-// the push that finds none running, takes until the queue is empty. It
-// also counts the connection's background goroutines (writer, pinger,
-// closer) so that wait can return only when all have ended.
-type outQueue struct {
-	mu      sync.Mutex
-	idle    sync.Cond // signalled when bg drops to zero
-	q       [][]byte
-	max     int
-	writing bool // a writer goroutine is running
-	bg      int  // background goroutines running, the writer included
-	closed  bool // no more goroutines may start
-}
-
-// push queues msg unless the queue is full. start reports that the
-// caller must start a writer goroutine (counted already).
-func (o *outQueue) push(msg []byte) (ok, start bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.closed {
-		return true, false // the connection is going; drop quietly
-	}
-	if len(o.q) >= o.max {
-		return false, false
-	}
-	o.q = append(o.q, msg)
-	if !o.writing {
-		o.writing = true
-		o.bg++
-		return true, true
-	}
-	return true, false
-}
-
-// take moves the queued messages into buf. When there are none it calls
-// onIdle and marks the writer stopped, under the lock: the caller must
-// then return (and call doneBackground) without touching writer state.
-func (o *outQueue) take(buf [][]byte, onIdle func()) [][]byte {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.q) == 0 {
-		onIdle()
-		o.writing = false
-		if cap(o.q) > 8 {
-			o.q = nil // let a burst's backing array go; keep a small one
-		}
-		return buf
-	}
-	buf = append(buf, o.q...)
-	clear(o.q)
-	o.q = o.q[:0]
-	return buf
-}
-
-// abandon drops what is queued after a failed write; no writer starts
-// again.
-func (o *outQueue) abandon() {
-	o.mu.Lock()
-	o.q = nil
-	o.writing = false
-	o.closed = true
-	o.mu.Unlock()
-}
-
-// startBackground counts a background goroutine about to start, unless
-// the connection is finished.
-func (o *outQueue) startBackground() bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.closed {
-		return false
-	}
-	o.bg++
-	return true
-}
-
-func (o *outQueue) doneBackground() {
-	o.mu.Lock()
-	o.bg--
-	if o.bg == 0 && o.idle.L != nil {
-		o.idle.Broadcast()
-	}
-	o.mu.Unlock()
-}
-
-// closeAndWait stops new background goroutines and waits for the running
-// ones to end.
-func (o *outQueue) closeAndWait() {
-	o.mu.Lock()
-	o.closed = true
-	o.q = nil
-	if o.idle.L == nil {
-		o.idle.L = &o.mu
-	}
-	for o.bg > 0 {
-		o.idle.Wait()
-	}
-	o.mu.Unlock()
 }
 
 // log returns the connection's logger, made on first use so an idle
@@ -389,6 +381,14 @@ func (c *conn) log() *slog.Logger {
 }
 
 func (c *conn) writeDone() { c.writeSince.Store(0) }
+
+// progressed restarts the write timeout: part of a write has gone out.
+// Called by the Transport within a write, in the writer goroutine.
+func (c *conn) progressed() {
+	if c.writeSince.Load() != 0 {
+		c.writeSince.Store(int64(time.Since(epoch)) + 1)
+	}
+}
 
 // checkWrite closes the connection if a write has been blocked for longer
 // than WriteTimeout (the peer stopped reading). Called by the run loop.

@@ -33,11 +33,45 @@
 // connection with ConnOptions.ExpiresAt has a time.AfterFunc timer that
 // closes it (1008, "token expired"); Serve stops the timer before it
 // returns.
-// The run loop never blocks on a connection: it enqueues without waiting,
-// and a full queue closes that connection (1013, "slow consumer") at once
-// (closing the socket makes a blocked write return). A reader blocks on a
-// full inbox, which is back-pressure on that socket only.
+// The run loop never blocks on a connection: it enqueues without waiting
+// (queue.go). A queue is bounded in messages (QueueSize) and in update
+// bytes (QueueBytes); broadcast updates are one slice shared by every
+// queue, so together they hold at most QueueBytes of them. The writer
+// takes everything queued at once and coalesces it: updates merged into
+// one (crdt.MergeUpdates: the receiver's document ends the same),
+// awareness reduced to the latest state per client id; a Transport that
+// can (BatchWriter) writes the batch with one system call. An update that
+// does not fit is not lost and the connection is not closed: its queued
+// updates are dropped and replaced by one diff (a resync, sync.go) from
+// the state vector the connection is known to have — the one it
+// announced in its step 1, advanced to the document's state whenever
+// every update queued before has been taken by the writer. Only a queue
+// full of messages that cannot be merged (command answers) closes the
+// connection (1013), and a peer that reads nothing for WriteTimeout is
+// closed (a Transport may report progress within a long write,
+// ProgressReporter, so a slow but reading peer is not). A reader blocks
+// on a full inbox, which is back-pressure on that socket only.
 //
+// Sync step 1 answers come from a cache per document revision (sync.go):
+// the whole state, encoded once per change and shared, answers empty or
+// unrelated state vectors; diffs for others are cached too, and once the
+// diffs encoded for one revision add up to the document's size, or those
+// queued for single connections exceed RoomQueueBytes, answers are the
+// shared whole state. A queued answer is replaced by a newer one. So a
+// flood of step 1s costs no memory and about one encoding per change.
+//
+// Every message type has a per-connection rate (Rates, limits.go; a
+// token bucket the reader keeps without a lock): beyond it the
+// connection is closed (1008) and the refusal counted by type. Awareness
+// is governed in the run loop (awareness.go): a connection controls one
+// awareness client id (the first it uses; entries for others are dropped
+// and counted), a state may not exceed MaxAwarenessState bytes, and
+// ConnOptions.User is stamped on its states (user.name, user.color)
+// before they are relayed, so presence cannot be spoofed.
+//
+// An idle connection's reader waits in Transport.Read with a shallow
+// stack (set-up, tear-down and message handling are in functions of
+// their own), so the runtime shrinks its stack to a few KiB.
 // Each room also has a persister goroutine (persist.go) that writes
 // batches to the store, so the run loop never waits for the disk except
 // when it stores the document before unloading and on shutdown.

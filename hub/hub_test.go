@@ -320,36 +320,6 @@ func TestReadOnlyGetsPermissionDenied(t *testing.T) {
 	v.close()
 }
 
-func TestSlowConsumerIsDisconnected(t *testing.T) {
-	r := newRegistry(t, notes.NewMemoryStore(), Config{QueueSize: 4})
-	a := dial(t, r, "d", ConnOptions{})
-	a.until("step 2", isStep2)
-	slow := &client{t: t, p: newPipe(0), doc: crdt.NewDoc(crdt.DocOptions{}), served: make(chan error, 1)}
-	go func() { slow.served <- r.Serve(context.Background(), "d", slow.p, ConnOptions{}) }()
-	// slow never reads: its writer blocks on the first message and its
-	// queue fills up. slow joins asynchronously, so keep editing until it
-	// is dropped (bounded).
-	deadline := time.After(5 * time.Second)
-	dropped := false
-	for i := 0; !dropped; i++ {
-		a.insert(i, "x")
-		a.until("echo", isUpdate)
-		select {
-		case <-slow.served:
-			dropped = true
-		case <-deadline:
-			t.Fatalf("slow consumer still connected after %d updates", i+1)
-		default:
-		}
-	}
-	if code, reason := slow.p.closeStatus(); code != 0 && code != StatusTryAgainLater {
-		t.Fatalf("slow consumer closed with %d %q", code, reason)
-	}
-	a.insert(0, "y")
-	a.until("echo", isUpdate)
-	a.close()
-}
-
 func TestAwareness(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
 	a := dial(t, r, "d", ConnOptions{})

@@ -17,6 +17,13 @@ type Metrics struct {
 	SlowConsumers prometheus.Counter
 	Refused       *prometheus.CounterVec
 	BusMessages   *prometheus.CounterVec
+	// Coalesced counts queued messages folded into others (updates merged,
+	// awareness reduced to the latest state per client) before writing.
+	Coalesced prometheus.Counter
+	// Resyncs counts backlogs of updates replaced by one diff.
+	Resyncs prometheus.Counter
+	// Step1Cached counts sync step 1 answers served from the room's cache.
+	Step1Cached prometheus.Counter
 }
 
 // NewMetrics returns a fresh set of collectors.
@@ -49,13 +56,19 @@ func NewMetrics() *Metrics {
 		BusMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cocreate_bus_messages_total", Help: "Messages between instances, by direction (in, out) and kind (update, awareness, state, diff; in: dropped, invalid)."},
 			[]string{"dir", "kind"}),
+		Coalesced: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cocreate_coalesced_messages_total", Help: "Queued outbound messages merged into others before writing (updates merged, awareness reduced to the latest state per client)."}),
+		Resyncs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cocreate_resyncs_total", Help: "Outbound update backlogs over their bound replaced by one diff from the receiver's known state."}),
+		Step1Cached: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cocreate_sync_step1_cached_total", Help: "Sync step 1 answers served from the document's cached encoding."}),
 	}
 }
 
 // Register registers every collector with r.
 func (m *Metrics) Register(r prometheus.Registerer) error {
 	for _, c := range []prometheus.Collector{m.Connections, m.Docs, m.MessagesIn, m.MessagesOut,
-		m.BytesIn, m.BytesOut, m.ApplySeconds, m.StoreSeconds, m.StoreErrors, m.SlowConsumers, m.Refused, m.BusMessages} {
+		m.BytesIn, m.BytesOut, m.ApplySeconds, m.StoreSeconds, m.StoreErrors, m.SlowConsumers, m.Refused, m.BusMessages, m.Coalesced, m.Resyncs, m.Step1Cached} {
 		if err := r.Register(c); err != nil {
 			return err
 		}

@@ -32,8 +32,27 @@ type Config struct {
 	// Metrics counts; nil makes an unregistered set.
 	Metrics *Metrics
 	// QueueSize bounds each connection's outbound queue (default 256
-	// messages); a connection whose queue is full is closed.
+	// messages). Updates that do not fit are not lost: the queued ones are
+	// dropped and replaced by one diff of the document from what the
+	// connection is known to have (a resync); awareness is coalesced to
+	// the latest state per client. Only a queue full of messages that
+	// cannot be merged (command answers) closes the connection (1013).
 	QueueSize int
+	// QueueBytes bounds the update bytes queued for one connection
+	// (default 1 MiB); beyond it the connection is resynced, as above.
+	QueueBytes int
+	// RoomQueueBytes bounds the bytes of diffs computed for single
+	// connections of one document (sync answers, resyncs) that are queued
+	// or being written (default 16 MiB); beyond it connections are sent
+	// the whole state, which is encoded once per change and shared.
+	// Broadcast updates are shared by every connection's queue: together
+	// they hold at most QueueBytes of them.
+	RoomQueueBytes int64
+	// Rates are the per-connection message rates.
+	Rates Rates
+	// MaxAwarenessState refuses an awareness state larger than this many
+	// bytes of JSON (default 8 KiB), closing the connection (1008).
+	MaxAwarenessState int
 	// FlushInterval is how often applied updates are handed to the store
 	// (default 200ms). An applied update is durable within FlushInterval
 	// plus one store write, well under 1s by default.
@@ -97,6 +116,16 @@ func (c *Config) setDefaults() {
 	if c.QueueSize <= 0 {
 		c.QueueSize = 256
 	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = 1 << 20
+	}
+	if c.RoomQueueBytes <= 0 {
+		c.RoomQueueBytes = 16 << 20
+	}
+	if c.MaxAwarenessState <= 0 {
+		c.MaxAwarenessState = 8 << 10
+	}
+	c.Rates.setDefaults()
 	if c.FlushInterval <= 0 {
 		c.FlushInterval = 200 * time.Millisecond
 	}
@@ -214,6 +243,16 @@ type ConnOptions struct {
 	// update closes the connection instead. It must not block. The
 	// Hocuspocus endpoint acknowledges updates with it (SyncStatus).
 	OnUpdate func(applied bool)
+	// User, when its fields are set, is stamped on the connection's
+	// awareness states before they are relayed: its Name and Color
+	// overwrite the state's user.name and user.color, so a client cannot
+	// show itself as someone else.
+	User User
+}
+
+// User is who a connection's awareness states say is there.
+type User struct {
+	Name, Color string
 }
 
 // Loaded returns the number of documents loaded in memory.
@@ -229,6 +268,32 @@ func (r *Registry) Loaded() int {
 // the connection is closed, by either side or by Close, and always closes
 // t.
 func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts ConnOptions) error {
+	return r.serve(ctx, doc, t, &opts)
+}
+
+// serve is Serve. The reader waits in this goroutine for the
+// connection's whole life: set-up and tear-down are apart (open, finish)
+// so that its stack while waiting is shallow and the runtime can shrink
+// it.
+//
+//go:noinline
+func (r *Registry) serve(ctx context.Context, doc string, t Transport, opts *ConnOptions) error {
+	c, expiry, err := r.open(ctx, doc, t, opts)
+	if err != nil {
+		return err
+	}
+	if !c.isKilled() {
+		c.readLoop()
+	}
+	r.finish(c, expiry)
+	return nil
+}
+
+// open makes the connection and joins doc's room; if the room has
+// stopped, the connection comes back killed.
+//
+//go:noinline
+func (r *Registry) open(ctx context.Context, doc string, t Transport, opts *ConnOptions) (*conn, *time.Timer, error) {
 	rm, err := r.acquire(doc)
 	if err != nil {
 		if errors.Is(err, ErrGone) {
@@ -236,27 +301,31 @@ func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts Conn
 		} else {
 			t.Close(StatusGoingAway, "server shutting down")
 		}
-		return err
+		return nil, nil, err
 	}
-	defer r.serves.Done()
-
 	r.metrics.Connections.Inc()
-	defer r.metrics.Connections.Dec()
-
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	c := newConn(r, rm, t, opts, ctx, cancel)
+	c := newConn(r, rm, t, *opts, ctx, cancel)
 	var expiry *time.Timer
 	if !opts.ExpiresAt.IsZero() {
 		// The timer's goroutine exists only while it fires; kill does not
 		// block, and once Serve has killed c it does nothing.
 		expiry = time.AfterFunc(time.Until(opts.ExpiresAt), c.expire)
 	}
-	if rm.send(event{kind: evJoin, conn: c}) {
-		c.readLoop()
-	} else {
+	if !rm.send(event{kind: evJoin, conn: c}) {
 		c.kill(StatusGoingAway, "server shutting down", false)
 	}
+	return c, expiry, nil
+}
+
+// finish leaves the room and waits for the connection's goroutines.
+//
+//go:noinline
+func (r *Registry) finish(c *conn, expiry *time.Timer) {
+	defer r.serves.Done()
+	defer r.metrics.Connections.Dec()
+	defer c.cancel()
+	rm := c.rm
 	// Drop the reference before the leave event: the hub stays up while c
 	// is among its members, and on the leave it unloads only when no
 	// other Serve holds a reference.
@@ -269,7 +338,6 @@ func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts Conn
 		expiry.Stop()
 	}
 	c.out.closeAndWait()
-	return nil
 }
 
 // acquire returns doc's room, starting it if needed, with one more
@@ -331,7 +399,7 @@ func (r *Registry) Do(doc string, fn func(*crdt.Doc) error) error {
 		rm.send(event{kind: evRelease})
 	}()
 	reply := make(chan error, 1)
-	if !rm.send(event{kind: evDo, do: fn, doReply: reply}) {
+	if !rm.send(event{kind: evDo, x: &eventExt{do: fn, doReply: reply}}) {
 		return ErrClosed
 	}
 	select {
@@ -471,7 +539,7 @@ func (r *Registry) applyAccess(a accessChange) int {
 	n := 0
 	for _, rm := range rooms {
 		reply := make(chan int, 1)
-		if !rm.send(event{kind: evSetReadOnly, subject: a.subject, readOnly: a.readOnly, revoke: a.revoke, reply: reply}) {
+		if !rm.send(event{kind: evSetReadOnly, x: &eventExt{subject: a.subject, readOnly: a.readOnly, revoke: a.revoke, reply: reply}}) {
 			continue
 		}
 		select {

@@ -25,11 +25,24 @@ const (
 	evBusSubscribed // the document's bus channel is (again) subscribed
 )
 
+// inboxSize is the capacity of a room's inbox. A full inbox blocks the
+// readers feeding it (back-pressure on their sockets) and drops bus
+// messages (the room heals on its next tick), so it only has to absorb
+// bursts; it is allocated whole for every loaded document.
+const inboxSize = 64
+
+// event is what a room's inbox carries. It is kept small, as every
+// room's inbox holds inboxSize of them whether used or not: what only
+// rare events need is behind x.
 type event struct {
 	kind eventKind
 	conn *conn
 	msg  yproto.Message
+	x    *eventExt
+}
 
+// eventExt holds the fields of the rarer events.
+type eventExt struct {
 	// evSetReadOnly
 	subject  string
 	readOnly bool
@@ -76,6 +89,15 @@ type room struct {
 	lastState   time.Time // when the last state message was published
 	digestVal   uint64    // digest of the delete set, see digest
 	digestFresh bool
+
+	// queued is the update bytes queued for all connections (their
+	// writers subtract what they take).
+	queued atomic.Int64
+	// rev counts changes of the document; curSV is its encoded state
+	// vector as of rev; answers caches sync answers for rev (sync.go).
+	rev     uint64
+	curSV   []byte
+	answers answerCache
 }
 
 func newRoom(r *Registry, name string) *room {
@@ -83,7 +105,7 @@ func newRoom(r *Registry, name string) *room {
 		reg:   r,
 		name:  name,
 		log:   r.log.With("doc", name),
-		inbox: make(chan event, 256),
+		inbox: make(chan event, inboxSize),
 		done:  make(chan struct{}),
 		conns: map[*conn]struct{}{},
 		aw:    map[uint64]*awState{},
@@ -138,9 +160,9 @@ func (rm *room) run() {
 					rm.handle(ev.conn, ev.msg)
 				}
 			case evSetReadOnly:
-				ev.reply <- rm.setReadOnly(ev.subject, ev.readOnly, ev.revoke)
+				ev.x.reply <- rm.setReadOnly(ev.x.subject, ev.x.readOnly, ev.x.revoke)
 			case evDo:
-				ev.doReply <- rm.do(ev.do)
+				ev.x.doReply <- rm.do(ev.x.do)
 			case evRelease:
 				if len(rm.conns) == 0 && rm.tryUnload() {
 					return
@@ -148,7 +170,7 @@ func (rm *room) run() {
 			case evKick:
 				rm.kick()
 			case evBus:
-				rm.handleBus(ev.bus, time.Now())
+				rm.handleBus(ev.x.bus, time.Now())
 			case evBusSubscribed:
 				// (Re)subscribed: messages may have been missed. Exchange
 				// state vectors and ask for the other clients' awareness.
@@ -225,6 +247,7 @@ func (rm *room) load() {
 		rm.size = int64(len(full))
 	}
 	rm.snapshotAt = time.Now()
+	rm.curSV = rm.doc.EncodeStateVector()
 	rm.doc.OnUpdate(rm.onUpdate)
 }
 
@@ -234,7 +257,17 @@ func (rm *room) load() {
 // server has their change.
 func (rm *room) onUpdate(update []byte, origin any, _ *crdt.Transaction) {
 	msg := yproto.UpdateMessage(update)
-	rm.broadcast(msg)
+	it := outItem{msg: msg, upd: msg[len(msg)-len(update):], kind: kindUpdate}
+	for c := range rm.conns {
+		// A connection whose earlier updates are all with its writer will
+		// have the document as it was before this update: a later resync
+		// can start from there (curSV is still that state's).
+		if c.push(it) && c.synced {
+			c.baseSV = rm.curSV
+		}
+	}
+	rm.rev++
+	rm.curSV = rm.doc.EncodeStateVector()
 	// Other instances get what this one's clients wrote; what came over
 	// the bus is never published again.
 	if origin != fromBus {
@@ -246,9 +279,10 @@ func (rm *room) onUpdate(update []byte, origin any, _ *crdt.Transaction) {
 	rm.size += int64(len(update))
 }
 
-func (rm *room) broadcast(msg []byte) {
+// broadcastAwareness sends an awareness message to every connection.
+func (rm *room) broadcastAwareness(msg []byte) {
 	for c := range rm.conns {
-		c.enqueue(msg)
+		c.enqueueAwareness(msg)
 	}
 }
 
@@ -264,9 +298,9 @@ func (rm *room) join(c *conn) {
 		return
 	}
 	rm.conns[c] = struct{}{}
-	c.enqueue(yproto.SyncStep1Message(rm.doc.EncodeStateVector()))
+	c.enqueue(yproto.SyncStep1Message(rm.curSV))
 	if all := rm.awarenessAll(); len(all) > 0 {
-		c.enqueue(yproto.AwarenessMessage(all))
+		c.enqueueAwareness(yproto.AwarenessMessage(all))
 	}
 }
 
@@ -320,12 +354,7 @@ func (rm *room) handle(c *conn, m yproto.Message) {
 	case yproto.TypeSync:
 		switch m.Sync {
 		case yproto.SyncStep1:
-			u, err := rm.doc.EncodeStateAsUpdate(m.Payload)
-			if err != nil {
-				c.refuse(StatusInvalidPayload, "invalid state vector", "invalid_state_vector", err)
-				return
-			}
-			c.enqueue(yproto.SyncStep2Message(u))
+			rm.answerStep1(c, m.Payload)
 		case yproto.SyncStep2, yproto.SyncUpdate:
 			if c.readOnly {
 				// A sync step 2 that only repeats what the document
@@ -360,7 +389,7 @@ func (rm *room) handle(c *conn, m yproto.Message) {
 	case yproto.TypeAwareness:
 		rm.applyAwareness(c, m.Awareness, time.Now())
 	case yproto.TypeQueryAwareness:
-		c.enqueue(yproto.AwarenessMessage(rm.awarenessAll()))
+		c.enqueueAwareness(yproto.AwarenessMessage(rm.awarenessAll()))
 	case yproto.TypeAuth:
 		// Clients have nothing to tell the server through auth messages.
 	}

@@ -45,3 +45,18 @@ type Transport interface {
 	// CloseNow closes the connection without a close handshake.
 	CloseNow() error
 }
+
+// BatchWriter is a Transport that can send several messages (one frame
+// each) with one system call. The hub uses it when it has more than one
+// message to send at once.
+type BatchWriter interface {
+	WriteBatch(ctx context.Context, msgs [][]byte) error
+}
+
+// ProgressReporter is a Transport that reports progress within a large
+// write. The hub gives it a function to call then; a write that keeps
+// progressing is not cut off by WriteTimeout, which is for peers that
+// stopped reading.
+type ProgressReporter interface {
+	OnWriteProgress(fn func())
+}

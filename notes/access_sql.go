@@ -24,13 +24,13 @@ const (
 	qRemoveMember = `DELETE FROM space_members WHERE space_id = $1 AND subject = $2`
 	qCreateInvite = `INSERT INTO invites (code, space_id, session_id, role, expires_ns, max_uses, uses, created_by, created_ns)
 		VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)`
-	inviteCols   = `code, space_id, session_id, role, expires_ns, max_uses, uses, created_by, created_ns`
-	qGetInvite   = `SELECT ` + inviteCols + ` FROM invites WHERE code = $1`
-	qUseInvite   = `UPDATE invites SET uses = uses + 1 WHERE code = $1 AND uses < max_uses AND expires_ns > $2`
-	qDelInvite   = `DELETE FROM invites WHERE code = $1`
-	qInvites     = `SELECT ` + inviteCols + ` FROM invites WHERE space_id = $1 ORDER BY created_ns DESC, code`
-	qGetProfile  = `SELECT subject, name, color FROM profiles WHERE subject = $1`
-	qPutProfile  = `INSERT INTO profiles (subject, name, color) VALUES ($1, $2, $3)
+	inviteCols  = `code, space_id, session_id, role, expires_ns, max_uses, uses, created_by, created_ns`
+	qGetInvite  = `SELECT ` + inviteCols + ` FROM invites WHERE code = $1`
+	qUseInvite  = `UPDATE invites SET uses = uses + 1 WHERE code = $1 AND uses < max_uses AND expires_ns > $2`
+	qDelInvite  = `DELETE FROM invites WHERE code = $1`
+	qInvites    = `SELECT ` + inviteCols + ` FROM invites WHERE space_id = $1 ORDER BY created_ns DESC, code`
+	qGetProfile = `SELECT subject, name, color FROM profiles WHERE subject = $1`
+	qPutProfile = `INSERT INTO profiles (subject, name, color) VALUES ($1, $2, $3)
 		ON CONFLICT (subject) DO UPDATE SET name = excluded.name, color = excluded.color`
 )
 

@@ -16,11 +16,23 @@ func (s *Server) calendarRoutes(g *echo.Group) {
 	g.POST("/me/feeds", s.createFeed)
 	g.GET("/me/feeds", s.listFeeds)
 	g.DELETE("/me/feeds/:feed", s.deleteFeed)
+	g.GET("/spaces/:id/calendar.ics", s.spaceCalendar)
 	s.seriesRoutes(g)
+	s.webhookRoutes(g)
+}
+
+// spaceCalendar is GET /api/spaces/{id}/calendar.ics (a ?feed= token,
+// or the caller's identity).
+func (s *Server) spaceCalendar(c echo.Context) error {
+	return s.calendar(c, workspace.FeedSpace, s.ws.SpaceCalendar)
 }
 
 // feedRoutes are the routes a ?feed= token may read, and only with GET.
-var feedRoutes = map[string]bool{"/api/sessions/:id/calendar.ics": true, "/api/series/:id/calendar.ics": true}
+var feedRoutes = map[string]bool{
+	"/api/sessions/:id/calendar.ics": true,
+	"/api/series/:id/calendar.ics":   true,
+	"/api/spaces/:id/calendar.ics":   true,
+}
 
 // isFeedRead reports whether a request reads a calendar feed with a
 // feed token: authenticate leaves it to the handler, which takes the

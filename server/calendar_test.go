@@ -80,6 +80,17 @@ func TestSessionCalendarFeed(t *testing.T) {
 	if code, _ := callAPI(t, "GET", ics, "", ""); code != http.StatusUnauthorized {
 		t.Fatalf("no token: %d", code)
 	}
+	// Bob is not in the session's space: it does not exist for him,
+	// and he cannot make a feed token for it.
+	if code, _ := callAPI(t, "GET", ics, bob, ""); code != http.StatusNotFound {
+		t.Fatalf("a non-member read the feed: %d", code)
+	}
+	if code, _ := callAPI(t, "POST", ts.url+"/api/me/feeds", bob, `{"session_id":"`+sess.ID+`"}`); code != http.StatusNotFound {
+		t.Fatalf("a non-member made a feed token: %d", code)
+	}
+	if code, b := callAPI(t, "PUT", ts.url+"/api/spaces/"+sess.SpaceID+"/members/bob", alice, `{"role":"viewer"}`); code != http.StatusOK {
+		t.Fatalf("add bob: %d %s", code, b)
+	}
 	code, feed := callAPI(t, "GET", ics, bob, "")
 	if code != http.StatusOK {
 		t.Fatalf("with a token: %d %s", code, feed)
@@ -180,7 +191,7 @@ func TestSessionCalendarFeed(t *testing.T) {
 	}
 
 	for _, c := range []struct{ body, code string }{
-		{`{"space_id":"sp"}`, "bad_feed"},
+		{`{"session_id":"a","series_id":"b"}`, "bad_feed"},
 		{`{"session_id":"a","space_id":"b"}`, "bad_feed"},
 		{`{}`, "bad_feed"},
 		{`{"session_id":"x","extra":1}`, "bad_json"},
@@ -189,6 +200,9 @@ func TestSessionCalendarFeed(t *testing.T) {
 		if code != http.StatusBadRequest || !strings.Contains(string(b), c.code) {
 			t.Errorf("POST /api/me/feeds %s: %d %s", c.body, code, b)
 		}
+	}
+	if code, _ := callAPI(t, "POST", ts.url+"/api/me/feeds", alice, `{"space_id":"no-such-space"}`); code != http.StatusNotFound {
+		t.Errorf("feed of an unknown space: %d", code)
 	}
 	if code, _ := callAPI(t, "POST", ts.url+"/api/me/feeds", alice, `{"session_id":"no-such-session"}`); code != http.StatusNotFound {
 		t.Errorf("feed of an unknown session: %d", code)

@@ -56,6 +56,11 @@ type Config struct {
 	// is set. Requests without an Origin (non-browser clients) are always
 	// allowed (--allowed-origins).
 	AllowedOrigins string
+	// PublicRooms makes any room name at /sync that is not a session's
+	// document an open document anyone may read and write, as the plain
+	// y-websocket server does; off, such a name answers 404
+	// (--public-rooms).
+	PublicRooms bool
 	// LogFormat is text or json (--log-format).
 	LogFormat string
 	// DebugAddr, when set, serves Go's pprof profiles on a separate
@@ -73,9 +78,28 @@ type Config struct {
 	// MaxDocSize refuses updates that would grow a document beyond this
 	// many bytes; 0 = no limit (--max-doc-size).
 	MaxDocSize int64
-	// ConnQueue bounds each connection's outbound queue, in messages; a
-	// client that falls further behind is disconnected (--conn-queue).
+	// ConnQueue bounds each connection's outbound queue, in messages
+	// (--conn-queue). A client that falls further behind is not cut off:
+	// its queued updates are replaced by one diff (a resync).
 	ConnQueue int
+	// ConnQueueBytes bounds the update bytes queued for one connection
+	// before it is resynced (--conn-queue-bytes).
+	ConnQueueBytes int
+	// RoomQueueBytes bounds the bytes of diffs computed for single
+	// connections of one document and not yet written; beyond it they get
+	// the whole state, encoded once per change and shared
+	// (--room-queue-bytes).
+	RoomQueueBytes int64
+	// MaxAwarenessSize is the largest awareness state accepted, in bytes
+	// of JSON; a larger one closes the connection with 1008
+	// (--max-awareness-size).
+	MaxAwarenessSize int
+	// ConnRates are each connection's message rates per second, by type
+	// (bursts of 5 seconds' worth; 0 = no limit); beyond one the
+	// connection is closed with 1008 (--conn-rate-step1,
+	// --conn-rate-query-awareness, --conn-rate-awareness,
+	// --conn-rate-updates, --conn-rate-commands).
+	ConnRateStep1, ConnRateQueryAwareness, ConnRateAwareness, ConnRateUpdates, ConnRateCommands float64
 	// FlushInterval bounds how long an applied update waits before it is
 	// written to the store (--flush-interval).
 	FlushInterval time.Duration
@@ -116,21 +140,30 @@ type Config struct {
 // DefaultConfig returns the defaults of every setting.
 func DefaultConfig() Config {
 	return Config{
-		Addr:            "127.0.0.1:8080",
-		Data:            "./data",
-		LogFormat:       "text",
-		MaxMessageSize:  16 << 20,
-		MaxConnsPerIP:   1000,
-		MaxConnsPerDoc:  5000,
-		MaxDocSize:      256 << 20,
-		ConnQueue:       256,
-		FlushInterval:   200 * time.Millisecond,
-		ShutdownTimeout: 10 * time.Second,
-		RateCommands:    10,
-		RateUpdates:     200,
-		VersionEvery:    time.Hour,
-		SyncInterval:    5 * time.Second,
-		AcceptBurst:     200,
+		Addr:           "127.0.0.1:8080",
+		Data:           "./data",
+		LogFormat:      "text",
+		MaxMessageSize: 16 << 20,
+		MaxConnsPerIP:  1000,
+		MaxConnsPerDoc: 5000,
+		MaxDocSize:     256 << 20,
+		ConnQueue:      256,
+		ConnQueueBytes: 1 << 20,
+		RoomQueueBytes: 64 << 20,
+
+		MaxAwarenessSize:       8 << 10,
+		ConnRateStep1:          2,
+		ConnRateQueryAwareness: 2,
+		ConnRateAwareness:      30,
+		ConnRateUpdates:        500,
+		ConnRateCommands:       20,
+		FlushInterval:          200 * time.Millisecond,
+		ShutdownTimeout:        10 * time.Second,
+		RateCommands:           10,
+		RateUpdates:            200,
+		VersionEvery:           time.Hour,
+		SyncInterval:           5 * time.Second,
+		AcceptBurst:            200,
 	}
 }
 
@@ -145,13 +178,22 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.AuthSecret, "auth-secret", c.AuthSecret, "token signing secret (empty: open dev mode)")
 	fs.StringVar(&c.AdminKey, "admin-key", c.AdminKey, "key for POST /api/tokens (needs --auth-secret; empty: minting off)")
 	fs.StringVar(&c.AllowedOrigins, "allowed-origins", c.AllowedOrigins, "comma-separated Origin host patterns for WebSockets (empty: any in dev mode, same host with --auth-secret)")
+	fs.BoolVar(&c.PublicRooms, "public-rooms", c.PublicRooms, "make any /sync room name that is not a session's document an open document anyone may read and write")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve pprof profiles on this address (empty: off; keep it on loopback)")
 	fs.Int64Var(&c.MaxMessageSize, "max-message-size", c.MaxMessageSize, "largest WebSocket message accepted, in bytes")
 	fs.IntVar(&c.MaxConnsPerDoc, "max-conns-per-doc", c.MaxConnsPerDoc, "connections allowed per document (0: no limit)")
 	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", c.MaxConnsPerIP, "connections allowed per client address (0: no limit)")
 	fs.Int64Var(&c.MaxDocSize, "max-doc-size", c.MaxDocSize, "largest document, in bytes of encoded state (0: no limit)")
-	fs.IntVar(&c.ConnQueue, "conn-queue", c.ConnQueue, "outbound messages queued per connection before it is dropped as too slow")
+	fs.IntVar(&c.ConnQueue, "conn-queue", c.ConnQueue, "outbound messages queued per connection before its queued updates are replaced by one diff")
+	fs.IntVar(&c.ConnQueueBytes, "conn-queue-bytes", c.ConnQueueBytes, "outbound update bytes queued per connection before they are replaced by one diff")
+	fs.Int64Var(&c.RoomQueueBytes, "room-queue-bytes", c.RoomQueueBytes, "bytes of per-connection diffs (sync answers, resyncs) of a document not yet written; beyond it connections get the shared whole state")
+	fs.IntVar(&c.MaxAwarenessSize, "max-awareness-size", c.MaxAwarenessSize, "largest awareness state accepted, in bytes (larger: close 1008)")
+	fs.Float64Var(&c.ConnRateStep1, "conn-rate-step1", c.ConnRateStep1, "sync step 1 messages per second per connection (bursts of 5 s; 0: no limit)")
+	fs.Float64Var(&c.ConnRateQueryAwareness, "conn-rate-query-awareness", c.ConnRateQueryAwareness, "query-awareness messages per second per connection (bursts of 5 s; 0: no limit)")
+	fs.Float64Var(&c.ConnRateAwareness, "conn-rate-awareness", c.ConnRateAwareness, "awareness messages per second per connection (bursts of 5 s; 0: no limit)")
+	fs.Float64Var(&c.ConnRateUpdates, "conn-rate-updates", c.ConnRateUpdates, "document updates per second per connection (bursts of 5 s; 0: no limit)")
+	fs.Float64Var(&c.ConnRateCommands, "conn-rate-commands", c.ConnRateCommands, "command messages per second per connection (bursts of 5 s; 0: no limit)")
 	fs.DurationVar(&c.FlushInterval, "flush-interval", c.FlushInterval, "longest wait before an applied update is stored")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "longest graceful shutdown")
 	fs.Float64Var(&c.RateCommands, "rate-commands", c.RateCommands, "meeting commands per second per identity (bursts of 3 s allowed; 0: no limit)")
@@ -265,6 +307,24 @@ func (c *Config) Validate() error {
 	if c.ConnQueue < 1 {
 		errs = append(errs, fmt.Errorf("--conn-queue: %d is below 1", c.ConnQueue))
 	}
+	if c.ConnQueueBytes < 4096 {
+		errs = append(errs, fmt.Errorf("--conn-queue-bytes: %d is below 4096", c.ConnQueueBytes))
+	}
+	if c.RoomQueueBytes < int64(c.ConnQueueBytes) {
+		errs = append(errs, fmt.Errorf("--room-queue-bytes: %d is below --conn-queue-bytes (%d)", c.RoomQueueBytes, c.ConnQueueBytes))
+	}
+	if c.MaxAwarenessSize < 256 {
+		errs = append(errs, fmt.Errorf("--max-awareness-size: %d is below 256 bytes", c.MaxAwarenessSize))
+	}
+	for _, r := range []struct {
+		flag string
+		v    float64
+	}{{"conn-rate-step1", c.ConnRateStep1}, {"conn-rate-query-awareness", c.ConnRateQueryAwareness},
+		{"conn-rate-awareness", c.ConnRateAwareness}, {"conn-rate-updates", c.ConnRateUpdates}, {"conn-rate-commands", c.ConnRateCommands}} {
+		if r.v < 0 || math.IsNaN(r.v) || math.IsInf(r.v, 0) {
+			errs = append(errs, fmt.Errorf("--%s: %v is not a rate ≥ 0", r.flag, r.v))
+		}
+	}
 	if c.FlushInterval <= 0 || c.FlushInterval > time.Minute {
 		errs = append(errs, fmt.Errorf("--flush-interval: %v is not in (0, 1m]", c.FlushInterval))
 	}
@@ -353,4 +413,22 @@ func (c *Config) proxyRanges() ([]*net.IPNet, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// hubRates maps the per-connection rate flags to hub.Rates (0, no limit,
+// is a negative rate there).
+func (c *Config) hubRates() hub.Rates {
+	off := func(v float64) float64 {
+		if v == 0 {
+			return -1
+		}
+		return v
+	}
+	return hub.Rates{
+		SyncStep1:      off(c.ConnRateStep1),
+		QueryAwareness: off(c.ConnRateQueryAwareness),
+		Awareness:      off(c.ConnRateAwareness),
+		Updates:        off(c.ConnRateUpdates),
+		Commands:       off(c.ConnRateCommands),
+	}
 }

@@ -58,7 +58,7 @@ func (s *Server) hocuspocus(c echo.Context) error {
 		g := s.guest(c)
 		hs.guest = &g
 	}
-	ws, _ := s.upgrade(c)
+	ws, _, _ := s.upgrade(c)
 	if ws == nil {
 		return nil
 	}

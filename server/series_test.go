@@ -36,6 +36,16 @@ func TestSeriesAPI(t *testing.T) {
 	if code != http.StatusCreated || json.Unmarshal(b, &sr) != nil || len(sr.Occurrences) != 1 || sr.RRule == "" {
 		t.Fatalf("create series: %d %s", code, b)
 	}
+	// Bob, not in the series' space, sees nothing of it until added.
+	if code, _ := callAPI(t, "GET", ts.url+"/api/series/"+sr.ID, bob, ""); code != http.StatusNotFound {
+		t.Errorf("a non-member read the series: %d", code)
+	}
+	if code, _ := callAPI(t, "GET", ts.url+"/api/series/"+sr.ID+"/calendar.ics", bob, ""); code != http.StatusNotFound {
+		t.Errorf("a non-member read the series feed: %d", code)
+	}
+	if code, b := callAPI(t, "PUT", ts.url+"/api/spaces/"+sr.SpaceID+"/members/bob", alice, `{"role":"member"}`); code != http.StatusOK {
+		t.Fatalf("add bob: %d %s", code, b)
+	}
 	code, b = callAPI(t, "GET", ts.url+"/api/sessions/"+sr.Occurrences[0].SessionID, bob, "")
 	var sess notes.Session
 	if code != http.StatusOK || json.Unmarshal(b, &sess) != nil || !sess.ScheduledAt.Equal(first) || sess.Title != "Weekly call" {
@@ -74,6 +84,31 @@ func TestSeriesAPI(t *testing.T) {
 		if o.Local["Europe/Berlin"] != wantDay.Format("2006-01-02")+" 15:00" || (o.Status == "CANCELLED") != (i == 2) {
 			t.Errorf("occurrence %d = %+v", i, o)
 		}
+	}
+	// The space's feed: the series once, as a recurring event (its
+	// occurrences not again as events of their own), and a one-off
+	// session of the same space in another zone.
+	code, b = callAPI(t, "POST", ts.url+"/api/sessions", alice, `{"title":"One-off","time_zone":"Asia/Tokyo",
+		"scheduled_at":"`+first.Add(26*time.Hour).UTC().Format(time.RFC3339)+`","space_id":"`+sr.SpaceID+`"}`)
+	var oneOff notes.Session
+	if code != http.StatusCreated || json.Unmarshal(b, &oneOff) != nil {
+		t.Fatalf("one-off session: %d %s", code, b)
+	}
+	code, b = callAPI(t, "POST", ts.url+"/api/me/feeds", bob, `{"space_id":"`+sr.SpaceID+`"}`)
+	if code != http.StatusCreated || json.Unmarshal(b, &fv) != nil || !strings.Contains(fv.URL, "/api/spaces/"+sr.SpaceID+"/calendar.ics?feed=") {
+		t.Fatalf("space feed token: %d %s", code, b)
+	}
+	code, feed = callAPI(t, "GET", fv.URL, "", "")
+	if code != http.StatusOK {
+		t.Fatalf("space feed: %d %s", code, feed)
+	}
+	r = parseFeed(t, feed)
+	uids := map[string]int{}
+	for _, o := range r.Occurrences {
+		uids[o.UID]++
+	}
+	if len(uids) != 2 || uids["series-"+sr.ID+"@cocreate"] != 4 || uids["session-"+oneOff.ID+"@cocreate"] != 1 {
+		t.Errorf("space feed occurrences by UID: %v", uids)
 	}
 	if code, _ := callAPI(t, "GET", ts.url+"/api/series/"+sr.ID+"/calendar.ics", bob, ""); code != http.StatusOK {
 		t.Errorf("series feed with a token: %d", code)

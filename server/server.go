@@ -130,10 +130,15 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		MaxConnsPerDoc: cfg.MaxConnsPerDoc,
 		MaxDocSize:     cfg.MaxDocSize,
 		QueueSize:      cfg.ConnQueue,
-		Bus:            bus,
-		SyncInterval:   cfg.SyncInterval,
-		OnSnapshot:     func(doc string, state []byte) { ws.OnSnapshot(doc, state) },
-		SnapshotEvery:  min(10*time.Minute, cfg.VersionEvery/4),
+		QueueBytes:     cfg.ConnQueueBytes,
+		RoomQueueBytes: cfg.RoomQueueBytes,
+		Rates:          cfg.hubRates(),
+
+		MaxAwarenessState: cfg.MaxAwarenessSize,
+		Bus:               bus,
+		SyncInterval:      cfg.SyncInterval,
+		OnSnapshot:        func(doc string, state []byte) { ws.OnSnapshot(doc, state) },
+		SnapshotEvery:     min(10*time.Minute, cfg.VersionEvery/4),
 	})
 	hooks := webhook.New(webhook.Config{
 		Store:        store,
@@ -142,15 +147,16 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		Logger:       log,
 	})
 	ws = workspace.New(workspace.Config{
-		Webhooks:     hooks,
-		Store:        store,
-		Hubs:         hubs,
-		Lock:         lock,
-		BallotKey:    ballotKey,
-		RateCommands: cfg.RateCommands,
-		RateUpdates:  cfg.RateUpdates,
-		VersionEvery: cfg.VersionEvery,
-		Logger:       log,
+		Webhooks:            hooks,
+		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+		Store:               store,
+		Hubs:                hubs,
+		Lock:                lock,
+		BallotKey:           ballotKey,
+		RateCommands:        cfg.RateCommands,
+		RateUpdates:         cfg.RateUpdates,
+		VersionEvery:        cfg.VersionEvery,
+		Logger:              log,
 	})
 	s := &Server{
 		cfg:     cfg,
@@ -189,10 +195,12 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(preg, promhttp.HandlerOpts{})))
 	e.GET("/sync/:session/:doc", s.sync)
+	e.GET("/sync/:room", s.sync)
 	e.GET("/hocuspocus", s.hocuspocus)
 	e.POST("/api/tokens", s.mintToken)
 	s.sessionRoutes(e.Group("/api"))
 	s.calendarRoutes(e.Group("/api"))
+	s.accessRoutes(e.Group("/api"))
 	e.GET("/notes/:id", s.readNotesPage)
 	e.GET("/api/search", s.search)
 	s.webRoutes(e)
@@ -258,6 +266,9 @@ func (s *Server) readyz(c echo.Context) error {
 // document's hub until it closes, as workspace.Connect decided.
 func (s *Server) sync(c echo.Context) error {
 	session, doc := param(c, "session"), param(c, "doc")
+	if session == "" {
+		session = param(c, "room") // a room name without a slash
+	}
 	if ok, err := s.admitSocket(c); !ok {
 		return err
 	}
@@ -267,11 +278,14 @@ func (s *Server) sync(c echo.Context) error {
 		status, body := answerOf(err)
 		return c.JSON(status, body)
 	}
-	ws, ip := s.upgrade(c)
+	ws, sock, ip := s.upgrade(c)
 	if ws == nil {
 		return nil
 	}
-	name := session + "/" + doc
+	name := session
+	if doc != "" {
+		name += "/" + doc
+	}
 	// The request context is not cancelled on server shutdown for
 	// hijacked connections; the registry closes them itself.
 	ctx := context.WithoutCancel(c.Request().Context())
@@ -280,14 +294,15 @@ func (s *Server) sync(c echo.Context) error {
 	// and echo's context are freed, which is most of what an idle
 	// connection would otherwise keep. The socket stays valid: it was
 	// hijacked.
+	//
+	// The goroutine spends the connection's life waiting in Serve: what
+	// it does before and after is in functions of their own (socketOpen,
+	// socketDone), so its stack stays shallow while it waits and the
+	// runtime can shrink it.
 	s.conns.Go(func() {
-		defer s.releaseIP(ip)
-		access.opened()
-		defer access.closed()
-		err := s.hubs.Serve(ctx, name, wsTransport{ws}, access.opts)
-		if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {
-			s.log.Warn("connection ended with an error", "doc", name, "err", err)
-		}
+		socketOpen(access.opened)
+		err := s.hubs.Serve(ctx, name, wsTransport{c: ws, sock: sock}, access.opts)
+		s.socketDone(err, name, ip, access.closed)
 	})
 	return nil
 }
@@ -315,14 +330,15 @@ func (s *Server) admitSocket(c echo.Context) (bool, error) {
 // upgrade accepts the WebSocket of an admitted request, with the message
 // size limit, and counts it against its address (releaseIP(ip) when it
 // ends). It returns nil when it refused, having answered or closed.
-func (s *Server) upgrade(c echo.Context) (ws *websocket.Conn, ip string) {
-	ws, err := websocket.Accept(smallBuffers{c.Response()}, c.Request(), &websocket.AcceptOptions{
+func (s *Server) upgrade(c echo.Context) (ws *websocket.Conn, sock *corkConn, ip string) {
+	sock = &corkConn{}
+	ws, err := websocket.Accept(smallBuffers{ResponseWriter: c.Response(), sock: sock}, c.Request(), &websocket.AcceptOptions{
 		// checkOrigin has applied --allowed-origins.
 		InsecureSkipVerify: true,
 	})
 	if err != nil {
 		s.metrics.Refused.WithLabelValues("bad_upgrade").Inc()
-		return nil, "" // Accept has written the HTTP error
+		return nil, nil, "" // Accept has written the HTTP error
 	}
 	ws.SetReadLimit(s.cfg.MaxMessageSize)
 	ip = c.RealIP()
@@ -330,9 +346,25 @@ func (s *Server) upgrade(c echo.Context) (ws *websocket.Conn, ip string) {
 		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()
 		s.log.Warn("connection refused: too many from one address", "remote", ip)
 		ws.Close(websocket.StatusTryAgainLater, "too many connections from this address")
-		return nil, ""
+		return nil, nil, ""
 	}
-	return ws, ip
+	return ws, sock, ip
+}
+
+// socketOpen and socketDone are what a socket's goroutine does before
+// and after its life in Serve, in functions of their own so that its
+// stack stays shallow while it waits and the runtime can shrink it.
+//
+//go:noinline
+func socketOpen(opened func()) { opened() }
+
+//go:noinline
+func (s *Server) socketDone(err error, name, ip string, closed func()) {
+	closed()
+	s.releaseIP(ip)
+	if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {
+		s.log.Warn("connection ended with an error", "doc", name, "err", err)
+	}
 }
 
 func (s *Server) acquireIP(ip string) bool {

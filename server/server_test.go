@@ -45,6 +45,9 @@ func startServer(t *testing.T, dir string, edit func(*Config)) *testServer {
 	cfg := DefaultConfig()
 	cfg.Data = dir
 	cfg.FlushInterval = 20 * time.Millisecond
+	// Most tests here use rooms of no session (the y-websocket server's
+	// way); the access tests turn it off.
+	cfg.PublicRooms = true
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -412,6 +415,9 @@ func TestMaxConnsPerIP(t *testing.T) {
 
 // TestSlowConsumer: a client that stops reading is disconnected once its
 // queue fills, while the others keep receiving everything.
+// TestSlowConsumer: a reader that stops reading is not cut off for
+// falling behind (its backlog is replaced by one diff) but once nothing
+// has been written to it for the write timeout (10s).
 func TestSlowConsumer(t *testing.T) {
 	ts := startServer(t, t.TempDir(), func(c *Config) { c.ConnQueue = 16 })
 	writer := dialDoc(t, ts, "s/notes")
@@ -451,11 +457,14 @@ func TestSlowConsumer(t *testing.T) {
 	}
 	for {
 		_, m := get(t, ts.url+"/metrics")
-		if strings.Contains(m, "cocreate_slow_consumer_disconnects_total 1") {
+		if strings.Contains(m, `cocreate_refused_total{reason="write_timeout"} 1`) {
+			if !strings.Contains(m, "cocreate_slow_consumer_disconnects_total 0") || strings.Contains(m, "cocreate_resyncs_total 0") {
+				t.Fatal("the reader was cut off for its queue, or never resynced")
+			}
 			break
 		}
 		if ctx.Err() != nil {
-			t.Fatal("the slow consumer was never disconnected")
+			t.Fatal("the reader that stopped was never disconnected")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -43,11 +43,7 @@ func (w *Workspace) SessionCalendar(ctx context.Context, c Caller, id, base stri
 	if ev, ok := sessionEvent(sess, base, w.now(), cancelled); ok {
 		cal.Events = append(cal.Events, ev)
 	}
-	b, err := cal.Encode()
-	if err != nil {
-		return nil, fmt.Errorf("calendar of session %s: %w", id, err)
-	}
-	return b, nil
+	return encodeCalendar(cal, "session "+id)
 }
 
 // sessionEvent is a session as a calendar event: at its scheduled time
@@ -113,15 +109,88 @@ func agendaText(s notes.Session) string {
 }
 
 // SeriesCalendar returns the iCalendar feed of a series as c may read
-// it: the series as one event with its RRULE in its zone, and an
-// override (RECURRENCE-ID, its original start) for each occurrence that
-// exists as a session (moved, renamed or re-planned alone) or was
-// cancelled or deleted (STATUS:CANCELLED).
+// it (seriesEvents).
 func (w *Workspace) SeriesCalendar(ctx context.Context, c Caller, id, base string) ([]byte, error) {
 	sr, err := w.series(ctx, c, Read, id)
 	if err != nil {
 		return nil, err
 	}
+	evs, err := w.seriesEvents(ctx, sr, base)
+	if err != nil {
+		return nil, err
+	}
+	return encodeCalendar(ical.Calendar{Name: sr.Title, Events: evs}, "series "+id)
+}
+
+// SpaceCalendar returns the iCalendar feed of a space: every session in
+// it the caller may read, each series in it as one recurring event, at
+// most maxSpaceEvents sessions (the newest).
+func (w *Workspace) SpaceCalendar(ctx context.Context, c Caller, id, base string) ([]byte, error) {
+	sp, _, err := w.authorizeSpace(ctx, c, SpaceRead, id)
+	if err != nil {
+		return nil, err
+	}
+	now := w.now()
+	cal := ical.Calendar{Name: sp.Name}
+	var failed error
+	n := 0
+	_, err = w.readable(ctx, c, "", "", func(s notes.Session, _ Role) bool {
+		if s.SpaceID != sp.ID {
+			return true
+		}
+		// Occurrences are in their series' event.
+		if _, err := w.store.OccurrenceOf(ctx, s.ID); err == nil {
+			return true
+		} else if !errors.Is(err, notes.ErrOccurrenceNotFound) {
+			failed = err
+			return false
+		}
+		if ev, ok := sessionEvent(s, base, now, false); ok {
+			cal.Events = append(cal.Events, ev)
+		}
+		n++
+		return n < maxSpaceEvents
+	})
+	if err = errors.Join(err, failed); err != nil {
+		return nil, err
+	}
+	all, err := w.store.AllSeries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, sr := range all {
+		if sr.SpaceID != sp.ID {
+			continue
+		}
+		if _, err := w.authorize(ctx, c, Read, seriesAsSession(sr)); err != nil {
+			continue
+		}
+		evs, err := w.seriesEvents(ctx, sr, base)
+		if err != nil {
+			return nil, err
+		}
+		cal.Events = append(cal.Events, evs...)
+	}
+	return encodeCalendar(cal, "space "+id)
+}
+
+// maxSpaceEvents bounds the sessions of a space feed.
+const maxSpaceEvents = 500
+
+func encodeCalendar(cal ical.Calendar, what string) ([]byte, error) {
+	b, err := cal.Encode()
+	if err != nil {
+		return nil, fmt.Errorf("calendar of %s: %w", what, err)
+	}
+	return b, nil
+}
+
+// seriesEvents is a series as calendar events: one with its RRULE in
+// its zone, and an override (RECURRENCE-ID, its original start) for
+// each occurrence that exists as a session (moved, renamed or
+// re-planned alone) or was cancelled or deleted (STATUS:CANCELLED).
+// What is due is materialised first.
+func (w *Workspace) seriesEvents(ctx context.Context, sr notes.Series, base string) ([]ical.Event, error) {
 	if err := w.materialise(ctx, sr, w.now()); err != nil {
 		return nil, err
 	}
@@ -133,11 +202,11 @@ func (w *Workspace) SeriesCalendar(ctx context.Context, c Caller, id, base strin
 	loc := zoneOf(sr.TimeZone)
 	uid := "series-" + sr.ID + "@cocreate"
 	rule := sr.Rule
-	cal := ical.Calendar{Name: sr.Title, Events: []ical.Event{{
+	evs := []ical.Event{{
 		UID: uid, Stamp: now, Start: sr.Start.In(loc), Duration: plannedDuration(sr.Agenda),
 		Summary: sr.Title, Description: agendaText(notes.Session{Description: sr.Description, Agenda: sr.Agenda}),
 		URL: base + "/api/series/" + sr.ID, Rule: &rule,
-	}}}
+	}}
 	for _, o := range occs {
 		ev := ical.Event{UID: uid, Stamp: now, Start: o.Slot.In(loc), RecurrenceID: o.Slot.In(loc),
 			Duration: plannedDuration(sr.Agenda), Summary: sr.Title, Cancelled: true}
@@ -155,11 +224,7 @@ func (w *Workspace) SeriesCalendar(ctx context.Context, c Caller, id, base strin
 				return nil, err
 			}
 		}
-		cal.Events = append(cal.Events, ev)
+		evs = append(evs, ev)
 	}
-	b, err := cal.Encode()
-	if err != nil {
-		return nil, fmt.Errorf("calendar of series %s: %w", id, err)
-	}
-	return b, nil
+	return evs, nil
 }

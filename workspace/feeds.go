@@ -67,12 +67,16 @@ func (w *Workspace) CreateFeed(ctx context.Context, c Caller, in FeedInput) (Fee
 		}
 	}
 	if given != 1 {
-		return FeedView{}, fail(ErrInvalid, "bad_feed", "give exactly one of session_id and series_id (space_id comes with spaces)")
+		return FeedView{}, fail(ErrInvalid, "bad_feed", "give exactly one of session_id, series_id and space_id")
 	}
 	f := notes.Feed{ID: uuid.NewString(), Subject: c.Subject, CreatedAt: w.now().UTC()}
 	switch {
 	case in.SpaceID != "":
-		return FeedView{}, fail(ErrInvalid, "bad_feed", "space feeds are not available yet; give a session_id or series_id")
+		sp, _, err := w.authorizeSpace(ctx, c, SpaceRead, in.SpaceID)
+		if err != nil {
+			return FeedView{}, err
+		}
+		f.Kind, f.Target = FeedSpace, sp.ID
 	case in.SeriesID != "":
 		sr, err := w.series(ctx, c, Read, in.SeriesID)
 		if err != nil {

@@ -42,6 +42,10 @@ type SeriesInput struct {
 	TimeZone      string             `json:"time_zone"`
 	Start         time.Time          `json:"start"`
 	Rule          ical.Rule          `json:"rule"`
+	// SpaceID is the space the series and its occurrences go into (the
+	// caller must be able to create sessions there); without it, a new
+	// space of the caller's, as for a session.
+	SpaceID *string `json:"space_id"`
 }
 
 // SeriesView is a series and its occurrences so far.
@@ -89,7 +93,7 @@ func (w *Workspace) CreateSeries(ctx context.Context, c Caller, in SeriesInput) 
 	sr := notes.Series{
 		ID: uuid.NewString(), Title: in.Title, Description: in.Description, Agenda: in.Agenda,
 		NotesSkeleton: in.NotesSkeleton, TimeZone: in.TimeZone, Start: in.Start.UTC(), Rule: in.Rule,
-		Host: c.Subject, CreatedAt: now,
+		Host: c.Subject, CreatedAt: now, Visibility: notes.VisibilitySpace,
 	}
 	if sr.Agenda == nil {
 		sr.Agenda = []notes.AgendaItem{}
@@ -101,6 +105,18 @@ func (w *Workspace) CreateSeries(ctx context.Context, c Caller, in SeriesInput) 
 	probe := occurrenceSession(sr, sr.Start, now)
 	if err := probe.Validate(); err != nil {
 		return SeriesView{}, classify(err)
+	}
+	if in.SpaceID != nil {
+		if _, _, err := w.authorizeSpace(ctx, c, SpaceWrite, *in.SpaceID); err != nil {
+			return SeriesView{}, err
+		}
+		sr.SpaceID = *in.SpaceID
+	} else {
+		sp, err := w.createSpace(ctx, c, sr.Title)
+		if err != nil {
+			return SeriesView{}, err
+		}
+		sr.SpaceID = sp.ID
 	}
 	if err := w.store.CreateSeries(ctx, sr); err != nil {
 		return SeriesView{}, err
@@ -153,7 +169,7 @@ func (w *Workspace) series(ctx context.Context, c Caller, a Action, id string) (
 	}
 	sr, err := w.store.GetSeries(ctx, id)
 	if errors.Is(err, notes.ErrSeriesNotFound) {
-		return sr, fail(ErrNotFound, "not_found", "no series %q", id)
+		return sr, notFound("series", id)
 	}
 	if err != nil {
 		return sr, err

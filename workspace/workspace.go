@@ -37,6 +37,9 @@ type Config struct {
 	// sessions (default DefaultSeriesLookahead); the next one always
 	// does.
 	SeriesLookahead time.Duration
+	// WebhookAllowPrivate accepts webhook URLs naming private and
+	// loopback addresses (--webhook-allow-private).
+	WebhookAllowPrivate bool
 	// Webhooks, if set, is told of session and notes events
 	// (webhook.Dispatcher).
 	Webhooks Emitter

@@ -48,7 +48,8 @@ func testEditOnThreeInstances(t *testing.T, redisURL string) {
 	}
 	seen := func(m map[uint64]json.RawMessage) bool {
 		for _, st := range m {
-			if string(st) == `{"name":"on instance 1"}` {
+			// The server stamps the sender's identity (user) beside it.
+			if strings.HasPrefix(string(st), `{"name":"on instance 1",`) {
 				return true
 			}
 		}

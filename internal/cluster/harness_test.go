@@ -18,25 +18,20 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/testbin"
 )
 
 // bin is the cocreate binary, built once by TestMain.
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cocreate-cluster-")
+	b, cleanup, err := testbin.Build()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bin = filepath.Join(dir, "cocreate")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/cocreate/cocreate/cmd/cocreate").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { os.RemoveAll(dir) }))
+	bin = b
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { cleanup() }))
 }
 
 // instance is one cocreate serve process.
@@ -72,7 +67,10 @@ func startInstance(t *testing.T, name, data, redisURL string) *instance {
 		t.Fatal(err)
 	}
 	in.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", data, "--redis", redisURL, "--postgres", clusterDSN(t, data),
-		"--sync-interval", "300ms", "--flush-interval", "50ms")
+		"--sync-interval", "300ms", "--flush-interval", "50ms",
+		// Most rooms here are no sessions' documents; the access test
+		// uses sessions.
+		"--public-rooms")
 	in.cmd.Stdout, in.cmd.Stderr = logf, logf
 	if err := in.cmd.Start(); err != nil {
 		t.Fatal(err)

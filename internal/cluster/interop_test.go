@@ -79,7 +79,8 @@ func testNodeAndGo(t *testing.T, redisURL string) {
 	}
 	seen := func(m map[uint64]json.RawMessage) bool {
 		for _, st := range m {
-			if string(st) == `{"name":"node"}` {
+			// The server stamps the sender's identity (user) beside it.
+			if strings.HasPrefix(string(st), `{"name":"node",`) {
 				return true
 			}
 		}

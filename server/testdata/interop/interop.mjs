@@ -6,6 +6,10 @@
 //   node interop.mjs read URL DOC        one late joiner: sync, print state
 //   node interop.mjs aware URL DOC       set awareness {"name":"node"}, print
 //                                         READY <clientID>, leave on stdin EOF
+//   node interop.mjs follow URL DOC      sync, print READY, then print the
+//                                         state for every stdin line; leave
+//                                         on EOF (the test may SIGSTOP it to
+//                                         play a reader that falls behind)
 //   node interop.mjs meeting URL DOC TOKEN observe a meeting document: print
 //                                         READY, then one JSON line per agenda
 //                                         change {event:"agenda",t,titles};
@@ -145,6 +149,16 @@ const main = async () => {
     console.log('READY ' + p.ydoc.clientID)
     process.stdin.resume()
     await new Promise(resolve => process.stdin.on('end', resolve))
+    p.provider.destroy()
+    await sleep(50)
+  } else if (mode === 'follow') {
+    const p = connect()
+    await waitFor(() => p.provider.synced, 'sync')
+    console.log('READY ' + p.ydoc.clientID)
+    const lines = (await import('node:readline')).createInterface({ input: process.stdin })
+    for await (const _ of lines) { // eslint-disable-line no-unused-vars
+      console.log(JSON.stringify(state(p.ydoc)))
+    }
     p.provider.destroy()
     await sleep(50)
   } else if (mode === 'meeting') {

@@ -1,0 +1,375 @@
+package attack
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/internal/testbin"
+)
+
+// bin is the cocreate binary, built once by TestMain.
+var bin string
+
+func TestMain(m *testing.M) {
+	b, cleanup, err := testbin.Build()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = b
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// server is one `cocreate serve` process on a free loopback port.
+type server struct {
+	t    testing.TB
+	addr string
+	cmd  *exec.Cmd
+	done chan struct{}
+	log  string
+}
+
+// start runs the server with a fresh data directory and extra flags and
+// waits until /readyz answers 200.
+func start(t testing.TB, flags ...string) *server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := &server{t: t, addr: addr, done: make(chan struct{}), log: filepath.Join(t.TempDir(), "server.log")}
+	logf, err := os.Create(s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The attacks' rooms are no sessions: open documents.
+	args := append([]string{"serve", "--addr", addr, "--data", t.TempDir(), "--public-rooms"}, flags...)
+	s.cmd = exec.Command(bin, args...)
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.cmd.Wait(); logf.Close(); close(s.done) }()
+	t.Cleanup(func() {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(15 * time.Second):
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(s.log)
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			t.Logf("server log (last lines):\n%s", strings.Join(lines[max(0, len(lines)-30):], "\n"))
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		select {
+		case <-s.done:
+			t.Fatal("server exited at start")
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server not ready after 30s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *server) syncURL(doc string) string { return "ws://" + s.addr + "/sync/" + doc }
+
+// metrics returns every sample of /metrics, keyed by name and labels as
+// written (e.g. `cocreate_refused_total{reason="rate_awareness"}`).
+func (s *server) metrics() map[string]float64 {
+	s.t.Helper()
+	resp, err := http.Get("http://" + s.addr + "/metrics")
+	if err != nil {
+		s.t.Fatalf("/metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+			out[line[:i]] = v
+		}
+	}
+	return out
+}
+
+func (s *server) metric(key string) float64 { return s.metrics()[key] }
+
+// refused is cocreate_refused_total for reason.
+func (s *server) refused(reason string) float64 {
+	return s.metric(`cocreate_refused_total{reason="` + reason + `"}`)
+}
+
+// heapWatch samples the server's Go heap (go_memstats_heap_alloc_bytes)
+// every 20ms until stopped, and returns the highest sample.
+func (s *server) heapWatch() (stop func() float64) {
+	done := make(chan struct{})
+	peak := make(chan float64, 1)
+	go func() {
+		top := 0.0
+		for {
+			if resp, err := http.Get("http://" + s.addr + "/metrics"); err == nil {
+				sc := bufio.NewScanner(resp.Body)
+				for sc.Scan() {
+					if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_alloc_bytes "); ok {
+						f, _ := strconv.ParseFloat(v, 64)
+						top = max(top, f)
+					}
+				}
+				resp.Body.Close()
+			}
+			select {
+			case <-done:
+				peak <- top
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() float64 { close(done); return <-peak }
+}
+
+// heap is the server's Go heap now, in bytes.
+func (s *server) heap() float64 { return s.metric("go_memstats_heap_alloc_bytes") }
+
+// peer is a raw y-protocols client: a crdt.Doc synced over a WebSocket,
+// with a reader that applies what the server sends (at most one message
+// every delay, to play a slow reader) and remembers awareness states.
+type peer struct {
+	t     testing.TB
+	c     *websocket.Conn
+	delay time.Duration
+
+	mu       sync.Mutex
+	doc      *crdt.Doc
+	aw       map[uint64]string
+	received int
+	closeErr error
+	closed   chan struct{}
+	changed  chan struct{} // pinged after every message handled
+}
+
+// dial connects a peer to doc and starts its sync; with read false the
+// peer never reads (the server's writes to it back up).
+func dial(t testing.TB, s *server, doc string, read bool, delay time.Duration) *peer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, s.syncURL(doc), nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", doc, err)
+	}
+	c.SetReadLimit(256 << 20)
+	p := &peer{t: t, c: c, delay: delay, doc: crdt.NewDoc(crdt.DocOptions{}), aw: map[uint64]string{},
+		closed: make(chan struct{}), changed: make(chan struct{}, 1)}
+	p.doc.OnUpdate(func(u []byte, origin any, _ *crdt.Transaction) {
+		if origin != p {
+			p.send(yproto.UpdateMessage(u))
+		}
+	})
+	t.Cleanup(func() { c.CloseNow(); <-p.closed })
+	if read {
+		go p.readLoop()
+	} else {
+		close(p.closed)
+	}
+	p.send(yproto.SyncStep1Message(p.doc.EncodeStateVector()))
+	return p
+}
+
+func (p *peer) send(msg []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return p.c.Write(ctx, websocket.MessageBinary, msg)
+}
+
+func (p *peer) readLoop() {
+	defer close(p.closed)
+	for {
+		if p.delay > 0 {
+			time.Sleep(p.delay)
+		}
+		_, raw, err := p.c.Read(context.Background())
+		if err != nil {
+			p.mu.Lock()
+			p.closeErr = err
+			p.mu.Unlock()
+			return
+		}
+		m, err := yproto.Decode(raw)
+		if err != nil {
+			p.mu.Lock()
+			p.closeErr = fmt.Errorf("server sent a malformed message: %w", err)
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Lock()
+		p.received++
+		switch {
+		case m.Type == yproto.TypeSync && m.Sync == yproto.SyncStep1:
+			u, _ := p.doc.EncodeStateAsUpdate(m.Payload)
+			p.mu.Unlock()
+			p.send(yproto.SyncStep2Message(u))
+			p.mu.Lock()
+		case m.Type == yproto.TypeSync:
+			if err := p.doc.ApplyUpdate(m.Payload, p); err != nil {
+				p.closeErr = fmt.Errorf("server sent an invalid update: %w", err)
+			}
+		case m.Type == yproto.TypeAwareness:
+			for _, e := range m.Awareness {
+				if e.Removed() {
+					delete(p.aw, e.ClientID)
+				} else {
+					p.aw[e.ClientID] = string(e.State)
+				}
+			}
+		}
+		p.mu.Unlock()
+		select {
+		case p.changed <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// do runs fn on the peer's document (its changes are sent).
+func (p *peer) do(fn func(d *crdt.Doc)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fn(p.doc)
+}
+
+// wait waits until cond holds for the peer's state (generous deadline).
+func (p *peer) wait(what string, cond func(d *crdt.Doc, aw map[uint64]string) bool) {
+	p.t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		p.mu.Lock()
+		ok := cond(p.doc, p.aw)
+		err := p.closeErr
+		p.mu.Unlock()
+		if ok {
+			return
+		}
+		if err != nil {
+			p.t.Fatalf("%s: connection ended: %v", what, err)
+		}
+		select {
+		case <-p.changed:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			p.t.Fatalf("%s: not within 60s", what)
+		}
+	}
+}
+
+// waitClosed waits for the server to close the peer's connection and
+// returns the close status and reason.
+func (p *peer) waitClosed() (websocket.StatusCode, string) {
+	p.t.Helper()
+	select {
+	case <-p.closed:
+	case <-time.After(30 * time.Second):
+		p.t.Fatal("the server did not close the connection within 30s")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var ce websocket.CloseError
+	if errors.As(p.closeErr, &ce) {
+		return ce.Code, ce.Reason
+	}
+	return -1, fmt.Sprint(p.closeErr)
+}
+
+// isOpen reports whether the peer's connection is still up.
+func (p *peer) isOpen() bool {
+	select {
+	case <-p.closed:
+		return false
+	default:
+		return true
+	}
+}
+
+// text is the peer's Y.Text "t".
+func (p *peer) text() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.doc.GetText("t").String()
+}
+
+// state is the peer's whole document, encoded.
+func (p *peer) state() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u, _ := p.doc.EncodeStateAsUpdate(nil)
+	return u
+}
+
+var pings int
+
+// roundTrip sends an edit from p and waits until other has it: the room
+// has handled everything that reached it before.
+func roundTrip(p, other *peer) {
+	p.t.Helper()
+	pings++
+	n := pings
+	p.do(func(d *crdt.Doc) { d.GetMap("ping").Set("n", n) })
+	other.wait("a round trip", func(d *crdt.Doc, _ map[uint64]string) bool {
+		v, _ := d.GetMap("ping").Get("n")
+		return fmt.Sprint(v) == fmt.Sprint(n)
+	})
+}
+
+// settle makes round trips between p and other until cond holds: each
+// one lets the room handle what reached it before (deadline 60s).
+func settle(p, other *peer, what string, cond func() bool) {
+	p.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s: not within 60s", what)
+		}
+		roundTrip(p, other)
+	}
+}
