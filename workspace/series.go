@@ -106,17 +106,8 @@ func (w *Workspace) CreateSeries(ctx context.Context, c Caller, in SeriesInput) 
 	if err := probe.Validate(); err != nil {
 		return SeriesView{}, classify(err)
 	}
-	if in.SpaceID != nil {
-		if _, _, err := w.authorizeSpace(ctx, c, SpaceWrite, *in.SpaceID); err != nil {
-			return SeriesView{}, err
-		}
-		sr.SpaceID = *in.SpaceID
-	} else {
-		sp, err := w.createSpace(ctx, c, sr.Title)
-		if err != nil {
-			return SeriesView{}, err
-		}
-		sr.SpaceID = sp.ID
+	if sr.SpaceID, err = w.spaceFor(ctx, c, in.SpaceID, sr.Title); err != nil {
+		return SeriesView{}, err
 	}
 	if err := w.store.CreateSeries(ctx, sr); err != nil {
 		return SeriesView{}, err
@@ -126,6 +117,18 @@ func (w *Workspace) CreateSeries(ctx context.Context, c Caller, in SeriesInput) 
 		return SeriesView{}, err
 	}
 	return w.seriesView(ctx, sr)
+}
+
+// spaceFor is the space something new of c's goes into: the one named
+// (c must be able to create sessions there), or a new space of c's
+// named name.
+func (w *Workspace) spaceFor(ctx context.Context, c Caller, id *string, name string) (string, error) {
+	if id != nil {
+		sp, _, err := w.authorizeSpace(ctx, c, SpaceWrite, *id)
+		return sp.ID, err
+	}
+	sp, err := w.createSpace(ctx, c, name)
+	return sp.ID, err
 }
 
 // GetSeries returns a series and its occurrences so far (materialising

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cocreate/cocreate/hub"
 	"github.com/cocreate/cocreate/internal/ical"
 	"github.com/cocreate/cocreate/internal/ical/icaltest"
 	"github.com/cocreate/cocreate/notes"
@@ -233,5 +234,47 @@ func TestSeriesBadInput(t *testing.T) {
 	}
 	if _, err := w.GetSeries(ctx, Caller{Subject: "a"}, "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown series: %v", err)
+	}
+}
+
+// Ending an occurrence makes the next one at once, before any
+// background round.
+func TestSeriesNextWhenOccurrenceEnds(t *testing.T) {
+	ctx := context.Background()
+	store := notes.NewMemoryStore()
+	hubs := hub.New(hub.Config{Store: store, FlushInterval: 10 * time.Millisecond})
+	clk := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	w := New(Config{Store: store, Hubs: hubs, BallotKey: []byte("k"), Now: clk.now, SeriesLookahead: time.Minute})
+	t.Cleanup(func() {
+		hubs.Close(context.Background())
+		w.Wait()
+	})
+	alice := Caller{Subject: "alice"}
+	first := time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)
+	v, err := w.CreateSeries(ctx, alice, SeriesInput{Title: "Evening", TimeZone: "UTC", Start: first, Rule: ical.Rule{Freq: ical.Weekly, Interval: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Occurrences) != 1 {
+		t.Fatalf("at creation: %+v", v.Occurrences)
+	}
+	clk.set(first.Add(10 * time.Minute))
+	id := v.Occurrences[0].SessionID
+	if _, err := w.SetState(ctx, alice, id, notes.StateLive); err != nil {
+		t.Fatal(err)
+	}
+	if occs, _ := store.Occurrences(ctx, v.ID); len(occs) != 1 {
+		t.Fatalf("a second occurrence before the first ended: %+v", occs)
+	}
+	clk.set(first.Add(50 * time.Minute))
+	if _, err := w.SetState(ctx, alice, id, notes.StateEnded); err != nil {
+		t.Fatal(err)
+	}
+	occs, _ := store.Occurrences(ctx, v.ID)
+	if len(occs) != 2 || !occs[1].Slot.Equal(first.AddDate(0, 0, 14)) {
+		t.Fatalf("after the first ended: %+v", occs)
+	}
+	if _, err := store.GetSession(ctx, occs[1].SessionID); err != nil {
+		t.Fatalf("the next occurrence's session: %v", err)
 	}
 }

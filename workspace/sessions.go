@@ -89,18 +89,11 @@ func (w *Workspace) CreateSession(ctx context.Context, c Caller, in SessionInput
 	if err := sess.Validate(); err != nil {
 		return SessionView{}, classify(err)
 	}
-	if in.SpaceID != nil {
-		if _, _, err := w.authorizeSpace(ctx, c, SpaceWrite, *in.SpaceID); err != nil {
-			return SessionView{}, err
-		}
-		sess.SpaceID = *in.SpaceID
-	} else {
-		sp, err := w.createSpace(ctx, c, sess.Title)
-		if err != nil {
-			return SessionView{}, err
-		}
-		sess.SpaceID = sp.ID
+	space, err := w.spaceFor(ctx, c, in.SpaceID, sess.Title)
+	if err != nil {
+		return SessionView{}, err
 	}
+	sess.SpaceID = space
 	if in.SeedNotes == nil || *in.SeedNotes {
 		// Seeded before the record exists, so nobody can open the notes
 		// document first; a failed create leaves an orphan seed only
