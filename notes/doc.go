@@ -28,6 +28,8 @@
 //     rule and the template) and their occurrences, one row per slot
 //     (original start) once materialised as a session or cancelled, so
 //     a slot is made at most once however many instances try.
+//   - RSVPStore (rsvp.go, migration 0006): each person's answer to a
+//     session (going, maybe, not_going).
 //
 // Backends, named by suffix: SQLiteStore (the embedded default, one file;
 // FTS5 for search), PostgresStore (shared by several instances, pgx pool;

@@ -18,6 +18,7 @@ type memPulse struct {
 	hooks      map[string]Webhook
 	deliveries map[string]*memDelivery
 	series     memSeries
+	rsvps      map[string]map[string]RSVP // session → subject → answer
 }
 
 type memTombstone struct {

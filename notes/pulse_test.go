@@ -292,3 +292,29 @@ func testSeriesStore(t *testing.T, st SeriesStore) {
 		}
 	}
 }
+
+// TestRSVPConformance: an answer per person, replaced by their next.
+func TestRSVPConformance(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			st := b.fresh(t)(t).(RSVPStore)
+			ctx := context.Background()
+			t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+			for _, r := range []RSVP{{"bob", RSVPMaybe, t0}, {"alice", RSVPGoing, t0}, {"bob", RSVPNotGoing, t0.Add(time.Minute)}} {
+				if err := st.SetRSVP(ctx, "s1", r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := st.SetRSVP(ctx, "s2", RSVP{"carol", RSVPGoing, t0}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := st.RSVPs(ctx, "s1")
+			if err != nil || len(got) != 2 || got[0].Subject != "alice" || got[1].Answer != RSVPNotGoing || !got[1].UpdatedAt.Equal(t0.Add(time.Minute)) {
+				t.Fatalf("RSVPs = %+v, %v", got, err)
+			}
+			if got, _ := st.RSVPs(ctx, "none"); len(got) != 0 {
+				t.Fatalf("RSVPs of nothing = %+v", got)
+			}
+		})
+	}
+}

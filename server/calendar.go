@@ -19,6 +19,7 @@ func (s *Server) calendarRoutes(g *echo.Group) {
 	g.GET("/spaces/:id/calendar.ics", s.spaceCalendar)
 	s.seriesRoutes(g)
 	s.webhookRoutes(g)
+	s.rsvpRoutes(g)
 }
 
 // spaceCalendar is GET /api/spaces/{id}/calendar.ics (a ?feed= token,

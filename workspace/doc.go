@@ -60,6 +60,10 @@
 // background round. A series is authorized as a record with its host,
 // space and visibility, by the same authorize.
 //
+// RSVPs (rsvp.go): anyone who may read a session answers until it
+// ends; readers see the counts and their own answer, hosts and cohosts
+// who answered what.
+//
 // Session and notes events (session.created|updated|started|ended|
 // deleted, notes.version_created) go to the webhooks of the session's
 // space through Config.Webhooks (events.go; internal/webhook stores and

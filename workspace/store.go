@@ -16,6 +16,7 @@ type Store interface {
 	notes.Access
 	notes.Pulse
 	notes.SeriesStore
+	notes.RSVPStore
 }
 
 // Each backend is a whole Store.

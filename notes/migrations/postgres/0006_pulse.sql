@@ -73,3 +73,12 @@ CREATE TABLE series_occurrences (
 	PRIMARY KEY (series_id, slot_ns)
 );
 CREATE INDEX series_occurrences_session ON series_occurrences (session_id);
+
+-- RSVPs: each person's answer (going, maybe, not_going) to a session.
+CREATE TABLE rsvps (
+	session_id TEXT NOT NULL,
+	subject    TEXT NOT NULL,
+	answer     TEXT NOT NULL,
+	updated_ns BIGINT NOT NULL,
+	PRIMARY KEY (session_id, subject)
+);
