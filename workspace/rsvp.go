@@ -7,6 +7,10 @@ import (
 	"github.com/cocreate/cocreate/notes"
 )
 
+// maxRSVPs bounds the answers one session keeps (a public session can
+// be answered by anyone with the link).
+const maxRSVPs = 10000
+
 // RSVPInput is a person's answer to a session.
 type RSVPInput struct {
 	Answer string `json:"answer"`
@@ -37,6 +41,13 @@ func (w *Workspace) SetRSVP(ctx context.Context, c Caller, id string, in RSVPInp
 	}
 	if sess.State == notes.StateEnded {
 		return RSVPSummary{}, fail(ErrConflict, "session_ended", "the session has ended; answers are closed")
+	}
+	have, err := w.store.RSVPs(ctx, sess.ID)
+	if err != nil {
+		return RSVPSummary{}, err
+	}
+	if len(have) >= maxRSVPs && !slices.ContainsFunc(have, func(v notes.RSVP) bool { return v.Subject == c.Subject }) {
+		return RSVPSummary{}, fail(ErrQuota, "too_many_rsvps", "the session has %d answers, the most it keeps", len(have))
 	}
 	if err := w.store.SetRSVP(ctx, sess.ID, notes.RSVP{Subject: c.Subject, Answer: in.Answer, UpdatedAt: w.now()}); err != nil {
 		return RSVPSummary{}, err
