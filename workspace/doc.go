@@ -62,7 +62,8 @@
 //
 // RSVPs (rsvp.go): anyone who may read a session answers until it
 // ends; readers see the counts and their own answer, hosts and cohosts
-// who answered what.
+// who answered what and, once it has started, who came (the meeting's
+// participants) beside it.
 //
 // Session and notes events (session.created|updated|started|ended|
 // deleted, notes.version_created) go to the webhooks of the session's

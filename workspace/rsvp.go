@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/notes"
 )
 
@@ -18,13 +19,23 @@ type RSVPInput struct {
 
 // RSVPSummary is a session's answers as one caller sees them: the
 // counts and their own answer for every reader, and who answered what
-// for its hosts and cohosts.
+// for its hosts and cohosts — once the meeting has started, beside who
+// actually came (the meeting's attendance).
 type RSVPSummary struct {
 	Going    int          `json:"going"`
 	Maybe    int          `json:"maybe"`
 	NotGoing int          `json:"not_going"`
 	Mine     string       `json:"mine,omitempty"`
-	People   []notes.RSVP `json:"people,omitempty"`
+	People   []RSVPPerson `json:"people,omitempty"`
+	// Unannounced are those who came without answering (hosts only).
+	Unannounced []string `json:"attended_without_answer,omitempty"`
+}
+
+// RSVPPerson is one answer, and whether that person came (set once
+// the meeting has started).
+type RSVPPerson struct {
+	notes.RSVP
+	Attended *bool `json:"attended,omitempty"`
 }
 
 // SetRSVP records c's answer (going, maybe, not_going) to a session
@@ -52,7 +63,7 @@ func (w *Workspace) SetRSVP(ctx context.Context, c Caller, id string, in RSVPInp
 	if err := w.store.SetRSVP(ctx, sess.ID, notes.RSVP{Subject: c.Subject, Answer: in.Answer, UpdatedAt: w.now()}); err != nil {
 		return RSVPSummary{}, err
 	}
-	return w.rsvpSummary(ctx, c, sess.ID, r)
+	return w.rsvpSummary(ctx, c, sess, r)
 }
 
 // RSVPs returns a session's answers as c may see them.
@@ -61,11 +72,11 @@ func (w *Workspace) RSVPs(ctx context.Context, c Caller, id string) (RSVPSummary
 	if err != nil {
 		return RSVPSummary{}, err
 	}
-	return w.rsvpSummary(ctx, c, sess.ID, r)
+	return w.rsvpSummary(ctx, c, sess, r)
 }
 
-func (w *Workspace) rsvpSummary(ctx context.Context, c Caller, id string, r Role) (RSVPSummary, error) {
-	all, err := w.store.RSVPs(ctx, id)
+func (w *Workspace) rsvpSummary(ctx context.Context, c Caller, sess notes.Session, r Role) (RSVPSummary, error) {
+	all, err := w.store.RSVPs(ctx, sess.ID)
 	if err != nil {
 		return RSVPSummary{}, err
 	}
@@ -83,8 +94,49 @@ func (w *Workspace) rsvpSummary(ctx context.Context, c Caller, id string, r Role
 			s.Mine = v.Answer
 		}
 	}
-	if slices.Contains(allows[Run], r) {
-		s.People = all
+	if !slices.Contains(allows[Run], r) {
+		return s, nil
 	}
+	var came map[string]bool
+	if sess.State != notes.StateScheduled {
+		if came, err = w.attendees(sess); err != nil {
+			return RSVPSummary{}, err
+		}
+	}
+	answered := map[string]bool{}
+	s.People = make([]RSVPPerson, len(all))
+	for i, v := range all {
+		s.People[i].RSVP = v
+		answered[v.Subject] = true
+		if came != nil {
+			attended := came[v.Subject]
+			s.People[i].Attended = &attended
+		}
+	}
+	for sub := range came {
+		if !answered[sub] {
+			s.Unannounced = append(s.Unannounced, sub)
+		}
+	}
+	slices.Sort(s.Unannounced)
 	return s, nil
+}
+
+// attendees are the subjects who joined the session's meeting.
+func (w *Workspace) attendees(sess notes.Session) (map[string]bool, error) {
+	came := map[string]bool{}
+	err := w.hubs.Do(sess.ID+"/meeting", func(d *crdt.Doc) error {
+		m, err := w.openMeeting(sess, d)
+		if err != nil {
+			return err
+		}
+		ps, _ := m.State()["participants"].(map[string]any)
+		for sub, p := range ps {
+			if pm, ok := p.(map[string]any); ok && pm["joinedAt"] != nil {
+				came[sub] = true
+			}
+		}
+		return nil
+	})
+	return came, classify(err)
 }
