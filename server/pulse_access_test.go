@@ -10,6 +10,7 @@ func init() {
 		"GET /api/sessions/{id}/calendar.ics": {session: readers, ok: 200, path: sessPath("/calendar.ics")},
 		"PUT /api/sessions/{id}/rsvp":         {session: readers, ok: 200, path: sessPath("/rsvp"), body: `{"answer":"maybe"}`},
 		"GET /api/sessions/{id}/rsvps":        {session: readers, ok: 200, path: sessPath("/rsvps")},
+		"GET /api/spaces/{id}/tasks":          {space: spaceAll, ok: 200, path: spacePath("/tasks")},
 		"GET /api/spaces/{id}/calendar.ics":   {space: spaceAll, ok: 200, path: spacePath("/calendar.ics")},
 		"POST /api/me/feeds":                  {space: spaceAll, ok: 201, path: fixed("/api/me/feeds"), body: `{"space_id":"%SPACE%"}`},
 		"GET /api/me/feeds":                   {any: true, ok: 200, path: fixed("/api/me/feeds")},

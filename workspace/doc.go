@@ -65,6 +65,10 @@
 // who answered what and, once it has started, who came (the meeting's
 // participants) beside it.
 //
+// SpaceTasks (tasks.go) lists the open task items of a space's notes
+// as stored, with the @name and date each names; carrying them into
+// the next occurrence and resolving owners to members are not done yet.
+//
 // Session and notes events (session.created|updated|started|ended|
 // deleted, notes.version_created) go to the webhooks of the session's
 // space through Config.Webhooks (events.go; internal/webhook stores and
