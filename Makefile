@@ -21,7 +21,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RACE_PKGS ?= ./hub ./server ./client ./notes ./crdt/yproto ./workspace
 # Fuzz targets next to the crdt decoders; a short run in `make test`, a
 # longer one in `make fuzz`.
-FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate
+FUZZ_TARGETS ?= FuzzApplyUpdate FuzzMergeUpdates FuzzDecodeUpdate FuzzInspect
 FUZZTIME_TEST ?= 20s
 FUZZTIME ?= 2m
 
@@ -35,7 +35,7 @@ PG_ENV := .postgres.env
 # the binary embeds; rebuilt when a source is newer than the bundle.
 UI := client/web
 UI_STAMP := $(UI)/node_modules/.installed
-UI_SRC := $(wildcard $(UI)/src/*.ts) $(UI)/static/index.html $(UI)/static/app.css $(UI)/build.mjs
+UI_SRC := $(wildcard $(UI)/src/*.ts) $(wildcard $(UI)/static/*) $(UI)/build.mjs
 
 .PHONY: run ui chromium test vet unit race postgres fresh fuzz-short fuzz bench bench-crdt bench-server node node-deps fixtures render-fixtures deploy-check redis bench-cluster
 

@@ -55,6 +55,8 @@ func authServer(t *testing.T, dir, secret, addr string) (string, func()) {
 	}
 	cfg := server.DefaultConfig()
 	cfg.Data, cfg.AuthSecret = dir, secret
+	// With auth, /metrics needs the admin key (refusedTokens).
+	cfg.AdminKey = testAdminKey
 	return inProcessConfig(t, cfg, addr)
 }
 
@@ -68,14 +70,22 @@ func bearerOpts(tok string) client.Options {
 
 // refusedTokens reads cocreate_refused_total{reason="bad_token"} from the
 // server's /metrics.
+// testAdminKey opens /metrics of the auth servers.
+const testAdminKey = "client-test-admin-key"
+
 func refusedTokens(t *testing.T, syncURL string) string {
 	t.Helper()
 	base := "http://" + strings.TrimSuffix(strings.TrimPrefix(syncURL, "ws://"), "/sync")
-	resp, err := http.Get(base + "/metrics")
+	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+testAdminKey)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %d", resp.StatusCode)
+	}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), `cocreate_refused_total{reason="bad_token"} `); ok {

@@ -8,7 +8,9 @@
 // XmlFragment, XmlElement, XmlText, nested anywhere) and the update API:
 // Doc.ApplyUpdate, Doc.EncodeStateAsUpdate, Doc.EncodeStateVector and, on
 // encoded updates without a document, MergeUpdates, DiffUpdate and
-// EncodeStateVectorFromUpdate.
+// EncodeStateVectorFromUpdate. Doc.Inspect tells where each struct of an
+// update would go and what it holds, without applying it, so a caller can
+// refuse an update that breaks a schema before it changes anything.
 //
 // It does no I/O: no sockets, files, goroutines, clocks or logging. Bytes
 // and values go in; bytes, values and events come out. A Doc is not safe

@@ -86,15 +86,27 @@
 // durable within FlushInterval plus one store write (under 1s); clients
 // re-send anything newer when they reconnect and re-sync.
 //
+// When the store refuses writes (PostgreSQL down, a full disk) the
+// persister keeps the batch and retries it with the next flush; the
+// document is counted as unsaved (Registry.StoreErr, the
+// cocreate_unsaved_docs gauge) until a write succeeds, and the room
+// stays loaded. At shutdown a batch the store still refuses is written to
+// the spool (spool.go: a local write-ahead file in Config.SpoolDir,
+// fsynced), which ReplaySpool stores on the next start before the server
+// serves; a document that can be neither stored nor spooled makes Close
+// return ErrUnsaved naming it.
+//
 // Lifetimes: a room holds a reference count (under the registry mutex)
 // of Serve calls that joined it. When its last member leaves it stores
 // and compacts the document, then removes itself from the registry unless
 // a connection is joining; when the store refuses that write, the room
 // stays loaded and tries again on every tick until it succeeds.
 // Registry.Close makes every room close its
-// connections with 1001 "going away", store, and exit, and waits for the
-// rooms and every Serve call: http.Server.Shutdown does not wait for
-// hijacked WebSocket connections, so the server must call it.
+// connections with 1001 "going away", store, and exit once no Serve or
+// Do holds it (a connection whose join was still queued is closed when
+// the room reads it), and waits for the rooms and every Serve call:
+// http.Server.Shutdown does not wait for hijacked WebSocket
+// connections, so the server must call it.
 //
 // Registry.Do runs a function on a document inside its room's goroutine
 // (loading the document if needed, unloading it afterwards when nobody is
@@ -111,7 +123,12 @@
 // answered by ConnOptions.OnCommand in its reader; ConnOptions.AllowUpdate
 // rate-limits its updates; ConnOptions.OnUpdate is told by the run loop
 // of each of its updates, applied or refused as read-only (the
-// Hocuspocus endpoint's SyncStatus). A read-only connection's sync step 2 that holds
+// Hocuspocus endpoint's SyncStatus). Config.Validate (validate.go) may
+// refuse a connection's update before it is applied (the server keeps
+// the notes inside the editor's schema with it), with "permission denied"
+// and nothing applied, sent or stored. Config.MaxSessionBytes (quota.go)
+// bounds the bytes of a session's documents together, checked there too.
+// A read-only connection's sync step 2 that holds
 // nothing new is dropped quietly (crdt.Doc.Changes); only a real edit gets
 // "permission denied". Config.OnSnapshot hands a changed document's
 // whole state to the server (for the search index and automatic

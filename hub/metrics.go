@@ -24,6 +24,10 @@ type Metrics struct {
 	Resyncs prometheus.Counter
 	// Step1Cached counts sync step 1 answers served from the room's cache.
 	Step1Cached prometheus.Counter
+	// UnsavedDocs counts loaded documents holding edits the store refused.
+	UnsavedDocs prometheus.Gauge
+	// Spooled counts updates written to the local spool at shutdown.
+	Spooled prometheus.Counter
 }
 
 // NewMetrics returns a fresh set of collectors.
@@ -62,13 +66,17 @@ func NewMetrics() *Metrics {
 			Name: "cocreate_resyncs_total", Help: "Outbound update backlogs over their bound replaced by one diff from the receiver's known state."}),
 		Step1Cached: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cocreate_sync_step1_cached_total", Help: "Sync step 1 answers served from the document's cached encoding."}),
+		UnsavedDocs: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "cocreate_unsaved_docs", Help: "Loaded documents holding edits the store refused (retried every flush interval)."}),
+		Spooled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cocreate_spooled_updates_total", Help: "Updates written to the local spool because the store refused them at shutdown."}),
 	}
 }
 
 // Register registers every collector with r.
 func (m *Metrics) Register(r prometheus.Registerer) error {
 	for _, c := range []prometheus.Collector{m.Connections, m.Docs, m.MessagesIn, m.MessagesOut,
-		m.BytesIn, m.BytesOut, m.ApplySeconds, m.StoreSeconds, m.StoreErrors, m.SlowConsumers, m.Refused, m.BusMessages, m.Coalesced, m.Resyncs, m.Step1Cached} {
+		m.BytesIn, m.BytesOut, m.ApplySeconds, m.StoreSeconds, m.StoreErrors, m.SlowConsumers, m.Refused, m.BusMessages, m.Coalesced, m.Resyncs, m.Step1Cached, m.UnsavedDocs, m.Spooled} {
 		if err := r.Register(c); err != nil {
 			return err
 		}

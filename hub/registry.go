@@ -104,6 +104,21 @@ type Config struct {
 	// bus to itself (default 1s); BusErr reports a failure once none has
 	// come back for CheckTimeout (default 3 × CheckInterval).
 	CheckInterval, CheckTimeout time.Duration
+	// Validate, when set, is asked before a connection's update is
+	// applied to doc (d is the document as it is, not to be changed):
+	// an error refuses the update with a y-protocols "permission denied"
+	// carrying the error's text, and nothing is applied, sent or stored.
+	// It runs in the room's goroutine. Updates from other instances and
+	// from Do are not asked: each instance validates its own clients.
+	Validate func(doc string, d *crdt.Doc, update []byte) error
+	// MaxSessionBytes refuses an update that would make the documents of
+	// its session ("{session}/…") hold more than this many bytes in all
+	// (0 = no limit; quota.go): the connection is closed with 1009.
+	MaxSessionBytes int64
+	// SpoolDir is where updates the store refuses at shutdown are written
+	// (spool.go), for ReplaySpool on the next start. Empty: nowhere, and
+	// such updates are lost (Close reports them).
+	SpoolDir string
 }
 
 func (c *Config) setDefaults() {
@@ -185,6 +200,9 @@ type Registry struct {
 	stopCheck  chan struct{}
 	checkWG    sync.WaitGroup
 	closeBus   sync.Once
+
+	dur   *durability  // persist.go
+	quota sessionBytes // quota.go
 }
 
 // New returns a Registry. It panics if cfg.Store is nil (a programming
@@ -206,6 +224,7 @@ func New(cfg Config) *Registry {
 	// The bus side (bus_check.go).
 	r.bus, r.solo, r.instance, r.stopCheck = cfg.Bus, solo, uuid.New(), make(chan struct{})
 	r.log = r.log.With("instance", r.instance.String())
+	r.dur = &durability{spool: spoolWriter{dir: cfg.SpoolDir, name: spoolName(r.instance.String())}}
 	return r
 }
 
@@ -576,7 +595,8 @@ func (r *Registry) Close(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
-		return nil
+		r.dur.spool.close()
+		return r.dur.lostErr()
 	case <-ctx.Done():
 		return ctx.Err()
 	}

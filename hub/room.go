@@ -204,16 +204,48 @@ func (rm *room) run() {
 				c.keepalive()
 			}
 		case <-rm.reg.shutdown:
-			for c := range rm.conns {
-				c.kill(StatusGoingAway, "server shutting down", false)
-			}
-			rm.store()
-			rm.reg.mu.Lock()
+			rm.shutdown()
+			return
+		}
+	}
+}
+
+// shutdown closes every connection with 1001 and stores the document,
+// then stays until no Serve or Do holds the room. A connection whose
+// join is still in the inbox is closed too when the loop reads it: the
+// select in run may take the shutdown before such a join, and a room
+// that stopped then would leave that connection open, its reader
+// waiting on the peer and Registry.Close on the reader. Every reference
+// let go is followed by an event (leave, release), so the loop wakes to
+// see the last one go; Close refuses new ones.
+func (rm *room) shutdown() {
+	for c := range rm.conns {
+		c.kill(StatusGoingAway, "server shutting down", false)
+	}
+	rm.store()
+	for {
+		rm.reg.mu.Lock()
+		if rm.refs == 0 {
 			delete(rm.reg.rooms, rm.name)
 			rm.reg.bus.Unsubscribe(rm.channel)
 			rm.reg.mu.Unlock()
 			return
 		}
+		rm.reg.mu.Unlock()
+		ev := <-rm.inbox
+		switch ev.kind {
+		case evJoin:
+			ev.conn.kill(StatusGoingAway, "server shutting down", false)
+		case evLeave:
+			rm.leave(ev.conn)
+		case evDo:
+			// The document has been stored: a change now would be lost.
+			ev.x.doReply <- ErrClosed
+		case evSetReadOnly:
+			ev.x.reply <- 0
+		}
+		// The rest (messages of closed connections, bus traffic, kicks)
+		// changes nothing that is still stored or served.
 	}
 }
 
@@ -375,6 +407,9 @@ func (rm *room) handle(c *conn, m yproto.Message) {
 			}
 			if max := rm.reg.cfg.MaxDocSize; max > 0 && rm.size+int64(len(m.Payload)) > max {
 				c.refuse(StatusMessageTooBig, "document too large", "doc_too_large", nil)
+				return
+			}
+			if !rm.validate(c, m.Payload) {
 				return
 			}
 			start := time.Now()

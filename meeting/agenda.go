@@ -225,7 +225,7 @@ func (m *Meeting) currentIndex() int {
 func (m *Meeting) checkNoArgs(c *Command) *Error {
 	if c.ID != "" || c.Title != "" || c.Minutes != nil || c.Done != nil || c.Index != nil ||
 		c.DurationMs != 0 || c.Subject != "" || c.Role != "" || c.Question != "" ||
-		c.Options != nil || c.Multiple || c.Anonymous || c.Choices != nil {
+		c.Options != nil || c.Multiple || c.Anonymous || c.Hidden || c.Choices != nil {
 		return badRequest("%s takes no arguments", c.Type)
 	}
 	return nil
@@ -234,6 +234,9 @@ func (m *Meeting) checkNoArgs(c *Command) *Error {
 // agendaNext marks the current item done and moves to the one after it
 // (the first item when none is current).
 func (m *Meeting) agendaNext(c *Command, _ Actor, now time.Time) (Result, *Error) {
+	if err := m.checkLive(c); err != nil {
+		return Result{}, err
+	}
 	if err := m.checkNoArgs(c); err != nil {
 		return Result{}, err
 	}
@@ -252,6 +255,9 @@ func (m *Meeting) agendaNext(c *Command, _ Actor, now time.Time) (Result, *Error
 
 // agendaPrevious moves to the item before the current one.
 func (m *Meeting) agendaPrevious(c *Command, _ Actor, now time.Time) (Result, *Error) {
+	if err := m.checkLive(c); err != nil {
+		return Result{}, err
+	}
 	if err := m.checkNoArgs(c); err != nil {
 		return Result{}, err
 	}
@@ -264,6 +270,9 @@ func (m *Meeting) agendaPrevious(c *Command, _ Actor, now time.Time) (Result, *E
 }
 
 func (m *Meeting) agendaGoto(c *Command, _ Actor, now time.Time) (Result, *Error) {
+	if err := m.checkLive(c); err != nil {
+		return Result{}, err
+	}
 	i, err := m.findItem(c.ID)
 	if err != nil {
 		return Result{}, err
@@ -273,4 +282,14 @@ func (m *Meeting) agendaGoto(c *Command, _ Actor, now time.Time) (Result, *Error
 	}
 	m.write(func() { m.setCurrent(i, now) })
 	return m.agendaResult(), nil
+}
+
+// checkLive refuses commands that only make sense while the meeting
+// runs (moving through the agenda, starting the timer) once it has
+// ended; editing the agenda, hands and polls stay open for follow-up.
+func (m *Meeting) checkLive(c *Command) *Error {
+	if getString(m.session, "state") == "ended" {
+		return conflict("the meeting has ended: %s is no longer possible", c.Type)
+	}
+	return nil
 }

@@ -8,7 +8,8 @@
 // cocreate shares about meetings: the one Role type, the one session
 // lifecycle (Transition: scheduled → live → ended, used by the stored
 // record too) and the limits of what people type (CheckText,
-// CheckAgendaItem), which the REST API applies as well.
+// CheckAgendaItem), which the REST API applies as well, and Attendance,
+// how many people a meeting document lists (the attendance quota).
 //
 // Usage:
 //
@@ -36,7 +37,8 @@
 //	                      in the order the server received the raises
 //	polls         Y.Map   poll id → Y.Map: id, question, options (array
 //	                      of strings), multiple, anonymous, state
-//	                      ("open"|"closed"), counts (votes per option),
+//	                      ("open"|"closed"), hidden (counts stay zero
+//	                      until close), counts (votes per option),
 //	                      voters (number of ballots), votes (Y.Map subject
 //	                      → array of option indices; absent for anonymous
 //	                      polls), sealed (anonymous polls, with a
@@ -61,7 +63,7 @@
 //	hand.raise                                        host, cohost, member
 //	hand.lower       subject? (empty: own hand)       own: not viewer; others: host, cohost
 //	hand.lowerAll / hand.next                         host, cohost
-//	poll.create      question, options, multiple?, anonymous?, id?  host, cohost
+//	poll.create      question, options, multiple?, anonymous?, hidden?, id?  host, cohost
 //	poll.vote        id, choices                      host, cohost, member
 //	poll.close       id                               host, cohost
 //	role.set         subject, role (cohost|member|viewer)  host; cohost for member↔viewer
@@ -75,11 +77,19 @@
 // the timer, closes open polls and records leftAt for those present.
 //
 // role.set needs the subject to have joined (participants); the caller
-// applies the new role to that person's live connections. Commands keep
-// working after session.end, for asynchronous follow-up.
+// applies the new role to that person's live connections. session.start
+// makes the first agenda item current. After session.end, moving through
+// the agenda (next, previous, goto) and starting or resuming the timer
+// are refused (conflict); the other commands keep working, for
+// asynchronous follow-up.
 //
 // Numbers above 2^31 (the unix-millisecond times) travel as float64, as
 // yjs encodes them; read them as numbers, not as a particular Go type.
+//
+// A hidden poll publishes its turnout (voters) while open but not its
+// counts; its ballots are kept as an anonymous poll's are, and closing it
+// tallies them into counts and results. Its per-person votes are never
+// published.
 //
 // Each identity has one ballot per poll, replaced by a later vote until
 // the poll closes. Ballots are rebuilt from the document by New: from

@@ -95,6 +95,9 @@ type Command struct {
 	Options   []string `json:"options,omitempty"`
 	Multiple  bool     `json:"multiple,omitempty"`
 	Anonymous bool     `json:"anonymous,omitempty"`
+	// Hidden keeps a poll's counts (not its turnout) from everyone until
+	// it closes.
+	Hidden bool `json:"hidden,omitempty"`
 	// Choices are the option indices of a poll.vote.
 	Choices []int `json:"choices,omitempty"`
 }

@@ -596,3 +596,54 @@ func TestSealedBallots(t *testing.T) {
 		t.Fatal("seal does not depend on the key")
 	}
 }
+
+// TestStartAndEndFlow: starting makes the first agenda item current;
+// after the end the agenda cannot be stepped and the timer not started,
+// while follow-up (editing the agenda) still works.
+func TestStartAndEndFlow(t *testing.T) {
+	m := newMeeting(t)
+	mustApply(t, m, Command{Type: "participant.join"}, host, t0)
+	mustApply(t, m, Command{Type: "agenda.add", ID: "a", Title: "Intro", Minutes: intp(5)}, host, t0)
+	mustApply(t, m, Command{Type: "agenda.add", ID: "b", Title: "Demo", Minutes: intp(10)}, host, t0)
+	mustApply(t, m, Command{Type: "session.start"}, host, t0)
+	if cur := m.current.ToJSON(); cur["item"] != "a" || cur["since"] != t0.UnixMilli() {
+		t.Fatalf("current after start = %v, want item a since t0", cur)
+	}
+	mustApply(t, m, Command{Type: "agenda.next"}, host, t0.Add(time.Minute))
+	if _, err := m.Apply(Command{Type: "agenda.next"}, host, t0.Add(2*time.Minute)); codeOf(err) != CodeConflict {
+		t.Fatalf("next past the last item: %v", err)
+	}
+	mustApply(t, m, Command{Type: "session.end"}, host, t0.Add(3*time.Minute))
+	for _, c := range []Command{{Type: "agenda.next"}, {Type: "agenda.previous"}, {Type: "agenda.goto", ID: "a"},
+		{Type: "timer.start", DurationMs: 1000}, {Type: "timer.resume"}} {
+		before := snapshot(t, m)
+		if _, err := m.Apply(c, host, t0.Add(4*time.Minute)); codeOf(err) != CodeConflict {
+			t.Fatalf("%s after the end: %v, want conflict", c.Type, err)
+		}
+		if !bytes.Equal(before, snapshot(t, m)) {
+			t.Fatalf("%s after the end changed the document", c.Type)
+		}
+	}
+	mustApply(t, m, Command{Type: "agenda.edit", ID: "b", Done: boolp(true)}, host, t0.Add(5*time.Minute))
+}
+
+// TestHiddenPoll: a hidden poll shows its turnout but not its counts
+// (nor who voted what) until it closes; closing tallies the ballots.
+func TestHiddenPoll(t *testing.T) {
+	m := setup(t)
+	mustApply(t, m, Command{Type: "poll.create", ID: "h", Question: "Budget?", Options: []string{"up", "down"}, Hidden: true}, host, t0)
+	mustApply(t, m, Command{Type: "poll.vote", ID: "h", Choices: []int{1}}, member, t0)
+	mustApply(t, m, Command{Type: "poll.vote", ID: "h", Choices: []int{1}}, cohost, t0)
+	p := getMap(m.polls, "h").ToJSON()
+	if fmt.Sprint(p["counts"]) != "[0 0]" || toInt(p["voters"]) != 2 || p["votes"] != nil || p["hidden"] != true {
+		t.Fatalf("open hidden poll shows %v", p)
+	}
+	mustApply(t, m, Command{Type: "poll.close", ID: "h"}, host, t0)
+	p = getMap(m.polls, "h").ToJSON()
+	if fmt.Sprint(p["counts"]) != "[0 2]" || fmt.Sprint(p["results"]) != "[0 2]" {
+		t.Fatalf("closed hidden poll: counts %v results %v", p["counts"], p["results"])
+	}
+	if _, err := m.Apply(Command{Type: "agenda.next", Hidden: true}, host, t0); codeOf(err) != CodeBadRequest {
+		t.Fatalf("hidden on another command: %v", err)
+	}
+}

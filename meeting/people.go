@@ -88,8 +88,9 @@ func (m *Meeting) sessionResult() Result {
 	return Result{Part: "session", State: m.session.ToJSON()}
 }
 
-// sessionStart moves scheduled → live. An empty host is filled in with
-// the actor.
+// sessionStart moves scheduled → live and makes the first agenda item
+// current (when there is one and none is), so the clock of the first
+// item starts with the meeting. An empty host is filled in with the actor.
 func (m *Meeting) sessionStart(c *Command, a Actor, now time.Time) (Result, *Error) {
 	if err := m.checkNoArgs(c); err != nil {
 		return Result{}, err
@@ -102,6 +103,9 @@ func (m *Meeting) sessionStart(c *Command, a Actor, now time.Time) (Result, *Err
 		_ = m.session.Set("startedAt", ms(now))
 		if getString(m.session, "host") == "" {
 			_ = m.session.Set("host", a.Subject)
+		}
+		if m.currentIndex() < 0 && m.agenda.Len() > 0 {
+			m.setCurrent(0, now)
 		}
 	})
 	return m.sessionResult(), nil

@@ -39,7 +39,7 @@ func (m *Meeting) pollCreate(c *Command, _ Actor, _ time.Time) (Result, *Error) 
 		}
 	}
 	if c.Title != "" || c.Choices != nil || c.Subject != "" {
-		return Result{}, badRequest("poll.create takes id, question, options, multiple and anonymous")
+		return Result{}, badRequest("poll.create takes id, question, options, multiple, anonymous and hidden")
 	}
 	if m.polls.Len() >= maxPolls {
 		return Result{}, conflict("too many polls (%d)", maxPolls)
@@ -69,10 +69,13 @@ func (m *Meeting) pollCreate(c *Command, _ Actor, _ time.Time) (Result, *Error) 
 		_ = p.Set("options", opts)
 		_ = p.Set("multiple", c.Multiple)
 		_ = p.Set("anonymous", c.Anonymous)
+		_ = p.Set("hidden", c.Hidden)
 		_ = p.Set("state", "open")
 		_ = p.Set("counts", zeros(len(opts)))
 		_ = p.Set("voters", 0)
-		if !c.Anonymous {
+		// A hidden poll keeps its ballots as an anonymous one does (no
+		// votes map, which would show the count), until it closes.
+		if !c.Anonymous && !c.Hidden {
 			_ = p.Set("votes", crdt.NewMap())
 		} else if m.ballotKey != nil {
 			_ = p.Set("sealed", crdt.NewMap())
@@ -161,7 +164,9 @@ func (m *Meeting) pollVote(c *Command, a Actor, _ time.Time) (Result, *Error) {
 		vs[i] = b
 	}
 	m.write(func() {
-		_ = p.Set("counts", counts(bs, n))
+		if !getBool(p, "hidden") {
+			_ = p.Set("counts", counts(bs, n))
+		}
 		_ = p.Set("voters", len(bs))
 		if votes := getMap(p, "votes"); votes != nil {
 			_ = votes.Set(a.Subject, vs)
@@ -173,7 +178,8 @@ func (m *Meeting) pollVote(c *Command, a Actor, _ time.Time) (Result, *Error) {
 	return m.pollResult(c.ID), nil
 }
 
-// pollClose closes a poll and freezes its counts as results.
+// pollClose closes a poll and freezes its counts as results; a hidden
+// poll's counts are tallied from its ballots and shown now.
 func (m *Meeting) pollClose(c *Command, _ Actor, _ time.Time) (Result, *Error) {
 	p, err := m.findPoll(c.ID)
 	if err != nil {
@@ -183,7 +189,13 @@ func (m *Meeting) pollClose(c *Command, _ Actor, _ time.Time) (Result, *Error) {
 		return Result{}, conflict("poll %q is already closed", c.ID)
 	}
 	res, _ := p.Get("counts")
+	if getBool(p, "hidden") {
+		opts, _ := p.Get("options")
+		optList, _ := opts.([]any)
+		res = counts(m.ballots[c.ID], len(optList))
+	}
 	m.write(func() {
+		_ = p.Set("counts", res)
 		_ = p.Set("state", "closed")
 		_ = p.Set("results", res)
 	})

@@ -10,6 +10,9 @@ func (m *Meeting) timerResult() Result {
 
 // timerStart (re)starts the timer for DurationMs from now, from any state.
 func (m *Meeting) timerStart(c *Command, _ Actor, now time.Time) (Result, *Error) {
+	if err := m.checkLive(c); err != nil {
+		return Result{}, err
+	}
 	if c.DurationMs <= 0 || c.DurationMs > maxDuration.Milliseconds() {
 		return Result{}, badRequest("durationMs %d out of range 1..%d", c.DurationMs, maxDuration.Milliseconds())
 	}
@@ -42,6 +45,9 @@ func (m *Meeting) timerPause(c *Command, _ Actor, now time.Time) (Result, *Error
 
 // timerResume runs a paused timer again for what was left.
 func (m *Meeting) timerResume(c *Command, _ Actor, now time.Time) (Result, *Error) {
+	if err := m.checkLive(c); err != nil {
+		return Result{}, err
+	}
 	if err := m.checkNoArgs(c); err != nil {
 		return Result{}, err
 	}

@@ -69,15 +69,11 @@ func (s *PostgresStore) SpacesOf(ctx context.Context, subject string) ([]Members
 		return nil, fmt.Errorf("spaces of %s: %w", subject, err)
 	}
 	defer rows.Close()
-	out := []Membership{}
-	for rows.Next() {
-		var m Membership
-		if m.Space, err = scanSpace(rows, &m.Role); err != nil {
-			return nil, fmt.Errorf("spaces of %s: %w", subject, err)
-		}
-		out = append(out, m)
+	out, err := collect(rows, scanMembership)
+	if err != nil {
+		return nil, fmt.Errorf("spaces of %s: %w", subject, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Members implements Access.
@@ -87,15 +83,11 @@ func (s *PostgresStore) Members(ctx context.Context, space string) ([]Member, er
 		return nil, fmt.Errorf("members of %s: %w", space, err)
 	}
 	defer rows.Close()
-	out := []Member{}
-	for rows.Next() {
-		var m Member
-		if err := rows.Scan(&m.SpaceID, &m.Subject, &m.Role); err != nil {
-			return nil, fmt.Errorf("members of %s: %w", space, err)
-		}
-		out = append(out, m)
+	out, err := collect(rows, scanMember)
+	if err != nil {
+		return nil, fmt.Errorf("members of %s: %w", space, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func pgMemberRole(ctx context.Context, q interface {
@@ -209,15 +201,11 @@ func (s *PostgresStore) Invites(ctx context.Context, space string) ([]Invite, er
 		return nil, fmt.Errorf("invites of %s: %w", space, err)
 	}
 	defer rows.Close()
-	out := []Invite{}
-	for rows.Next() {
-		inv, err := scanInvite(rows)
-		if err != nil {
-			return nil, fmt.Errorf("invites of %s: %w", space, err)
-		}
-		out = append(out, inv)
+	out, err := collect(rows, scanInvite)
+	if err != nil {
+		return nil, fmt.Errorf("invites of %s: %w", space, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // GetProfile implements Access.

@@ -69,3 +69,36 @@ func lastOwnerGuard(current, role string, owners int) error {
 	}
 	return nil
 }
+
+// rowsOf is the rows of a query of either database.
+type rowsOf interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}
+
+// collect scans every row with scan; the caller closes rows.
+func collect[T any](rows rowsOf, scan func(scanner) (T, error)) ([]T, error) {
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func scanMembership(r scanner) (Membership, error) {
+	var m Membership
+	var err error
+	m.Space, err = scanSpace(r, &m.Role)
+	return m, err
+}
+
+func scanMember(r scanner) (Member, error) {
+	var m Member
+	err := r.Scan(&m.SpaceID, &m.Subject, &m.Role)
+	return m, err
+}

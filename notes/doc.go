@@ -1,7 +1,8 @@
 // Package notes keeps documents and sessions durably. Its interfaces:
 //
-//   - Store: append-only update logs compacted into snapshots with
-//     crdt.MergeUpdates (Append, Load, Compact, DeletePrefix).
+//   - Store: append-only update logs compacted into snapshots by a
+//     garbage-collecting document, so deleted content is forgotten
+//     (Append, Load, Compact, DeletePrefix).
 //   - Sessions: session records and their lifecycle (meeting.Transition).
 //     A record changes only by UpdateSession: a narrow change applied
 //     with compare-and-set on the record's revision column, re-applied

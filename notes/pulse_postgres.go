@@ -168,5 +168,5 @@ func (s *PostgresStore) Deliveries(ctx context.Context, hookID string, limit int
 // collectPg scans every row of rows with scan and closes them.
 func collectPg[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	return scanAll(rows, scan)
+	return collect(rows, scan)
 }

@@ -110,23 +110,3 @@ func parseTombstone(record string, deleted int64) (Session, time.Time, error) {
 	t.Session.Revision = t.Rev
 	return t.Session, time.Unix(0, deleted).UTC(), nil
 }
-
-// rowSet is the rows of a query in either database.
-type rowSet interface {
-	scanner
-	Next() bool
-	Err() error
-}
-
-// scanAll scans every row of rows with scan (the caller closes rows).
-func scanAll[T any](rows rowSet, scan func(scanner) (T, error)) ([]T, error) {
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}

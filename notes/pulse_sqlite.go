@@ -37,7 +37,7 @@ func (s *SQLiteStore) Feeds(ctx context.Context, subject string) ([]Feed, error)
 	if err != nil {
 		return nil, fmt.Errorf("feeds of %s: %w", subject, err)
 	}
-	return collect(rows, scanFeed)
+	return collectSQLite(rows, scanFeed)
 }
 
 // DeleteFeed implements Pulse.
@@ -92,7 +92,7 @@ func (s *SQLiteStore) Webhooks(ctx context.Context, spaceID string) ([]Webhook, 
 	if err != nil {
 		return nil, fmt.Errorf("webhooks of %s: %w", spaceID, err)
 	}
-	return collect(rows, scanWebhook)
+	return collectSQLite(rows, scanWebhook)
 }
 
 // Webhook implements Pulse.
@@ -142,7 +142,7 @@ func (s *SQLiteStore) ClaimDeliveries(ctx context.Context, owner string, now tim
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	return collect(rows, scanDelivery)
+	return collectSQLite(rows, scanDelivery)
 }
 
 // FinishDelivery implements Pulse.
@@ -161,11 +161,11 @@ func (s *SQLiteStore) Deliveries(ctx context.Context, hookID string, limit int) 
 	if err != nil {
 		return nil, fmt.Errorf("deliveries of %s: %w", hookID, err)
 	}
-	return collect(rows, scanDelivery)
+	return collectSQLite(rows, scanDelivery)
 }
 
-// collect scans every row of rows with scan and closes them.
-func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+// collectSQLite scans every row of rows with scan and closes them.
+func collectSQLite[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	return scanAll(rows, scan)
+	return collect(rows, scan)
 }

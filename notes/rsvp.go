@@ -63,7 +63,7 @@ func (s *SQLiteStore) RSVPs(ctx context.Context, session string) ([]RSVP, error)
 	if err != nil {
 		return nil, wrapErr("rsvps", session, err)
 	}
-	return collect(rows, scanRSVP)
+	return collectSQLite(rows, scanRSVP)
 }
 
 // SetRSVP implements RSVPStore.

@@ -37,7 +37,7 @@ func (s *SQLiteStore) AllSeries(ctx context.Context) ([]Series, error) {
 	if err != nil {
 		return nil, fmt.Errorf("all series: %w", err)
 	}
-	return collect(rows, scanSeries)
+	return collectSQLite(rows, scanSeries)
 }
 
 // AddOccurrence implements SeriesStore.
@@ -64,7 +64,7 @@ func (s *SQLiteStore) Occurrences(ctx context.Context, seriesID string) ([]Occur
 	if err != nil {
 		return nil, fmt.Errorf("occurrences of %s: %w", seriesID, err)
 	}
-	return collect(rows, scanOccurrence)
+	return collectSQLite(rows, scanOccurrence)
 }
 
 // OccurrenceOf implements SeriesStore.

@@ -26,7 +26,8 @@ type State struct {
 // The design: every applied update is appended (in batches, by the hub's
 // persister, off the live path); Load returns the snapshot and the updates
 // appended since; Compact folds them into a new snapshot in one
-// transaction with crdt.MergeUpdates, so a crash during compaction loses
+// transaction (merge: applied to a garbage-collecting document and
+// re-encoded, so deleted content is dropped), so a crash during compaction loses
 // nothing and an update appended concurrently is kept.
 type Store interface {
 	// Append durably appends updates to doc's log, all or none. When it
@@ -45,14 +46,27 @@ type Store interface {
 	Close() error
 }
 
-// merge folds a snapshot and updates into one update.
+// merge folds a snapshot and updates into one update: the state of a
+// document (garbage collection on, as yjs by default) that applied them
+// all, so the content of deleted items is forgotten — text typed and
+// deleted is not kept in the snapshot row, only the deletion's ids. The
+// deleted content a named version still shows lives in that version's
+// own snapshot (Versions), not in the log, so compaction never needs to
+// keep it. Updates still waiting for what they depend on are kept
+// (EncodeStateAsUpdate carries pending structs).
 func merge(doc string, snapshot []byte, updates [][]byte) ([]byte, error) {
-	parts := make([][]byte, 0, len(updates)+1)
+	d := crdt.NewDoc(crdt.DocOptions{})
 	if snapshot != nil {
-		parts = append(parts, snapshot)
+		if err := d.ApplyUpdate(snapshot, nil); err != nil {
+			return nil, fmt.Errorf("compact %s: snapshot: %w", doc, err)
+		}
 	}
-	parts = append(parts, updates...)
-	merged, err := crdt.MergeUpdates(parts)
+	for i, u := range updates {
+		if err := d.ApplyUpdate(u, nil); err != nil {
+			return nil, fmt.Errorf("compact %s: update %d: %w", doc, i, err)
+		}
+	}
+	merged, err := d.EncodeStateAsUpdate(nil)
 	if err != nil {
 		return nil, fmt.Errorf("compact %s: %w", doc, err)
 	}

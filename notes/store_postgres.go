@@ -176,3 +176,8 @@ func (s *PostgresStore) Close() error {
 	s.pool.Close()
 	return nil
 }
+
+// Ping checks that the database answers (the server's /readyz).
+func (s *PostgresStore) Ping(ctx context.Context) error {
+	return s.pool.Ping(ctx)
+}

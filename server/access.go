@@ -31,6 +31,10 @@ func (s *Server) openDoc(ctx context.Context, id Identity, remote, session, doc 
 		return docAccess{}, fmt.Errorf("profile: %w", err)
 	}
 	conn, err := s.ws.Connect(ctx, id, session, doc, s.cfg.PublicRooms)
+	if err == nil {
+		// The quotas (quota.go), once access is decided.
+		err = s.admitDoc(remote, conn.New)
+	}
 	if err != nil {
 		_, body := answerOf(err)
 		s.metrics.Refused.WithLabelValues(body.Code).Inc()

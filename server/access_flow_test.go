@@ -16,7 +16,8 @@ import (
 // space's owner has a private session whose title and notes hold a
 // secret word; the owner's search finds it, the outsider's does not, and
 // no answer the outsider gets holds the word or the id of any of the
-// owner's spaces, sessions or invites. Guest mode and --auth-secret.
+// owner's spaces, sessions or invites (nor, in guest mode, anyone's
+// cookie). Guest mode and --auth-secret.
 func TestAccessLeaks(t *testing.T) {
 	for _, auth := range []bool{false, true} {
 		t.Run(map[bool]string{false: "guest", true: "auth"}[auth], func(t *testing.T) {
@@ -26,7 +27,7 @@ func TestAccessLeaks(t *testing.T) {
 			spaceID := sp["id"].(string)
 			secret := map[string]bool{spaceID: true, word: true}
 			var sessions []string
-			for _, vis := range []string{"private", "space"} {
+			for _, vis := range []string{"private", "space", "public"} {
 				code, s := f.call("owner", "POST", "/api/sessions",
 					fmt.Sprintf(`{"title":"Plans %s","time_zone":"UTC","visibility":%q,"space_id":%q}`, word, vis, spaceID))
 				if code != http.StatusCreated {
@@ -65,11 +66,22 @@ func TestAccessLeaks(t *testing.T) {
 					for s := range secret {
 						// The id the caller sent may come back in a 404's
 						// message; nothing else of the owner's may.
+						// A public session is for whoever has its link: its
+						// own answers hold its id and title, and nothing
+						// else lists it.
+						if strings.Contains(path, sessions[2]) && (s == sessions[2] || s == word) {
+							continue
+						}
 						if strings.Contains(string(raw), s) && !strings.Contains(path, s) {
 							t.Errorf("%s GET %s (%d) reveals %q: %s", p, path, code, s, raw)
 						}
 					}
-					if code == http.StatusOK && strings.Contains(path, "/api/sessions/") {
+					for q, ck := range f.cred {
+						if !auth && ck != "" && strings.Contains(string(raw), ck) {
+							t.Errorf("%s GET %s shows the guest cookie of %s", p, path, q)
+						}
+					}
+					if code == http.StatusOK && strings.Contains(path, "/api/sessions/") && !strings.Contains(path, sessions[2]) {
 						t.Errorf("%s GET %s: 200", p, path)
 					}
 				}
@@ -177,6 +189,23 @@ func TestInviteFlow(t *testing.T) {
 					t.Fatalf("participants without the profile's name: %s", b)
 				}
 			}
+			// A private session of the space: only those invited into it.
+			_, priv := f.call("owner", "POST", "/api/sessions", fmt.Sprintf(`{"title":"Board","time_zone":"UTC","space_id":%q,"visibility":"private"}`, spaceID))
+			privID := priv["id"].(string)
+			if code, _ := f.call("outsider", "GET", "/api/sessions/"+privID, ""); code != http.StatusNotFound {
+				t.Fatalf("a space member reads a private session: %d", code)
+			}
+			_, sinv := f.call("owner", "POST", "/api/sessions/"+privID+"/invites", `{"role":"viewer"}`)
+			if code, got := f.call("member", "POST", "/api/invites/"+sinv["code"].(string)+"/accept", ""); code != 200 || got["session_id"] != privID || got["role"] != "viewer" {
+				t.Fatalf("accepting a session invite: %d %v", code, got)
+			}
+			if code, got := f.call("member", "GET", "/api/sessions/"+privID, ""); code != 200 || got["my_role"] != "viewer" {
+				t.Fatalf("after a session invite: %d %v", code, got)
+			}
+			if code, _ := f.call("member", "PATCH", "/api/sessions/"+privID, `{"title":"Mine"}`); code != http.StatusForbidden {
+				t.Fatalf("a viewer by invite changes the session: %d", code)
+			}
+
 			// Removing the member closes their socket.
 			if code, _ := f.call("owner", "DELETE", "/api/spaces/"+spaceID+"/members/"+f.subject["outsider"], ""); code != http.StatusNoContent {
 				t.Fatalf("remove: %d", code)
@@ -188,5 +217,37 @@ func TestInviteFlow(t *testing.T) {
 				t.Fatalf("after removal: %d", code)
 			}
 		})
+	}
+}
+
+// TestVisibilityChangeReachesSockets: a public session's reader is
+// connected; the host makes it private: the reader's socket is closed
+// (1008 "access revoked"), and a member of its space, now without a
+// role there, too.
+func TestVisibilityChangeReachesSockets(t *testing.T) {
+	f := newAccessFixture(t, true)
+	_, sp := f.call("owner", "POST", "/api/spaces", `{"name":"Club"}`)
+	spaceID := sp["id"].(string)
+	if code, _ := f.call("owner", "PUT", "/api/spaces/"+spaceID+"/members/"+f.subject["member"], `{"role":"member"}`); code != 200 {
+		t.Fatalf("add member: %d", code)
+	}
+	_, s := f.call("owner", "POST", "/api/sessions", fmt.Sprintf(`{"title":"Open day","time_zone":"UTC","space_id":%q,"visibility":"public"}`, spaceID))
+	id := s["id"].(string)
+	var socks []*wsClient
+	for _, p := range []string{"outsider", "member"} {
+		wc, _, err := f.dial(p, id+"/notes")
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		wc.synced()
+		socks = append(socks, wc)
+	}
+	if code, _ := f.call("owner", "PATCH", "/api/sessions/"+id, `{"visibility":"private"}`); code != 200 {
+		t.Fatalf("make private: %d", code)
+	}
+	for i, p := range []string{"outsider", "member"} {
+		if code, reason := socks[i].closed(); code != websocket.StatusPolicyViolation || reason != "access revoked" {
+			t.Fatalf("%s's socket after the session went private: %d %q", p, code, reason)
+		}
 	}
 }

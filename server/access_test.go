@@ -17,6 +17,7 @@ import (
 
 	"github.com/cocreate/cocreate/client/web"
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/internal/hocus"
 	"github.com/cocreate/cocreate/notes"
 	"github.com/cocreate/cocreate/workspace"
 )
@@ -213,6 +214,8 @@ type needs struct {
 	fresh bool
 	// live: the fresh world's sessions are live.
 	live bool
+	// adminKey: with --auth-secret it needs the admin key (401).
+	adminKey bool
 	// path and body make the request for a world and a target.
 	path func(w world, tg string) string
 	body string
@@ -253,9 +256,10 @@ var shellStatus = func() int {
 // matrix is the expectation of every operation in docs/openapi.yaml;
 // TestAccessMatrix fails for an operation missing here.
 var matrix = map[string]needs{
-	"GET /healthz":          {public: true, ok: 200, path: fixed("/healthz")},
-	"GET /readyz":           {public: true, ok: 200, path: fixed("/readyz")},
-	"GET /metrics":          {public: true, ok: 200, path: fixed("/metrics")},
+	"GET /healthz": {public: true, ok: 200, path: fixed("/healthz")},
+	"GET /readyz":  {public: true, ok: 200, path: fixed("/readyz")},
+	// With --auth-secret behind the admin key, which no persona holds.
+	"GET /metrics":          {public: true, ok: 200, adminKey: true, path: fixed("/metrics")},
 	"GET /api/openapi.yaml": {public: true, ok: 200, path: fixed("/api/openapi.yaml")},
 	// The web client's shell and files: no data in them (the page asks
 	// the API, which decides); 503 while the UI is not built in.
@@ -265,9 +269,8 @@ var matrix = map[string]needs{
 	"GET /assets/{file}": {public: true, ok: 404, path: fixed("/assets/nope.js")},
 	// Minting needs the admin key, which no persona holds (TestMintToken).
 	"POST /api/tokens": {public: true, ok: 0, path: fixed("/api/tokens"), body: `{}`},
-	// WebSockets: TestAccessMatrixSync. /hocuspocus decides each
-	// document with the same workspace.Connect (openDoc), per document
-	// after the upgrade; its refusals are TestHocuspocusBadInput's.
+	// WebSockets: TestAccessMatrixSync (/hocuspocus decides each
+	// document after the upgrade, with the same workspace.Connect).
 	"GET /sync/{session}/{doc}": {},
 	"GET /sync/{room}":          {},
 	"GET /hocuspocus":           {},
@@ -314,6 +317,8 @@ var matrix = map[string]needs{
 // expected is the status persona p should get for op on target tg.
 func (n needs) expected(auth bool, p, tg string) int {
 	switch {
+	case n.adminKey && auth:
+		return 401
 	case n.public:
 		if n.ok == 0 { // the admin key: nobody here has it
 			if auth {
@@ -414,6 +419,7 @@ func TestAccessMatrix(t *testing.T) {
 // write is refused with permission denied while an editor's is kept; a
 // reader who may not edit cannot create a document by opening it; room
 // names that are no session's document are 404 without --public-rooms.
+// And over /hocuspocus, document by document on one socket.
 func TestAccessMatrixSync(t *testing.T) {
 	for _, auth := range []bool{false, true} {
 		t.Run(map[bool]string{false: "guest", true: "auth"}[auth], func(t *testing.T) {
@@ -467,6 +473,31 @@ func TestAccessMatrixSync(t *testing.T) {
 					}
 				}
 			}
+			// The same decision per document over /hocuspocus: no role is
+			// permission denied, a viewer readonly, an editor read-write.
+			for _, p := range personas {
+				if auth && p == "anonymous" {
+					continue // refused before the upgrade, as on /sync
+				}
+				h := f.dialHocus(p)
+				for _, tg := range targets {
+					name := w.session[tg] + "/notes"
+					token := ""
+					if auth {
+						token = f.cred[p]
+					}
+					h.send(hocus.TokenMessage(name, token, ""))
+					got := h.next(func(fr hocus.Frame) bool { return fr.Address == name && fr.Type == hocus.TypeAuth })
+					r := sessionRole(p, tg)
+					switch {
+					case r == "" && got.Auth != hocus.AuthPermissionDenied:
+						t.Errorf("hocuspocus: %s on %s: %+v, want permission denied", p, tg, got)
+					case r != "" && (got.Auth != hocus.AuthAuthenticated || (got.Text == hocus.ScopeReadWrite) != slices.Contains(editors, r)):
+						t.Errorf("hocuspocus: %s (%s) on %s: %+v", p, r, tg, got)
+					}
+				}
+				h.c.CloseNow()
+			}
 			for _, room := range []string{"free/notes", "free"} {
 				_, resp, err := f.dial("owner", room)
 				if err == nil || resp.StatusCode != http.StatusNotFound {
@@ -475,6 +506,17 @@ func TestAccessMatrixSync(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dialHocus opens /hocuspocus as persona p (a guest's cookie; a token
+// goes in each document's auth message).
+func (f *accessFixture) dialHocus(p string) *hocusConn {
+	f.t.Helper()
+	hdr := http.Header{}
+	if cred := f.cred[p]; cred != "" && !f.auth {
+		hdr.Set("Cookie", fmt.Sprintf("%s=%s", guestCookie, cred))
+	}
+	return dialHocusWith(f.t, f.ts, &websocket.DialOptions{HTTPHeader: hdr})
 }
 
 // dial opens /sync/{path} as persona p.

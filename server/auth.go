@@ -115,9 +115,7 @@ func bearerToken(r *http.Request) string {
 // its identity. Its errors are safe to show the caller.
 func (s *Server) verifyToken(raw string) (Identity, error) {
 	var cl tokenClaims
-	_, err := jwt.ParseWithClaims(raw, &cl, func(*jwt.Token) (any, error) {
-		return []byte(s.cfg.AuthSecret), nil
-	}, jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithExpirationRequired())
+	err := parseToken(raw, s.cfg.AuthSecret, &cl)
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return Identity{}, errors.New("token expired")
@@ -161,17 +159,20 @@ func (s *Server) guest(c echo.Context) Identity {
 			SameSite: http.SameSiteLaxMode,
 		})
 	}
-	return Identity{Subject: "guest:" + u.String(), Name: "Guest " + u.String()[:4], Guest: true}
+	// The cookie is a secret: the public subject is derived from it.
+	sub := guestSubject(s.guestKey, u.String())
+	return Identity{Subject: sub, Name: "Guest " + sub[len("guest:"):][:4], Guest: true}
 }
 
-// checkOrigin applies --allowed-origins to a WebSocket upgrade. A request
+// checkOrigin applies --allowed-origins to a WebSocket upgrade (and, in
+// open dev mode, to every state-changing request: hygiene). A request
 // without an Origin is not from a browser and is allowed; the server's
-// own host always is. Empty --allowed-origins allows any origin in open
-// dev mode.
+// own host always is; other origins only when --allowed-origins lists
+// them, in both modes.
 func (s *Server) checkOrigin(r *http.Request) error {
 	origin := r.Header.Get("Origin")
 	patterns := s.cfg.originPatterns()
-	if origin == "" || (len(patterns) == 0 && s.cfg.AuthSecret == "") {
+	if origin == "" {
 		return nil
 	}
 	u, err := url.Parse(origin)

@@ -118,7 +118,7 @@ func TestAuthRefusedBeforeUpgrade(t *testing.T) {
 		t.Fatalf("GET /api/sessions without a token = %d %s", code, body)
 	}
 	// Nothing reached the hub.
-	if _, m := get(t, ts.url+"/metrics"); !strings.Contains(m, "cocreate_connections 0") || !strings.Contains(m, `cocreate_refused_total{reason="bad_token"}`) {
+	if m := metricsOf(t, ts); !strings.Contains(m, "cocreate_connections 0") || !strings.Contains(m, `cocreate_refused_total{reason="bad_token"}`) {
 		t.Fatalf("metrics after refusals:\n%s", m)
 	}
 
@@ -366,7 +366,7 @@ func TestGuestCookie(t *testing.T) {
 
 // TestGuestIdentity checks the identity the middleware sets in dev mode.
 func TestGuestIdentity(t *testing.T) {
-	s := &Server{cfg: DefaultConfig(), ws: workspace.New(workspace.Config{Store: notes.NewMemoryStore()})}
+	s := &Server{cfg: DefaultConfig(), guestKey: []byte("0123456789abcdef0123456789abcdef"), ws: workspace.New(workspace.Config{Store: notes.NewMemoryStore()})}
 	var got []Identity
 	h := s.authenticate(func(c echo.Context) error { got = append(got, identityOf(c)); return nil })
 	e := echo.New()
@@ -391,7 +391,10 @@ func TestGuestIdentity(t *testing.T) {
 		t.Fatalf("identities %+v, want the same twice", got)
 	}
 	id := got[0]
-	if !id.Guest || id.Subject != "guest:"+ck[0].Value || id.Name != "Guest "+ck[0].Value[:4] || id.Roles != nil {
+	// The public subject is derived from the secret cookie and shows
+	// nothing of it.
+	if !id.Guest || id.Subject != guestSubject(s.guestKey, ck[0].Value) || strings.Contains(id.Subject, ck[0].Value[:8]) ||
+		strings.Contains(id.Name, ck[0].Value[:4]) || id.Roles != nil {
 		t.Fatalf("guest identity %+v", id)
 	}
 }
@@ -413,7 +416,8 @@ func TestOriginCheck(t *testing.T) {
 		origin string
 		ok     bool
 	}{
-		{"dev: any origin", dev, "https://anywhere.example", true},
+		{"dev: other origin", dev, "https://anywhere.example", false},
+		{"dev: same host", dev, host(dev), true},
 		{"auth: no origin (not a browser)", auth, "", true},
 		{"auth: same host", auth, host(auth), true},
 		{"auth: other origin", auth, "https://evil.example", false},

@@ -51,9 +51,9 @@ type Config struct {
 	AdminKey string
 	// AllowedOrigins is a comma-separated list of Origin host patterns
 	// (path.Match syntax, e.g. "app.example.com,*.example.org") allowed to
-	// open WebSockets. Empty: any origin in open dev mode (editors are
-	// served from anywhere), only the server's own host when AuthSecret
-	// is set. Requests without an Origin (non-browser clients) are always
+	// open WebSockets and, in open dev mode, to send state-changing
+	// requests. The server's own host is always allowed; empty: only it.
+	// Requests without an Origin (non-browser clients) are always
 	// allowed (--allowed-origins).
 	AllowedOrigins string
 	// PublicRooms makes any room name at /sync that is not a session's
@@ -131,6 +131,32 @@ type Config struct {
 	// with the other instances over the bus, healing lost messages
 	// (--sync-interval).
 	SyncInterval time.Duration
+	// Spool is the directory where edits the store refuses at shutdown
+	// are written, and read back into the store on the next start;
+	// empty: "spool" under Data (--spool). Put it on another disk than
+	// the SQLite file to survive a full disk.
+	Spool string
+	// ReadTimeout bounds reading one request, body included; WriteTimeout
+	// writing its answer; IdleTimeout how long a keep-alive connection
+	// waits for the next request. None applies to WebSockets, which the
+	// hub keeps alive itself (--read-timeout, --write-timeout,
+	// --idle-timeout).
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// MetricsAddr, when set, serves /metrics on a listener of its own
+	// and not on Addr (--metrics-addr). Otherwise /metrics on Addr is
+	// open in dev mode and needs the admin key with AuthSecret.
+	MetricsAddr string
+	// Quotas (quota.go); 0 = no limit. MaxDocsPerSession bounds the
+	// documents of one session (--max-docs-per-session);
+	// MaxSessionBytes the bytes they hold in all (--max-session-bytes);
+	// MaxAttendance the people in one session's attendance
+	// (--max-attendance); GuestCreationsPerMinute, in open dev mode, the
+	// sessions and documents one client address creates per minute
+	// (--guest-creations-per-minute).
+	MaxDocsPerSession       int
+	MaxSessionBytes         int64
+	MaxAttendance           int
+	GuestCreationsPerMinute int
 	// WebhookAllowPrivate lets webhooks reach private, loopback and
 	// link-local addresses (--webhook-allow-private); off, such targets
 	// are refused when connecting (SSRF).
@@ -164,6 +190,14 @@ func DefaultConfig() Config {
 		VersionEvery:           time.Hour,
 		SyncInterval:           5 * time.Second,
 		AcceptBurst:            200,
+		ReadTimeout:            30 * time.Second,
+		WriteTimeout:           60 * time.Second,
+		IdleTimeout:            2 * time.Minute,
+
+		MaxDocsPerSession:       100,
+		MaxSessionBytes:         1 << 30,
+		MaxAttendance:           2000,
+		GuestCreationsPerMinute: 120,
 	}
 }
 
@@ -177,7 +211,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Postgres, "postgres", c.Postgres, "PostgreSQL DSN for the store (empty: SQLite in --data)")
 	fs.StringVar(&c.AuthSecret, "auth-secret", c.AuthSecret, "token signing secret (empty: open dev mode)")
 	fs.StringVar(&c.AdminKey, "admin-key", c.AdminKey, "key for POST /api/tokens (needs --auth-secret; empty: minting off)")
-	fs.StringVar(&c.AllowedOrigins, "allowed-origins", c.AllowedOrigins, "comma-separated Origin host patterns for WebSockets (empty: any in dev mode, same host with --auth-secret)")
+	fs.StringVar(&c.AllowedOrigins, "allowed-origins", c.AllowedOrigins, "comma-separated Origin host patterns allowed besides the server's own host, for WebSockets and (dev mode) state-changing requests")
 	fs.BoolVar(&c.PublicRooms, "public-rooms", c.PublicRooms, "make any /sync room name that is not a session's document an open document anyone may read and write")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve pprof profiles on this address (empty: off; keep it on loopback)")
@@ -202,6 +236,15 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.RateUpdates, "rate-updates", c.RateUpdates, "document updates per second per identity (bursts of 5 s allowed; 0: no limit)")
 	fs.Float64Var(&c.AcceptRate, "accept-rate", c.AcceptRate, "new WebSocket connections accepted per second before 503 + Retry-After (0: no limit)")
 	fs.IntVar(&c.AcceptBurst, "accept-burst", c.AcceptBurst, "new WebSocket connections accepted at once above --accept-rate")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "longest time to read one HTTP request, body included (not WebSockets)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "longest time to write one HTTP answer (not WebSockets)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive HTTP connection is kept")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve /metrics on this address only (empty: on --addr, behind --admin-key when --auth-secret is set)")
+	fs.IntVar(&c.MaxDocsPerSession, "max-docs-per-session", c.MaxDocsPerSession, "documents one session may have; one more is refused with 429 (0: no limit)")
+	fs.Int64Var(&c.MaxSessionBytes, "max-session-bytes", c.MaxSessionBytes, "bytes the documents of one session may hold in all; an update beyond closes its connection (1009) (0: no limit)")
+	fs.IntVar(&c.MaxAttendance, "max-attendance", c.MaxAttendance, "people one session's attendance may list; a newcomer beyond is refused with 429 (0: no limit)")
+	fs.IntVar(&c.GuestCreationsPerMinute, "guest-creations-per-minute", c.GuestCreationsPerMinute, "in dev mode, sessions and documents one client address may create per minute; beyond: 429 (0: no limit)")
+	fs.StringVar(&c.Spool, "spool", c.Spool, "directory for edits the store refuses at shutdown, stored on the next start (empty: spool under --data)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks reach private, loopback and link-local addresses (off: refused at connect time)")
 	fs.DurationVar(&c.SyncInterval, "sync-interval", c.SyncInterval, "how often a live document exchanges state vectors with the other instances (heals lost bus messages)")
 }
@@ -336,6 +379,17 @@ func (c *Config) Validate() error {
 	}
 	if c.SyncInterval < 100*time.Millisecond || c.SyncInterval > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("--sync-interval: %v is not in [100ms, 10m]", c.SyncInterval))
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"--read-timeout", c.ReadTimeout}, {"--write-timeout", c.WriteTimeout}, {"--idle-timeout", c.IdleTimeout}} {
+		if d.v < 100*time.Millisecond {
+			errs = append(errs, fmt.Errorf("%s: %v is below 100ms", d.flag, d.v))
+		}
+	}
+	if c.MaxDocsPerSession < 0 || c.MaxSessionBytes < 0 || c.MaxAttendance < 0 || c.GuestCreationsPerMinute < 0 {
+		errs = append(errs, errors.New("--max-docs-per-session, --max-session-bytes, --max-attendance, --guest-creations-per-minute: must not be negative"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout: %v is not positive", c.ShutdownTimeout))

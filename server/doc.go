@@ -27,4 +27,13 @@
 // caller's profile name and colour (workspace.Resolve, in authenticate
 // and openDoc) are handed to the hub to stamp on its awareness states. On shutdown it drains its hubs itself, because http.Server.Shutdown
 // does not wait for hijacked WebSocket connections.
+//
+// Hardening (issue 13): quota.go the dev-mode creations per client
+// address (the other quotas are the workspace's and the hub's); hygiene.go
+// the headers, HTTP deadlines, dev-mode cross-site checks and /metrics
+// access; guest.go the guest key (a guest's public id is an HMAC of the
+// secret cookie); jwtclaims.go the token time claims; durability.go the
+// spool replay at start and the store's part of /readyz; schema.go the
+// notes schema check the hub asks before applying a client's update to
+// {session}/notes (through crdt.Doc.Inspect and notes/render).
 package server

@@ -260,7 +260,7 @@ func TestRateLimits(t *testing.T) {
 	if codes[http.StatusTooManyRequests] < 3 {
 		t.Fatalf("6 commands at once, burst 3: %v", codes)
 	}
-	if _, body := get(t, ts.url+"/metrics"); !strings.Contains(body, fmt.Sprintf(`cocreate_refused_total{reason="rate_limited"} %d`, codes[http.StatusTooManyRequests])) {
+	if body := metricsOf(t, ts); !strings.Contains(body, fmt.Sprintf(`cocreate_refused_total{reason="rate_limited"} %d`, codes[http.StatusTooManyRequests])) {
 		t.Fatal("the refused commands are not counted in /metrics")
 	}
 	if code, _ := call(t, "POST", url, tok("hana"), `{"type":"agenda.next"}`); code != 200 {

@@ -86,7 +86,7 @@ func TestPostMeetingNotes(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	for _, want := range []string{"# Live", "## Attendees", "Intro", "**Decided:**", "- [ ] write the release notes", "## Notes"} {
+	for _, want := range []string{"# Live", "### Attendees", "Intro", "**Decided:**", "- [ ] write the release notes", "## Notes"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}

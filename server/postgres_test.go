@@ -17,7 +17,9 @@ func testPostgresDSN(t *testing.T) string { return pgtest.Schema(t, "server_test
 // is read from the second.
 func TestPostgresSharedBetweenInstances(t *testing.T) {
 	dsn := testPostgresDSN(t)
-	usePG := func(c *Config) { c.Postgres = dsn; c.Data = "" }
+	// One --data for the guest key both instances share.
+	shared := t.TempDir()
+	usePG := func(c *Config) { c.Postgres = dsn; c.Data = shared }
 	a := startServer(t, t.TempDir(), usePG)
 	b := startServer(t, t.TempDir(), usePG)
 

@@ -21,7 +21,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/cocreate/cocreate/hub"
 	"github.com/cocreate/cocreate/internal/webhook"
@@ -47,6 +46,10 @@ type Server struct {
 	ws     *workspace.Workspace
 	hooks  *webhook.Dispatcher // webhook deliveries, run by Serve
 	closer []io.Closer         // what New opened besides store and hubs (the meeting lock)
+
+	guestKey  []byte               // derives guests' public ids (guest.go)
+	preg      *prometheus.Registry // served on /metrics or --metrics-addr
+	creations *creations           // dev-mode creations per address (quota.go)
 
 	conns sync.WaitGroup // goroutines serving upgraded sockets
 	// sockets is cancelled when shutdown starts: /hocuspocus sockets
@@ -107,7 +110,14 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		return nil, err
 	}
 	opened = append(opened, store)
+	if err := replaySpool(cfg, store, log); err != nil {
+		return nil, err
+	}
 	ballotKey, err := loadBallotKey(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
+	}
+	guestKey, err := loadGuestKey(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
 	}
@@ -135,6 +145,9 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		Rates:          cfg.hubRates(),
 
 		MaxAwarenessState: cfg.MaxAwarenessSize,
+		SpoolDir:          cfg.spoolDir(),
+		Validate:          validateUpdate,
+		MaxSessionBytes:   cfg.MaxSessionBytes,
 		Bus:               bus,
 		SyncInterval:      cfg.SyncInterval,
 		OnSnapshot:        func(doc string, state []byte) { ws.OnSnapshot(doc, state) },
@@ -157,17 +170,22 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		RateUpdates:         cfg.RateUpdates,
 		VersionEvery:        cfg.VersionEvery,
 		Logger:              log,
+		MaxAttendance:       cfg.MaxAttendance,
+		MaxDocsPerSession:   cfg.MaxDocsPerSession,
 	})
 	s := &Server{
-		cfg:     cfg,
-		log:     log,
-		store:   store,
-		metrics: metrics,
-		ipConns: map[string]int{},
-		ws:      ws,
-		accepts: newAcceptBucket(cfg.AcceptRate, cfg.AcceptBurst),
-		hubs:    hubs,
-		hooks:   hooks,
+		cfg:       cfg,
+		log:       log,
+		store:     store,
+		metrics:   metrics,
+		ipConns:   map[string]int{},
+		ws:        ws,
+		accepts:   newAcceptBucket(cfg.AcceptRate, cfg.AcceptBurst),
+		hubs:      hubs,
+		guestKey:  guestKey,
+		preg:      preg,
+		creations: newCreations(cfg.GuestCreationsPerMinute),
+		hooks:     hooks,
 	}
 	if redisLock != nil {
 		s.closer = append(s.closer, redisLock)
@@ -189,11 +207,14 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	if statusHook != nil {
 		e.Use(observeStatus)
 	}
+	// Headers, deadlines and the dev mode's cross-site checks (hygiene.go).
+	e.Use(s.hygiene)
 	// Identity for /sync and /api routes, however they are registered.
 	e.Use(s.authenticate)
+	e.Use(s.creationQuota)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(preg, promhttp.HandlerOpts{})))
+	e.GET("/metrics", s.metricsHandler(preg))
 	e.GET("/sync/:session/:doc", s.sync)
 	e.GET("/sync/:room", s.sync)
 	e.GET("/hocuspocus", s.hocuspocus)
@@ -249,15 +270,20 @@ func openStore(cfg Config) (workspace.Store, error) {
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // readyz is 200 "ok" while the instance can serve and reach the other
-// instances; 503 with {"status","reason"} JSON while it shuts down or
+// instances; 503 with {"status","reason"} JSON while it shuts down, while
 // its bus is broken ("degraded": local clients still work, but edits do
-// not reach the other instances until the bus is back).
+// not reach the other instances until the bus is back) or while the store
+// refuses writes ("store_unavailable": edits are kept in memory, retried,
+// and spooled at shutdown).
 func (s *Server) readyz(c echo.Context) error {
 	if !s.ready.Load() {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "shutting down", "reason": "the server is shutting down"})
 	}
 	if err := s.hubs.BusErr(); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "degraded", "reason": err.Error()})
+	}
+	if err := s.storeErr(c.Request().Context()); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "store_unavailable", "reason": err.Error()})
 	}
 	return c.String(http.StatusOK, "ok\n")
 }
@@ -392,9 +418,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		// A slow body or a slow reader of the answer is cut off; an
+		// idle keep-alive connection is closed. WebSocket upgrades clear
+		// the deadlines (hygiene).
+		ReadTimeout:  s.cfg.ReadTimeout,
+		WriteTimeout: s.cfg.WriteTimeout,
+		IdleTimeout:  s.cfg.IdleTimeout,
+		ErrorLog:     slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.hubs.StartBus()
+	stopMetrics := s.serveMetrics(s.preg)
+	defer stopMetrics()
 	// Webhook deliveries run until the documents are closed (their last
 	// events emitted), and stop before the store closes.
 	hooksCtx, stopHooks := context.WithCancel(context.Background())
@@ -423,7 +457,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		close(debugDone)
 	}
-	s.log.Info("listening", "addr", ln.Addr().String(), "data", s.cfg.Data, "bus", s.busName(), "instance", s.hubs.Instance())
+	s.log.Info("listening", "url", openURL(ln.Addr()), "addr", ln.Addr().String(), "data", s.cfg.Data, "bus", s.busName(), "instance", s.hubs.Instance())
 
 	var serveErr error
 	select {
@@ -496,4 +530,17 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 		return fmt.Errorf("--addr %s: %w", s.cfg.Addr, err)
 	}
 	return s.Serve(ctx, ln)
+}
+
+// openURL is the address a person opens in a browser to reach a server
+// listening on addr: an unspecified host (0.0.0.0, ::) becomes localhost.
+func openURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }

@@ -42,6 +42,12 @@ func (ts *testServer) mkSession(t *testing.T, ids ...string) {
 
 func startServer(t *testing.T, dir string, edit func(*Config)) *testServer {
 	t.Helper()
+	return startServerLog(t, dir, edit, testWriter{t}, slog.LevelInfo)
+}
+
+// startServerLog is startServer with the log written to w from level on.
+func startServerLog(t *testing.T, dir string, edit func(*Config), w io.Writer, level slog.Level) *testServer {
+	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Data = dir
 	cfg.FlushInterval = 20 * time.Millisecond
@@ -51,7 +57,7 @@ func startServer(t *testing.T, dir string, edit func(*Config)) *testServer {
 	if edit != nil {
 		edit(&cfg)
 	}
-	s, err := New(cfg, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	s, err := New(cfg, slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,5 +499,22 @@ func TestTrustedProxies(t *testing.T) {
 	dial(direct, "203.0.113.1").synced()
 	if code, _ := dial(direct, "203.0.113.2").closed(); code != websocket.StatusTryAgainLater {
 		t.Fatalf("an untrusted X-Forwarded-For was believed: %d", code)
+	}
+}
+
+func TestOpenURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080": "http://127.0.0.1:8080/",
+		"0.0.0.0:80":     "http://localhost:80/",
+		"[::]:8080":      "http://localhost:8080/",
+		"[::1]:9000":     "http://[::1]:9000/",
+	} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := openURL(a); got != want {
+			t.Errorf("openURL(%s) = %s, want %s", addr, got, want)
+		}
 	}
 }

@@ -104,7 +104,7 @@ func TestVersionsAndSearch(t *testing.T) {
 	}
 	// Version 1 is the notes as they were at the end, with its record.
 	_, _, v1 := getRaw(t, api+"/notes?format=md&version=1", host)
-	if !strings.Contains(v1, "quarterly budget") || strings.Contains(v1, "Addendum") || !strings.Contains(v1, "## Attendees") {
+	if !strings.Contains(v1, "quarterly budget") || strings.Contains(v1, "Addendum") || !strings.Contains(v1, "### Attendees") {
 		t.Fatalf("version 1:\n%s", v1)
 	}
 	code, out = call(t, "GET", api+"/versions/diff?from=1&to=2", host, "")

@@ -35,7 +35,7 @@ The API (/api/...) and WebSocket sync (/sync/...) work without it.</p>`)
 		h.Set("Cache-Control", "no-cache")
 		// Only this server: scripts, styles, sockets. Inline style
 		// attributes are the collaboration carets' colours.
-		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' http: https: data:; frame-ancestors 'self'")
+		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' http: https: data:; frame-ancestors 'none'")
 		return c.HTMLBlob(http.StatusOK, b)
 	}
 	e.GET("/", page)
@@ -56,6 +56,8 @@ The API (/api/...) and WebSocket sync (/sync/...) work without it.</p>`)
 			ct = "text/javascript; charset=utf-8"
 		case ".css":
 			ct = "text/css; charset=utf-8"
+		case ".svg":
+			ct = "image/svg+xml"
 		}
 		return c.Blob(http.StatusOK, ct, b)
 	})

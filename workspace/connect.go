@@ -3,8 +3,6 @@ package workspace
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/cocreate/cocreate/notes"
@@ -23,6 +21,9 @@ type Connection struct {
 	// Opened and Closed record attendance; call Opened once the socket
 	// is served and Closed when it ends. They never block.
 	Opened, Closed func()
+	// New is true when the document does not exist yet: the connection
+	// creates it (the edge counts creations per address in dev mode).
+	New bool
 }
 
 // Connect decides whether c may open a socket to the document doc of
@@ -58,7 +59,8 @@ func (w *Workspace) Connect(ctx context.Context, c Caller, session, doc string, 
 	sess, err := w.store.GetSession(ctx, session)
 	switch {
 	case errors.Is(err, notes.ErrSessionNotFound) && doc != "meeting" && open:
-		return conn, nil
+		conn.New, err = w.checkDocs(ctx, session, doc)
+		return conn, err
 	case errors.Is(err, notes.ErrSessionNotFound):
 		return Connection{}, noRoom(session + "/" + doc)
 	case err != nil:
@@ -69,16 +71,18 @@ func (w *Workspace) Connect(ctx context.Context, c Caller, session, doc string, 
 	if err != nil {
 		return Connection{}, err
 	}
+	if err := w.checkAttendance(sess, c); err != nil {
+		return Connection{}, err
+	}
 	_, editErr := w.authorize(ctx, c, Edit, sess)
+	// Counted only now, so a quota says nothing of what the caller may
+	// not read.
+	if conn.New, err = w.checkDocs(ctx, session, doc); err != nil {
+		return Connection{}, err
+	}
 	// {session}/notes and {session}/meeting are every session's own.
-	if editErr != nil && doc != "meeting" && doc != "notes" {
-		exists, err := w.docExists(ctx, sess.ID+"/"+doc)
-		if err != nil {
-			return Connection{}, err
-		}
-		if !exists {
-			return Connection{}, fail(ErrForbidden, "forbidden", "document %s does not exist in this session, and role %s may not create it", strconv.Quote(doc), role)
-		}
+	if editErr != nil && conn.New && doc != "meeting" && doc != "notes" {
+		return Connection{}, fail(ErrForbidden, "forbidden", "document %s does not exist in this session, and role %s may not create it", strconv.Quote(doc), role)
 	}
 	// {session}/meeting is written by the server alone.
 	conn.ReadOnly = editErr != nil || doc == "meeting"
@@ -93,17 +97,4 @@ func (w *Workspace) Connect(ctx context.Context, c Caller, session, doc string, 
 func noRoom(name string) *Error {
 	return fail(ErrNotFound, "not_found", "no session document %s (or you may not see it): create a session with POST /api/sessions and connect to /sync/{session id}/notes, "+
 		"ask its host for an invite link, or start the server with --public-rooms to make any other room name an open document", strconv.Quote(name))
-}
-
-// docExists reports whether a document is stored or live on this
-// instance.
-func (w *Workspace) docExists(ctx context.Context, name string) (bool, error) {
-	if slices.Contains(w.hubs.Docs(name), name) {
-		return true, nil
-	}
-	docs, err := w.store.Docs(ctx, name)
-	if err != nil {
-		return false, fmt.Errorf("documents of %s: %w", name, err)
-	}
-	return slices.Contains(docs, name), nil
 }

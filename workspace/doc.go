@@ -19,7 +19,9 @@
 // caller's space role mapped to a session role, and viewer for a public
 // session; the token's grant for the space replaces the stored
 // membership. Lists and search keep only what authorize lets the caller
-// read. Spaces, members, invites (spaces.go, invites.go: a use limit
+// read (a public session only for those with a role in it or its space:
+// others reach it by its link), found by reading every session record
+// (fine for thousands; an index by space is the next step). Spaces, members, invites (spaces.go, invites.go: a use limit
 // counted by the store, atomically) and profiles (profiles.go: the name
 // and colour a person shows everywhere, given to the Caller by Resolve)
 // are use cases like the others; a change of membership or visibility
@@ -42,7 +44,10 @@
 // post-meeting version, a role change on the person's connections on
 // every instance (hub.Registry.SetReadOnly). Attendance (attendance.go)
 // is recorded from connections in the background, in order per person,
-// so a socket is never held up by the lock.
+// so a socket is never held up by the lock; a newcomer to a session
+// whose attendance is full (Config.MaxAttendance, quota.go) is refused
+// by Connect with ErrQuota, as is a connection that would create one
+// more document of a full session (Config.MaxDocsPerSession).
 //
 // Calendars (calendar.go) are built with internal/ical from the session
 // records: one event per session in its own zone, SEQUENCE its

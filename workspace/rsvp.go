@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 
-	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/notes"
 )
 
@@ -99,8 +98,9 @@ func (w *Workspace) rsvpSummary(ctx context.Context, c Caller, sess notes.Sessio
 	}
 	var came map[string]bool
 	if sess.State != notes.StateScheduled {
-		if came, err = w.attendees(sess); err != nil {
-			return RSVPSummary{}, err
+		came = map[string]bool{}
+		for _, sub := range w.attendees(sess.ID) {
+			came[sub] = true
 		}
 	}
 	answered := map[string]bool{}
@@ -120,23 +120,4 @@ func (w *Workspace) rsvpSummary(ctx context.Context, c Caller, sess notes.Sessio
 	}
 	slices.Sort(s.Unannounced)
 	return s, nil
-}
-
-// attendees are the subjects who joined the session's meeting.
-func (w *Workspace) attendees(sess notes.Session) (map[string]bool, error) {
-	came := map[string]bool{}
-	err := w.hubs.Do(sess.ID+"/meeting", func(d *crdt.Doc) error {
-		m, err := w.openMeeting(sess, d)
-		if err != nil {
-			return err
-		}
-		ps, _ := m.State()["participants"].(map[string]any)
-		for sub, p := range ps {
-			if pm, ok := p.(map[string]any); ok && pm["joinedAt"] != nil {
-				came[sub] = true
-			}
-		}
-		return nil
-	})
-	return came, classify(err)
 }

@@ -73,6 +73,15 @@ func view(s notes.Session, r Role) SessionView {
 	return SessionView{Session: s, MyRole: r}
 }
 
+// viewFor is view for c, without the id of a space c may not read (a
+// public session's reader, a person given a role in one session only).
+func (w *Workspace) viewFor(ctx context.Context, c Caller, s notes.Session, r Role) SessionView {
+	if sr, err := w.spaceRole(ctx, c, s.SpaceID); err != nil || sr == "" {
+		s.SpaceID = ""
+	}
+	return view(s, r)
+}
+
 // CreateSession creates a session hosted by c, in the space in names
 // (or a new one of its own).
 func (w *Workspace) CreateSession(ctx context.Context, c Caller, in SessionInput) (SessionView, error) {
@@ -149,7 +158,7 @@ func (w *Workspace) ListSessions(ctx context.Context, c Caller, opts ListOptions
 	out := SessionList{Sessions: []SessionView{}}
 	next, err := w.readable(ctx, c, opts.State, opts.PageToken, func(s notes.Session, r Role) bool {
 		if opts.SpaceID == "" || s.SpaceID == opts.SpaceID {
-			out.Sessions = append(out.Sessions, view(s, r))
+			out.Sessions = append(out.Sessions, w.viewFor(ctx, c, s, r))
 		}
 		return len(out.Sessions) < limit
 	})
@@ -163,7 +172,7 @@ func (w *Workspace) GetSession(ctx context.Context, c Caller, id string) (Sessio
 	if err != nil {
 		return SessionView{}, err
 	}
-	return view(sess, r), nil
+	return w.viewFor(ctx, c, sess, r), nil
 }
 
 // UpdateSession changes the fields in gives, and only those: a
@@ -184,7 +193,7 @@ func (w *Workspace) UpdateSession(ctx context.Context, c Caller, id string, in S
 		w.refreshAccess(ctx, []notes.Session{sess}, "")
 	}
 	w.emit(ctx, evSessionUpdated, sess, 0)
-	return view(sess, r), nil
+	return w.viewFor(ctx, c, sess, r), nil
 }
 
 // DeleteSession deletes the session and all its documents: its live

@@ -3,11 +3,13 @@ package workspace
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/notes"
 )
 
@@ -232,16 +234,19 @@ func (w *Workspace) spaceChanged(ctx context.Context, space, subject string) {
 	w.refreshAccess(ctx, sessions, subject)
 }
 
-// refreshAccess recomputes the stored role of subject (every person
-// connected here when subject is "") in each session and applies it to
-// their live connections on every instance: none closes them (1008),
-// viewer makes them read-only, more makes them writable. A token's
-// grants are not known here; they apply when the person reconnects.
+// refreshAccess recomputes the stored role of subject (when subject is
+// "": everyone connected here and everyone the session's attendance
+// lists, on any instance) in each session and applies it to their live
+// connections on every instance: none closes them (1008), viewer makes
+// them read-only, more makes them writable. A token's grants are not
+// known here; they apply when the person reconnects.
 func (w *Workspace) refreshAccess(ctx context.Context, sessions []notes.Session, subject string) {
 	for _, s := range sessions {
 		subjects := []string{subject}
 		if subject == "" {
-			subjects = w.meetings.present(s.ID)
+			subjects = append(w.meetings.present(s.ID), w.attendees(s.ID)...)
+			slices.Sort(subjects)
+			subjects = slices.Compact(subjects)
 		}
 		for _, sub := range subjects {
 			r, err := w.roleIn(ctx, Caller{Subject: sub}, s)
@@ -255,6 +260,20 @@ func (w *Workspace) refreshAccess(ctx context.Context, sessions []notes.Session,
 			}
 		}
 	}
+}
+
+// attendees lists the people a session's meeting document lists as
+// attending (on any instance); nil if it cannot be read.
+func (w *Workspace) attendees(session string) []string {
+	var out []string
+	err := w.hubs.Do(session+"/meeting", func(d *crdt.Doc) error {
+		out = d.GetMap("participants").Keys()
+		return nil
+	})
+	if err != nil {
+		w.log.Warn("attendance not read for an access change", "session", session, "err", err)
+	}
+	return out
 }
 
 // eachSession calls fn for each stored session, newest first, from the
@@ -296,11 +315,18 @@ func (w *Workspace) scanSessions(ctx context.Context, state, token string, fn fu
 }
 
 // readable calls fn with each session the caller may read and their
-// role in it, as scanSessions does.
+// role in it, as scanSessions does — leaving out public sessions the
+// caller reads only because they are public: those are for whoever has
+// the link, not for everyone's lobby and search.
 func (w *Workspace) readable(ctx context.Context, c Caller, state, token string, fn func(notes.Session, Role) bool) (string, error) {
 	var failed error
 	next, err := w.scanSessions(ctx, state, token, func(s notes.Session) bool {
+		vis := s.Visibility
+		if vis == notes.VisibilityPublic {
+			s.Visibility = notes.VisibilitySpace
+		}
 		r, err := w.roleIn(ctx, c, s)
+		s.Visibility = vis
 		if err != nil {
 			failed = err
 			return false

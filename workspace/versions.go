@@ -166,10 +166,10 @@ type PostMeeting struct {
 	Record   *render.MeetingRecord
 }
 
-// Markdown is the whole post-meeting document: the record, then the
-// notes.
+// Markdown is the whole post-meeting document: title, date and
+// duration, the notes, then the record (render.DocumentMarkdown).
 func (pm *PostMeeting) Markdown() string {
-	return pm.Record.Markdown() + "\n## Notes\n\n" + pm.Notes.Markdown()
+	return render.DocumentMarkdown(pm.Record, pm.Notes)
 }
 
 // ReadNotes reads and renders a session's notes and meeting record, now
@@ -183,7 +183,7 @@ func (w *Workspace) ReadNotes(ctx context.Context, c Caller, session string, ver
 	if err != nil {
 		return nil, classify(err)
 	}
-	pm.Session = view(sess, r)
+	pm.Session = w.viewFor(ctx, c, sess, r)
 	return pm, nil
 }
 

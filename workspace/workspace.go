@@ -47,6 +47,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// MaxAttendance refuses a newcomer's connection to a session whose
+	// attendance lists this many people (quota.go); 0 is no limit.
+	MaxAttendance int
+	// MaxDocsPerSession refuses a connection that would create one more
+	// document of a session that has this many (quota.go); 0 is no limit.
+	MaxDocsPerSession int
 }
 
 // Workspace is the application: every use case is a method that takes

@@ -165,9 +165,12 @@ func TestAuthorize(t *testing.T) {
 		"token none":    {Subject: "mia", Roles: map[string]Role{"s": RoleNone}},
 		"space none":    {Subject: "mia", Roles: map[string]Role{"sp-s": RoleNone}},
 		"other token":   {Subject: "oz", Roles: map[string]Role{"other": RoleHost}},
+		// The platform downgrades a stored cohost, and the host herself.
+		"cohost downgraded": {Subject: "cora", Roles: map[string]Role{"s": RoleViewer}},
+		"host revoked":      {Subject: "hana", Roles: map[string]Role{"s": RoleNone}},
 	}
 	want := map[Action][]string{
-		Read:   {"host", "stored cohost", "token cohost", "member", "stored viewer", "token viewer", "space admin"},
+		Read:   {"host", "stored cohost", "token cohost", "member", "stored viewer", "token viewer", "space admin", "cohost downgraded"},
 		Edit:   {"host", "stored cohost", "token cohost", "member", "space admin"},
 		Run:    {"host", "stored cohost", "token cohost", "space admin"},
 		Delete: {"host"},

@@ -1,4 +1,4 @@
-// Bundles src/ into dist/ (app.js, app.css, index.html), which the Go
+// Bundles src/ into dist/ (app.js, app.css, favicon.svg, index.html), which the Go
 // binary embeds (embed.go). Run by `make ui`.
 import { build } from 'esbuild'
 import { copyFile, mkdir } from 'node:fs/promises'
@@ -17,4 +17,5 @@ await build({
 })
 await copyFile('static/index.html', 'dist/index.html')
 await copyFile('static/app.css', 'dist/app.css')
+await copyFile('static/favicon.svg', 'dist/favicon.svg')
 console.log('built client/web/dist')

@@ -5,8 +5,14 @@
 // first `make ui`); package server serves it at /.
 //
 // The pages use only public interfaces: the REST API and the stock
-// y-websocket provider at /sync. e2e_test.go drives them in headless
-// Chromium with Playwright (e2e/e2e.mjs).
+// y-websocket provider at /sync. Sources by concern: main.ts picks the
+// page (lobby.ts, room.ts, reader.ts); the room is editor.ts (TipTap and
+// its toolbar), meeting.ts with polls.ts, timer.ts and panel.ts (the meeting panel,
+// rendered by morphing in dom.ts so focus survives remote updates) and
+// status.ts (connection, sync, announcements); versions.ts compares and
+// restores versions in the reader; dialog.ts asks before destructive
+// actions. e2e_test.go drives them in headless Chromium with Playwright
+// and axe-core (e2e/e2e.mjs, meeting.mjs, after.mjs, tokens.mjs).
 package web
 
 import (

@@ -1,11 +1,14 @@
 // Package attack is the attack suite: Go tests that run a real `cocreate
-// serve` process (built once by TestMain) and attack it as a hostile
-// client would, asserting that the attacker is refused or cut off, that
+// serve` process and attack it as a hostile client would — sync step 1,
+// query-awareness and awareness floods, oversized and spoofed awareness,
+// slow readers, slow HTTP bodies and idle keep-alives, forged Origins on
+// HTTP and WebSocket, document, session and fresh-cookie spam, the notes
+// schema poison — asserting that the attacker is refused or cut off, that
 // the server's memory stays within a stated bound (read from its
 // /metrics), and that bystanders keep working and lose nothing.
 //
-// One file per attack (step1_test.go, awareness_test.go, …); the harness
-// (server process, metrics, raw y-protocols peers) is harness_test.go.
-// Latency of bystanders during attacks is measured by benchmarks
-// (bench_test.go), never asserted by time in a test.
+// One file per attack; the harness (server process, metrics, raw
+// y-protocols peers) is harness_test.go. Latency of bystanders during
+// attacks is measured by benchmarks (bench_test.go), never asserted by
+// time in a test. Only its tests have code; the package itself is empty.
 package attack

@@ -1,7 +1,8 @@
 // Package interoptest runs the stock Yjs clients (yjs + y-websocket,
 // pinned by a committed lockfile in server/testdata/interop; `make
 // node-deps` runs npm ci there) for the tests of several packages, and
-// reads a Go document the way those clients print theirs.
+// reads a Go document the way those clients print theirs; SchemaUpdates
+// runs schema.mjs, updates to the notes fragment made by the real yjs.
 package interoptest
 
 import (

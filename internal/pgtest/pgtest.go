@@ -1,6 +1,8 @@
 // Package pgtest gives tests a PostgreSQL schema of their own on the
 // server of COCREATE_TEST_POSTGRES (default the local test database;
-// scripts/ensure-postgres.sh starts one when none answers).
+// scripts/ensure-postgres.sh starts one when none answers), and a
+// throwaway cluster of its own (StartCluster) to tests that stop and
+// start the server.
 package pgtest
 
 import (

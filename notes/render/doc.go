@@ -12,6 +12,7 @@
 //	rec.OpenTasks = notes.OpenTasks()
 //	rec.Location = sessionTimeZone            // times in the Markdown/HTML
 //	body := rec.Markdown()                    // or rec.HTML()
+//	file := render.DocumentMarkdown(rec, notes) // the download: title, date, notes, then the record
 //	patch := render.DiffMarkdown(oldMD, newMD)
 //
 // Markdown(doc), HTML(doc), Text(doc) and OpenTasks(doc) do ReadNotes and
@@ -34,6 +35,13 @@
 // as their text: a document never fails to render. The caller's Doc is
 // read through a private copy, so the kind of a root is never fixed on
 // it and it is never written. Nesting deeper than 64 levels is cut.
+//
+// # Schema
+//
+// CheckNotesInsertion, used with crdt.Doc.Inspect, refuses an update that
+// would leave the notes fragment outside that schema (a bare string or an
+// XmlText straight in the fragment, an unknown node or mark): the server
+// asks it before applying a client's update to {session}/notes.
 //
 // # Safety
 //

@@ -78,24 +78,35 @@ func mdCell(s string) string { return mdInline{}.escape(s, 'x') }
 // are GitHub-flavoured.
 func (r *MeetingRecord) Markdown() string {
 	var b strings.Builder
-	title := r.Title
-	if title == "" {
-		title = "Meeting record"
-	}
-	b.WriteString("# " + mdInline{heading: true}.escape(title, 'x') + "\n")
+	b.WriteString("# " + mdInline{heading: true}.escape(r.title(), 'x') + "\n")
 	if s := r.summary(); s != "" {
 		b.WriteString("\n" + mdCell(s) + "\n")
 	}
-	b.WriteString("\n## Attendees\n\n")
+	r.markdownSections(&b, "##")
+	return b.String()
+}
+
+func (r *MeetingRecord) title() string {
+	if r.Title == "" {
+		return "Meeting record"
+	}
+	return r.Title
+}
+
+// markdownSections writes the record's sections under headings of the
+// given level ("##" on its own, "###" inside the post-meeting document).
+func (r *MeetingRecord) markdownSections(b *strings.Builder, level string) {
+	sub := level + "#"
+	b.WriteString("\n" + level + " Attendees\n\n")
 	if len(r.Attendees) == 0 {
 		b.WriteString("No one joined.\n")
 	} else {
 		b.WriteString("| Name | Joined | Left |\n| --- | --- | --- |\n")
 		for _, a := range r.Attendees {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCell(a.display()), mdCell(r.time(a.JoinedAt)), mdCell(r.timePtr(a.LeftAt)))
+			fmt.Fprintf(b, "| %s | %s | %s |\n", mdCell(a.display()), mdCell(r.time(a.JoinedAt)), mdCell(r.timePtr(a.LeftAt)))
 		}
 	}
-	b.WriteString("\n## Agenda\n\n")
+	b.WriteString("\n" + level + " Agenda\n\n")
 	if len(r.Agenda) == 0 {
 		b.WriteString("No agenda.\n")
 	} else {
@@ -105,30 +116,38 @@ func (r *MeetingRecord) Markdown() string {
 			if it.Done {
 				done = "yes"
 			}
-			fmt.Fprintf(&b, "| %s | %d min | %s | %s |\n", mdCell(it.Title), it.Minutes, duration(it.SpentSeconds), done)
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdCell(it.Title), duration(it.Minutes*60), duration(it.SpentSeconds), done)
 		}
 	}
 	if len(r.Polls) > 0 {
-		b.WriteString("\n## Polls\n")
+		b.WriteString("\n" + level + " Polls\n")
 		for _, p := range r.Polls {
-			state := "open"
-			if p.Closed {
-				state = "closed"
-			}
-			fmt.Fprintf(&b, "\n### %s\n\n%s, %d voters\n\n| Option | Votes |\n| --- | ---: |\n", mdInline{heading: true}.escape(p.Question, 'x'), state, p.Voters)
+			fmt.Fprintf(b, "\n%s %s\n\n%s\n\n| Option | Votes |\n| --- | ---: |\n", sub, mdInline{heading: true}.escape(p.Question, 'x'), p.status())
 			for i, o := range p.Options {
-				fmt.Fprintf(&b, "| %s | %d |\n", mdCell(o), p.count(i))
+				fmt.Fprintf(b, "| %s | %d |\n", mdCell(o), p.count(i))
 			}
 		}
 	}
-	b.WriteString("\n## Open tasks\n\n")
+	b.WriteString("\n" + level + " Open tasks\n\n")
 	if len(r.OpenTasks) == 0 {
 		b.WriteString("None.\n")
 	}
 	for _, t := range r.OpenTasks {
 		b.WriteString("- [ ] " + mdCell(t) + "\n")
 	}
-	return b.String()
+}
+
+// status is a poll's state and turnout: "closed, 1 voter".
+func (p Poll) status() string {
+	state := "open"
+	if p.Closed {
+		state = "closed"
+	}
+	noun := "voters"
+	if p.Voters == 1 {
+		noun = "voter"
+	}
+	return fmt.Sprintf("%s, %d %s", state, p.Voters, noun)
 }
 
 // HTML renders the record as a safe HTML fragment with the sections of
@@ -164,18 +183,14 @@ func (r *MeetingRecord) HTML() string {
 			if it.Done {
 				done = "yes"
 			}
-			fmt.Fprintf(&b, "<tr><td>%s</td><td>%d min</td><td>%s</td><td>%s</td></tr>", e(it.Title), it.Minutes, duration(it.SpentSeconds), done)
+			fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", e(it.Title), duration(it.Minutes*60), duration(it.SpentSeconds), done)
 		}
 		b.WriteString("</tbody></table>")
 	}
 	if len(r.Polls) > 0 {
 		b.WriteString("<h2>Polls</h2>")
 		for _, p := range r.Polls {
-			state := "open"
-			if p.Closed {
-				state = "closed"
-			}
-			fmt.Fprintf(&b, "<h3>%s</h3><p>%s, %d voters</p><table><thead><tr><th>Option</th><th>Votes</th></tr></thead><tbody>", e(p.Question), state, p.Voters)
+			fmt.Fprintf(&b, "<h3>%s</h3><p>%s</p><table><thead><tr><th>Option</th><th>Votes</th></tr></thead><tbody>", e(p.Question), e(p.status()))
 			for i, o := range p.Options {
 				fmt.Fprintf(&b, "<tr><td>%s</td><td>%d</td></tr>", e(o), p.count(i))
 			}

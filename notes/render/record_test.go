@@ -192,3 +192,36 @@ func TestRecordMarkdownTables(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentMarkdown: the downloaded document has one top-level heading
+// (the title), the date and duration, the notes before the record, and
+// the notes' own headings one level down.
+func TestDocumentMarkdown(t *testing.T) {
+	r, err := Record(runMeeting(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &Notes{Root: &Node{Type: "doc", Content: []*Node{
+		{Type: "heading", Attrs: map[string]any{"level": float64(1)}, Content: []*Node{{Type: "text", Text: "Decisions"}}},
+		{Type: "paragraph", Content: []*Node{{Type: "text", Text: "We ship."}}},
+	}}}
+	md := DocumentMarkdown(r, n)
+	if got := strings.Count("\n"+md, "\n# "); got != 1 {
+		t.Errorf("%d top-level headings, want 1:\n%s", got, md)
+	}
+	for _, want := range []string{"# Weekly \\<call\\> \\| sync\n\n2026-01-01 09:00 UTC, 20 min\n", "## Notes\n\n## Decisions\n\nWe ship.\n",
+		"## Meeting record\n", "### Attendees", "#### Ship it?\n\nclosed, 3 voters", "| Intro | 5 min | 6 min 30 s | yes |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("document lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Index(md, "We ship.") > strings.Index(md, "### Attendees") {
+		t.Errorf("the record comes before the notes:\n%s", md)
+	}
+	if n.Root.Content[0].Attrs["level"] != float64(1) {
+		t.Error("DocumentMarkdown changed the notes tree")
+	}
+	if md := DocumentMarkdown(r, &Notes{Root: &Node{Type: "doc"}}); !strings.Contains(md, "No notes were taken.") {
+		t.Errorf("empty notes:\n%s", md)
+	}
+}

@@ -1,60 +1,109 @@
-// The lobby: upcoming, live and past sessions; create one with an agenda.
+// The lobby: sessions live now, upcoming and past, and a form to plan a
+// new one with its agenda. The page is a list of independent sections
+// (lobbySections), so later ones (spaces, invites, your profile) slot in
+// without touching these.
 
 import { api, Session, withToken } from './api'
-import { h, showError } from './dom'
+import { emptyState, fmtLength, h, showError } from './dom'
+import { topbar } from './shell'
+
+type Section = () => HTMLElement
 
 export async function lobby (root: HTMLElement): Promise<void> {
-  document.title = 'cocreate'
-  const lists = h('div', { class: 'columns' })
+  document.title = 'Sessions — cocreate'
+  const main = h('main', { class: 'lobby' },
+    h('div', { class: 'lobby-lists' },
+      h('div', { class: 'row spread' }, h('h1', {}, 'Sessions'), h('a', { class: 'button primary jump', href: '#new-session-title' }, 'New session')),
+      ...listSections.map(s => s())),
+    h('div', { class: 'lobby-side' }, ...sideSections.map(s => s())))
+  root.append(topbar(), main)
+}
+
+const when = (s: Session): string => {
+  try {
+    return new Date(s.scheduled_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short', timeZone: s.time_zone })
+  } catch {
+    return new Date(s.scheduled_at).toLocaleString()
+  }
+}
+
+function sessionList (state: 'live' | 'scheduled' | 'ended', label: string, empty: string): Section {
+  return () => {
+    const ul = h('ul', { class: 'sessions', 'aria-labelledby': 'list-' + state, 'aria-busy': 'true' })
+    const sec = h('section', { class: 'card', id: 'sessions-' + state },
+      h('h2', { id: 'list-' + state }, label), ul)
+    api<{ sessions: Session[] }>('GET', '/api/sessions?state=' + state).then(page => {
+      ul.removeAttribute('aria-busy')
+      if (page.sessions.length === 0) ul.replaceWith(emptyState(empty))
+      for (const s of page.sessions) {
+        const planned = s.agenda.reduce((n, a) => n + a.minutes, 0)
+        ul.append(h('li', { class: 'session-row' },
+          h('a', { class: 'session-title', href: withToken(state === 'ended' ? '/read/' + s.id : '/s/' + s.id) }, s.title),
+          h('span', { class: 'muted' }, `${when(s)} · ${s.time_zone}` +
+            (s.agenda.length > 0 ? ` · ${s.agenda.length} agenda ${s.agenda.length === 1 ? 'item' : 'items'}, ${fmtLength(planned * 60)}` : '')),
+          state === 'live' ? h('span', { class: 'badge state-live' }, 'Live') : null,
+          state === 'ended'
+            ? h('a', { class: 'small', href: withToken('/s/' + s.id), 'aria-label': 'Open the room of ' + s.title }, 'Room')
+            : h('a', { class: 'small', href: withToken('/read/' + s.id), 'aria-label': 'Notes of ' + s.title }, 'Notes')))
+      }
+    }).catch(err => { ul.removeAttribute('aria-busy'); showError(sec, err) })
+    return sec
+  }
+}
+
+function newSession (): HTMLElement {
   const agendaRows = h('ol', { class: 'agenda-edit' })
   const addRow = (): void => {
     const n = agendaRows.children.length + 1
-    agendaRows.append(h('li', {},
-      h('label', {}, `Item ${n} `, h('input', { name: 'item', type: 'text', maxlength: '200' })),
-      h('label', {}, ' minutes ', h('input', { name: 'minutes', type: 'number', min: '0', max: '1440', value: '10' }))
-    ))
+    agendaRows.append(h('li', { class: 'row' },
+      h('label', { class: 'sr-only', for: 'item-' + String(n) }, `Item ${n}`),
+      h('input', { name: 'item', id: 'item-' + String(n), type: 'text', maxlength: '200', class: 'grow', placeholder: `Item ${n}` }),
+      h('label', { class: 'sr-only', for: 'min-' + String(n) }, `Minutes for item ${n}`),
+      h('input', { name: 'minutes', id: 'min-' + String(n), type: 'number', min: '0', max: '1440', value: '10', class: 'num' }),
+      h('span', { class: 'muted', 'aria-hidden': 'true' }, 'min')))
   }
   addRow()
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC'
-  const form = h('form', { class: 'card', 'aria-labelledby': 'new-title' },
-    h('h2', { id: 'new-title' }, 'New session'),
-    h('p', {}, h('label', {}, 'Title ', h('input', { name: 'title', type: 'text', required: true, maxlength: '200' }))),
-    h('p', {}, h('label', {}, 'Starts ', h('input', { name: 'when', type: 'datetime-local' })),
-      ' ', h('span', { class: 'muted' }, tz)),
+  const form = h('form', { class: 'card new-session', 'aria-labelledby': 'new-title' },
+    h('h2', { id: 'new-title' }, 'Plan a session'),
+    h('p', {}, h('label', { for: 'new-session-title' }, 'Title'),
+      h('input', { name: 'title', id: 'new-session-title', type: 'text', required: true, maxlength: '200', placeholder: 'Weekly sync' })),
+    h('p', {}, h('label', { for: 'new-when' }, 'Starts'),
+      h('input', { name: 'when', id: 'new-when', type: 'datetime-local' }),
+      h('span', { class: 'hint' }, `Your time zone: ${tz}. Empty means now.`)),
     h('fieldset', {}, h('legend', {}, 'Agenda'), agendaRows,
-      h('button', { type: 'button', onclick: addRow }, 'Add item')),
-    h('p', {}, h('button', { type: 'submit', class: 'primary' }, 'Create session'))
-  )
-  form.addEventListener('submit', (e) => {
+      h('button', { type: 'button', onclick: addRow, id: 'add-item' }, '+ Add item')),
+    h('p', {}, h('button', { type: 'submit', class: 'primary wide', id: 'create' }, 'Create session')))
+  form.addEventListener('submit', e => {
     e.preventDefault()
     const fd = new FormData(form)
     const titles = fd.getAll('item').map(String)
     const minutes = fd.getAll('minutes').map(Number)
     const agenda = titles.map((t, i) => ({ id: `a${i + 1}`, title: t.trim(), minutes: minutes[i] || 0 }))
       .filter(a => a.title !== '')
-    const when = String(fd.get('when') ?? '')
+    const whenVal = String(fd.get('when') ?? '')
+    const submit = form.querySelector('#create') as HTMLButtonElement
+    submit.disabled = true
+    submit.textContent = 'Creating…'
     api<Session>('POST', '/api/sessions', {
       title: String(fd.get('title') ?? '').trim(),
       time_zone: tz,
-      scheduled_at: when === '' ? new Date().toISOString() : new Date(when).toISOString(),
+      scheduled_at: whenVal === '' ? new Date().toISOString() : new Date(whenVal).toISOString(),
       agenda
     }).then(s => { location.href = withToken('/s/' + s.id) })
-      .catch(err => showError(form, err))
+      .catch(err => {
+        submit.disabled = false
+        submit.textContent = 'Create session'
+        showError(form, err)
+      })
   })
-  root.append(h('h1', {}, 'Sessions'), form, lists)
-  for (const [state, label] of [['live', 'Live now'], ['scheduled', 'Upcoming'], ['ended', 'Past']] as const) {
-    const ul = h('ul', { class: 'sessions', 'aria-label': label })
-    lists.append(h('section', { class: 'card' }, h('h2', {}, label), ul))
-    api<{ sessions: Session[] }>('GET', '/api/sessions?state=' + state).then(page => {
-      if (page.sessions.length === 0) ul.append(h('li', { class: 'muted' }, 'None'))
-      for (const s of page.sessions) {
-        const when = new Date(s.scheduled_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short', timeZone: s.time_zone })
-        ul.append(h('li', {},
-          h('a', { href: withToken(state === 'ended' ? '/read/' + s.id : '/s/' + s.id) }, s.title),
-          ' ', h('span', { class: 'muted' }, `${when} (${s.time_zone})`),
-          state === 'ended' ? '' : h('span', {}, ' · ', h('a', { href: withToken('/read/' + s.id) }, 'notes'))
-        ))
-      }
-    }).catch(err => showError(ul, err))
-  }
+  return form
 }
+
+// The lobby's sections, in order; later features add theirs here.
+const listSections: Section[] = [
+  sessionList('live', 'Live now', 'No session is live right now.'),
+  sessionList('scheduled', 'Upcoming', 'Nothing planned yet. Plan a session with the form.'),
+  sessionList('ended', 'Past', 'No past sessions yet. Notes of ended sessions appear here.')
+]
+const sideSections: Section[] = [newSession]

@@ -1,0 +1,81 @@
+package outage
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/cocreate/cocreate/client"
+	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/proctest"
+)
+
+// bin is the cocreate binary, built once by TestMain.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cocreate-outage-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if bin, err = proctest.Build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { os.RemoveAll(dir) }))
+}
+
+// serve starts `cocreate serve` with a short flush interval and args.
+func serve(t *testing.T, args ...string) *proctest.Server {
+	return proctest.Start(t, bin, append([]string{"--flush-interval", "50ms"}, args...)...)
+}
+
+// dial connects a Go client to doc and waits for its sync.
+func dial(t *testing.T, url, doc string) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, url, doc, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.WaitSynced(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// typeToken appends tok to the text "t" of w's document and waits until
+// the observer o sees it: the server has applied it (and echoed it), so
+// it is an edit the server confirmed.
+func typeToken(t *testing.T, w, o *client.Client, tok string) {
+	t.Helper()
+	w.Do(func(d *crdt.Doc) {
+		txt := d.GetText("t")
+		txt.Insert(txt.Len(), tok, nil)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := o.Wait(ctx, func(d *crdt.Doc) bool { return strings.Contains(d.GetText("t").String(), tok) }); err != nil {
+		t.Fatalf("the server did not relay %q: %v", tok, err)
+	}
+}
+
+// missing returns the tokens text lacks.
+func missing(text string, tokens []string) []string {
+	var out []string
+	for _, tok := range tokens {
+		if !strings.Contains(text, tok) {
+			out = append(out, tok)
+		}
+	}
+	return out
+}

@@ -1,0 +1,134 @@
+// Package proctest runs the real cocreate binary as a process for tests
+// that need one (store outages, attacks): it builds the binary, starts
+// `cocreate serve` on a free loopback port with its output in a file,
+// polls /readyz, and stops it with SIGTERM (reporting the exit status)
+// or kills it when the test ends.
+package proctest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Build builds the cocreate binary into dir and returns its path.
+func Build(dir string) (string, error) {
+	bin := filepath.Join(dir, "cocreate")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/cocreate/cocreate/cmd/cocreate").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// Server is one `cocreate serve` process.
+type Server struct {
+	t    testing.TB
+	Addr string
+	cmd  *exec.Cmd
+	done chan struct{}
+	log  string
+}
+
+// Start runs `bin serve --addr <free port> args...` and waits until
+// /readyz answers 200. When the test ends the process is killed if it
+// still runs, and its output is logged if the test failed.
+func Start(t testing.TB, bin string, args ...string) *Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := &Server{t: t, Addr: addr, done: make(chan struct{}), log: filepath.Join(t.TempDir(), "serve.log")}
+	logf, err := os.Create(s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr}, args...)...)
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.cmd.Wait(); logf.Close(); close(s.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-s.done:
+		default:
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+		if t.Failed() {
+			t.Logf("server output:\n%s", s.Output())
+		}
+	})
+	s.WaitReady(http.StatusOK)
+	return s
+}
+
+// Output is what the process wrote so far.
+func (s *Server) Output() string {
+	b, _ := os.ReadFile(s.log)
+	return string(b)
+}
+
+// SyncURL is the y-websocket base URL.
+func (s *Server) SyncURL() string { return "ws://" + s.Addr + "/sync" }
+
+// Get returns a GET's status and body (0 and the error if unreachable).
+func (s *Server) Get(path string) (int, string) {
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := c.Get("http://" + s.Addr + path)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// WaitReady polls /readyz until it answers code (within 30s) and returns
+// the body.
+func (s *Server) WaitReady(code int) string {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, body := s.Get("/readyz")
+		if got == code {
+			return body
+		}
+		select {
+		case <-s.done:
+			s.t.Fatalf("the server exited while waiting for /readyz %d:\n%s", code, s.Output())
+		default:
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("/readyz = %d %q after 30s, want %d", got, body, code)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Term sends SIGTERM and returns the exit status.
+func (s *Server) Term() int {
+	s.t.Helper()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		s.t.Fatal("no exit 30s after SIGTERM")
+	}
+	var exit *exec.ExitError
+	if err := s.cmd.Wait(); errors.As(err, &exit) {
+		return exit.ExitCode()
+	}
+	return s.cmd.ProcessState.ExitCode()
+}

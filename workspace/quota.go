@@ -1,0 +1,61 @@
+package workspace
+
+import (
+	"context"
+	"slices"
+	"strconv"
+
+	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/meeting"
+	"github.com/cocreate/cocreate/notes"
+)
+
+// checkAttendance refuses c a connection to sess when the session's
+// attendance already lists Config.MaxAttendance people and c is not one
+// of them (ErrQuota, attendance_full): fresh guest cookies cannot pad a
+// session's record without bound. An unreadable meeting document is not
+// a refusal here; the connection's own attendance fails the same way.
+func (w *Workspace) checkAttendance(sess notes.Session, c Caller) error {
+	max := w.cfg.MaxAttendance
+	if max <= 0 {
+		return nil
+	}
+	var n int
+	var listed bool
+	err := w.hubs.Do(sess.ID+"/meeting", func(d *crdt.Doc) error {
+		n, listed = meeting.Attendance(d, c.Subject)
+		return nil
+	})
+	if err != nil || listed || n < max {
+		return nil
+	}
+	return fail(ErrQuota, "attendance_full", "session %s has %d people in its attendance, the most allowed (--max-attendance)", strconv.Quote(sess.ID), n)
+}
+
+// checkDocs reports whether session/doc is a new document (neither
+// stored nor loaded), and refuses it (ErrQuota, too_many_documents) when
+// the session already has Config.MaxDocsPerSession documents.
+func (w *Workspace) checkDocs(ctx context.Context, session, doc string) (bool, error) {
+	prefix, name := session+"/", session+"/"+doc
+	docs := w.hubs.Docs(prefix)
+	if slices.Contains(docs, name) {
+		return false, nil
+	}
+	stored, err := w.store.Docs(ctx, prefix)
+	if err != nil {
+		w.log.Warn("connection refused: listing documents failed", "session", session, "err", err)
+		return false, fail(ErrUnavailable, "store_unavailable", "the document store is unavailable; try again")
+	}
+	if slices.Contains(stored, name) {
+		return false, nil
+	}
+	for _, d := range stored {
+		if !slices.Contains(docs, d) {
+			docs = append(docs, d)
+		}
+	}
+	if max := w.cfg.MaxDocsPerSession; max > 0 && len(docs) >= max {
+		return true, fail(ErrQuota, "too_many_documents", "session %s has %d documents, the most allowed (--max-docs-per-session); open one of them instead", strconv.Quote(session), len(docs))
+	}
+	return true, nil
+}
