@@ -12,6 +12,8 @@ HOCUS := server/testdata/hocuspocus
 HOCUS_STAMP := $(HOCUS)/node_modules/.installed
 RENDER_GEN := notes/render/testdata/gen
 RENDER_STAMP := $(RENDER_GEN)/node_modules/.installed
+ICALJS := internal/ical/testdata/icaljs
+ICALJS_STAMP := $(ICALJS)/node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Packages run under the race detector in `make test` (the hub, server and
@@ -120,7 +122,7 @@ node:
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; \
 	}
 
-node-deps: $(NODE_STAMP) $(INTEROP_STAMP) $(HOCUS_STAMP) $(RENDER_STAMP)
+node-deps: $(NODE_STAMP) $(INTEROP_STAMP) $(HOCUS_STAMP) $(RENDER_STAMP) $(ICALJS_STAMP)
 
 $(NODE_STAMP): $(GEN)/package-lock.json $(GEN)/package.json | node
 	cd $(GEN) && npm ci --no-audit --no-fund
@@ -136,6 +138,11 @@ $(HOCUS_STAMP): $(HOCUS)/package-lock.json $(HOCUS)/package.json | node
 
 $(RENDER_STAMP): $(RENDER_GEN)/package-lock.json $(RENDER_GEN)/package.json | node
 	cd $(RENDER_GEN) && npm ci --no-audit --no-fund
+	touch $@
+
+# The real ical.js that parses internal/ical's feeds in its tests.
+$(ICALJS_STAMP): $(ICALJS)/package-lock.json $(ICALJS)/package.json | node
+	cd $(ICALJS) && npm ci --no-audit --no-fund
 	touch $@
 
 # Deployment files (deploy/): static build, healthcheck, nginx -t and a

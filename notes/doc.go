@@ -18,6 +18,19 @@
 //     (a use limit counted atomically in the store) and profiles.
 //     Migration 0005 puts every session from before spaces into a space
 //     of its own ("m-{session id}") owned by its host.
+//   - Pulse (pulse*.go, migration 0006): calendar feed tokens (only the
+//     secret's SHA-256 is kept), the last record of deleted sessions
+//     (so feeds can cancel them), webhooks and their persisted
+//     deliveries. Deliveries are claimed with a lease that expires
+//     (PostgreSQL: FOR UPDATE SKIP LOCKED), so instances sharing one
+//     database deliver each due row once while its lease lasts and an
+//     instance that dies mid-delivery only delays it.
+//   - SeriesStore (series*.go, migration 0006): recurring series (the
+//     rule and the template) and their occurrences, one row per slot
+//     (original start) once materialised as a session or cancelled, so
+//     a slot is made at most once however many instances try.
+//   - RSVPStore (rsvp.go, migration 0006): each person's answer to a
+//     session (going, maybe, not_going).
 //
 // Backends, named by suffix: SQLiteStore (the embedded default, one file;
 // FTS5 for search), PostgresStore (shared by several instances, pgx pool;

@@ -16,6 +16,7 @@ type MemoryStore struct {
 	versions map[string][]memVersion
 	entries  map[string]Entry // the search index, by document
 	access   memAccess
+	pulse    memPulse
 }
 
 // lock takes the mutex, or returns ErrClosed (not holding it) once the

@@ -157,6 +157,10 @@ type Config struct {
 	MaxSessionBytes         int64
 	MaxAttendance           int
 	GuestCreationsPerMinute int
+	// WebhookAllowPrivate lets webhooks reach private, loopback and
+	// link-local addresses (--webhook-allow-private); off, such targets
+	// are refused when connecting (SSRF).
+	WebhookAllowPrivate bool
 }
 
 // DefaultConfig returns the defaults of every setting.
@@ -241,6 +245,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxAttendance, "max-attendance", c.MaxAttendance, "people one session's attendance may list; a newcomer beyond is refused with 429 (0: no limit)")
 	fs.IntVar(&c.GuestCreationsPerMinute, "guest-creations-per-minute", c.GuestCreationsPerMinute, "in dev mode, sessions and documents one client address may create per minute; beyond: 429 (0: no limit)")
 	fs.StringVar(&c.Spool, "spool", c.Spool, "directory for edits the store refuses at shutdown, stored on the next start (empty: spool under --data)")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks reach private, loopback and link-local addresses (off: refused at connect time)")
 	fs.DurationVar(&c.SyncInterval, "sync-interval", c.SyncInterval, "how often a live document exchanges state vectors with the other instances (heals lost bus messages)")
 }
 

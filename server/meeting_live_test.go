@@ -25,30 +25,14 @@ import (
 // call sends a JSON request with a bearer token and decodes the answer.
 func call(t *testing.T, method, url, token, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	code, raw := callAPI(t, method, url, token, body)
 	var out map[string]any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatalf("%s %s: %d %q is not JSON", method, url, resp.StatusCode, raw)
+			t.Fatalf("%s %s: %d %q is not JSON", method, url, code, raw)
 		}
 	}
-	return resp.StatusCode, out
+	return code, out
 }
 
 // liveSession starts a server with auth and a session hosted by "hana";

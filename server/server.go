@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/cocreate/cocreate/hub"
+	"github.com/cocreate/cocreate/internal/webhook"
 	"github.com/cocreate/cocreate/notes"
 	"github.com/cocreate/cocreate/workspace"
 )
@@ -43,7 +44,8 @@ type Server struct {
 	ipConns map[string]int // open WebSocket connections per client address
 
 	ws     *workspace.Workspace
-	closer []io.Closer // what New opened besides store and hubs (the meeting lock)
+	hooks  *webhook.Dispatcher // webhook deliveries, run by Serve
+	closer []io.Closer         // what New opened besides store and hubs (the meeting lock)
 
 	guestKey  []byte               // derives guests' public ids (guest.go)
 	preg      *prometheus.Registry // served on /metrics or --metrics-addr
@@ -151,17 +153,25 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		OnSnapshot:        func(doc string, state []byte) { ws.OnSnapshot(doc, state) },
 		SnapshotEvery:     min(10*time.Minute, cfg.VersionEvery/4),
 	})
+	hooks := webhook.New(webhook.Config{
+		Store:        store,
+		Instance:     hubs.Instance(),
+		AllowPrivate: cfg.WebhookAllowPrivate,
+		Logger:       log,
+	})
 	ws = workspace.New(workspace.Config{
-		Store:             store,
-		Hubs:              hubs,
-		Lock:              lock,
-		BallotKey:         ballotKey,
-		RateCommands:      cfg.RateCommands,
-		RateUpdates:       cfg.RateUpdates,
-		VersionEvery:      cfg.VersionEvery,
-		Logger:            log,
-		MaxAttendance:     cfg.MaxAttendance,
-		MaxDocsPerSession: cfg.MaxDocsPerSession,
+		Webhooks:            hooks,
+		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+		Store:               store,
+		Hubs:                hubs,
+		Lock:                lock,
+		BallotKey:           ballotKey,
+		RateCommands:        cfg.RateCommands,
+		RateUpdates:         cfg.RateUpdates,
+		VersionEvery:        cfg.VersionEvery,
+		Logger:              log,
+		MaxAttendance:       cfg.MaxAttendance,
+		MaxDocsPerSession:   cfg.MaxDocsPerSession,
 	})
 	s := &Server{
 		cfg:       cfg,
@@ -175,6 +185,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		guestKey:  guestKey,
 		preg:      preg,
 		creations: newCreations(cfg.GuestCreationsPerMinute),
+		hooks:     hooks,
 	}
 	if redisLock != nil {
 		s.closer = append(s.closer, redisLock)
@@ -209,6 +220,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	e.GET("/hocuspocus", s.hocuspocus)
 	e.POST("/api/tokens", s.mintToken)
 	s.sessionRoutes(e.Group("/api"))
+	s.calendarRoutes(e.Group("/api"))
 	s.accessRoutes(e.Group("/api"))
 	e.GET("/notes/:id", s.readNotesPage)
 	e.GET("/api/search", s.search)
@@ -417,6 +429,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.hubs.StartBus()
 	stopMetrics := s.serveMetrics(s.preg)
 	defer stopMetrics()
+	// Webhook deliveries run until the documents are closed (their last
+	// events emitted), and stop before the store closes.
+	hooksCtx, stopHooks := context.WithCancel(context.Background())
+	hooksDone := make(chan struct{})
+	go func() { defer close(hooksDone); s.hooks.Run(hooksCtx) }()
+	// Series occurrences come into being as they come up.
+	seriesDone := make(chan struct{})
+	go func() { defer close(seriesDone); s.ws.RunSeries(hooksCtx, time.Minute) }()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	var debug *http.Server
@@ -476,6 +496,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		errs = append(errs, fmt.Errorf("connections still open after %v", s.cfg.ShutdownTimeout))
 	}
 	s.ws.Wait() // the rooms are gone: no more snapshots
+	stopHooks()
+	<-hooksDone
+	<-seriesDone
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("closing store: %w", err))
 	}

@@ -49,6 +49,36 @@
 // by Connect with ErrQuota, as is a connection that would create one
 // more document of a full session (Config.MaxDocsPerSession).
 //
+// Calendars (calendar.go) are built with internal/ical from the session
+// records: one event per session in its own zone, SEQUENCE its
+// revision, CANCELLED from the tombstone DeleteSession keeps. Calendar
+// apps read them with feed tokens (feeds.go): a secret per person and
+// feed, stored hashed, revocable, that FeedCaller turns into its owner
+// for that one feed; every read is still decided by authorize.
+//
+// Recurring series (series.go): a rule (internal/ical) and a template;
+// materialise turns the occurrences due (within Config.SeriesLookahead,
+// the next one always, and at once when an occurrence ends) into
+// sessions with derived ids, claiming each slot in the store first so
+// instances never make one twice, seeding the notes with links to the
+// previous and next occurrence (series_notes.go). RunSeries is the
+// background round. A series is authorized as a record with its host,
+// space and visibility, by the same authorize.
+//
+// RSVPs (rsvp.go): anyone who may read a session answers until it
+// ends; readers see the counts and their own answer, hosts and cohosts
+// who answered what and, once it has started, who came (the meeting's
+// participants) beside it.
+//
+// SpaceTasks (tasks.go) lists the open task items of a space's notes
+// as stored, with the @name and date each names; carrying them into
+// the next occurrence and resolving owners to members are not done yet.
+//
+// Session and notes events (session.created|updated|started|ended|
+// deleted, notes.version_created) go to the webhooks of the session's
+// space through Config.Webhooks (events.go; internal/webhook stores and
+// delivers them).
+//
 // It knows no HTTP and no SQL, and does not touch sockets: Connect
 // (connect.go) tells the edge how to serve one — a session's document
 // with the caller's role, an open room only when asked (--public-rooms),

@@ -154,9 +154,13 @@ func (w *Workspace) command(ctx context.Context, c Caller, sess notes.Session, r
 		if cmd.Type == "session.end" {
 			state = notes.StateEnded
 		}
-		if _, err := w.store.UpdateSession(ctx, sess.ID, notes.SetState(state, w.now())); err != nil && !errors.Is(err, notes.ErrBadTransition) {
+		stored, err := w.store.UpdateSession(ctx, sess.ID, notes.SetState(state, w.now()))
+		if err != nil && !errors.Is(err, notes.ErrBadTransition) {
 			w.log.Error("session state not stored", "session", sess.ID, "state", state, "err", err)
 			return res, fail(ErrUnavailable, "store_failed", "the meeting changed but the session record was not updated: %v", err)
+		}
+		if err == nil {
+			w.emit(ctx, map[string]string{notes.StateLive: evSessionStarted, notes.StateEnded: evSessionEnded}[state], stored, 0)
 		}
 		w.log.Info("session state", "session", sess.ID, "state", state, "by", c.Subject)
 		if cmd.Type == "session.end" {

@@ -98,18 +98,11 @@ func (w *Workspace) CreateSession(ctx context.Context, c Caller, in SessionInput
 	if err := sess.Validate(); err != nil {
 		return SessionView{}, classify(err)
 	}
-	if in.SpaceID != nil {
-		if _, _, err := w.authorizeSpace(ctx, c, SpaceWrite, *in.SpaceID); err != nil {
-			return SessionView{}, err
-		}
-		sess.SpaceID = *in.SpaceID
-	} else {
-		sp, err := w.createSpace(ctx, c, sess.Title)
-		if err != nil {
-			return SessionView{}, err
-		}
-		sess.SpaceID = sp.ID
+	space, err := w.spaceFor(ctx, c, in.SpaceID, sess.Title)
+	if err != nil {
+		return SessionView{}, err
 	}
+	sess.SpaceID = space
 	if in.SeedNotes == nil || *in.SeedNotes {
 		// Seeded before the record exists, so nobody can open the notes
 		// document first; a failed create leaves an orphan seed only
@@ -126,6 +119,7 @@ func (w *Workspace) CreateSession(ctx context.Context, c Caller, in SessionInput
 		return SessionView{}, err
 	}
 	w.log.Info("session created", "session", sess.ID, "space", sess.SpaceID, "host", sess.Host)
+	w.emit(ctx, evSessionCreated, sess, 0)
 	return view(sess, RoleHost), nil
 }
 
@@ -198,6 +192,7 @@ func (w *Workspace) UpdateSession(ctx context.Context, c Caller, id string, in S
 	if in.Visibility != nil {
 		w.refreshAccess(ctx, []notes.Session{sess}, "")
 	}
+	w.emit(ctx, evSessionUpdated, sess, 0)
 	return w.viewFor(ctx, c, sess, r), nil
 }
 
@@ -220,11 +215,22 @@ func (w *Workspace) deleteSession(ctx context.Context, id string) error {
 	if err := w.hubs.DeleteSession(ctx, id); err != nil {
 		return fmt.Errorf("delete session %s: closing its documents: %w", id, err)
 	}
+	// The last record is kept first, so calendar feeds can cancel the
+	// event; a tombstone of a session whose delete then fails is never
+	// read.
+	sess, err := w.store.GetSession(ctx, id)
+	if err != nil {
+		return classify(err)
+	}
+	if err := w.store.PutTombstone(ctx, sess, w.now()); err != nil {
+		return fmt.Errorf("delete session %s: %w", id, err)
+	}
 	if err := w.store.DeleteSession(ctx, id); err != nil {
 		return classify(err)
 	}
 	w.meetings.forget(id)
 	w.log.Info("session deleted", "session", id)
+	w.emit(ctx, evSessionDeleted, sess, 0)
 	return nil
 }
 

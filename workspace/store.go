@@ -14,6 +14,9 @@ type Store interface {
 	notes.Lister
 	notes.Index
 	notes.Access
+	notes.Pulse
+	notes.SeriesStore
+	notes.RSVPStore
 }
 
 // Each backend is a whole Store.

@@ -76,6 +76,7 @@ func (w *Workspace) saveVersions(ctx context.Context, sess notes.Session, kind, 
 	}
 	w.indexNotes(ctx, sess, v.N, notesState)
 	w.log.Info("version saved", "session", sess.ID, "n", v.N, "kind", kind, "documents", len(docs)+1)
+	w.emit(ctx, evNotesVersion, sess, v.N)
 	return v, nil
 }
 
@@ -123,6 +124,7 @@ func (w *Workspace) OnSnapshot(doc string, state []byte) {
 			} else {
 				version = v.N
 				w.log.Info("version saved", "session", session, "n", v.N, "kind", notes.KindAuto)
+				w.emit(ctx, evNotesVersion, sess, v.N)
 			}
 		}
 		w.indexNotes(ctx, sess, version, state)

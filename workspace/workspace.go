@@ -33,6 +33,16 @@ type Config struct {
 	RateCommands, RateUpdates float64
 	// VersionEvery is the least time between automatic versions.
 	VersionEvery time.Duration
+	// SeriesLookahead is how far ahead a series' occurrences exist as
+	// sessions (default DefaultSeriesLookahead); the next one always
+	// does.
+	SeriesLookahead time.Duration
+	// WebhookAllowPrivate accepts webhook URLs naming private and
+	// loopback addresses (--webhook-allow-private).
+	WebhookAllowPrivate bool
+	// Webhooks, if set, is told of session and notes events
+	// (webhook.Dispatcher).
+	Webhooks Emitter
 	// Logger receives what an operator should know; nil discards.
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).

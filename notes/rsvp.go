@@ -1,0 +1,122 @@
+package notes
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// RSVP answers.
+const (
+	RSVPGoing    = "going"
+	RSVPMaybe    = "maybe"
+	RSVPNotGoing = "not_going"
+)
+
+// RSVP is one person's answer to a session.
+type RSVP struct {
+	Subject   string    `json:"subject"`
+	Answer    string    `json:"answer"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// RSVPStore keeps RSVPs. MemoryStore, SQLiteStore and PostgresStore
+// implement it.
+type RSVPStore interface {
+	// SetRSVP stores subject's answer to session, replacing theirs.
+	SetRSVP(ctx context.Context, session string, r RSVP) error
+	// RSVPs lists a session's answers by subject.
+	RSVPs(ctx context.Context, session string) ([]RSVP, error)
+}
+
+const (
+	qSetRSVP = `INSERT INTO rsvps (session_id, subject, answer, updated_ns) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (session_id, subject) DO UPDATE SET answer = excluded.answer, updated_ns = excluded.updated_ns`
+	qRSVPs = `SELECT subject, answer, updated_ns FROM rsvps WHERE session_id = $1 ORDER BY subject`
+)
+
+func scanRSVP(r scanner) (RSVP, error) {
+	var v RSVP
+	var ns int64
+	err := r.Scan(&v.Subject, &v.Answer, &ns)
+	v.UpdatedAt = time.Unix(0, ns).UTC()
+	return v, err
+}
+
+var (
+	_ RSVPStore = (*SQLiteStore)(nil)
+	_ RSVPStore = (*PostgresStore)(nil)
+	_ RSVPStore = (*MemoryStore)(nil)
+)
+
+// SetRSVP implements RSVPStore.
+func (s *SQLiteStore) SetRSVP(ctx context.Context, session string, r RSVP) error {
+	_, err := s.db.ExecContext(ctx, sqliteQuery(qSetRSVP), session, r.Subject, r.Answer, r.UpdatedAt.UnixNano())
+	return wrapErr("rsvp", session, err)
+}
+
+// RSVPs implements RSVPStore.
+func (s *SQLiteStore) RSVPs(ctx context.Context, session string) ([]RSVP, error) {
+	rows, err := s.db.QueryContext(ctx, sqliteQuery(qRSVPs), session)
+	if err != nil {
+		return nil, wrapErr("rsvps", session, err)
+	}
+	return collectSQLite(rows, scanRSVP)
+}
+
+// SetRSVP implements RSVPStore.
+func (s *PostgresStore) SetRSVP(ctx context.Context, session string, r RSVP) error {
+	_, err := s.pool.Exec(ctx, qSetRSVP, session, r.Subject, r.Answer, r.UpdatedAt.UnixNano())
+	return wrapErr("rsvp", session, err)
+}
+
+// RSVPs implements RSVPStore.
+func (s *PostgresStore) RSVPs(ctx context.Context, session string) ([]RSVP, error) {
+	rows, err := s.pool.Query(ctx, qRSVPs, session)
+	if err != nil {
+		return nil, wrapErr("rsvps", session, err)
+	}
+	return collectPg(rows, scanRSVP)
+}
+
+// SetRSVP implements RSVPStore.
+func (s *MemoryStore) SetRSVP(_ context.Context, session string, r RSVP) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	p := s.pulseLocked()
+	if p.rsvps == nil {
+		p.rsvps = map[string]map[string]RSVP{}
+	}
+	if p.rsvps[session] == nil {
+		p.rsvps[session] = map[string]RSVP{}
+	}
+	r.UpdatedAt = r.UpdatedAt.UTC()
+	p.rsvps[session][r.Subject] = r
+	return nil
+}
+
+// RSVPs implements RSVPStore.
+func (s *MemoryStore) RSVPs(_ context.Context, session string) ([]RSVP, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := []RSVP{}
+	for _, r := range s.pulseLocked().rsvps[session] {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b RSVP) int { return strings.Compare(a.Subject, b.Subject) })
+	return out, nil
+}
+
+// wrapErr says what failed on which session, or is nil.
+func wrapErr(what, session string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s of session %s: %w", what, session, err)
+}
