@@ -32,9 +32,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { os.RemoveAll(dir) }))
 }
 
-// serve starts `cocreate serve` with a short flush interval and args.
+// serve starts `cocreate serve` with a short flush interval, open rooms
+// (the tests edit documents of no session) and args.
 func serve(t *testing.T, args ...string) *proctest.Server {
-	return proctest.Start(t, bin, append([]string{"--flush-interval", "50ms"}, args...)...)
+	return proctest.Start(t, bin, append([]string{"--flush-interval", "50ms", "--public-rooms"}, args...)...)
 }
 
 // dial connects a Go client to doc and waits for its sync.
