@@ -90,7 +90,8 @@ start_instance() { # n [extra flags]
 	local n=$1
 	shift
 	local port=$((PORT_BASE + n))
-	"$COCREATE" serve --addr "127.0.0.1:$port" --data "$WORK/data" "$@" >>"$OUT/instance$n.log" 2>&1 &
+	# The load's rooms are no sessions: open documents.
+	"$COCREATE" serve --addr "127.0.0.1:$port" --data "$WORK/data" --public-rooms "$@" >>"$OUT/instance$n.log" 2>&1 &
 	PIDS+=($!)
 	wait_port "$port" "$!"
 }

@@ -101,12 +101,12 @@ start_server() { # name → sets SERVER_PID, URL, PROTO; fails if it does not co
 	cocreate)
 		rm -rf "$WORK/data-$PORT"
 		# shellcheck disable=SC2086
-		"$COCREATE" serve --addr "127.0.0.1:$PORT" --data "$WORK/data-$PORT" $COCREATE_FLAGS >>"$logf" 2>&1 &
+		"$COCREATE" serve --addr "127.0.0.1:$PORT" --data "$WORK/data-$PORT" --public-rooms $COCREATE_FLAGS >>"$logf" 2>&1 &
 		;;
 	cocreate-hocuspocus)
 		rm -rf "$WORK/data-$PORT"
 		# shellcheck disable=SC2086
-		"$COCREATE" serve --addr "127.0.0.1:$PORT" --data "$WORK/data-$PORT" $COCREATE_FLAGS >>"$logf" 2>&1 &
+		"$COCREATE" serve --addr "127.0.0.1:$PORT" --data "$WORK/data-$PORT" --public-rooms $COCREATE_FLAGS >>"$logf" 2>&1 &
 		PROTO=hocuspocus
 		URL=ws://127.0.0.1:$PORT/hocuspocus
 		;;

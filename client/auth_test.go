@@ -27,6 +27,9 @@ func token(t *testing.T, secret, sub string, exp time.Time) string {
 	t.Helper()
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
 		"sub": sub, "name": "Name of " + sub, "exp": exp.Unix(),
+		// A member of session "s" (stored by authServer), by the
+		// platform's word.
+		"roles": map[string]string{"s": "member"},
 	}).SignedString([]byte(secret))
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ func inProcess(t *testing.T, dir, addr string) (string, func()) {
 	t.Helper()
 	cfg := server.DefaultConfig()
 	cfg.Data = dir
+	cfg.PublicRooms = true // the client's tests use rooms of no session
 	return inProcessConfig(t, cfg, addr)
 }
 
@@ -157,7 +158,7 @@ func TestAwarenessSeenAndRemoved(t *testing.T) {
 	a.Do(func(d *crdt.Doc) { aID = d.ClientID() })
 	// The server stamps a's identity on the state it relays.
 	err := b.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool {
-		return strings.HasPrefix(string(m[aID]), `{"name":"ada","user":{"name":"Guest `)
+		return strings.HasPrefix(string(m[aID]), `{"name":"ada","user":{"color":"#`) && strings.Contains(string(m[aID]), `"name":"Guest `)
 	})
 	if err != nil {
 		t.Fatalf("b never saw a's awareness: %v (has %v)", err, b.Awareness())

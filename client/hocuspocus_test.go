@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -67,17 +68,15 @@ func TestHocuspocusSocket(t *testing.T) {
 	}
 	err := syncA.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool {
 		for _, st := range m {
-			// The server stamps the sender's identity (a "user" field)
-			// on relayed states; the client's own fields stay.
-			var v struct{ Name string }
-			if json.Unmarshal(st, &v) == nil && v.Name == "hocus" {
+			// The server stamps the profile's name and colour.
+			if strings.HasPrefix(string(st), `{"name":"hocus","user":{"color":"#`) && strings.Contains(string(st), `"name":"Guest `) {
 				return true
 			}
 		}
 		return false
 	})
 	if err != nil {
-		t.Fatalf("the /sync client never saw the Hocuspocus client's caret: %v", err)
+		t.Fatalf("the /sync client never saw the Hocuspocus client's caret: %v (has %q)", err, fmt.Sprint(syncA.Awareness()))
 	}
 
 	if _, err := sock.Open(ctx, "noslash", "", client.Options{}); !errors.Is(err, client.ErrUnauthorized) || !strings.Contains(err.Error(), "{session}/{doc}") {

@@ -26,6 +26,7 @@ func TestMain(m *testing.M) {
 func serveForTest(dir, addr string) int {
 	cfg := server.DefaultConfig()
 	cfg.Data, cfg.Addr = dir, addr
+	cfg.PublicRooms = true // the client's tests use rooms of no session
 	s, err := server.New(cfg, server.NewLogger("text", os.Stderr))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

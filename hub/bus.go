@@ -92,16 +92,20 @@ func encodeGone(sender uuid.UUID, session string) []byte {
 }
 
 // accessChange is the body of a busAccess message: subject's
-// connections to the documents of session become read-only or writable.
+// connections to the documents of session become read-only or
+// writable, or are closed (revoke).
 type accessChange struct {
 	session, subject string
-	readOnly         bool
+	readOnly, revoke bool
 }
 
 func encodeAccess(sender uuid.UUID, a accessChange) []byte {
 	b := appendHeader(nil, busAccess, sender)
 	ro := byte(0)
-	if a.readOnly {
+	switch {
+	case a.revoke:
+		ro = 2
+	case a.readOnly:
 		ro = 1
 	}
 	b = append(b, ro)
@@ -118,7 +122,7 @@ func decodeAccess(body []byte) (accessChange, error) {
 	if len(body) < 3+n {
 		return accessChange{}, fmt.Errorf("%w: access message shorter than its session", errBusMessage)
 	}
-	return accessChange{readOnly: body[0] == 1, session: string(body[3 : 3+n]), subject: string(body[3+n:])}, nil
+	return accessChange{readOnly: body[0] == 1, revoke: body[0] == 2, session: string(body[3 : 3+n]), subject: string(body[3+n:])}, nil
 }
 
 const (

@@ -27,7 +27,9 @@
 // Registry.SetReadOnly sends the room an event and waits for it to be
 // applied, so a role change holds from the next update on; it also
 // tells the other instances (a busAccess message on the control
-// channel), whose rooms apply it as soon as it arrives. A
+// channel), whose rooms apply it as soon as it arrives. Registry.Revoke
+// travels the same way and closes the person's connections instead
+// (1008, "access revoked"), the meeting document's too. A
 // connection with ConnOptions.ExpiresAt has a time.AfterFunc timer that
 // closes it (1008, "token expired"); Serve stops the timer before it
 // returns.

@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"github.com/google/uuid"
+
 	"context"
 	"errors"
 	"strings"
@@ -530,5 +532,44 @@ func TestExpiresAtClosesConnection(t *testing.T) {
 	}
 	if code, _ := late.p.closeStatus(); code != StatusPolicyViolation {
 		t.Fatalf("expired connection closed with %d", code)
+	}
+}
+
+func TestRevoke(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{})
+	ann := dial(t, r, "s/notes", ConnOptions{Subject: "ann"})
+	ann.until("step 2", isStep2)
+	annMeeting := dial(t, r, "s/meeting", ConnOptions{Subject: "ann", ReadOnly: true})
+	annMeeting.until("step 2", isStep2)
+	bob := dial(t, r, "s/notes", ConnOptions{Subject: "bob"})
+	bob.until("step 2", isStep2)
+	if n := r.Revoke("s", "ann"); n != 2 {
+		t.Fatalf("Revoke closed %d connections, want 2 (ann's notes and meeting)", n)
+	}
+	for _, c := range []*client{ann, annMeeting} {
+		<-c.served
+		if code, reason := c.p.closeStatus(); code != StatusPolicyViolation || reason != "access revoked" {
+			t.Fatalf("revoked connection closed with %d %q", code, reason)
+		}
+	}
+	bob.insert(0, "still here")
+	bob.until("echo", isUpdate)
+	bob.close()
+}
+
+func TestAccessMessageRoundTrip(t *testing.T) {
+	for _, a := range []accessChange{
+		{session: "s", subject: "ann", readOnly: true},
+		{session: "s", subject: "ann"},
+		{session: "sess", subject: "guest:x", revoke: true},
+	} {
+		m, err := decodeBusMsg(encodeAccess(uuid.New(), a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeAccess(m.body)
+		if err != nil || got != a {
+			t.Fatalf("round trip of %+v = %+v, %v", a, got, err)
+		}
 	}
 }

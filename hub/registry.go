@@ -512,6 +512,16 @@ func (r *Registry) SetReadOnly(session, subject string, readOnly bool) int {
 	return r.applyAccess(a)
 }
 
+// Revoke closes every live connection of subject to the documents of
+// session (1008 "access revoked"), on every instance, as SetReadOnly
+// changes them; it returns how many it closed here. The edge refuses
+// the person's new connections itself.
+func (r *Registry) Revoke(session, subject string) int {
+	a := accessChange{session: session, subject: subject, revoke: true}
+	r.bus.Publish(controlChannel, encodeAccess(r.instance, a))
+	return r.applyAccess(a)
+}
+
 // applyAccessAsync applies an access change from the bus without
 // blocking the bus's goroutine; Close waits for it.
 func (r *Registry) applyAccessAsync(a accessChange) {
@@ -525,7 +535,7 @@ func (r *Registry) applyAccessAsync(a accessChange) {
 	go func() {
 		defer r.serves.Done()
 		if n := r.applyAccess(a); n > 0 {
-			r.log.Info("access changed from another instance", "session", a.session, "subject", a.subject, "read_only", a.readOnly, "connections", n)
+			r.log.Info("access changed from another instance", "session", a.session, "subject", a.subject, "read_only", a.readOnly, "revoked", a.revoke, "connections", n)
 		}
 	}()
 }
@@ -540,7 +550,7 @@ func (r *Registry) applyAccess(a accessChange) int {
 	for name, rm := range r.rooms {
 		// {session}/meeting is written by the server alone: its
 		// connections stay read-only whatever the person's role.
-		if strings.HasPrefix(name, prefix) && name != prefix+"meeting" {
+		if strings.HasPrefix(name, prefix) && (a.revoke || name != prefix+"meeting") {
 			rooms = append(rooms, rm)
 		}
 	}
@@ -548,7 +558,7 @@ func (r *Registry) applyAccess(a accessChange) int {
 	n := 0
 	for _, rm := range rooms {
 		reply := make(chan int, 1)
-		if !rm.send(event{kind: evSetReadOnly, x: &eventExt{subject: a.subject, readOnly: a.readOnly, reply: reply}}) {
+		if !rm.send(event{kind: evSetReadOnly, x: &eventExt{subject: a.subject, readOnly: a.readOnly, revoke: a.revoke, reply: reply}}) {
 			continue
 		}
 		select {

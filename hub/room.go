@@ -46,6 +46,7 @@ type eventExt struct {
 	// evSetReadOnly
 	subject  string
 	readOnly bool
+	revoke   bool       // close the subject's connections instead
 	reply    chan<- int // buffered; gets the number of connections changed
 
 	// evDo
@@ -159,7 +160,7 @@ func (rm *room) run() {
 					rm.handle(ev.conn, ev.msg)
 				}
 			case evSetReadOnly:
-				ev.x.reply <- rm.setReadOnly(ev.x.subject, ev.x.readOnly)
+				ev.x.reply <- rm.setReadOnly(ev.x.subject, ev.x.readOnly, ev.x.revoke)
 			case evDo:
 				ev.x.doReply <- rm.do(ev.x.do)
 			case evRelease:
@@ -322,10 +323,16 @@ func (rm *room) do(fn func(*crdt.Doc) error) error {
 	return fn(rm.doc)
 }
 
-// setReadOnly changes the read-only state of subject's connections.
-func (rm *room) setReadOnly(subject string, readOnly bool) int {
+// setReadOnly changes the read-only state of subject's connections, or
+// closes them (revoke).
+func (rm *room) setReadOnly(subject string, readOnly, revoke bool) int {
 	n := 0
 	for c := range rm.conns {
+		if revoke && c.subject == subject {
+			c.kill(StatusPolicyViolation, "access revoked", false)
+			n++
+			continue
+		}
 		if c.subject == subject && c.readOnly != readOnly {
 			c.readOnly = readOnly
 			n++

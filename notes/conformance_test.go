@@ -19,6 +19,7 @@ type fullStore interface {
 	Versions
 	Lister
 	Index
+	Access
 }
 
 // backend opens instances of one kind of store. fresh makes a new empty
@@ -66,6 +67,7 @@ func TestConformance(t *testing.T) {
 			t.Run("delete prefix", func(t *testing.T) { testDeleteAll(t, b) })
 			t.Run("docs", func(t *testing.T) { testDocs(t, b) })
 			t.Run("concurrent session changes", func(t *testing.T) { testConcurrentSessionChanges(t, b) })
+			t.Run("access", func(t *testing.T) { testAccess(t, b) })
 		})
 	}
 }

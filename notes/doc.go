@@ -14,11 +14,15 @@
 //   - Index: full-text search of documents' rendered text, hits filtered
 //     by the sessions a caller may read, with safe HTML snippets.
 //   - Lister: the documents stored under a prefix (a session's documents).
+//   - Access: spaces, their members (the last owner is kept), invites
+//     (a use limit counted atomically in the store) and profiles.
+//     Migration 0005 puts every session from before spaces into a space
+//     of its own ("m-{session id}") owned by its host.
 //
 // Backends, named by suffix: SQLiteStore (the embedded default, one file;
 // FTS5 for search), PostgresStore (shared by several instances, pgx pool;
 // tsvector and GIN for search) and MemoryStore (everything in memory;
-// search by whole words). Each implements all five interfaces, which
+// search by whole words). Each implements all six interfaces, which
 // package workspace requires as one Store. One conformance suite runs against each
 // (conformance_test.go and the suites it calls); the PostgreSQL tests
 // need a server (scripts/ensure-postgres.sh) and each use a fresh schema.

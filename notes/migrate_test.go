@@ -60,7 +60,9 @@ func TestSQLiteMigrations(t *testing.T) {
 		CREATE INDEX updates_doc_seq ON updates (doc, seq);
 		CREATE TABLE sessions (id TEXT PRIMARY KEY, state TEXT NOT NULL, created_ns INTEGER NOT NULL, data BLOB NOT NULL);
 		CREATE INDEX sessions_created ON sessions (created_ns DESC, id DESC);
-		INSERT INTO updates (doc, data) VALUES ('old/notes', x'0000');`); err != nil {
+		INSERT INTO updates (doc, data) VALUES ('old/notes', x'0000');
+		INSERT INTO sessions (id, state, created_ns, data) VALUES ('old', 'scheduled', 1,
+			CAST('{"id":"old","title":"Old meeting","host":"guest:h","state":"scheduled","time_zone":"UTC"}' AS BLOB));`); err != nil {
 		t.Fatal(err)
 	}
 	old.Close()
@@ -89,6 +91,16 @@ func TestSQLiteMigrations(t *testing.T) {
 	}
 	if st, err := s.Load(ctx, "old/notes"); err != nil || len(st.Updates) != 1 {
 		t.Fatalf("old data after migrating: %+v, %v", st, err)
+	}
+	// The session from before spaces is in a space its host owns.
+	if sess, err := s.GetSession(ctx, "old"); err != nil || sess.SpaceID != "m-old" || sess.Visibility != VisibilitySpace || sess.Title != "Old meeting" {
+		t.Fatalf("old session after migrating: %+v, %v", sess, err)
+	}
+	if sp, err := s.GetSpace(ctx, "m-old"); err != nil || sp.Name != "Old meeting" {
+		t.Fatalf("its space: %+v, %v", sp, err)
+	}
+	if r, err := s.MemberRole(ctx, "m-old", "guest:h"); err != nil || r != SpaceOwner {
+		t.Fatalf("its host's role in its space: %q, %v", r, err)
 	}
 	first := applied(s)
 	s.Close()

@@ -31,6 +31,17 @@ var (
 	ErrInvalidSession = errors.New("notes: invalid session")
 )
 
+// Session visibilities: who may read a session beside those given a
+// role in it.
+const (
+	// VisibilitySpace: the members of its space, with their space role.
+	VisibilitySpace = "space"
+	// VisibilityPrivate: nobody else.
+	VisibilityPrivate = "private"
+	// VisibilityPublic: anyone with the link, as a viewer.
+	VisibilityPublic = "public"
+)
+
 // AgendaItem is one planned item of a session's agenda.
 type AgendaItem struct {
 	ID      string `json:"id"`
@@ -52,6 +63,11 @@ type Session struct {
 	StartedAt   *time.Time              `json:"started_at,omitempty"`
 	EndedAt     *time.Time              `json:"ended_at,omitempty"`
 	Roles       map[string]meeting.Role `json:"roles,omitempty"`
+	// SpaceID is the space the session belongs to.
+	SpaceID string `json:"space_id"`
+	// Visibility is VisibilitySpace, VisibilityPrivate or
+	// VisibilityPublic ("" reads as VisibilitySpace).
+	Visibility string `json:"visibility"`
 	// Revision counts the stored record's changes; UpdateSession
 	// compares and sets it. It is not part of the record's JSON.
 	Revision int64 `json:"-"`
@@ -85,6 +101,11 @@ func (s *Session) Validate() error {
 			return fmt.Errorf("%w: duplicate agenda id %q", ErrInvalidSession, a.ID)
 		}
 		seen[a.ID] = true
+	}
+	switch s.Visibility {
+	case "", VisibilitySpace, VisibilityPrivate, VisibilityPublic:
+	default:
+		return fmt.Errorf("%w: visibility must be space, private or public, not %q", ErrInvalidSession, s.Visibility)
 	}
 	switch s.State {
 	case StateScheduled, StateLive, StateEnded:

@@ -15,6 +15,7 @@ type MemoryStore struct {
 	sessions map[string]Session
 	versions map[string][]memVersion
 	entries  map[string]Entry // the search index, by document
+	access   memAccess
 }
 
 // lock takes the mutex, or returns ErrClosed (not holding it) once the

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/cocreate/cocreate/hub"
 )
@@ -23,7 +24,13 @@ type docAccess struct {
 // errors are the workspace's (answerOf maps them); a refusal is
 // counted under its code.
 func (s *Server) openDoc(ctx context.Context, id Identity, remote, session, doc string) (docAccess, error) {
-	conn, err := s.ws.Connect(ctx, id, session, doc, s.cfg.AuthSecret == "")
+	// A Hocuspocus document's token is read here, after the upgrade: its
+	// profile too.
+	id, err := s.ws.Resolve(ctx, id)
+	if err != nil {
+		return docAccess{}, fmt.Errorf("profile: %w", err)
+	}
+	conn, err := s.ws.Connect(ctx, id, session, doc, s.cfg.PublicRooms)
 	if err == nil {
 		// The quotas (quota.go), once access is decided.
 		err = s.admitDoc(remote, conn.New)
@@ -41,7 +48,7 @@ func (s *Server) openDoc(ctx context.Context, id Identity, remote, session, doc 
 			ExpiresAt:   id.ExpiresAt,
 			AllowUpdate: conn.AllowUpdate,
 			// Presence shows who this is, whatever the client claims.
-			User: hub.User{Name: id.Name},
+			User: hub.User{Name: id.Name, Color: id.Color},
 		},
 		commands: conn.Commands,
 		opened:   conn.Opened,

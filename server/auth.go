@@ -88,6 +88,12 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				return authError(c, http.StatusUnauthorized, "unauthorized", err.Error())
 			}
 		}
+		// The profile's name and colour, wherever the person appears.
+		id, err := s.ws.Resolve(c.Request().Context(), id)
+		if err != nil {
+			s.log.Warn("profile not read", "err", err)
+			return authError(c, http.StatusServiceUnavailable, "store_unavailable", "the profile store is unavailable; try again")
+		}
 		c.Set(identityKey, id)
 		return next(c)
 	}

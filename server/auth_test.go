@@ -15,6 +15,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/notes"
+	"github.com/cocreate/cocreate/workspace"
 )
 
 const (
@@ -75,7 +77,8 @@ func wantJSONError(t *testing.T, resp *http.Response, status int, code string) {
 func TestAuthRefusedBeforeUpgrade(t *testing.T) {
 	ts := startServer(t, t.TempDir(), withAuth)
 	ts.mkSession(t, "s")
-	valid := claims("ann", time.Hour, nil)
+	member := map[string]string{"s": "member"}
+	valid := claims("ann", time.Hour, member)
 	noName := claims("ann", time.Hour, nil)
 	delete(noName, "name")
 	noSub := claims("ann", time.Hour, nil)
@@ -125,7 +128,7 @@ func TestAuthRefusedBeforeUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.synced()
-	b, _, err := dialDocWith(t, ts, "s/notes?token="+sign(t, jwt.SigningMethodHS256, testSecret, claims("bob", time.Hour, nil)), nil)
+	b, _, err := dialDocWith(t, ts, "s/notes?token="+sign(t, jwt.SigningMethodHS256, testSecret, claims("bob", time.Hour, member)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,8 +213,9 @@ func TestTokenExpiresMidConnection(t *testing.T) {
 	ts.mkSession(t, "s")
 	// exp has a precision of one second: between 1 and 2 seconds left.
 	exp := time.Now().Add(2 * time.Second)
-	short := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "ann", "name": "Ann", "exp": exp.Unix()})
-	long := sign(t, jwt.SigningMethodHS256, testSecret, claims("bob", time.Hour, nil))
+	member := map[string]string{"s": "member"}
+	short := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "ann", "name": "Ann", "exp": exp.Unix(), "roles": member})
+	long := sign(t, jwt.SigningMethodHS256, testSecret, claims("bob", time.Hour, member))
 	a, _, err := dialDocWith(t, ts, "s/notes", bearer(short))
 	if err != nil {
 		t.Fatal(err)
@@ -282,7 +286,7 @@ func TestMintToken(t *testing.T) {
 		{"no name", admin, `{"sub":"ann","ttl_seconds":600}`, http.StatusBadRequest, "bad_request"},
 		{"no ttl", admin, `{"sub":"ann","name":"Ann"}`, http.StatusBadRequest, "bad_request"},
 		{"ttl too long", admin, `{"sub":"ann","name":"Ann","ttl_seconds":999999999}`, http.StatusBadRequest, "bad_request"},
-		{"unknown role", admin, `{"sub":"ann","name":"Ann","ttl_seconds":600,"roles":{"s":"owner"}}`, http.StatusBadRequest, "bad_request"},
+		{"unknown role", admin, `{"sub":"ann","name":"Ann","ttl_seconds":600,"roles":{"s":"sovereign"}}`, http.StatusBadRequest, "bad_request"},
 		{"oversize", admin, `{"sub":"` + strings.Repeat("a", 70<<10) + `","name":"Ann","ttl_seconds":600}`, http.StatusBadRequest, "bad_request"},
 	}
 	for _, tt := range tests {
@@ -362,7 +366,7 @@ func TestGuestCookie(t *testing.T) {
 
 // TestGuestIdentity checks the identity the middleware sets in dev mode.
 func TestGuestIdentity(t *testing.T) {
-	s := &Server{cfg: DefaultConfig(), guestKey: []byte("0123456789abcdef0123456789abcdef")}
+	s := &Server{cfg: DefaultConfig(), guestKey: []byte("0123456789abcdef0123456789abcdef"), ws: workspace.New(workspace.Config{Store: notes.NewMemoryStore()})}
 	var got []Identity
 	h := s.authenticate(func(c echo.Context) error { got = append(got, identityOf(c)); return nil })
 	e := echo.New()
@@ -404,7 +408,7 @@ func TestOriginCheck(t *testing.T) {
 	})
 	auth.mkSession(t, "s")
 	listed.mkSession(t, "s")
-	tok := sign(t, jwt.SigningMethodHS256, testSecret, claims("ann", time.Hour, nil))
+	tok := sign(t, jwt.SigningMethodHS256, testSecret, claims("ann", time.Hour, map[string]string{"s": "member"}))
 	host := func(ts *testServer) string { return ts.url }
 	tests := []struct {
 		name   string

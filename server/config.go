@@ -56,6 +56,11 @@ type Config struct {
 	// Requests without an Origin (non-browser clients) are always
 	// allowed (--allowed-origins).
 	AllowedOrigins string
+	// PublicRooms makes any room name at /sync that is not a session's
+	// document an open document anyone may read and write, as the plain
+	// y-websocket server does; off, such a name answers 404
+	// (--public-rooms).
+	PublicRooms bool
 	// LogFormat is text or json (--log-format).
 	LogFormat string
 	// DebugAddr, when set, serves Go's pprof profiles on a separate
@@ -203,6 +208,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.AuthSecret, "auth-secret", c.AuthSecret, "token signing secret (empty: open dev mode)")
 	fs.StringVar(&c.AdminKey, "admin-key", c.AdminKey, "key for POST /api/tokens (needs --auth-secret; empty: minting off)")
 	fs.StringVar(&c.AllowedOrigins, "allowed-origins", c.AllowedOrigins, "comma-separated Origin host patterns allowed besides the server's own host, for WebSockets and (dev mode) state-changing requests")
+	fs.BoolVar(&c.PublicRooms, "public-rooms", c.PublicRooms, "make any /sync room name that is not a session's document an open document anyone may read and write")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve pprof profiles on this address (empty: off; keep it on loopback)")
 	fs.Int64Var(&c.MaxMessageSize, "max-message-size", c.MaxMessageSize, "largest WebSocket message accepted, in bytes")

@@ -11,8 +11,8 @@
 //
 // It decides nothing itself: a handler authenticates, decodes the
 // request (strictly: unknown fields are an error), calls one use case of
-// package workspace (sessions, meeting commands, versions, notes,
-// search) or hands a socket to package hub as workspace.Connect said
+// package workspace (sessions, spaces, members, invites and profiles
+// in access_api.go, meeting commands, versions, notes, search) or hands a socket to package hub as workspace.Connect said
 // (access.go: openDoc, the one place both socket endpoints ask), and
 // encodes the answer; errors.go maps the workspace's error kinds to
 // status codes in one place. It holds no document or access logic — it
@@ -24,8 +24,8 @@
 // ws.go adapts a WebSocket to hub.Transport over a socket it wraps at
 // the upgrade (small buffers; a batch of frames corked into one system
 // call; an idle reader waits for readability with a shallow stack); the
-// connection's identity name is handed to the hub to stamp on its
-// awareness states. On shutdown it drains its hubs itself, because http.Server.Shutdown
+// caller's profile name and colour (workspace.Resolve, in authenticate
+// and openDoc) are handed to the hub to stamp on its awareness states. On shutdown it drains its hubs itself, because http.Server.Shutdown
 // does not wait for hijacked WebSocket connections.
 //
 // Hardening (issue 13): quota.go the dev-mode creations per client

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/cookiejar"
 	"strings"
 	"testing"
 	"time"
@@ -25,9 +27,15 @@ type hocusConn struct {
 
 func dialHocus(t *testing.T, ts *testServer) *hocusConn {
 	t.Helper()
+	return dialHocusWith(t, ts, nil)
+}
+
+// dialHocusWith dials /hocuspocus with opts (a guest's cookie).
+func dialHocusWith(t *testing.T, ts *testServer, opts *websocket.DialOptions) *hocusConn {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, strings.Replace(ts.url, "http", "ws", 1)+"/hocuspocus", nil)
+	c, _, err := websocket.Dial(ctx, strings.Replace(ts.url, "http", "ws", 1)+"/hocuspocus", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,20 +258,30 @@ func TestHocuspocusBadInput(t *testing.T) {
 	})
 
 	t.Run("meeting command as stateless", func(t *testing.T) {
-		ts.mkSession(t, "meet")
-		h := dialHocus(t, ts)
-		h.send(auth("meet/notes"))
-		h.next(isAuth("meet/notes", hocus.AuthAuthenticated))
-		h.send(hocus.StatelessMessage("meet/notes", `{"type":"nonsense"}`))
+		// A guest's own session, on a socket with the guest's cookie.
+		jar, _ := cookiejar.New(nil)
+		guest := &http.Client{Jar: jar}
+		resp, err := guest.Post(ts.url+"/api/sessions", "application/json", strings.NewReader(`{"title":"Meet","time_zone":"UTC"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var created struct{ ID string }
+		json.NewDecoder(resp.Body).Decode(&created)
+		resp.Body.Close()
+		h := dialHocusWith(t, ts, &websocket.DialOptions{HTTPClient: guest})
+		name := created.ID + "/notes"
+		h.send(auth(name))
+		h.next(isAuth(name, hocus.AuthAuthenticated))
+		h.send(hocus.StatelessMessage(name, `{"type":"nonsense"}`))
 		f := h.next(func(f hocus.Frame) bool { return f.Type == hocus.TypeStateless })
 		var a struct {
 			OK   bool   `json:"ok"`
 			Code string `json:"code"`
 		}
-		if f.Address != "meet/notes" || json.Unmarshal([]byte(f.Text), &a) != nil || a.OK || a.Code == "" {
+		if f.Address != name || json.Unmarshal([]byte(f.Text), &a) != nil || a.OK || a.Code == "" {
 			t.Fatalf("stateless answer %+v", f)
 		}
-		h.send(hocus.StatelessMessage("meet/notes", `{"type":"hand.raise"}`))
+		h.send(hocus.StatelessMessage(name, `{"type":"hand.raise"}`))
 		f = h.next(func(f hocus.Frame) bool { return f.Type == hocus.TypeStateless })
 		if json.Unmarshal([]byte(f.Text), &a) != nil || !a.OK {
 			t.Fatalf("hand.raise answered %s", f.Text)

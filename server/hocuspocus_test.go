@@ -89,7 +89,7 @@ func syncText(t *testing.T, ts *testServer, doc, token string) string {
 // y-websocket client co-editing with carets.
 func TestHocuspocusProviders(t *testing.T) {
 	needHocus(t)
-	ts := startServer(t, t.TempDir(), withAuth)
+	ts := startServer(t, t.TempDir(), func(c *Config) { withAuth(c); c.PublicRooms = false })
 	ts.mkSession(t, "s3", "s4")
 	hurl := strings.Replace(ts.url, "http", "ws", 1) + "/hocuspocus"
 	surl := strings.Replace(ts.url, "http", "ws", 1) + "/sync"
@@ -136,7 +136,7 @@ func TestHocuspocusProviders(t *testing.T) {
 			two.Docs = nil
 			refused := "nosuch/notes"
 			hocusRun(t, &two, v, "two", hurl, d1, refused, member)
-			if two.Sockets != 1 || two.Docs[refused].Failed == nil || !strings.Contains(*two.Docs[refused].Failed, "unknown session") ||
+			if two.Sockets != 1 || two.Docs[refused].Failed == nil || !strings.Contains(*two.Docs[refused].Failed, "no session document") ||
 				two.Docs[d1].Failed != nil || two.Docs[d1].Text != d1+d1 {
 				t.Fatalf("refused next to allowed: %+v", two)
 			}

@@ -13,7 +13,7 @@ type Role = workspace.Role
 const RoleHost, RoleCoHost, RoleMember, RoleViewer = workspace.RoleHost, workspace.RoleCoHost, workspace.RoleMember, workspace.RoleViewer
 
 // Identity is who is calling, as authenticate found it: from a verified
-// token (with --auth-secret) or a guest identity (open dev mode).
+// token (with --auth-secret) or a guest identity (guest mode).
 type Identity = workspace.Caller
 
 // identityKey is where the auth middleware stores the caller's Identity

@@ -62,14 +62,17 @@ func liveSession(t *testing.T, edit func(*Config)) (*testServer, string, func(su
 			edit(c)
 		}
 	})
+	// Everyone is a member of the session's space, by the token's word.
+	var roles map[string]string
 	tok := func(sub string) string {
-		return sign(t, jwt.SigningMethodHS256, testSecret, claims(sub, time.Hour, nil))
+		return sign(t, jwt.SigningMethodHS256, testSecret, claims(sub, time.Hour, roles))
 	}
 	code, out := call(t, "POST", ts.url+"/api/sessions", tok("hana"),
 		`{"title":"Live","time_zone":"UTC","scheduled_at":"2026-12-01T15:00:00Z","agenda":[{"id":"a1","title":"Intro","minutes":5},{"id":"a2","title":"Demo","minutes":10}]}`)
 	if code != http.StatusCreated {
 		t.Fatalf("create: %d %v", code, out)
 	}
+	roles = map[string]string{out["space_id"].(string): "member"}
 	return ts, out["id"].(string), tok
 }
 
@@ -330,24 +333,45 @@ func TestDeleteSessionWithClients(t *testing.T) {
 	}
 }
 
-// TestUnknownSessionSockets: with --auth-secret a document of an unknown
-// session is refused before the upgrade; in dev mode it is an ad-hoc
-// document, except the meeting document, which needs a session.
+// TestUnknownSessionSockets: a room name that is no session's document
+// is refused before the upgrade (404, saying how to make one) in both
+// modes; with --public-rooms it is an open document, with or without a
+// slash, except a meeting document, which needs a session.
 func TestUnknownSessionSockets(t *testing.T) {
-	ts, _, tok := liveSession(t, nil)
-	if _, resp, err := dialDocWith(t, ts, "nope/notes", bearer(tok("ann"))); err == nil {
-		t.Fatal("connected to an unknown session")
-	} else {
-		wantJSONError(t, resp, http.StatusNotFound, "not_found")
+	ts, _, tok := liveSession(t, func(c *Config) { c.PublicRooms = false })
+	dev := startServer(t, t.TempDir(), func(c *Config) { c.PublicRooms = false })
+	for _, tt := range []struct {
+		ts   *testServer
+		path string
+		opts *websocket.DialOptions
+	}{
+		{ts, "nope/notes", bearer(tok("ann"))},
+		{ts, "room", bearer(tok("ann"))},
+		{dev, "nope/notes", nil},
+		{dev, "room", nil},
+	} {
+		if _, resp, err := dialDocWith(t, tt.ts, tt.path, tt.opts); err == nil {
+			t.Fatalf("connected to %s without --public-rooms", tt.path)
+		} else {
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "--public-rooms") || !strings.Contains(string(body), "POST /api/sessions") {
+				t.Fatalf("%s: %d %s", tt.path, resp.StatusCode, body)
+			}
+		}
 	}
-	dev := startServer(t, t.TempDir(), nil)
-	if _, resp, err := dialDocWith(t, dev, "nope/meeting", nil); err == nil {
+	open := startServer(t, t.TempDir(), func(c *Config) { c.PublicRooms = true })
+	if _, resp, err := dialDocWith(t, open, "nope/meeting", nil); err == nil {
 		t.Fatal("connected to the meeting of an unknown session")
 	} else {
 		wantJSONError(t, resp, http.StatusNotFound, "not_found")
 	}
-	d := dialDoc(t, dev, "nope/notes")
-	d.synced()
+	for _, room := range []string{"nope/notes", "room"} {
+		a, b := dialDoc(t, open, room), dialDoc(t, open, room)
+		a.synced()
+		b.synced()
+		a.insert(0, "open "+room)
+		b.waitText("open " + room)
+	}
 }
 
 // TestNodeObservesMeeting: a stock yjs + y-websocket client in node
@@ -466,7 +490,7 @@ func TestNodeObservesMeeting(t *testing.T) {
 func TestMe(t *testing.T) {
 	ts, _, tok := liveSession(t, nil)
 	code, me := call(t, "GET", ts.url+"/api/me", tok("ann"), "")
-	if code != 200 || me["subject"] != "ann" || me["guest"] != false || me["name"] == "" {
+	if code != 200 || me["subject"] != "ann" || me["name"] != "Name of ann" || me["color"] == "" {
 		t.Fatalf("me: %d %v", code, me)
 	}
 	if code, out := call(t, "GET", ts.url+"/api/me", "", ""); code != http.StatusUnauthorized || out["code"] != "unauthorized" {
@@ -474,7 +498,7 @@ func TestMe(t *testing.T) {
 	}
 	dev := startServer(t, t.TempDir(), nil)
 	code, me = call(t, "GET", dev.url+"/api/me", "", "")
-	if code != 200 || !strings.HasPrefix(me["subject"].(string), "guest:") || me["guest"] != true {
+	if code != 200 || !strings.HasPrefix(me["subject"].(string), "guest:") || !strings.HasPrefix(me["color"].(string), "#") {
 		t.Fatalf("dev me: %d %v", code, me)
 	}
 }
@@ -486,14 +510,16 @@ func TestAnonymousBallotsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	edit := func(c *Config) { withAuth(c); c.RateCommands = 0 }
 	ts := startServer(t, dir, edit)
+	var roles map[string]string
 	tok := func(sub string) string {
-		return sign(t, jwt.SigningMethodHS256, testSecret, claims(sub, time.Hour, nil))
+		return sign(t, jwt.SigningMethodHS256, testSecret, claims(sub, time.Hour, roles))
 	}
 	code, out := call(t, "POST", ts.url+"/api/sessions", tok("hana"), `{"title":"Poll","time_zone":"UTC"}`)
 	if code != http.StatusCreated {
 		t.Fatalf("create: %d %v", code, out)
 	}
 	id := out["id"].(string)
+	roles = map[string]string{out["space_id"].(string): "member"}
 	cmd := func(ts *testServer, who, body string) map[string]any {
 		t.Helper()
 		code, out := call(t, "POST", ts.url+"/api/sessions/"+id+"/commands", tok(who), body)
@@ -525,7 +551,7 @@ func TestAnonymousBallotsSurviveRestart(t *testing.T) {
 // background), where it used to wait for the lock before its first read.
 func TestSocketNotHeldByMeetingLock(t *testing.T) {
 	rs := redistest.Start(t)
-	ts := startServer(t, t.TempDir(), func(c *Config) { c.Redis = rs.URL() })
+	ts := startServer(t, t.TempDir(), func(c *Config) { c.Redis = rs.URL(); withAuth(c) })
 	ts.mkSession(t, "locked")
 	other, err := hub.NewRedisLock(hub.RedisLockOptions{URL: rs.URL(), TTL: time.Second})
 	if err != nil {
@@ -542,7 +568,10 @@ func TestSocketNotHeldByMeetingLock(t *testing.T) {
 		})
 	}()
 	<-held
-	wc := dialDoc(t, ts, "locked/notes")
+	wc, _, err := dialDocWith(t, ts, "locked/notes", bearer(sign(t, jwt.SigningMethodHS256, testSecret, claims("ann", time.Hour, map[string]string{"locked": "member"}))))
+	if err != nil {
+		t.Fatal(err)
+	}
 	wc.synced() // within dialDoc's 10s, while the lock stays held
 	wc.insert(0, "served")
 	wc.echoed()

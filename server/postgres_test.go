@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/cookiejar"
 	"strings"
 	"testing"
 
@@ -20,7 +21,10 @@ func TestPostgresSharedBetweenInstances(t *testing.T) {
 	a := startServer(t, t.TempDir(), usePG)
 	b := startServer(t, t.TempDir(), usePG)
 
-	resp, err := http.Post(a.url+"/api/sessions", "application/json", strings.NewReader(`{"title":"Shared","time_zone":"UTC"}`))
+	// One guest (one cookie) on both instances.
+	jar, _ := cookiejar.New(nil)
+	guest := &http.Client{Jar: jar}
+	resp, err := guest.Post(a.url+"/api/sessions", "application/json", strings.NewReader(`{"title":"Shared","time_zone":"UTC"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +34,7 @@ func TestPostgresSharedBetweenInstances(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK || created.ID == "" {
 		t.Fatalf("create on a: %d %+v", resp.StatusCode, created)
 	}
-	resp, err = http.Get(b.url + "/api/sessions/" + created.ID)
+	resp, err = guest.Get(b.url + "/api/sessions/" + created.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

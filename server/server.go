@@ -205,9 +205,11 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metricsHandler(preg))
 	e.GET("/sync/:session/:doc", s.sync)
+	e.GET("/sync/:room", s.sync)
 	e.GET("/hocuspocus", s.hocuspocus)
 	e.POST("/api/tokens", s.mintToken)
 	s.sessionRoutes(e.Group("/api"))
+	s.accessRoutes(e.Group("/api"))
 	e.GET("/notes/:id", s.readNotesPage)
 	e.GET("/api/search", s.search)
 	s.webRoutes(e)
@@ -278,6 +280,9 @@ func (s *Server) readyz(c echo.Context) error {
 // document's hub until it closes, as workspace.Connect decided.
 func (s *Server) sync(c echo.Context) error {
 	session, doc := param(c, "session"), param(c, "doc")
+	if session == "" {
+		session = param(c, "room") // a room name without a slash
+	}
 	if ok, err := s.admitSocket(c); !ok {
 		return err
 	}
@@ -291,7 +296,10 @@ func (s *Server) sync(c echo.Context) error {
 	if ws == nil {
 		return nil
 	}
-	name := session + "/" + doc
+	name := session
+	if doc != "" {
+		name += "/" + doc
+	}
 	// The request context is not cancelled on server shutdown for
 	// hijacked connections; the registry closes them itself.
 	ctx := context.WithoutCancel(c.Request().Context())

@@ -51,6 +51,9 @@ func startServerLog(t *testing.T, dir string, edit func(*Config), w io.Writer, l
 	cfg := DefaultConfig()
 	cfg.Data = dir
 	cfg.FlushInterval = 20 * time.Millisecond
+	// Most tests here use rooms of no session (the y-websocket server's
+	// way); the access tests turn it off.
+	cfg.PublicRooms = true
 	if edit != nil {
 		edit(&cfg)
 	}

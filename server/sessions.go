@@ -69,7 +69,6 @@ func (s *Server) sessionRoutes(g *echo.Group) {
 	g.POST("/sessions/:id/end", s.setState(notes.StateEnded))
 	g.POST("/sessions/:id/commands", s.postCommand)
 	g.GET("/sessions/:id/meeting", s.getMeeting)
-	g.GET("/me", s.getMe)
 	g.GET("/sessions/:id/notes", s.getNotes)
 	g.GET("/sessions/:id/versions", s.listVersions)
 	g.POST("/sessions/:id/versions", s.saveVersion)
@@ -95,7 +94,8 @@ func (s *Server) createSession(c echo.Context) error {
 
 // listSessions is GET /api/sessions?state=&limit=&page=.
 func (s *Server) listSessions(c echo.Context) error {
-	opts := notes.ListOptions{State: c.QueryParam("state"), PageToken: c.QueryParam("page")}
+	opts := workspace.ListOptions{SpaceID: c.QueryParam("space_id")}
+	opts.State, opts.PageToken = c.QueryParam("state"), c.QueryParam("page")
 	if l := c.QueryParam("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 200 {
@@ -123,10 +123,7 @@ func (s *Server) updateSession(c echo.Context) error {
 
 // deleteSession is DELETE /api/sessions/{id} (workspace.DeleteSession).
 func (s *Server) deleteSession(c echo.Context) error {
-	if err := s.ws.DeleteSession(c.Request().Context(), identityOf(c), param(c, "id")); err != nil {
-		return fail(c, err)
-	}
-	return c.NoContent(http.StatusNoContent)
+	return noContent(c, s.ws.DeleteSession(c.Request().Context(), identityOf(c), param(c, "id")))
 }
 
 // setState is POST /start and /end: the session.start and session.end
@@ -142,10 +139,4 @@ func (s *Server) setState(state string) echo.HandlerFunc {
 		}
 		return c.JSON(http.StatusOK, v)
 	}
-}
-
-// getMe is GET /api/me: who the caller is.
-func (s *Server) getMe(c echo.Context) error {
-	id := identityOf(c)
-	return c.JSON(http.StatusOK, map[string]any{"subject": id.Subject, "name": id.Name, "guest": id.Guest})
 }

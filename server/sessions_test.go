@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/notes"
+	"github.com/cocreate/cocreate/workspace"
 )
 
 // sessionAPI serves only the session routes, with the caller's identity
@@ -56,6 +56,11 @@ func newSessionAPIWith(t *testing.T, edit func(*Config)) *sessionAPI {
 				id := Identity{Subject: sub, Name: sub}
 				if r := c.Request().Header.Get("X-Test-Role"); r != "" {
 					id.Roles = map[string]Role{c.Param("id"): Role(r)}
+				} else if sess, err := s.store.GetSession(c.Request().Context(), c.Param("id")); err == nil {
+					// Everyone else here is a member of the session's space,
+					// as a community's people are (the access tests are
+					// access_test.go).
+					id.Roles = map[string]Role{sess.SpaceID: workspace.SpaceMember}
 				}
 				c.Set(identityKey, id)
 			}
@@ -142,7 +147,7 @@ func TestSessionList(t *testing.T) {
 	page := ""
 	for {
 		var p notes.SessionPage
-		if code := a.do("GET", "/api/sessions?limit=2&page="+page, "bob", "", "", &p); code != 200 {
+		if code := a.do("GET", "/api/sessions?limit=2&page="+page, "alice", "", "", &p); code != 200 {
 			t.Fatalf("list: %d", code)
 		}
 		for _, s := range p.Sessions {
@@ -157,7 +162,11 @@ func TestSessionList(t *testing.T) {
 		t.Fatalf("list %v, want %v", got, want)
 	}
 	var p notes.SessionPage
-	if code := a.do("GET", "/api/sessions?state=live", "bob", "", "", &p); code != 200 || len(p.Sessions) != 1 || p.Sessions[0].ID != ids[1] {
+	if code := a.do("GET", "/api/sessions?state=live", "alice", "", "", &p); code != 200 || len(p.Sessions) != 1 || p.Sessions[0].ID != ids[1] {
+		t.Fatalf("live: %d %+v", code, p)
+	}
+	// Bob, no member of alice's spaces, sees none of them.
+	if code := a.do("GET", "/api/sessions", "bob", "", "", &p); code != 200 || len(p.Sessions) != 0 {
 		t.Fatalf("live: %d %+v", code, p)
 	}
 	for _, q := range []string{"state=paused", "limit=0", "limit=x", "limit=201", "page=zz"} {
@@ -340,7 +349,9 @@ const wantNotes = `<heading level="1">Weekly</heading><heading level="2">Intro</
 func TestSessionNotesSeededOnce(t *testing.T) {
 	dir := t.TempDir()
 	ts := startServer(t, dir, nil)
-	resp, err := http.Post(ts.url+"/api/sessions", "application/json", bytes.NewReader([]byte(createBody)))
+	// Public: the Go client below, another guest, reads it.
+	body := strings.Replace(createBody, `{"title"`, `{"visibility":"public","title"`, 1)
+	resp, err := http.Post(ts.url+"/api/sessions", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +389,7 @@ func TestSessionNotesSeededOnce(t *testing.T) {
 	check(ts)
 
 	// seed_notes=false leaves the notes empty.
-	body := strings.Replace(createBody, `"title"`, `"seed_notes":false,"title"`, 1)
+	body = strings.Replace(createBody, `"title"`, `"seed_notes":false,"visibility":"public","title"`, 1)
 	resp, err = http.Post(ts.url+"/api/sessions", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)

@@ -89,3 +89,14 @@ func (w *Workspace) record(sess notes.Session, c Caller, role Role, typ string) 
 		w.log.Warn("attendance not recorded", "session", sess.ID, "subject", c.Subject, "command", typ, "err", err)
 	}
 }
+
+// present lists the people connected to a session on this instance.
+func (ms *meetings) present(session string) []string {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	var out []string
+	for sub := range ms.presence[session] {
+		out = append(out, sub)
+	}
+	return out
+}

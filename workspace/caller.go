@@ -2,7 +2,6 @@ package workspace
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/cocreate/cocreate/meeting"
@@ -22,7 +21,8 @@ const (
 )
 
 // Caller is who asks: authenticated by the edge (a verified token, or a
-// guest identity in open dev mode), never trusted further than that.
+// guest identity in guest mode), never trusted further than that; its
+// Name and Color are their profile's once Resolve has run.
 type Caller struct {
 	// Subject is the stable id (a token's sub, or "guest:<uuid>").
 	Subject string
@@ -30,8 +30,11 @@ type Caller struct {
 	Name string
 	// Guest is true for open-dev-mode guests.
 	Guest bool
-	// Roles are the token's grants, by session id: the platform's word,
-	// which overrides what is stored for this caller.
+	// Color is the caller's colour (#rrggbb), from their profile.
+	Color string
+	// Roles are the token's grants, by session id (a session role) or
+	// space id (a space role), or RoleNone: the platform's word, which
+	// overrides what is stored for this caller (access.go).
 	Roles map[string]Role
 	// ExpiresAt is when the caller's token expires (zero for guests).
 	ExpiresAt time.Time
@@ -57,45 +60,6 @@ func (a Action) String() string {
 	return [...]string{"read", "edit", "run", "delete"}[a]
 }
 
-// roleIn is the caller's role in sess: the host, else a role stored on
-// the session, else the token's grant, else member. (Issue 12 makes the
-// token's grant override what is stored, both ways.)
-func roleIn(c Caller, sess notes.Session) Role {
-	if sess.Host != "" && sess.Host == c.Subject {
-		return RoleHost
-	}
-	if r, ok := sess.Roles[c.Subject]; ok {
-		return r
-	}
-	if r, ok := c.Roles[sess.ID]; ok {
-		return r
-	}
-	return RoleMember
-}
-
-// allows lists the roles that may do each action.
-var allows = map[Action][]Role{
-	Read:   {RoleHost, RoleCoHost, RoleMember, RoleViewer},
-	Edit:   {RoleHost, RoleCoHost, RoleMember},
-	Run:    {RoleHost, RoleCoHost},
-	Delete: {RoleHost},
-}
-
-// authorize is the one access decision: every use case calls it first,
-// with the session it acts on, and gets the caller's role in it or an
-// *Error (ErrForbidden; later ErrNotFound for what the caller may not
-// read). ctx is for the lookups a richer access model will need
-// (spaces, memberships).
-func (w *Workspace) authorize(_ context.Context, c Caller, a Action, sess notes.Session) (Role, error) {
-	r := roleIn(c, sess)
-	for _, ok := range allows[a] {
-		if r == ok {
-			return r, nil
-		}
-	}
-	return r, fail(ErrForbidden, "forbidden", "role %s may not %s this session; it needs one of %v", r, a, allows[a])
-}
-
 // session loads a session and authorizes a on it: the top of every use
 // case that acts on one session.
 func (w *Workspace) session(ctx context.Context, c Caller, a Action, id string) (notes.Session, Role, error) {
@@ -108,26 +72,4 @@ func (w *Workspace) session(ctx context.Context, c Caller, a Action, id string) 
 	}
 	r, err := w.authorize(ctx, c, a, sess)
 	return sess, r, err
-}
-
-// checkRole validates a role named by a caller.
-func checkRole(r Role, what string) error {
-	if !meeting.ValidRole(r) {
-		return fail(ErrInvalid, "bad_role", "%s: %q is not host, cohost, member or viewer", what, r)
-	}
-	return nil
-}
-
-// CheckTokenRoles validates the roles a token grants (session id →
-// role), as the edge mints and verifies them.
-func CheckTokenRoles(roles map[string]Role) error {
-	for session, r := range roles {
-		if err := CheckName("roles: session id", session); err != nil {
-			return err
-		}
-		if err := checkRole(r, fmt.Sprintf("roles: session %q", session)); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -3,6 +3,8 @@ package workspace
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/cocreate/cocreate/notes"
@@ -27,14 +29,28 @@ type Connection struct {
 }
 
 // Connect decides whether c may open a socket to the document doc of
-// session, and how. A document of a known session runs with that
-// session's roles, attendance and commands. When open is true (open dev
-// mode, --public-rooms) any other name is an ad-hoc document, as with
-// any y-websocket server; otherwise it is ErrNotFound. A meeting
-// document needs its session in any mode, and only the server writes it.
+// session, and how. A document of a known session runs with the
+// caller's role in it (authorize: ErrNotFound if they may not read the
+// session), attendance and commands; a person who may read but not
+// edit the session may open only documents that exist (ErrForbidden
+// otherwise), so they cannot create one. A meeting document needs its
+// session in any mode, and only the server writes it.
+//
+// When open is true (--public-rooms) any other name is an open document
+// anyone may read and write, as with the plain y-websocket server;
+// doc "" is a room name without a slash, which is only ever open.
+// Otherwise an unknown session is ErrNotFound, with how to make one.
 func (w *Workspace) Connect(ctx context.Context, c Caller, session, doc string, open bool) (Connection, error) {
-	if err := CheckName("session", session); err != nil {
+	noop := func() {}
+	conn := Connection{AllowUpdate: w.limits.updateGate(c.Subject), Opened: noop, Closed: noop}
+	if err := CheckName("room", session); err != nil {
 		return Connection{}, err
+	}
+	if doc == "" {
+		if !open {
+			return Connection{}, noRoom(session)
+		}
+		return conn, nil
 	}
 	if err := CheckName("doc", doc); err != nil {
 		return Connection{}, err
@@ -42,21 +58,13 @@ func (w *Workspace) Connect(ctx context.Context, c Caller, session, doc string, 
 	if w.hubs.Gone(session) {
 		return Connection{}, fail(ErrGone, "session_deleted", "session %s was deleted", strconv.Quote(session))
 	}
-	isNew, err := w.checkDocs(ctx, session, doc)
-	if err != nil {
-		return Connection{}, err
-	}
-	noop := func() {}
-	conn := Connection{AllowUpdate: w.limits.updateGate(c.Subject), Opened: noop, Closed: noop, New: isNew}
 	sess, err := w.store.GetSession(ctx, session)
 	switch {
 	case errors.Is(err, notes.ErrSessionNotFound) && doc != "meeting" && open:
-		// An ad-hoc document: everyone edits, as the token says.
-		role := roleIn(c, notes.Session{ID: session})
-		conn.ReadOnly = role == RoleViewer
-		return conn, nil
+		conn.New, err = w.checkDocs(ctx, session, doc)
+		return conn, err
 	case errors.Is(err, notes.ErrSessionNotFound):
-		return Connection{}, fail(ErrNotFound, "not_found", "unknown session %s", strconv.Quote(session))
+		return Connection{}, noRoom(session + "/" + doc)
 	case err != nil:
 		w.log.Warn("connection refused: session lookup failed", "session", session, "err", err)
 		return Connection{}, fail(ErrUnavailable, "store_unavailable", "the session store is unavailable; try again")
@@ -69,10 +77,44 @@ func (w *Workspace) Connect(ctx context.Context, c Caller, session, doc string, 
 		return Connection{}, err
 	}
 	_, editErr := w.authorize(ctx, c, Edit, sess)
+	// {session}/notes and {session}/meeting are every session's own.
+	if editErr != nil && doc != "meeting" && doc != "notes" {
+		exists, err := w.docExists(ctx, sess.ID+"/"+doc)
+		if err != nil {
+			return Connection{}, err
+		}
+		if !exists {
+			return Connection{}, fail(ErrForbidden, "forbidden", "document %s does not exist in this session, and role %s may not create it", strconv.Quote(doc), role)
+		}
+	}
+	// Counted (and capped) only for who may create documents here.
+	if conn.New, err = w.checkDocs(ctx, session, doc); err != nil {
+		return Connection{}, err
+	}
 	// {session}/meeting is written by the server alone.
 	conn.ReadOnly = editErr != nil || doc == "meeting"
 	conn.Commands = true
 	conn.Opened = func() { w.attend(sess, c, role, true) }
 	conn.Closed = func() { w.attend(sess, c, role, false) }
 	return conn, nil
+}
+
+// noRoom is the answer for a room name that is no session's document
+// without --public-rooms.
+func noRoom(name string) *Error {
+	return fail(ErrNotFound, "not_found", "no session document %s (or you may not see it): create a session with POST /api/sessions and connect to /sync/{session id}/notes, "+
+		"ask its host for an invite link, or start the server with --public-rooms to make any other room name an open document", strconv.Quote(name))
+}
+
+// docExists reports whether a document is stored or live on this
+// instance.
+func (w *Workspace) docExists(ctx context.Context, name string) (bool, error) {
+	if slices.Contains(w.hubs.Docs(name), name) {
+		return true, nil
+	}
+	docs, err := w.store.Docs(ctx, name)
+	if err != nil {
+		return false, fmt.Errorf("documents of %s: %w", name, err)
+	}
+	return slices.Contains(docs, name), nil
 }

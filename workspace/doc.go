@@ -10,13 +10,25 @@
 // ErrNotFound, ErrForbidden, ErrConflict, ErrQuota, ErrInvalid, ErrGone
 // or ErrUnavailable; the edge maps the kinds to status codes in one
 // place. Access is decided once, at the top of each use case, by
-// authorize (caller.go): the caller's role in the session and whether
-// it allows the Action. Spaces, invites and memberships are to be
-// decided there too.
+// authorize (access.go) — the caller's role in the session and whether
+// it allows the Action — or authorizeSpace for a space: deny by default,
+// ErrNotFound for what the caller may not read (its existence is not
+// revealed), ErrForbidden for what they may read but not do. A role
+// comes from the token's grant for the session, the session's host, a
+// role stored on the session, else (unless the session is private) the
+// caller's space role mapped to a session role, and viewer for a public
+// session; the token's grant for the space replaces the stored
+// membership. Lists and search keep only what authorize lets the caller
+// read. Spaces, members, invites (spaces.go, invites.go: a use limit
+// counted by the store, atomically) and profiles (profiles.go: the name
+// and colour a person shows everywhere, given to the Caller by Resolve)
+// are use cases like the others; a change of membership or visibility
+// reaches the person's live connections on every instance at once
+// (hub.Registry.Revoke or SetReadOnly).
 //
 // It is written against one Store (store.go): document logs, session
-// records, versions, the list of a session's documents and the search
-// index, each capability checked at compile time for the memory, SQLite
+// records, versions, the list of a session's documents, the search
+// index, and spaces, members, invites and profiles, each capability checked at compile time for the memory, SQLite
 // and PostgreSQL backends. Session records change by narrow,
 // compare-and-set updates (notes.Sessions.UpdateSession), never by
 // writing back a whole record read earlier.
@@ -36,5 +48,7 @@
 // more document of a full session (Config.MaxDocsPerSession).
 //
 // It knows no HTTP and no SQL, and does not touch sockets: Connect
-// (connect.go) tells the edge how to serve one.
+// (connect.go) tells the edge how to serve one — a session's document
+// with the caller's role, an open room only when asked (--public-rooms),
+// a document a reader may not create refused.
 package workspace

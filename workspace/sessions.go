@@ -22,6 +22,13 @@ type SessionInput struct {
 	// SeedNotes (create only, default true) seeds {id}/notes with the
 	// title and agenda as headings, once.
 	SeedNotes *bool `json:"seed_notes"`
+	// SpaceID (create only) is the space the session goes into; the
+	// caller must be an owner, admin or member there. Omitted, the
+	// session gets a new space of its own, owned by the caller (as
+	// sessions made before spaces were migrated).
+	SpaceID *string `json:"space_id"`
+	// Visibility is space (the default), private or public.
+	Visibility *string `json:"visibility"`
 }
 
 // change is the narrow change of a PATCH: the given fields, validated.
@@ -47,6 +54,9 @@ func (in *SessionInput) apply(s *notes.Session) {
 	if in.Agenda != nil {
 		s.Agenda = *in.Agenda
 	}
+	if in.Visibility != nil {
+		s.Visibility = *in.Visibility
+	}
 }
 
 // SessionView is a session as one caller sees it.
@@ -56,23 +66,40 @@ type SessionView struct {
 	MyRole Role `json:"my_role"`
 }
 
-func view(c Caller, s notes.Session) SessionView {
-	return SessionView{Session: s, MyRole: roleIn(c, s)}
+func view(s notes.Session, r Role) SessionView {
+	if s.Visibility == "" {
+		s.Visibility = notes.VisibilitySpace
+	}
+	return SessionView{Session: s, MyRole: r}
 }
 
-// CreateSession creates a session hosted by c.
+// CreateSession creates a session hosted by c, in the space in names
+// (or a new one of its own).
 func (w *Workspace) CreateSession(ctx context.Context, c Caller, in SessionInput) (SessionView, error) {
 	sess := notes.Session{
-		ID:        uuid.NewString(),
-		Host:      c.Subject,
-		State:     notes.StateScheduled,
-		CreatedAt: w.now().UTC(),
-		Agenda:    []notes.AgendaItem{},
-		Roles:     map[string]Role{c.Subject: RoleHost},
+		ID:         uuid.NewString(),
+		Host:       c.Subject,
+		State:      notes.StateScheduled,
+		CreatedAt:  w.now().UTC(),
+		Agenda:     []notes.AgendaItem{},
+		Roles:      map[string]Role{c.Subject: RoleHost},
+		Visibility: notes.VisibilitySpace,
 	}
 	in.apply(&sess)
 	if err := sess.Validate(); err != nil {
 		return SessionView{}, classify(err)
+	}
+	if in.SpaceID != nil {
+		if _, _, err := w.authorizeSpace(ctx, c, SpaceWrite, *in.SpaceID); err != nil {
+			return SessionView{}, err
+		}
+		sess.SpaceID = *in.SpaceID
+	} else {
+		sp, err := w.createSpace(ctx, c, sess.Title)
+		if err != nil {
+			return SessionView{}, err
+		}
+		sess.SpaceID = sp.ID
 	}
 	if in.SeedNotes == nil || *in.SeedNotes {
 		// Seeded before the record exists, so nobody can open the notes
@@ -89,47 +116,80 @@ func (w *Workspace) CreateSession(ctx context.Context, c Caller, in SessionInput
 	if err := w.store.CreateSession(ctx, sess); err != nil {
 		return SessionView{}, err
 	}
-	w.log.Info("session created", "session", sess.ID, "host", sess.Host)
-	return view(c, sess), nil
+	w.log.Info("session created", "session", sess.ID, "space", sess.SpaceID, "host", sess.Host)
+	return view(sess, RoleHost), nil
 }
 
-// ListSessions lists sessions, newest first.
-func (w *Workspace) ListSessions(ctx context.Context, c Caller, opts notes.ListOptions) (notes.SessionPage, error) {
+// ListOptions filter and page ListSessions.
+type ListOptions struct {
+	notes.ListOptions
+	// SpaceID, if set, keeps only that space's sessions.
+	SpaceID string
+}
+
+// SessionList is one page of ListSessions.
+type SessionList struct {
+	Sessions      []SessionView `json:"sessions"`
+	NextPageToken string        `json:"next_page_token,omitempty"`
+}
+
+// ListSessions lists the sessions the caller may read, newest first.
+func (w *Workspace) ListSessions(ctx context.Context, c Caller, opts ListOptions) (SessionList, error) {
 	switch opts.State {
 	case "", notes.StateScheduled, notes.StateLive, notes.StateEnded:
 	default:
-		return notes.SessionPage{}, fail(ErrInvalid, "bad_state", "state must be scheduled, live or ended, not %q", opts.State)
+		return SessionList{}, fail(ErrInvalid, "bad_state", "state must be scheduled, live or ended, not %q", opts.State)
 	}
 	if opts.Limit < 0 || opts.Limit > 200 {
-		return notes.SessionPage{}, fail(ErrInvalid, "bad_limit", "limit must be an integer from 1 to 200")
+		return SessionList{}, fail(ErrInvalid, "bad_limit", "limit must be an integer from 1 to 200")
 	}
-	page, err := w.store.ListSessions(ctx, opts)
-	return page, classify(err)
+	if opts.SpaceID != "" {
+		if _, _, err := w.authorizeSpace(ctx, c, SpaceRead, opts.SpaceID); err != nil {
+			return SessionList{}, err
+		}
+	}
+	limit := opts.Limit
+	if limit == 0 {
+		limit = 50
+	}
+	out := SessionList{Sessions: []SessionView{}}
+	next, err := w.readable(ctx, c, opts.State, opts.PageToken, func(s notes.Session, r Role) bool {
+		if opts.SpaceID == "" || s.SpaceID == opts.SpaceID {
+			out.Sessions = append(out.Sessions, view(s, r))
+		}
+		return len(out.Sessions) < limit
+	})
+	out.NextPageToken = next
+	return out, err
 }
 
 // GetSession returns one session.
 func (w *Workspace) GetSession(ctx context.Context, c Caller, id string) (SessionView, error) {
-	sess, _, err := w.session(ctx, c, Read, id)
+	sess, r, err := w.session(ctx, c, Read, id)
 	if err != nil {
 		return SessionView{}, err
 	}
-	return view(c, sess), nil
+	return view(sess, r), nil
 }
 
 // UpdateSession changes the fields in gives, and only those: a
 // concurrent start or role change survives it.
 func (w *Workspace) UpdateSession(ctx context.Context, c Caller, id string, in SessionInput) (SessionView, error) {
-	if _, _, err := w.session(ctx, c, Run, id); err != nil {
+	_, r, err := w.session(ctx, c, Run, id)
+	if err != nil {
 		return SessionView{}, err
 	}
-	if in.SeedNotes != nil {
-		return SessionView{}, fail(ErrInvalid, "bad_field", "seed_notes is only accepted on create")
+	if in.SeedNotes != nil || in.SpaceID != nil {
+		return SessionView{}, fail(ErrInvalid, "bad_field", "seed_notes and space_id are only accepted on create")
 	}
 	sess, err := w.store.UpdateSession(ctx, id, in.change)
 	if err != nil {
 		return SessionView{}, classify(err)
 	}
-	return view(c, sess), nil
+	if in.Visibility != nil {
+		w.refreshAccess(ctx, []notes.Session{sess}, "")
+	}
+	return view(sess, r), nil
 }
 
 // DeleteSession deletes the session and all its documents: its live
@@ -143,14 +203,19 @@ func (w *Workspace) DeleteSession(ctx context.Context, c Caller, id string) erro
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := w.hubs.DeleteSession(ctx, sess.ID); err != nil {
-		return fmt.Errorf("delete session %s: closing its documents: %w", sess.ID, err)
+	return w.deleteSession(ctx, sess.ID)
+}
+
+// deleteSession deletes an authorized session.
+func (w *Workspace) deleteSession(ctx context.Context, id string) error {
+	if err := w.hubs.DeleteSession(ctx, id); err != nil {
+		return fmt.Errorf("delete session %s: closing its documents: %w", id, err)
 	}
-	if err := w.store.DeleteSession(ctx, sess.ID); err != nil {
+	if err := w.store.DeleteSession(ctx, id); err != nil {
 		return classify(err)
 	}
-	w.meetings.forget(sess.ID)
-	w.log.Info("session deleted", "session", sess.ID)
+	w.meetings.forget(id)
+	w.log.Info("session deleted", "session", id)
 	return nil
 }
 

@@ -13,6 +13,7 @@ type Store interface {
 	notes.Versions
 	notes.Lister
 	notes.Index
+	notes.Access
 }
 
 // Each backend is a whole Store.

@@ -173,7 +173,7 @@ func (pm *PostMeeting) Markdown() string {
 // ReadNotes reads and renders a session's notes and meeting record, now
 // (version nil) or at a version.
 func (w *Workspace) ReadNotes(ctx context.Context, c Caller, session string, version *int) (*PostMeeting, error) {
-	sess, _, err := w.session(ctx, c, Read, session)
+	sess, r, err := w.session(ctx, c, Read, session)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +181,7 @@ func (w *Workspace) ReadNotes(ctx context.Context, c Caller, session string, ver
 	if err != nil {
 		return nil, classify(err)
 	}
-	pm.Session = view(c, sess)
+	pm.Session = view(sess, r)
 	return pm, nil
 }
 
@@ -258,15 +258,20 @@ func (w *Workspace) DiffVersions(ctx context.Context, c Caller, session string, 
 	return render.DiffMarkdown(a.Notes.Markdown(), b.Notes.Markdown()), nil
 }
 
-// Search is full-text search over the latest indexed notes of every
-// session. Every caller may read every session's notes (members of the
-// community that runs this server), so no session is filtered out yet;
-// deleted sessions have no entries.
+// Search is full-text search over the latest indexed notes of the
+// sessions the caller may read; deleted sessions have no entries.
 func (w *Workspace) Search(ctx context.Context, c Caller, q string, limit int) ([]notes.Hit, error) {
 	if limit < 1 || limit > 100 {
 		return nil, fail(ErrInvalid, "bad_limit", "limit must be an integer from 1 to 100")
 	}
-	hits, err := w.store.Search(ctx, notes.Query{Q: q, Limit: limit})
+	ids := []string{}
+	if _, err := w.readable(ctx, c, "", "", func(s notes.Session, _ Role) bool {
+		ids = append(ids, s.ID)
+		return true
+	}); err != nil {
+		return nil, err
+	}
+	hits, err := w.store.Search(ctx, notes.Query{Q: q, Limit: limit, Sessions: ids})
 	if err != nil {
 		return nil, classify(err)
 	}

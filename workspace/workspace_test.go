@@ -38,12 +38,22 @@ func newInstance(t *testing.T, store Store, bus hub.Bus, lock Lock) *instance {
 	return &instance{hubs: hubs, ws: ws}
 }
 
-// createSession stores a scheduled session hosted by host.
-func createSession(t *testing.T, store Store, id, host string) {
+// createSession stores a scheduled session hosted by host, in the space
+// "sp-{id}" that host owns and members join as members.
+func createSession(t *testing.T, store Store, id, host string, members ...string) {
 	t.Helper()
+	space := "sp-" + id
+	if err := store.CreateSpace(t.Context(), notes.Space{ID: space, Name: "S", CreatedAt: time.Now()}, host); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if err := store.SetMember(t.Context(), space, m, SpaceMember); err != nil {
+			t.Fatal(err)
+		}
+	}
 	err := store.CreateSession(t.Context(), notes.Session{ID: id, Title: "T", TimeZone: "UTC",
 		State: notes.StateScheduled, CreatedAt: time.Now().UTC(), Host: host,
-		Roles: map[string]Role{host: RoleHost}})
+		Roles: map[string]Role{host: RoleHost}, SpaceID: space, Visibility: notes.VisibilitySpace})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +97,7 @@ func TestMeetingLockHeldPastTTL(t *testing.T) {
 		return l
 	}
 	shared := notes.NewMemoryStore()
-	createSession(t, shared, "s", "host")
+	createSession(t, shared, "s", "host", "alice")
 	slow := &slowStore{Store: shared, stalled: make(chan struct{}), release: make(chan struct{})}
 	net := hub.NewMemoryNetwork()
 	a := newInstance(t, slow, hub.NewMemoryBus(net), newLock())
@@ -135,7 +145,7 @@ func TestMeetingLockHeldPastTTL(t *testing.T) {
 // makes of it for sockets.
 func TestAuthorize(t *testing.T) {
 	store := notes.NewMemoryStore()
-	createSession(t, store, "s", "hana")
+	createSession(t, store, "s", "hana", "mia")
 	if _, err := store.UpdateSession(t.Context(), "s", notes.SetRole("cora", RoleCoHost)); err != nil {
 		t.Fatal(err)
 	}
@@ -150,22 +160,40 @@ func TestAuthorize(t *testing.T) {
 		"member":        {Subject: "mia"},
 		"stored viewer": {Subject: "vic"},
 		"token viewer":  {Subject: "val", Roles: map[string]Role{"s": RoleViewer}},
+		"space admin":   {Subject: "ada", Roles: map[string]Role{"sp-s": SpaceAdmin}},
+		"outsider":      {Subject: "out"},
+		"token none":    {Subject: "mia", Roles: map[string]Role{"s": RoleNone}},
+		"space none":    {Subject: "mia", Roles: map[string]Role{"sp-s": RoleNone}},
+		"other token":   {Subject: "oz", Roles: map[string]Role{"other": RoleHost}},
 	}
 	want := map[Action][]string{
-		Read:   {"host", "stored cohost", "token cohost", "member", "stored viewer", "token viewer"},
-		Edit:   {"host", "stored cohost", "token cohost", "member"},
-		Run:    {"host", "stored cohost", "token cohost"},
+		Read:   {"host", "stored cohost", "token cohost", "member", "stored viewer", "token viewer", "space admin"},
+		Edit:   {"host", "stored cohost", "token cohost", "member", "space admin"},
+		Run:    {"host", "stored cohost", "token cohost", "space admin"},
 		Delete: {"host"},
 	}
 	for a, allowed := range want {
 		for name, c := range callers {
 			_, _, err := in.ws.session(t.Context(), c, a, "s")
-			if ok := slices.Contains(allowed, name); ok != (err == nil) || (!ok && !errors.Is(err, ErrForbidden)) {
+			ok := slices.Contains(allowed, name)
+			// What the caller may not read is not found; what they may
+			// read but not do, forbidden.
+			kind := ErrForbidden
+			if !slices.Contains(want[Read], name) {
+				kind = ErrNotFound
+			}
+			if ok != (err == nil) || (!ok && !errors.Is(err, kind)) {
 				t.Errorf("%s may %s: got %v", name, a, err)
 			}
 		}
 	}
 	for name, c := range callers {
+		if !slices.Contains(want[Read], name) {
+			if _, err := in.ws.Connect(t.Context(), c, "s", "notes", false); !errors.Is(err, ErrNotFound) {
+				t.Errorf("%s connects: %v, want not found", name, err)
+			}
+			continue
+		}
 		conn, err := in.ws.Connect(t.Context(), c, "s", "notes", false)
 		if err != nil {
 			t.Fatalf("%s connects: %v", name, err)
@@ -186,4 +214,42 @@ func TestAuthorize(t *testing.T) {
 	if _, err := in.ws.Connect(t.Context(), Caller{Subject: "x"}, "nope", "meeting", true); !errors.Is(err, ErrNotFound) {
 		t.Errorf("meeting of an unknown session: %v", err)
 	}
+	if _, err := in.ws.Connect(t.Context(), Caller{Subject: "x"}, "room", "", false); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a room without a slash, closed mode: %v", err)
+	}
+	// A viewer cannot create a document by opening it; a member can.
+	if _, err := in.ws.Connect(t.Context(), callers["stored viewer"], "s", "new-doc", false); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a viewer opening a new document: %v, want forbidden", err)
+	}
+	if _, err := in.ws.Connect(t.Context(), callers["member"], "s", "new-doc", false); err != nil {
+		t.Errorf("a member opening a new document: %v", err)
+	}
+
+	// Private: the space's members no longer see it; public: everyone
+	// reads, as a viewer.
+	for _, vis := range []string{notes.VisibilityPrivate, notes.VisibilityPublic} {
+		if _, err := store.UpdateSession(t.Context(), "s", func(s *notes.Session) error { s.Visibility = vis; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		r, err := in.ws.roleIn(t.Context(), callers["member"], mustSession(t, store, "s"))
+		if wantR := map[string]Role{notes.VisibilityPrivate: "", notes.VisibilityPublic: RoleMember}[vis]; err != nil || r != wantR {
+			t.Errorf("%s session: a space member's role is %q, %v; want %q", vis, r, err, wantR)
+		}
+		r, _ = in.ws.roleIn(t.Context(), callers["outsider"], mustSession(t, store, "s"))
+		if wantR := map[string]Role{notes.VisibilityPrivate: "", notes.VisibilityPublic: RoleViewer}[vis]; r != wantR {
+			t.Errorf("%s session: an outsider's role is %q; want %q", vis, r, wantR)
+		}
+		if r, _ := in.ws.roleIn(t.Context(), callers["stored viewer"], mustSession(t, store, "s")); r != RoleViewer {
+			t.Errorf("%s session: a stored viewer's role is %q", vis, r)
+		}
+	}
+}
+
+func mustSession(t *testing.T, store Store, id string) notes.Session {
+	t.Helper()
+	s, err := store.GetSession(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

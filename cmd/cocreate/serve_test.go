@@ -41,7 +41,7 @@ func freeAddr(t *testing.T) string {
 
 func startServe(t *testing.T, bin, addr, data string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", data)
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", data, "--public-rooms")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -176,7 +176,7 @@ func TestNginx(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"sub": "ann", "name": "Ann", "exp": time.Now().Add(time.Hour).Unix(),
+		"sub": "ann", "name": "Ann", "exp": time.Now().Add(time.Hour).Unix(), "roles": map[string]string{"s": "member"},
 	}).SignedString([]byte(nginxSecret))
 	if err != nil {
 		t.Fatal(err)

@@ -63,7 +63,8 @@ func start(t testing.TB, flags ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := append([]string{"serve", "--addr", addr, "--data", t.TempDir()}, flags...)
+	// The attacks' rooms are no sessions: open documents.
+	args := append([]string{"serve", "--addr", addr, "--data", t.TempDir(), "--public-rooms"}, flags...)
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {

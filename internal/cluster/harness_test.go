@@ -67,7 +67,10 @@ func startInstance(t *testing.T, name, data, redisURL string) *instance {
 		t.Fatal(err)
 	}
 	in.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", data, "--redis", redisURL, "--postgres", clusterDSN(t, data),
-		"--sync-interval", "300ms", "--flush-interval", "50ms")
+		"--sync-interval", "300ms", "--flush-interval", "50ms",
+		// Most rooms here are no sessions' documents; the access test
+		// uses sessions.
+		"--public-rooms")
 	in.cmd.Stdout, in.cmd.Stderr = logf, logf
 	if err := in.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -37,6 +37,29 @@ func newPerson(t *testing.T, anyInstance string) *person {
 	return p
 }
 
+// invite makes an invite into the space of session id (host: its owner)
+// for n people and returns its code.
+func (p *person) invite(instance, id string, n int) string {
+	p.t.Helper()
+	code, s := p.do("GET", instance+"/api/sessions/"+id, "")
+	if code != http.StatusOK {
+		p.t.Fatalf("get session: %d %v", code, s)
+	}
+	code, inv := p.do("POST", instance+"/api/spaces/"+s["space_id"].(string)+"/invites", fmt.Sprintf(`{"max_uses":%d}`, n))
+	if code != http.StatusCreated {
+		p.t.Fatalf("invite: %d %v", code, inv)
+	}
+	return inv["code"].(string)
+}
+
+// accept accepts an invite: p becomes a member of its space.
+func (p *person) accept(instance, code string) {
+	p.t.Helper()
+	if c, out := p.do("POST", instance+"/api/invites/"+code+"/accept", ""); c != http.StatusOK {
+		p.t.Errorf("accept: %d %v", c, out)
+	}
+}
+
 func (p *person) do(method, url, body string) (int, map[string]any) {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
@@ -75,6 +98,7 @@ func testMeetingCommandsAcrossInstances(t *testing.T, redisURL string) {
 		t.Fatalf("create: %d %v", code, s)
 	}
 	id := s["id"].(string)
+	invite := host.invite(url(0, ""), id, 200)
 	cmd := func(p *person, i int, body string) {
 		if code, out := p.do("POST", url(i, "/api/sessions/"+id+"/commands"), body); code != 200 {
 			t.Errorf("%s on instance %d: %d %v", body, i%2+1, code, out)
@@ -90,6 +114,7 @@ func testMeetingCommandsAcrossInstances(t *testing.T, redisURL string) {
 	won := map[int]int{}
 	for i := range 100 {
 		p := newPerson(t, url(i, ""))
+		p.accept(url(i+1, ""), invite)
 		for k := range 2 {
 			wg.Go(func() {
 				code, out := p.do("POST", url(k, "/api/sessions/"+id+"/commands"), `{"type":"hand.raise"}`)
@@ -105,6 +130,7 @@ func testMeetingCommandsAcrossInstances(t *testing.T, redisURL string) {
 	for i := range 30 {
 		wg.Go(func() {
 			p := newPerson(t, url(i, ""))
+			p.accept(url(i, ""), invite)
 			for k := range 3 {
 				for _, poll := range []string{"named", "anon"} {
 					cmd(p, i+k, fmt.Sprintf(`{"type":"poll.vote","id":%q,"choices":[%d]}`, poll, (i+k)%3))
@@ -161,6 +187,7 @@ type rawSocket struct {
 	doc    *crdt.Doc
 	denied chan struct{}
 	msgs   chan yproto.Message
+	err    error // why the socket ended, set before msgs is closed
 }
 
 func dialAs(t *testing.T, p *person, instance, doc string) *rawSocket {
@@ -183,6 +210,7 @@ func dialAs(t *testing.T, p *person, instance, doc string) *rawSocket {
 		for {
 			_, raw, err := ws.Read(context.Background())
 			if err != nil {
+				s.err = err
 				return
 			}
 			if m, err := yproto.Decode(raw); err == nil {
@@ -238,12 +266,14 @@ func TestRoleChangeAcrossInstances(t *testing.T) {
 	_, ins := startCluster(t, 2, rd.URL())
 	one, two := ins[0].addr, ins[1].addr
 	host := newPerson(t, "http://"+one)
-	code, s := host.do("POST", "http://"+one+"/api/sessions", `{"title":"Roles","time_zone":"UTC","seed_notes":false}`)
+	// Public: the check at the end reads it as anyone.
+	code, s := host.do("POST", "http://"+one+"/api/sessions", `{"title":"Roles","time_zone":"UTC","seed_notes":false,"visibility":"public"}`)
 	if code != http.StatusCreated {
 		t.Fatalf("create: %d %v", code, s)
 	}
 	id := s["id"].(string)
 	dan := newPerson(t, "http://"+two)
+	dan.accept("http://"+two, host.invite("http://"+one, id, 1))
 	_, me := dan.do("GET", "http://"+two+"/api/me", "")
 	sub := me["subject"].(string)
 
@@ -313,6 +343,56 @@ func TestRoleChangeAcrossInstances(t *testing.T) {
 		c := dial(t, "ws://"+in+"/sync", id+"/notes")
 		if txt := text(c); strings.Contains(txt, "after-marker") || !strings.Contains(txt, "before;") {
 			t.Fatalf("instance %s holds %q", in, txt)
+		}
+	}
+}
+
+// TestRemoveMemberAcrossInstances: dan, a member by invite, has a socket
+// on instance 2; the owner removes him from the space on instance 1.
+// Within 1 s his socket is closed (1008 "access revoked"), and he can
+// neither reconnect nor read the session on any instance.
+func TestRemoveMemberAcrossInstances(t *testing.T) {
+	rd := redistest.Start(t)
+	_, ins := startCluster(t, 2, rd.URL())
+	one, two := "http://"+ins[0].addr, "http://"+ins[1].addr
+	host := newPerson(t, one)
+	code, s := host.do("POST", one+"/api/sessions", `{"title":"Members","time_zone":"UTC"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, s)
+	}
+	id, space := s["id"].(string), s["space_id"].(string)
+	dan := newPerson(t, two)
+	dan.accept(two, host.invite(one, id, 1))
+	_, me := dan.do("GET", two+"/api/me", "")
+	sock := dialAs(t, dan, ins[1].addr, id+"/notes")
+	sock.insert("hello;")
+	for { // dan writes: the echo comes back
+		m, ok := sock.next(10 * time.Second)
+		if !ok {
+			t.Fatal("no echo of dan's edit")
+		}
+		if m.Type == yproto.TypeSync && m.Sync == yproto.SyncUpdate {
+			break
+		}
+	}
+	if code, out := host.do("DELETE", one+"/api/spaces/"+space+"/members/"+url.PathEscape(me["subject"].(string)), ""); code != http.StatusNoContent {
+		t.Fatalf("remove: %d %v", code, out)
+	}
+	removed := time.Now()
+	timeout := time.After(time.Second)
+	for open := true; open; {
+		select {
+		case _, open = <-sock.msgs:
+		case <-timeout:
+			t.Fatal("dan's socket on instance 2 is still open 1 s after his removal on instance 1")
+		}
+	}
+	if status := websocket.CloseStatus(sock.err); status != websocket.StatusPolicyViolation {
+		t.Fatalf("dan's socket closed %v after %v: %v, want 1008", status, time.Since(removed), sock.err)
+	}
+	for _, in := range []string{one, two} {
+		if code, _ := dan.do("GET", in+"/api/sessions/"+id, ""); code != http.StatusNotFound {
+			t.Fatalf("dan reads the session on %s after removal: %d", in, code)
 		}
 	}
 }
