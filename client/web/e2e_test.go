@@ -109,7 +109,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // e2eSteps is how many "ok" lines a complete run of e2e.mjs prints.
-const e2eSteps = 22
+const e2eSteps = 24
 
 // TestE2E drives the built UI in headless Chromium (e2e/e2e.mjs,
 // meeting.mjs, after.mjs) with three people (a host at 1280×800, a member

@@ -76,16 +76,69 @@ export async function inviteFlow (c) {
   return member
 }
 
-// viewerInvite lets a third person in with an invite the host makes,
-// accepted through the API (the UI path is inviteFlow's) so that they
-// do not enter the room before the meeting scenario has them join.
+// viewerInvite lets a third person into the space with a space invite
+// the host makes, accepted through the API (the UI path is inviteFlow's)
+// so that they do not enter the room before the meeting scenario has
+// them join. The host then finds them among the space's members in the
+// lobby and changes their role there (and back).
 export async function viewerInvite (c, viewer) {
-  const { host, id, base } = c
-  const inv = await host.evaluate(async (id) => (await fetch(`/api/sessions/${id}/invites`, {
+  const { host, id, base, step, both, axe } = c
+  const made = await host.evaluate(async (id) => (await fetch('/api/sessions/' + id)).json(), id)
+  const inv = await host.evaluate(async (space) => (await fetch(`/api/spaces/${space}/invites`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ role: 'member' })
-  })).json(), id)
+  })).json(), made.space_id)
   await viewer.goto(base + inv.path)
-  await viewer.locator('#accept').waitFor()
+  await viewer.locator('#invite-grant', { hasText: 'Join the space “E2E space”' }).waitFor()
   const got = await viewer.evaluate(async (code) => (await fetch(`/api/invites/${code}/accept`, { method: 'POST' })).json(), inv.code)
-  if (got.session_id !== id) throw new Error('the invite did not let the viewer in: ' + JSON.stringify(got))
+  if (got.space_id !== made.space_id) throw new Error('the space invite did not let the viewer in: ' + JSON.stringify(got))
+  // They name themselves in the lobby's "Your name".
+  const name = 'Vic Viewer'
+  await viewer.goto(base + '/')
+  await viewer.locator('#spaces .session-title', { hasText: 'E2E weekly' }).waitFor()
+  await viewer.locator('#me-name').fill(name)
+  await viewer.locator('#me-save').click()
+  await viewer.locator('#me-said', { hasText: 'you are ' + name }).waitFor()
+  if ((await c.me(viewer)).name !== name) throw new Error('the lobby did not save the name')
+
+  // The host's lobby (same person, another tab): the space, its session, its members.
+  const lobby = await host.context().newPage()
+  await lobby.goto(base + '/')
+  await lobby.locator('#spaces [data-space] .session-title', { hasText: 'E2E weekly' }).waitFor()
+  await lobby.locator('#spaces summary', { hasText: 'Members' }).click()
+  const role = lobby.getByLabel('Role of ' + name)
+  await role.selectOption('viewer')
+  await lobby.locator(`.member[data-subject] select[aria-label="Role of ${name}"] option[value="viewer"]:checked`).waitFor({ state: 'attached' })
+  const members = await lobby.evaluate(async (space) => (await fetch(`/api/spaces/${space}/members`)).json(), made.space_id)
+  if (members.members.find(m => m.name === name)?.role !== 'viewer') throw new Error('the role change was not stored: ' + JSON.stringify(members))
+  await lobby.locator('.member', { hasText: name }).waitFor()
+  const phone = await host.context().newPage()
+  await phone.setViewportSize(c.PHONE)
+  await phone.goto(base + '/')
+  await phone.locator('#spaces summary', { hasText: 'Members' }).click()
+  await phone.locator('.member', { hasText: name }).waitFor()
+  await phone.locator('#spaces').scrollIntoViewIfNeeded()
+  await lobby.locator('#spaces').scrollIntoViewIfNeeded()
+  await both('lobby-space', lobby, phone)
+  await axe(lobby, 'lobby with a space and its members')
+  await phone.close()
+  await lobby.getByLabel('Role of ' + name).selectOption('member')
+  await lobby.locator(`.member select[aria-label="Role of ${name}"] option[value="member"]:checked`).waitFor({ state: 'attached' })
+  await lobby.close()
+  await viewer.goto('about:blank')
+  step("a space invite lets a third person in; the host's lobby lists the space, its session and its members, and changes a member's role")
+  return name
+}
+
+// removeMember: the host removes a member from the lobby (asked first).
+export async function removeMember (c, name) {
+  const { host, base, step } = c
+  await host.goto(base + '/')
+  await host.locator('#spaces summary', { hasText: 'Members' }).click()
+  await host.getByRole('button', { name: 'Remove ' + name }).click()
+  await host.locator('#dialog-ok', { hasText: 'Remove' }).click()
+  await host.locator('.member', { hasText: name }).waitFor({ state: 'detached' })
+  const spaces = await host.evaluate(async () => (await fetch('/api/spaces')).json())
+  const members = await host.evaluate(async (space) => (await fetch(`/api/spaces/${space}/members`)).json(), spaces.spaces[0].id)
+  if (members.members.some(m => m.name === name)) throw new Error('the removed member is still listed by the API')
+  step('the host removes a member from the space in the lobby, after a confirmation')
 }

@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline'
 import { launch, pages, shot as shooter, axe, noOverflow, tabTo, focusedId, me, typeLine, WIDE, PHONE, T } from './lib.mjs'
 import { meetingFlow } from './meeting.mjs'
 import { afterFlow } from './after.mjs'
-import { inviteFlow, viewerInvite, MEMBER_NAME } from './access.mjs'
+import { inviteFlow, viewerInvite, removeMember, MEMBER_NAME } from './access.mjs'
 
 const [base, artifacts] = process.argv.slice(2)
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
@@ -160,9 +160,10 @@ try {
   // The host sees the chosen name in the participants.
   await host.locator('#participants li', { hasText: MEMBER_NAME }).waitFor()
   const viewer = await P.open(WIDE)
-  await viewerInvite({ ...ctx, host, id }, viewer)
+  const viewerName = await viewerInvite({ ...ctx, host, id, PHONE }, viewer)
   await meetingFlow({ ...ctx, host, member, viewer, id, memberName })
   await afterFlow({ ...ctx, host, member, viewer, id, P, memberName })
+  await removeMember({ ...ctx, host }, viewerName)
 
   if (P.external.length > 0) throw new Error('requests outside the server: ' + P.external.join(', '))
   if (P.errors.length > 0) throw new Error('errors on the pages: ' + P.errors.join('; '))

@@ -32,7 +32,7 @@ export function noAccess (root: HTMLElement): void {
 export async function invitePage (root: HTMLElement, code: string): Promise<void> {
   document.title = 'Invitation — cocreate'
   // First alone: in guest mode it fixes the identity the accept uses.
-  await api<Me>('GET', '/api/me')
+  const me = await api<Me>('GET', '/api/me')
   const main = h('main', { class: 'center card invite', id: 'invite' })
   root.replaceChildren(topbar(), main)
   let inv: Invite
@@ -61,6 +61,7 @@ export async function invitePage (root: HTMLElement, code: string): Promise<void
       : `Join the space “${inv.space_name}” and its sessions as ${roleWords[inv.role] ?? inv.role}.`),
     h('p', { class: 'muted' }, roleWhat[inv.role] ?? ''),
     h('p', {}, accept),
+    h('p', { class: 'hint', id: 'invite-as' }, `You will join as ${me.name}; you can change your name afterwards.`),
     h('p', { class: 'hint' }, `This link works until ${expires}.`))
   accept.addEventListener('click', () => {
     accept.disabled = true

@@ -45,7 +45,10 @@ export async function room (root: HTMLElement, id: string): Promise<void> {
   // the page reloads after saving.
   const roleChip = h('button', { type: 'button', class: 'role-chip', id: 'my-role', title: 'Change your name or colour' })
   roleChip.addEventListener('click', () => profileDialog(me, () => location.reload()))
-  const showRole = (): void => { roleChip.textContent = `${me.name} · ${roleName(role)}`; roleChip.setAttribute('aria-label', `You are ${me.name}, ${roleName(role)}. Change your name`) }
+  const showRole = (): void => {
+    roleChip.replaceChildren(`${me.name} · ${roleName(role)}`, h('span', { class: 'sr-only' }, ': change your name'),
+      h('span', { class: 'edit-mark', 'aria-hidden': 'true' }, '✎'))
+  }
   showRole()
   const editorEl = h('div', { class: 'editor', id: 'editor' })
   const notesPane = h('main', { class: 'pane notes-pane', id: 'pane-notes', role: 'tabpanel', 'aria-labelledby': 'tab-notes' },

@@ -6,7 +6,7 @@
 import { api, Member, Session, Space, SpaceRole, withToken } from './api'
 import { inviteButton } from './access'
 import { ask } from './dialog'
-import { emptyState, h, showError } from './dom'
+import { emptyState, h, initials, showError, swatch } from './dom'
 
 const manages = (r: SpaceRole): boolean => r === 'owner' || r === 'admin'
 const stateWord = { live: 'Live', scheduled: 'Upcoming', ended: 'Past' }
@@ -71,10 +71,11 @@ function memberRow (sp: Space, m: Member, reload: () => void): HTMLElement {
   const base = `/api/spaces/${encodeURIComponent(sp.id)}/members/${encodeURIComponent(m.subject)}`
   const roles: SpaceRole[] = sp.my_role === 'owner' ? ['owner', 'admin', 'member', 'viewer'] : ['admin', 'member', 'viewer']
   const locked = sp.my_role !== 'owner' && m.role === 'owner'
+  const sw = swatch(m.color, m.subject)
   const sel = h('select', { 'aria-label': 'Role of ' + m.name, disabled: locked },
     ...(locked ? ['owner' as SpaceRole] : roles).map(r => h('option', { value: r, selected: r === m.role }, roleLabel[r])))
   const row = h('li', { class: 'row member', 'data-subject': m.subject },
-    h('span', { class: 'avatar', style: `background:${m.color}`, 'aria-hidden': 'true' }, (m.name.trim()[0] ?? '?').toUpperCase()),
+    h('span', { class: 'avatar', style: `background:${sw.bg};color:${sw.fg}`, 'aria-hidden': 'true' }, initials(m.name)),
     h('span', { class: 'grow member-name' }, m.name), sel,
     locked ? null : h('button', { type: 'button', class: 'danger small-button', 'aria-label': 'Remove ' + m.name }, 'Remove'))
   sel.addEventListener('change', () => {
