@@ -3,7 +3,7 @@
 // and, for owners and admins, its members (list, change role, remove);
 // and the form that makes a new space.
 
-import { api, Member, Session, Space, SpaceRole, withToken } from './api'
+import { api, Me, Member, Session, Space, SpaceRole, withToken } from './api'
 import { inviteButton } from './access'
 import { ask } from './dialog'
 import { emptyState, h, initials, showError, swatch } from './dom'
@@ -59,25 +59,30 @@ function membersPanel (sp: Space): HTMLElement {
   const body = h('div', { class: 'members', 'data-errors': '' })
   const det = h('details', { class: 'members-panel' }, h('summary', {}, 'Members'), body)
   const load = (): void => {
-    api<{ members: Member[] }>('GET', `/api/spaces/${encodeURIComponent(sp.id)}/members`).then(r => {
-      body.replaceChildren(h('ul', { class: 'member-list' }, ...r.members.map(m => memberRow(sp, m, load))))
+    Promise.all([api<{ members: Member[] }>('GET', `/api/spaces/${encodeURIComponent(sp.id)}/members`), api<Me>('GET', '/api/me')]).then(([r, me]) => {
+      body.replaceChildren(h('ul', { class: 'member-list' }, ...r.members.map(m => m.subject === me.subject
+        ? memberRow(sp, { ...m, name: me.name }, true, load)
+        : memberRow(sp, m, false, load))))
     }).catch(err => showError(body, err))
   }
   det.addEventListener('toggle', () => { if (det.open) load() })
   return det
 }
 
-function memberRow (sp: Space, m: Member, reload: () => void): HTMLElement {
+// memberRow is one member; the caller's own row changes nothing (an
+// owner steps down by making someone else owner first).
+function memberRow (sp: Space, m: Member, self: boolean, reload: () => void): HTMLElement {
   const base = `/api/spaces/${encodeURIComponent(sp.id)}/members/${encodeURIComponent(m.subject)}`
   const roles: SpaceRole[] = sp.my_role === 'owner' ? ['owner', 'admin', 'member', 'viewer'] : ['admin', 'member', 'viewer']
-  const locked = sp.my_role !== 'owner' && m.role === 'owner'
+  const locked = self || (sp.my_role !== 'owner' && m.role === 'owner')
   const sw = swatch(m.color, m.subject)
-  const sel = h('select', { 'aria-label': 'Role of ' + m.name, disabled: locked },
-    ...(locked ? ['owner' as SpaceRole] : roles).map(r => h('option', { value: r, selected: r === m.role }, roleLabel[r])))
+  const sel = h('select', { 'aria-label': 'Role of ' + m.name },
+    ...roles.map(r => h('option', { value: r, selected: r === m.role }, roleLabel[r])))
   const row = h('li', { class: 'row member', 'data-subject': m.subject },
     h('span', { class: 'avatar', style: `background:${sw.bg};color:${sw.fg}`, 'aria-hidden': 'true' }, initials(m.name)),
-    h('span', { class: 'grow member-name' }, m.name), sel,
-    locked ? null : h('button', { type: 'button', class: 'danger small-button', 'aria-label': 'Remove ' + m.name }, 'Remove'))
+    h('span', { class: 'grow member-name' }, m.name, self ? h('span', { class: 'muted' }, ' (you)') : null),
+    locked ? h('span', { class: 'role-chip' }, roleLabel[m.role]) : sel,
+    locked ? null : h('button', { type: 'button', class: 'danger', 'aria-label': 'Remove ' + m.name }, 'Remove'))
   sel.addEventListener('change', () => {
     api('PUT', base, { role: sel.value }).then(reload).catch(err => { showError(row, err); sel.value = m.role })
   })
