@@ -117,6 +117,6 @@ export async function afterFlow (c) {
   await host.locator('#sessions-ended .empty').waitFor()
   await member.locator('#status[data-state="connected"]').waitFor({ state: 'detached', timeout: 20000 })
   await viewer.goto(`${base}/read/${id}`)
-  await viewer.locator('#not-found').waitFor()
+  await viewer.locator('#no-access').waitFor()
   step('deleting a session is confirmed, then it is gone for everyone')
 }

@@ -16,9 +16,9 @@ const roleWhat: Record<string, string> = {
   viewer: 'You can read the notes and follow the meetings, but not edit.'
 }
 
-// noAccess is what a session's URL shows when the API answers 404: the
-// session is not the caller's to open (or does not exist; the server
-// does not say which).
+// noAccess is what a session's room or notes URL shows when the API
+// answers 404: the session is not the caller's to open (or does not
+// exist; the server does not say which).
 export function noAccess (root: HTMLElement): void {
   document.title = 'Invitation needed — cocreate'
   root.replaceChildren(topbar(), h('main', { class: 'center card', id: 'no-access' },
