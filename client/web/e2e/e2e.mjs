@@ -85,7 +85,7 @@ try {
   await phoneLobby.close()
   const made = await host.evaluate(async (id) => (await fetch('/api/sessions/' + id)).json(), id)
   const spaces = await host.evaluate(async () => (await fetch('/api/spaces')).json())
-  if (made.space_id !== spaces.spaces.find(s => s.name === 'E2E space')?.id) throw new Error('the session is not in the space: ' + JSON.stringify(made))
+  if (made.space_id !== spaces.spaces.find(s => s.name === 'E2E space')?.id || made.visibility !== 'space') throw new Error('the session is not in the space, open to its members: ' + JSON.stringify(made))
   step('lobby: a space made, a session planned in it with the keyboard only; axe clean in light and dark')
 
   // A second guest is invited, accepts on a phone and names themselves;
