@@ -266,6 +266,7 @@ var matrix = map[string]needs{
 	"GET /":              {public: true, ok: shellStatus, path: fixed("/")},
 	"GET /s/{id}":        {public: true, ok: shellStatus, path: func(w world, tg string) string { return "/s/" + w.session[tg] }},
 	"GET /read/{id}":     {public: true, ok: shellStatus, path: func(w world, tg string) string { return "/read/" + w.session[tg] }},
+	"GET /invite/{code}": {public: true, ok: shellStatus, path: fixed("/invite/nope")},
 	"GET /assets/{file}": {public: true, ok: 404, path: fixed("/assets/nope.js")},
 	// Minting needs the admin key, which no persona holds (TestMintToken).
 	"POST /api/tokens": {public: true, ok: 0, path: fixed("/api/tokens"), body: `{}`},

@@ -11,8 +11,9 @@ import (
 )
 
 // webRoutes serves the embedded browser workspace (package client/web):
-// the same page for the lobby (/), a session room (/s/{id}) and the
-// notes reader (/read/{id}), and its assets under /assets/. Without a
+// the same page for the lobby (/), a session room (/s/{id}), the
+// notes reader (/read/{id}) and the invite accept page (/invite/{code}),
+// and its assets under /assets/. Without a
 // built bundle the pages say how to build it.
 func (s *Server) webRoutes(e *echo.Echo) {
 	files, built := web.Files()
@@ -41,6 +42,7 @@ The API (/api/...) and WebSocket sync (/sync/...) work without it.</p>`)
 	e.GET("/", page)
 	e.GET("/s/:id", page)
 	e.GET("/read/:id", page)
+	e.GET("/invite/:code", page)
 	e.GET("/assets/:file", func(c echo.Context) error {
 		name := path.Clean(c.Param("file"))
 		if !built || name == "index.html" {

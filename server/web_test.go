@@ -13,7 +13,7 @@ import (
 func TestWebRoutes(t *testing.T) {
 	ts := startServer(t, t.TempDir(), nil)
 	_, built := web.Files()
-	for _, p := range []string{"/", "/s/abc", "/read/abc"} {
+	for _, p := range []string{"/", "/s/abc", "/read/abc", "/invite/abc"} {
 		code, body := get(t, ts.url+p)
 		switch {
 		case built && (code != 200 || !strings.Contains(body, `<div id="app">`) || !strings.Contains(body, "/assets/app.js")):

@@ -84,6 +84,10 @@ func (w *Workspace) Connect(ctx context.Context, c Caller, session, doc string, 
 	if editErr != nil && conn.New && doc != "meeting" && doc != "notes" {
 		return Connection{}, fail(ErrForbidden, "forbidden", "document %s does not exist in this session, and role %s may not create it", strconv.Quote(doc), role)
 	}
+	// Counted (and capped) only for who may create documents here.
+	if conn.New, err = w.checkDocs(ctx, session, doc); err != nil {
+		return Connection{}, err
+	}
 	// {session}/meeting is written by the server alone.
 	conn.ReadOnly = editErr != nil || doc == "meeting"
 	conn.Commands = true

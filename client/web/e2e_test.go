@@ -109,18 +109,25 @@ func freeAddr(t *testing.T) string {
 }
 
 // e2eSteps is how many "ok" lines a complete run of e2e.mjs prints.
-const e2eSteps = 20
+const e2eSteps = 24
 
 // TestE2E drives the built UI in headless Chromium (e2e/e2e.mjs,
-// meeting.mjs, after.mjs) with three people (a host at 1280×800, a member
-// on a 375×812 phone, a third who becomes a viewer): a session planned
-// with the keyboard only; typing with carets; the toolbar; the meeting
+// access.mjs, meeting.mjs, after.mjs) with three people (a host at
+// 1280×800, a member on a 375×812 phone, a third who becomes a viewer): a
+// space made and a session planned in it with the keyboard only; an
+// invite link copied in the room; the second guest, before accepting,
+// sees nothing in the lobby and "You need an invitation" at the session
+// URL, then accepts on the invite page and sets their name, which the
+// host sees on the caret, among the participants and in the record; a
+// space invite for the third, whose role the host changes in the lobby's
+// member list (and who is removed there at the end); typing with carets; the toolbar; the meeting
 // from start (first item current) through hands, votes and agenda moves
 // (focus asserted to stay put), "Next" on the last item, a custom timer
 // running out, a poll, a role change, a server restart, to the confirmed
 // end; then the reader, the Markdown, search and versions (save,
 // compare, download, restore). axe-core runs on the lobby, the room
-// (live and ended) and the reader in light and dark; no page may scroll
+// (live and ended), the reader, the invite page and the no-access page in
+// light and dark; no page may scroll
 // sideways at 375 px. Screenshots of each state at both sizes go to
 // artifacts/ (or $E2E_ARTIFACTS).
 func TestE2E(t *testing.T) {

@@ -6,13 +6,16 @@
 //
 // The pages use only public interfaces: the REST API and the stock
 // y-websocket provider at /sync. Sources by concern: main.ts picks the
-// page (lobby.ts, room.ts, reader.ts); the room is editor.ts (TipTap and
+// page (lobby.ts, room.ts, reader.ts, the invite page of access.ts);
+// spaces.ts is the lobby's spaces and members, access.ts the invite
+// dialog, the no-access page and "Your name"; the room is editor.ts (TipTap and
 // its toolbar), meeting.ts with polls.ts, timer.ts and panel.ts (the meeting panel,
 // rendered by morphing in dom.ts so focus survives remote updates) and
 // status.ts (connection, sync, announcements); versions.ts compares and
 // restores versions in the reader; dialog.ts asks before destructive
 // actions. e2e_test.go drives them in headless Chromium with Playwright
-// and axe-core (e2e/e2e.mjs, meeting.mjs, after.mjs, tokens.mjs).
+// and axe-core (e2e/e2e.mjs, access.mjs, meeting.mjs, after.mjs,
+// tokens.mjs).
 package web
 
 import (

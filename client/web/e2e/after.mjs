@@ -19,6 +19,7 @@ export async function afterFlow (c) {
   const planned = await host.locator('.agenda-table tbody tr').first().locator('td').nth(1).innerText()
   if (planned !== '1 min') throw new Error('planned time is written differently: ' + planned)
   if (await host.locator('#attendees li').count() !== 3) throw new Error('the reader does not list three attendees')
+  await host.locator('#attendees li', { hasText: c.memberName }).waitFor()
   if (await host.locator('#live-note').count() !== 0) throw new Error('an ended session still says it updates live')
   await both('reader', host, member)
   await c.dark('reader', host, member)
@@ -100,11 +101,11 @@ export async function afterFlow (c) {
   await axe(host, 'reader after restore')
   step('the version shown is what downloads; restoring it is a new edit everyone sees, and the replaced notes are kept')
 
-  // An unknown session: a friendly page with a way back.
+  // An unknown session: the same page as one not yours (the server does
+  // not say which), with a way back.
   await viewer.goto(`${base}/s/00000000-0000-0000-0000-000000000000`)
-  await viewer.locator('#not-found a', { hasText: 'See all sessions' }).waitFor()
-  await axe(viewer, 'not found')
-  step('an unknown session says so and leads back to the sessions')
+  await viewer.locator('#no-access a', { hasText: 'Back to the lobby' }).waitFor()
+  step('an unknown session leads back to the lobby')
 
   // Deleting asks first; then the session is gone for everyone.
   await host.locator('#delete-session').click()
@@ -116,6 +117,6 @@ export async function afterFlow (c) {
   await host.locator('#sessions-ended .empty').waitFor()
   await member.locator('#status[data-state="connected"]').waitFor({ state: 'detached', timeout: 20000 })
   await viewer.goto(`${base}/read/${id}`)
-  await viewer.locator('#not-found').waitFor()
+  await viewer.locator('#no-access').waitFor()
   step('deleting a session is confirmed, then it is gone for everyone')
 }

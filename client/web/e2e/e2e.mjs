@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline'
 import { launch, pages, shot as shooter, axe, noOverflow, tabTo, focusedId, me, typeLine, WIDE, PHONE, T } from './lib.mjs'
 import { meetingFlow } from './meeting.mjs'
 import { afterFlow } from './after.mjs'
+import { inviteFlow, viewerInvite, removeMember, MEMBER_NAME } from './access.mjs'
 
 const [base, artifacts] = process.argv.slice(2)
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
@@ -44,26 +45,20 @@ const dark = async (name, ...ps) => {
     await p.emulateMedia({ colorScheme: 'light' })
   }
 }
-// invite lets guest into the session id of host's page, as an invite
-// link would: deny by default, so nobody else sees it until then. (The
-// share control is the web part of issue 12; here the pages ask the API.)
-const invite = async (hostPage, guest, id) => {
-  const code = await hostPage.evaluate(async (id) => {
-    const s = await (await fetch('/api/sessions/' + id)).json()
-    const r = await fetch('/api/spaces/' + s.space_id + '/invites', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })
-    return (await r.json()).code
-  }, id)
-  await guest.goto(base + '/')
-  const status = await guest.evaluate(async (code) => (await fetch('/api/invites/' + code + '/accept', { method: 'POST' })).status, code)
-  if (status !== 200) throw new Error('accepting the invite: ' + status)
-}
-const ctx = { base, invite, artifacts, step, shot, both, dark, ask, waitText, axe, noOverflow, tabTo, focusedId, me, T }
+const ctx = { base, artifacts, step, shot, both, dark, ask, waitText, axe, noOverflow, tabTo, focusedId, me, T }
 
 try {
-  // Lobby, keyboard only: the host plans a session with an agenda.
+  // Lobby: the host makes a space, then, keyboard only, plans a session
+  // in it with an agenda.
   const host = await P.open(WIDE)
   const phoneLobby = await P.open(PHONE)
   await host.goto(base + '/')
+  await host.locator('#spaces .empty').waitFor()
+  await host.locator('#space-name').fill('E2E space')
+  await host.locator('#space-create').click()
+  await host.locator('#spaces [data-space] h3', { hasText: 'E2E space' }).waitFor()
+  await host.locator('#new-space option', { hasText: 'E2E space' }).waitFor({ state: 'attached' })
+  if (await host.locator('#new-space option:checked').innerText() !== 'E2E space') throw new Error('the new session is not planned in the space by default')
   await host.locator('#sessions-live .empty').waitFor()
   await host.locator('body').focus()
   await tabTo(host, '#new-session-title')
@@ -88,19 +83,21 @@ try {
   const id = host.url().split('/s/')[1]
   await host.locator('.ProseMirror').waitFor()
   await phoneLobby.close()
-  step('lobby: a session planned with the keyboard only; axe clean in light and dark')
+  const made = await host.evaluate(async (id) => (await fetch('/api/sessions/' + id)).json(), id)
+  const spaces = await host.evaluate(async () => (await fetch('/api/spaces')).json())
+  if (made.space_id !== spaces.spaces.find(s => s.name === 'E2E space')?.id || made.visibility !== 'space') throw new Error('the session is not in the space, open to its members: ' + JSON.stringify(made))
+  step('lobby: a space made, a session planned in it with the keyboard only; axe clean in light and dark')
 
-  // A member joins on a phone; both type; each sees the other's text and caret.
-  const member = await P.open(PHONE)
-  await invite(host, member, id)
-  await member.goto(`${base}/s/${id}`)
-  await member.locator('.ProseMirror').waitFor()
+  // A second guest is invited, accepts on a phone and names themselves;
+  // both type; each sees the other's text and caret.
+  const member = await inviteFlow({ ...ctx, host, id, P, PHONE, WIDE })
   for (const p of [host, member]) await p.waitForFunction(() => document.querySelector('#status')?.dataset.synced === 'yes')
   await typeLine(host, 'Hello from the host.')
   await waitText(member, 'Hello from the host.')
   await typeLine(member, 'Reply from the member.')
   await waitText(host, 'Reply from the member.')
   const memberName = (await me(member)).name
+  if (memberName !== MEMBER_NAME) throw new Error('the member is not named ' + MEMBER_NAME)
   const hostName = (await me(host)).name
   await member.bringToFront()
   await member.locator('.ProseMirror').click()
@@ -160,9 +157,13 @@ try {
   await both('room-scheduled', host, member)
   step('toolbar: heading, task list, bold, link (Ctrl+K), undo and redo; the checkbox sits on its line; shortcuts in tooltips')
 
+  // The host sees the chosen name in the participants.
+  await host.locator('#participants li', { hasText: MEMBER_NAME }).waitFor()
   const viewer = await P.open(WIDE)
+  const viewerName = await viewerInvite({ ...ctx, host, id, PHONE }, viewer)
   await meetingFlow({ ...ctx, host, member, viewer, id, memberName })
-  await afterFlow({ ...ctx, host, member, viewer, id, P })
+  await afterFlow({ ...ctx, host, member, viewer, id, P, memberName })
+  await removeMember({ ...ctx, host }, viewerName)
 
   if (P.external.length > 0) throw new Error('requests outside the server: ' + P.external.join(', '))
   if (P.errors.length > 0) throw new Error('errors on the pages: ' + P.errors.join('; '))

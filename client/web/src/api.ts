@@ -14,9 +14,34 @@ export interface Session {
   host: string
   state: 'scheduled' | 'live' | 'ended'
   my_role?: Role
+  space_id?: string
+  visibility?: Visibility
 }
 
-export interface Me { subject: string, name: string, guest: boolean }
+export type Visibility = 'space' | 'private' | 'public'
+export type SpaceRole = 'owner' | 'admin' | 'member' | 'viewer'
+
+// Me is the caller's profile (GET|PATCH /api/me): the name and colour
+// the server stamps on everything the person does.
+export interface Me { subject: string, name: string, color: string }
+
+export interface Space { id: string, name: string, created_at: string, my_role: SpaceRole }
+
+export interface Member { subject: string, role: SpaceRole, name: string, color: string }
+
+export interface Invite {
+  code: string
+  url: string
+  path: string
+  space_id: string
+  space_name: string
+  session_id?: string
+  session_title?: string
+  role: string
+  expires_at: string
+  max_uses: number
+  uses: number
+}
 
 export class APIError extends Error {
   constructor (public status: number, public code: string, message: string) {

@@ -196,3 +196,18 @@ export function showError (near: Element, err: unknown): void {
 
 // emptyState is the friendly line shown where a list has nothing yet.
 export const emptyState = (text: string): HTMLElement => h('p', { class: 'empty' }, text)
+
+// swatch is a person's colour made safe for a style attribute (#rrggbb,
+// else the subject's default) with the text colour readable on it: a
+// chosen colour may be light, and white on yellow cannot be read.
+export function swatch (color: unknown, subject = ''): { bg: string, fg: string } {
+  const bg = typeof color === 'string' && /^#[0-9a-fA-F]{6}$/.test(color) ? color : colorOf(subject)
+  const lin = (i: number): number => {
+    const c = parseInt(bg.slice(i, i + 2), 16) / 255
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+  }
+  const L = 0.2126 * lin(1) + 0.7152 * lin(3) + 0.0722 * lin(5)
+  // Contrast with white is 1.05/(L+.05), with near-black (L .008) is
+  // (L+.05)/.058: take the larger.
+  return { bg, fg: 1.05 / (L + 0.05) >= (L + 0.05) / 0.058 ? '#ffffff' : '#111111' }
+}

@@ -10,7 +10,7 @@ import { TaskList, TaskItem } from '@tiptap/extension-list'
 import Collaboration from '@tiptap/extension-collaboration'
 import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import { ask } from './dialog'
-import { h } from './dom'
+import { h, swatch } from './dom'
 import { icon } from './icons'
 
 const mac = /Mac|iPhone|iPad/.test(navigator.platform)
@@ -90,8 +90,9 @@ export function notesEditor (el: HTMLElement, doc: Y.Doc, provider: WebsocketPro
           // The name shows for a few seconds after the person moves or
           // types (the caret is redrawn then), then fades (CSS), so it
           // never covers the line above for long.
-          const caret = h('span', { class: 'collaboration-carets__caret', style: `border-color: ${String(u.color)}` })
-          caret.append(h('span', { class: 'collaboration-carets__label', style: `background-color: ${String(u.color)}` }, String(u.name)))
+          const c = swatch(u.color, String(u.name))
+          const caret = h('span', { class: 'collaboration-carets__caret', style: `border-color: ${c.bg}` })
+          caret.append(h('span', { class: 'collaboration-carets__label', style: `background-color: ${c.bg}; color: ${c.fg}` }, String(u.name)))
           return caret
         }
       }),

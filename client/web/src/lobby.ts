@@ -1,11 +1,14 @@
-// The lobby: sessions live now, upcoming and past, and a form to plan a
-// new one with its agenda. The page is a list of independent sections
-// (lobbySections), so later ones (spaces, invites, your profile) slot in
-// without touching these.
+// The lobby: sessions live now, upcoming and past (only those the
+// caller may open: the API lists nothing else), the caller's spaces
+// (spaces.ts), "Your name", and forms to plan a session in a space and to
+// make a space. The page is a list of independent sections
+// (listSections, sideSections).
 
-import { api, Session, withToken } from './api'
+import { api, Me, Session, withToken } from './api'
+import { profileForm } from './access'
 import { emptyState, fmtLength, h, showError } from './dom'
 import { topbar } from './shell'
+import { mySpaces, newSpace, spacesSection } from './spaces'
 
 type Section = () => HTMLElement
 
@@ -64,6 +67,12 @@ function newSession (): HTMLElement {
   }
   addRow()
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC'
+  // Sessions go into a space the caller may plan in, or a new one.
+  const spaceSel = h('select', { id: 'new-space', name: 'space' }, h('option', { value: '' }, 'A new space of its own'))
+  mySpaces().then(spaces => {
+    for (const sp of spaces.filter(x => x.my_role !== 'viewer')) spaceSel.append(h('option', { value: sp.id }, sp.name))
+    if (spaceSel.options.length > 1) spaceSel.selectedIndex = 1
+  }).catch(() => {})
   const form = h('form', { class: 'card new-session', 'aria-labelledby': 'new-title' },
     h('h2', { id: 'new-title' }, 'Plan a session'),
     h('p', {}, h('label', { for: 'new-session-title' }, 'Title'),
@@ -71,6 +80,13 @@ function newSession (): HTMLElement {
     h('p', {}, h('label', { for: 'new-when' }, 'Starts'),
       h('input', { name: 'when', id: 'new-when', type: 'datetime-local' }),
       h('span', { class: 'hint' }, `Your time zone: ${tz}. Empty means now.`)),
+    h('p', {}, h('label', { for: 'new-space' }, 'Space'), spaceSel,
+      h('span', { class: 'hint' }, 'Its members can find and open it, as the visibility says.')),
+    h('p', {}, h('label', { for: 'new-visibility' }, 'Who can open it'),
+      h('select', { id: 'new-visibility', name: 'visibility' },
+        h('option', { value: 'space', selected: true }, "The space's members"),
+        h('option', { value: 'private' }, 'Only people I invite to it'),
+        h('option', { value: 'public' }, 'Anyone with the link (as viewers)'))),
     h('fieldset', {}, h('legend', {}, 'Agenda'), agendaRows,
       h('button', { type: 'button', onclick: addRow, id: 'add-item' }, '+ Add item')),
     h('p', {}, h('button', { type: 'submit', class: 'primary wide', id: 'create' }, 'Create session')))
@@ -89,7 +105,9 @@ function newSession (): HTMLElement {
       title: String(fd.get('title') ?? '').trim(),
       time_zone: tz,
       scheduled_at: whenVal === '' ? new Date().toISOString() : new Date(whenVal).toISOString(),
-      agenda
+      agenda,
+      space_id: spaceSel.value === '' ? undefined : spaceSel.value,
+      visibility: String(fd.get('visibility') ?? 'space')
     }).then(s => { location.href = withToken('/s/' + s.id) })
       .catch(err => {
         submit.disabled = false
@@ -104,6 +122,15 @@ function newSession (): HTMLElement {
 const listSections: Section[] = [
   sessionList('live', 'Live now', 'No session is live right now.'),
   sessionList('scheduled', 'Upcoming', 'Nothing planned yet. Plan a session with the form.'),
-  sessionList('ended', 'Past', 'No past sessions yet. Notes of ended sessions appear here.')
+  sessionList('ended', 'Past', 'No past sessions yet. Notes of ended sessions appear here.'),
+  spacesSection
 ]
-const sideSections: Section[] = [newSession]
+const sideSections: Section[] = [yourName, newSession, newSpace]
+
+// yourName is the profile card: the name and colour others see.
+function yourName (): HTMLElement {
+  const sec = h('section', { class: 'card', id: 'your-name' })
+  api<Me>('GET', '/api/me').then(me => sec.append(profileForm(me, 'me', () => {})))
+    .catch(err => showError(sec, err))
+  return sec
+}

@@ -2,10 +2,12 @@
 //   /           lobby
 //   /s/{id}     session room
 //   /read/{id}  notes reader
+//   /invite/{code} invite accept page
 
 import { lobby } from './lobby'
 import { room } from './room'
 import { reader } from './reader'
+import { invitePage } from './access'
 import { h, plain } from './dom'
 import { withToken } from './api'
 
@@ -19,6 +21,7 @@ const run = async (): Promise<void> => {
   show.observe(root, { childList: true })
   if ((m = path.match(/^\/s\/([^/]+)$/)) !== null) return await room(root, decodeURIComponent(m[1]))
   if ((m = path.match(/^\/read\/([^/]+)$/)) !== null) return await reader(root, decodeURIComponent(m[1]))
+  if ((m = path.match(/^\/invite\/([^/]+)$/)) !== null) return await invitePage(root, decodeURIComponent(m[1]))
   return await lobby(root)
 }
 run().catch(err => {

@@ -7,6 +7,7 @@
 import { api, APIError, Session, withToken } from './api'
 import { clear, emptyState, fmtDate, fmtLength, fmtTime, h, morph, showError } from './dom'
 import { topbar, notFound } from './shell'
+import { noAccess } from './access'
 import { compareView, listVersions, restore, Version, versionsPanel } from './versions'
 import { ask } from './dialog'
 
@@ -34,7 +35,9 @@ export async function reader (root: HTMLElement, id: string): Promise<void> {
     n = await load()
   } catch (err) {
     if (err instanceof APIError && err.status === 404) {
-      notFound(root, version === null ? 'These notes do not exist, or the session was deleted.' : `Version ${version} of these notes does not exist.`)
+      // The server does not tell "not yours" from "no such session".
+      if (version === null) noAccess(root)
+      else notFound(root, `Version ${version} of these notes does not exist.`)
       return
     }
     throw err

@@ -6,11 +6,12 @@
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { APIError, api, command, Me, Role, Session, token, withToken } from './api'
-import { colorOf, h, showError } from './dom'
+import { h, showError } from './dom'
+import { inviteButton, noAccess, profileDialog } from './access'
 import { notesEditor } from './editor'
 import { MeetingPanel, roleName } from './meeting'
 import { Status } from './status'
-import { brand, notFound } from './shell'
+import { brand } from './shell'
 
 const syncURL = (): string => (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/sync'
 
@@ -32,15 +33,22 @@ export async function room (root: HTMLElement, id: string): Promise<void> {
   try {
     sess = await api<Session>('GET', '/api/sessions/' + encodeURIComponent(id))
   } catch (err) {
-    if (err instanceof APIError && err.status === 404) { notFound(root, 'This session does not exist, or it was deleted.'); return }
+    if (err instanceof APIError && err.status === 404) { noAccess(root); return }
     throw err
   }
   document.title = sess.title + ' — cocreate'
   let role: Role = sess.my_role ?? 'member'
 
   const status = new Status()
-  const roleChip = h('span', { class: 'role-chip', id: 'my-role' })
-  const showRole = (): void => { roleChip.textContent = `${me.name} · ${roleName(role)}` }
+  // The chip opens "Your name": a new name reaches the carets and the
+  // participants when the sockets reconnect (the server stamps them), so
+  // the page reloads after saving.
+  const roleChip = h('button', { type: 'button', class: 'role-chip', id: 'my-role', title: 'Change your name or colour' })
+  roleChip.addEventListener('click', () => profileDialog(me, () => location.reload()))
+  const showRole = (): void => {
+    roleChip.replaceChildren(`${me.name} · ${roleName(role)}`, h('span', { class: 'sr-only' }, ': change your name'),
+      h('span', { class: 'edit-mark', 'aria-hidden': 'true' }, '✎'))
+  }
   showRole()
   const editorEl = h('div', { class: 'editor', id: 'editor' })
   const notesPane = h('main', { class: 'pane notes-pane', id: 'pane-notes', role: 'tabpanel', 'aria-labelledby': 'tab-notes' },
@@ -80,6 +88,7 @@ export async function room (root: HTMLElement, id: string): Promise<void> {
         h('div', { class: 'row meta' }, status.el)),
       h('nav', { class: 'row head-links', 'aria-label': 'Session' },
         roleChip,
+        role === 'host' || role === 'cohost' ? inviteButton('session', id, sess.title) : null,
         h('a', { href: withToken('/read/' + id), id: 'open-reader' }, 'Notes & versions'))),
     tabs,
     layout)
@@ -88,7 +97,7 @@ export async function room (root: HTMLElement, id: string): Promise<void> {
   const notesDoc = new Y.Doc()
   const notes = provider(id + '/notes', notesDoc)
   status.watch(notes, notesDoc)
-  const ed = notesEditor(editorEl, notesDoc, notes, { name: me.name, color: colorOf(me.subject) }, canEdit(role))
+  const ed = notesEditor(editorEl, notesDoc, notes, { name: me.name, color: me.color }, canEdit(role))
   notesPane.append(ed.toolbar, editorEl)
   const readOnly = h('p', { class: 'readonly-note', id: 'readonly-note', hidden: canEdit(role) },
     'You are a viewer: you can read the notes and follow the meeting, but not edit or take part.')
