@@ -97,7 +97,6 @@ export async function meetingFlow (c) {
   step('polls close: results stay, voting stops; a hidden poll shows its counts only once closed')
 
   // A third person joins and is made a viewer: told so, cannot type or take part.
-  await c.invite(host, viewer, id)
   await viewer.goto(`${base}/s/${id}`)
   await viewer.locator('.ProseMirror').waitFor()
   const viewerName = (await c.me(viewer)).name
