@@ -161,7 +161,7 @@ func (s *Server) guest(c echo.Context) Identity {
 	}
 	// The cookie is a secret: the public subject is derived from it.
 	sub := guestSubject(s.guestKey, u.String())
-	return Identity{Subject: sub, Name: "Guest " + sub[len("guest:"):][:4], Guest: true}
+	return Identity{Subject: sub, Name: workspace.DefaultName(sub), Guest: true}
 }
 
 // checkOrigin applies --allowed-origins to a WebSocket upgrade (and, in

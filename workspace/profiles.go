@@ -41,13 +41,24 @@ func (w *Workspace) profile(ctx context.Context, c Caller) (notes.Profile, error
 		p.Name = c.Name
 	}
 	if p.Name == "" {
-		p.Name = "Someone"
+		p.Name = DefaultName(c.Subject)
 	}
 	if p.Color == "" {
 		sum := sha256.Sum256([]byte(c.Subject))
 		p.Color = palette[int(sum[0])%len(palette)]
 	}
 	return p, nil
+}
+
+// DefaultName is the name of a person who never set one and whose
+// token names none: "Guest " and the first characters of a guest's
+// opaque id (the same for that guest everywhere they appear), else
+// "Someone".
+func DefaultName(subject string) string {
+	if id, ok := strings.CutPrefix(subject, "guest:"); ok && len(id) >= 4 {
+		return "Guest " + id[:4]
+	}
+	return "Someone"
 }
 
 // Resolve gives the caller their profile's name and colour: the edge
