@@ -140,6 +140,9 @@ type Sessions interface {
 	GetSession(ctx context.Context, id string) (Session, error)
 	// ListSessions returns sessions newest (by CreatedAt) first.
 	ListSessions(ctx context.Context, opts ListOptions) (SessionPage, error)
+	// CountSpaceSessions counts the sessions of space created at or
+	// after since (the quota of sessions per space per hour).
+	CountSpaceSessions(ctx context.Context, space string, since time.Time) (int, error)
 	// UpdateSession applies change to the stored record and writes it
 	// back only if nobody changed the record in between (compare-and-set
 	// on its revision); otherwise it reads the record again and

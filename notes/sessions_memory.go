@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // cloneSession deep-copies a session through its JSON form.
@@ -32,6 +33,21 @@ func (s *MemoryStore) CreateSession(_ context.Context, ss Session) error {
 	}
 	s.sessions[ss.ID] = cloneSession(ss)
 	return nil
+}
+
+// CountSpaceSessions implements Sessions.
+func (s *MemoryStore) CountSpaceSessions(_ context.Context, space string, since time.Time) (int, error) {
+	if err := s.lock(); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for _, ss := range s.sessions {
+		if ss.SpaceID == space && !ss.CreatedAt.Before(since) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // GetSession implements Sessions.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -45,6 +46,19 @@ func getSessionPG(ctx context.Context, q interface {
 		err = ErrSessionNotFound
 	}
 	return scannedSession(id, data, rev, err)
+}
+
+// CountSpaceSessions implements Sessions. The space is read from the
+// record's JSON; the index on created_ns bounds the rows it reads to the
+// window's.
+func (s *PostgresStore) CountSpaceSessions(ctx context.Context, space string, since time.Time) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM sessions
+		WHERE created_ns >= $1 AND convert_from(data, 'UTF8')::jsonb ->> 'space_id' = $2`, since.UnixNano(), space).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count sessions of space %s: %w", space, err)
+	}
+	return n, nil
 }
 
 // GetSession implements Sessions.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -39,6 +40,19 @@ func getSessionTx(ctx context.Context, q interface {
 		err = ErrSessionNotFound
 	}
 	return scannedSession(id, data, rev, err)
+}
+
+// CountSpaceSessions implements Sessions. The space is read from the
+// record's JSON; the index on created_ns bounds the rows it reads to the
+// window's.
+func (s *SQLiteStore) CountSpaceSessions(ctx context.Context, space string, since time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sessions
+		WHERE created_ns >= ? AND json_extract(CAST(data AS TEXT), '$.space_id') = ?`, since.UnixNano(), space).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count sessions of space %s: %w", space, err)
+	}
+	return n, nil
 }
 
 // GetSession implements Sessions.

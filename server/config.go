@@ -152,11 +152,14 @@ type Config struct {
 	// MaxAttendance the people in one session's attendance
 	// (--max-attendance); GuestCreationsPerMinute, in open dev mode, the
 	// sessions and documents one client address creates per minute
-	// (--guest-creations-per-minute).
+	// (--guest-creations-per-minute); MaxSessionsPerSpaceHour the
+	// sessions created in one space in an hour
+	// (--max-sessions-per-space-hour).
 	MaxDocsPerSession       int
 	MaxSessionBytes         int64
 	MaxAttendance           int
 	GuestCreationsPerMinute int
+	MaxSessionsPerSpaceHour int
 	// WebhookAllowPrivate lets webhooks reach private, loopback and
 	// link-local addresses (--webhook-allow-private); off, such targets
 	// are refused when connecting (SSRF).
@@ -198,6 +201,7 @@ func DefaultConfig() Config {
 		MaxSessionBytes:         1 << 30,
 		MaxAttendance:           2000,
 		GuestCreationsPerMinute: 120,
+		MaxSessionsPerSpaceHour: 200,
 	}
 }
 
@@ -244,6 +248,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxSessionBytes, "max-session-bytes", c.MaxSessionBytes, "bytes the documents of one session may hold in all; an update beyond closes its connection (1009) (0: no limit)")
 	fs.IntVar(&c.MaxAttendance, "max-attendance", c.MaxAttendance, "people one session's attendance may list; a newcomer beyond is refused with 429 (0: no limit)")
 	fs.IntVar(&c.GuestCreationsPerMinute, "guest-creations-per-minute", c.GuestCreationsPerMinute, "in dev mode, sessions and documents one client address may create per minute; beyond: 429 (0: no limit)")
+	fs.IntVar(&c.MaxSessionsPerSpaceHour, "max-sessions-per-space-hour", c.MaxSessionsPerSpaceHour, "sessions people may create in one space per hour (a series' occurrences count but are never refused); beyond: 429 (0: no limit)")
 	fs.StringVar(&c.Spool, "spool", c.Spool, "directory for edits the store refuses at shutdown, stored on the next start (empty: spool under --data)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks reach private, loopback and link-local addresses (off: refused at connect time)")
 	fs.DurationVar(&c.SyncInterval, "sync-interval", c.SyncInterval, "how often a live document exchanges state vectors with the other instances (heals lost bus messages)")
@@ -388,8 +393,8 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: %v is below 100ms", d.flag, d.v))
 		}
 	}
-	if c.MaxDocsPerSession < 0 || c.MaxSessionBytes < 0 || c.MaxAttendance < 0 || c.GuestCreationsPerMinute < 0 {
-		errs = append(errs, errors.New("--max-docs-per-session, --max-session-bytes, --max-attendance, --guest-creations-per-minute: must not be negative"))
+	if c.MaxDocsPerSession < 0 || c.MaxSessionBytes < 0 || c.MaxAttendance < 0 || c.GuestCreationsPerMinute < 0 || c.MaxSessionsPerSpaceHour < 0 {
+		errs = append(errs, errors.New("--max-docs-per-session, --max-session-bytes, --max-attendance, --guest-creations-per-minute, --max-sessions-per-space-hour: must not be negative"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout: %v is not positive", c.ShutdownTimeout))

@@ -12,8 +12,8 @@ import (
 	"github.com/cocreate/cocreate/workspace"
 )
 
-// Quotas that hold without spaces or accounts (issue 13), each refused
-// with 429 or 413 and a reason, counted in cocreate_refused_total:
+// Quotas (issue 13), each refused with 429 or 413 and a reason, counted
+// in cocreate_refused_total:
 //
 //   - documents per session (--max-docs-per-session): a connection that
 //     would create one more document of a session that has the maximum
@@ -24,6 +24,10 @@ import (
 //   - attendance entries per session (--max-attendance): a person not yet
 //     in a session's attendance cannot connect to it once it is full
 //     (workspace.Connect, workspace/quota.go);
+//   - sessions per space per hour (--max-sessions-per-space-hour):
+//     CreateSession into a space that had that many created in the last
+//     hour is refused (workspace/quota.go); counted here, on POST
+//     /api/sessions (createSession), with Retry-After 300;
 //   - in open dev mode, creations per client address per minute
 //     (--guest-creations-per-minute): new sessions (creationQuota, a
 //     middleware on POST /api/sessions) and new documents (admitDoc, from

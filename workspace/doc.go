@@ -48,6 +48,9 @@
 // whose attendance is full (Config.MaxAttendance, quota.go) is refused
 // by Connect with ErrQuota, as is a connection that would create one
 // more document of a full session (Config.MaxDocsPerSession).
+// CreateSession refuses a session in a space that had
+// Config.MaxSessionsPerSpaceHour created in the last hour; a series'
+// occurrences are stored past that check, never refused by it.
 //
 // Calendars (calendar.go) are built with internal/ical from the session
 // records: one event per session in its own zone, SEQUENCE its

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/meeting"
@@ -58,4 +59,26 @@ func (w *Workspace) checkDocs(ctx context.Context, session, doc string) (bool, e
 		return true, fail(ErrQuota, "too_many_documents", "session %s has %d documents, the most allowed (--max-docs-per-session); open one of them instead", strconv.Quote(session), len(docs))
 	}
 	return true, nil
+}
+
+// checkSpaceSessions refuses one more session in space (ErrQuota,
+// too_many_sessions) when Config.MaxSessionsPerSpaceHour sessions were
+// created in it in the last hour. Only CreateSession asks: a series'
+// occurrences are the server's own and are never refused. Two creations
+// at the same moment may both pass, so a space can go over by the
+// number of concurrent requests; the quota bounds spam, not exact counts.
+func (w *Workspace) checkSpaceSessions(ctx context.Context, space string) error {
+	max := w.cfg.MaxSessionsPerSpaceHour
+	if max <= 0 {
+		return nil
+	}
+	n, err := w.store.CountSpaceSessions(ctx, space, w.now().Add(-time.Hour))
+	if err != nil {
+		w.log.Warn("session refused: counting the space's sessions failed", "space", space, "err", err)
+		return fail(ErrUnavailable, "store_unavailable", "the session store is unavailable; try again")
+	}
+	if n >= max {
+		return fail(ErrQuota, "too_many_sessions", "space %s had %d sessions created in the last hour, the most allowed (--max-sessions-per-space-hour); try again later or use another space", strconv.Quote(space), n)
+	}
+	return nil
 }

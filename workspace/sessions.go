@@ -103,6 +103,11 @@ func (w *Workspace) CreateSession(ctx context.Context, c Caller, in SessionInput
 		return SessionView{}, err
 	}
 	sess.SpaceID = space
+	if in.SpaceID != nil { // a new space of its own has no sessions yet
+		if err := w.checkSpaceSessions(ctx, space); err != nil {
+			return SessionView{}, err
+		}
+	}
 	if in.SeedNotes == nil || *in.SeedNotes {
 		// Seeded before the record exists, so nobody can open the notes
 		// document first; a failed create leaves an orphan seed only

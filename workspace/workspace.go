@@ -53,6 +53,10 @@ type Config struct {
 	// MaxDocsPerSession refuses a connection that would create one more
 	// document of a session that has this many (quota.go); 0 is no limit.
 	MaxDocsPerSession int
+	// MaxSessionsPerSpaceHour refuses CreateSession into a space that
+	// has had this many sessions created in the last hour (quota.go);
+	// 0 is no limit. A series' occurrences count but are never refused.
+	MaxSessionsPerSpaceHour int
 }
 
 // Workspace is the application: every use case is a method that takes
