@@ -18,14 +18,14 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
-	"github.com/cocreate/cocreate/internal/testbin"
+	"github.com/cocreate/cocreate/internal/proctest"
 )
 
 // bin is the cocreate binary, built once by TestMain.
 var bin string
 
 func TestMain(m *testing.M) {
-	b, cleanup, err := testbin.Build()
+	b, cleanup, err := proctest.BuildTemp()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
