@@ -1,10 +1,8 @@
 package cluster
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"os/exec"
 	"reflect"
 	"strings"
 	"sync"
@@ -66,17 +64,7 @@ func testNodeAndGo(t *testing.T, redisURL string) {
 		t.Fatalf("Go client on instance 2:\n%+v\nnode joiner on instance 3:\n%+v", got, want)
 	}
 
-	cmd := exec.CommandContext(ctx, "node", "interop.mjs", "aware", ins[0].syncURL(), doc)
-	cmd.Dir = interoptest.Dir
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "READY ") {
-		t.Fatalf("node aware: %q, %v", line, err)
-	}
+	leave := interoptest.Aware(t, ctx, ins[0].syncURL(), doc)
 	seen := func(m map[uint64]json.RawMessage) bool {
 		for _, st := range m {
 			// The server stamps the sender's identity (user) beside it.
@@ -89,9 +77,8 @@ func testNodeAndGo(t *testing.T, redisURL string) {
 	if err := gc.WaitAwareness(ctx, seen); err != nil {
 		t.Fatalf("node awareness on instance 1 never reached the Go client on instance 2: %v", err)
 	}
-	stdin.Close()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("node aware: %v", err)
+	if err := leave(); err != nil {
+		t.Fatal(err)
 	}
 	if err := gc.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool { return !seen(m) }); err != nil {
 		t.Fatalf("node awareness removal never reached instance 2: %v", err)

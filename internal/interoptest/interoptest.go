@@ -6,8 +6,10 @@
 package interoptest
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,4 +85,30 @@ func GoState(d *crdt.Doc) State {
 	var st State
 	_ = json.Unmarshal(raw, &st) // a document's JSON always decodes
 	return st
+}
+
+// Aware starts `node interop.mjs aware url doc`, a stock client that sets
+// its awareness state and holds it, and waits until it says READY. leave
+// closes its stdin, which makes it leave (removing its state), and waits
+// for it to exit.
+func Aware(t testing.TB, ctx context.Context, url, doc string) (leave func() error) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, "node", "interop.mjs", "aware", url, doc)
+	cmd.Dir = Dir
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "READY ") {
+		t.Fatalf("node aware: %q, %v", line, err)
+	}
+	return func() error {
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			return fmt.Errorf("node aware: %w", err)
+		}
+		return nil
+	}
 }
