@@ -12,6 +12,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/clienttest"
 	"github.com/cocreate/cocreate/internal/proctest"
 )
 
@@ -37,17 +38,7 @@ func serve(t *testing.T, args ...string) *proctest.Server {
 // dial connects a Go client to doc and waits for its sync.
 func dial(t *testing.T, url, doc string) *client.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, url, doc, client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.WaitSynced(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return clienttest.Dial(t, 10*time.Second, url, doc, client.Options{})
 }
 
 // typeToken appends tok to the text "t" of w's document and waits until
