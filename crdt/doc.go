@@ -319,52 +319,46 @@ func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
 	return u, true
 }
 
-func tryGCDeleteSet(ds *DeleteSet, s *store) {
-	if len(ds.clients) == 0 {
-		return
-	}
+// eachDeleteRange calls fn for every range of ds whose client s holds
+// structs of, each client's ranges from the last to the first.
+func eachDeleteRange(ds *DeleteSet, s *store, fn func(l *structList, r deleteRange)) {
 	for client, rs := range ds.clients {
 		l := s.clients[client]
 		if l == nil {
 			continue
 		}
 		for di := len(rs) - 1; di >= 0; di-- {
-			r := rs[di]
-			end := r.clock + r.len
-			for si := l.findIndex(r.clock); si >= 0 && si < l.len(); si++ {
-				it := l.get(si)
-				if it.id.Clock >= end {
-					break
-				}
-				if !it.isGC() && it.deleted() && !it.keep() {
-					it.gc(s, false)
-				}
-			}
+			fn(l, rs[di])
 		}
 	}
 }
 
+func tryGCDeleteSet(ds *DeleteSet, s *store) {
+	eachDeleteRange(ds, s, func(l *structList, r deleteRange) {
+		end := r.clock + r.len
+		for si := l.findIndex(r.clock); si >= 0 && si < l.len(); si++ {
+			it := l.get(si)
+			if it.id.Clock >= end {
+				break
+			}
+			if !it.isGC() && it.deleted() && !it.keep() {
+				it.gc(s, false)
+			}
+		}
+	})
+}
+
 func tryMergeDeleteSet(ds *DeleteSet, s *store) {
-	if len(ds.clients) == 0 {
-		return
-	}
-	for client, rs := range ds.clients {
-		l := s.clients[client]
-		if l == nil {
-			continue
+	eachDeleteRange(ds, s, func(l *structList, r deleteRange) {
+		idx := l.findIndex(r.clock + r.len - 1)
+		if idx < 0 {
+			return
 		}
-		for di := len(rs) - 1; di >= 0; di-- {
-			r := rs[di]
-			idx := l.findIndex(r.clock + r.len - 1)
-			if idx < 0 {
-				continue
-			}
-			si := min(l.len()-1, idx+1)
-			for si > 0 && l.get(si).id.Clock >= r.clock {
-				si -= 1 + l.tryMergeWithLefts(si)
-			}
+		si := min(l.len()-1, idx+1)
+		for si > 0 && l.get(si).id.Clock >= r.clock {
+			si -= 1 + l.tryMergeWithLefts(si)
 		}
-	}
+	})
 }
 
 // EncodeStateVector returns the encoded state vector of the document.
