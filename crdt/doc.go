@@ -190,11 +190,17 @@ func (d *Doc) end(initial bool) {
 // It returns a function that unregisters fn.
 func (d *Doc) OnUpdate(fn func(update []byte, origin any, tx *Transaction)) func() {
 	h := &updateHandler{fn}
-	d.updateHandlers = append(d.updateHandlers, h)
+	return register(&d.updateHandlers, h)
+}
+
+// register appends h to *list and returns the function that removes it
+// (without touching the backing array a running loop may still read).
+func register[T any](list *[]*T, h *T) func() {
+	*list = append(*list, h)
 	return func() {
-		for i, x := range d.updateHandlers {
+		for i, x := range *list {
 			if x == h {
-				d.updateHandlers = append(d.updateHandlers[:i:i], d.updateHandlers[i+1:]...)
+				*list = append((*list)[:i:i], (*list)[i+1:]...)
 				return
 			}
 		}
@@ -205,15 +211,7 @@ func (d *Doc) OnUpdate(fn func(update []byte, origin any, tx *Transaction)) func
 // observers. It returns a function that unregisters it.
 func (d *Doc) OnAfterTransaction(fn func(tx *Transaction)) func() {
 	h := &afterHandler{fn}
-	d.afterHandlers = append(d.afterHandlers, h)
-	return func() {
-		for i, x := range d.afterHandlers {
-			if x == h {
-				d.afterHandlers = append(d.afterHandlers[:i:i], d.afterHandlers[i+1:]...)
-				return
-			}
-		}
-	}
+	return register(&d.afterHandlers, h)
 }
 
 // cleanup runs observers, collects garbage, merges structs and emits the
