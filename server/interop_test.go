@@ -91,7 +91,6 @@ func TestNodeInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer watcher.Close()
-	leave := interoptest.Aware(t, ctx, url, doc)
 	// The server stamps the connection's identity on the state it relays.
 	seen := func(m map[uint64]json.RawMessage) bool {
 		for _, raw := range m {
@@ -107,13 +106,5 @@ func TestNodeInterop(t *testing.T) {
 		}
 		return false
 	}
-	if err := watcher.WaitAwareness(ctx, seen); err != nil {
-		t.Fatalf("Go client never saw the node client's awareness: %v", err)
-	}
-	if err := leave(); err != nil {
-		t.Fatal(err)
-	}
-	if err := watcher.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool { return !seen(m) }); err != nil {
-		t.Fatalf("node client's awareness not removed: %v", err)
-	}
+	interoptest.AwareSeenAndGone(t, ctx, watcher, url, doc, seen)
 }

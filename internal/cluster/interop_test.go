@@ -64,7 +64,8 @@ func testNodeAndGo(t *testing.T, redisURL string) {
 		t.Fatalf("Go client on instance 2:\n%+v\nnode joiner on instance 3:\n%+v", got, want)
 	}
 
-	leave := interoptest.Aware(t, ctx, ins[0].syncURL(), doc)
+	// Node awareness on instance 1 reaches the Go client on instance 2,
+	// and so does its removal.
 	seen := func(m map[uint64]json.RawMessage) bool {
 		for _, st := range m {
 			// The server stamps the sender's identity (user) beside it.
@@ -74,13 +75,5 @@ func testNodeAndGo(t *testing.T, redisURL string) {
 		}
 		return false
 	}
-	if err := gc.WaitAwareness(ctx, seen); err != nil {
-		t.Fatalf("node awareness on instance 1 never reached the Go client on instance 2: %v", err)
-	}
-	if err := leave(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gc.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool { return !seen(m) }); err != nil {
-		t.Fatalf("node awareness removal never reached instance 2: %v", err)
-	}
+	interoptest.AwareSeenAndGone(t, ctx, gc, ins[0].syncURL(), doc, seen)
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
 )
 
@@ -87,11 +88,29 @@ func GoState(d *crdt.Doc) State {
 	return st
 }
 
-// Aware starts `node interop.mjs aware url doc`, a stock client that sets
+// AwareSeenAndGone starts the stock awareness client on url and doc
+// (see aware), waits until the Go client w sees its state (seen), makes
+// it leave, and waits until w no longer does; w may be on another
+// instance than url.
+func AwareSeenAndGone(t testing.TB, ctx context.Context, w *client.Client, url, doc string, seen func(map[uint64]json.RawMessage) bool) {
+	t.Helper()
+	leave := aware(t, ctx, url, doc)
+	if err := w.WaitAwareness(ctx, seen); err != nil {
+		t.Fatalf("the Go client never saw the node client's awareness: %v", err)
+	}
+	if err := leave(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool { return !seen(m) }); err != nil {
+		t.Fatalf("the node client's awareness was not removed at the Go client: %v", err)
+	}
+}
+
+// aware starts `node interop.mjs aware url doc`, a stock client that sets
 // its awareness state and holds it, and waits until it says READY. leave
 // closes its stdin, which makes it leave (removing its state), and waits
 // for it to exit.
-func Aware(t testing.TB, ctx context.Context, url, doc string) (leave func() error) {
+func aware(t testing.TB, ctx context.Context, url, doc string) (leave func() error) {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, "node", "interop.mjs", "aware", url, doc)
 	cmd.Dir = Dir
