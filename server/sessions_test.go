@@ -14,6 +14,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/clienttest"
 	"github.com/cocreate/cocreate/notes"
 	"github.com/cocreate/cocreate/workspace"
 )
@@ -345,18 +346,9 @@ func notesXML(d *crdt.Doc) string { return d.GetXmlFragment("default").String() 
 // XML and disconnects (before the caller may restart the server).
 func readNotes(t *testing.T, ts *testServer, doc string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync", doc, client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.WaitSynced(ctx); err != nil {
-		t.Fatal(err)
-	}
 	var got string
-	c.Do(func(d *crdt.Doc) { got = notesXML(d) })
+	clienttest.Read(t, 5*time.Second, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync", doc, client.Options{},
+		func(d *crdt.Doc) { got = notesXML(d) })
 	return got
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/client"
+	"github.com/cocreate/cocreate/crdt"
 )
 
 // Synced calls open with a context that ends after timeout, closes the
@@ -35,4 +36,21 @@ func Dial(t testing.TB, timeout time.Duration, url, doc string, opts client.Opti
 	return Synced(t, timeout, func(ctx context.Context) (*client.Client, error) {
 		return client.Dial(ctx, url, doc, opts)
 	})
+}
+
+// Read dials doc like Dial, calls read with the synced document (inside
+// the client's Do) and closes the client before it returns.
+func Read(t testing.TB, timeout time.Duration, url, doc string, opts client.Options, read func(d *crdt.Doc)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	c, err := client.Dial(ctx, url, doc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.WaitSynced(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.Do(read)
 }
