@@ -14,6 +14,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/clienttest"
 	"github.com/cocreate/cocreate/server"
 )
 
@@ -64,17 +65,7 @@ func inProcessConfig(t *testing.T, cfg server.Config, addr string) (string, func
 
 func dial(t *testing.T, url, doc string) *client.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, url, doc, client.Options{MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.WaitSynced(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return clienttest.Dial(t, 5*time.Second, url, doc, client.Options{MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
 }
 
 func waitText(t *testing.T, c *client.Client, cond func(string) bool) string {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/clienttest"
 )
 
 func dialHocus(t *testing.T, url string) *client.Socket {
@@ -27,17 +28,9 @@ func dialHocus(t *testing.T, url string) *client.Socket {
 
 func open(t *testing.T, s *client.Socket, doc string) *client.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := s.Open(ctx, doc, "", client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.WaitSynced(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return clienttest.Synced(t, 5*time.Second, func(ctx context.Context) (*client.Client, error) {
+		return s.Open(ctx, doc, "", client.Options{})
+	})
 }
 
 // TestHocuspocusSocket: two documents over one Hocuspocus socket edit

@@ -15,15 +15,18 @@ func enc(f func(e *encoder)) []byte {
 }
 
 func TestBadUpdates(t *testing.T) {
-	textItem := func(e *encoder, client, clock uint64) {
+	// rootItem writes the head of an update holding one item of client
+	// at clock, with content ref, whose parent is the root type root.
+	rootItem := func(e *encoder, client, clock uint64, ref uint8, root string) {
 		e.writeVarUint(1) // one client
 		e.writeVarUint(1) // one struct
 		e.writeVarUint(client)
 		e.writeVarUint(clock)
-		e.writeUint8(refString)
+		e.writeUint8(ref)
 		e.writeVarUint(1) // parent is a root name
-		e.writeVarString("text")
+		e.writeVarString(root)
 	}
+	textItem := func(e *encoder, client, clock uint64) { rootItem(e, client, clock, refString, "text") }
 	cases := []struct {
 		name string
 		in   []byte
@@ -38,44 +41,20 @@ func TestBadUpdates(t *testing.T) {
 			e.buf = append(e.buf, 'x')
 		})},
 		{"unknown content ref", enc(func(e *encoder) {
-			e.writeVarUint(1)
-			e.writeVarUint(1)
-			e.writeVarUint(1)
-			e.writeVarUint(0)
-			e.writeUint8(17)
-			e.writeVarUint(1)
-			e.writeVarString("text")
+			rootItem(e, 1, 0, 17, "text")
 			e.writeVarUint(0)
 		})},
 		{"unknown type ref", enc(func(e *encoder) {
-			e.writeVarUint(1)
-			e.writeVarUint(1)
-			e.writeVarUint(1)
-			e.writeVarUint(0)
-			e.writeUint8(refType)
-			e.writeVarUint(1)
-			e.writeVarString("map")
+			rootItem(e, 1, 0, refType, "map")
 			e.writeVarUint(42)
 		})},
 		{"unknown any type", enc(func(e *encoder) {
-			e.writeVarUint(1)
-			e.writeVarUint(1)
-			e.writeVarUint(1)
-			e.writeVarUint(0)
-			e.writeUint8(refAny)
-			e.writeVarUint(1)
-			e.writeVarString("array")
+			rootItem(e, 1, 0, refAny, "array")
 			e.writeVarUint(1)
 			e.writeUint8(3)
 		})},
 		{"any nested too deep", enc(func(e *encoder) {
-			e.writeVarUint(1)
-			e.writeVarUint(1)
-			e.writeVarUint(1)
-			e.writeVarUint(0)
-			e.writeUint8(refAny)
-			e.writeVarUint(1)
-			e.writeVarString("array")
+			rootItem(e, 1, 0, refAny, "array")
 			e.writeVarUint(1)
 			for i := 0; i < 100000; i++ {
 				e.writeUint8(117)

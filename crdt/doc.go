@@ -190,11 +190,17 @@ func (d *Doc) end(initial bool) {
 // It returns a function that unregisters fn.
 func (d *Doc) OnUpdate(fn func(update []byte, origin any, tx *Transaction)) func() {
 	h := &updateHandler{fn}
-	d.updateHandlers = append(d.updateHandlers, h)
+	return register(&d.updateHandlers, h)
+}
+
+// register appends h to *list and returns the function that removes it
+// (without touching the backing array a running loop may still read).
+func register[T any](list *[]*T, h *T) func() {
+	*list = append(*list, h)
 	return func() {
-		for i, x := range d.updateHandlers {
+		for i, x := range *list {
 			if x == h {
-				d.updateHandlers = append(d.updateHandlers[:i:i], d.updateHandlers[i+1:]...)
+				*list = append((*list)[:i:i], (*list)[i+1:]...)
 				return
 			}
 		}
@@ -205,15 +211,7 @@ func (d *Doc) OnUpdate(fn func(update []byte, origin any, tx *Transaction)) func
 // observers. It returns a function that unregisters it.
 func (d *Doc) OnAfterTransaction(fn func(tx *Transaction)) func() {
 	h := &afterHandler{fn}
-	d.afterHandlers = append(d.afterHandlers, h)
-	return func() {
-		for i, x := range d.afterHandlers {
-			if x == h {
-				d.afterHandlers = append(d.afterHandlers[:i:i], d.afterHandlers[i+1:]...)
-				return
-			}
-		}
-	}
+	return register(&d.afterHandlers, h)
 }
 
 // cleanup runs observers, collects garbage, merges structs and emits the
@@ -319,52 +317,46 @@ func encodeTransactionUpdate(tx *Transaction) ([]byte, bool) {
 	return u, true
 }
 
-func tryGCDeleteSet(ds *DeleteSet, s *store) {
-	if len(ds.clients) == 0 {
-		return
-	}
+// eachDeleteRange calls fn for every range of ds whose client s holds
+// structs of, each client's ranges from the last to the first.
+func eachDeleteRange(ds *DeleteSet, s *store, fn func(l *structList, r deleteRange)) {
 	for client, rs := range ds.clients {
 		l := s.clients[client]
 		if l == nil {
 			continue
 		}
 		for di := len(rs) - 1; di >= 0; di-- {
-			r := rs[di]
-			end := r.clock + r.len
-			for si := l.findIndex(r.clock); si >= 0 && si < l.len(); si++ {
-				it := l.get(si)
-				if it.id.Clock >= end {
-					break
-				}
-				if !it.isGC() && it.deleted() && !it.keep() {
-					it.gc(s, false)
-				}
-			}
+			fn(l, rs[di])
 		}
 	}
 }
 
+func tryGCDeleteSet(ds *DeleteSet, s *store) {
+	eachDeleteRange(ds, s, func(l *structList, r deleteRange) {
+		end := r.clock + r.len
+		for si := l.findIndex(r.clock); si >= 0 && si < l.len(); si++ {
+			it := l.get(si)
+			if it.id.Clock >= end {
+				break
+			}
+			if !it.isGC() && it.deleted() && !it.keep() {
+				it.gc(s, false)
+			}
+		}
+	})
+}
+
 func tryMergeDeleteSet(ds *DeleteSet, s *store) {
-	if len(ds.clients) == 0 {
-		return
-	}
-	for client, rs := range ds.clients {
-		l := s.clients[client]
-		if l == nil {
-			continue
+	eachDeleteRange(ds, s, func(l *structList, r deleteRange) {
+		idx := l.findIndex(r.clock + r.len - 1)
+		if idx < 0 {
+			return
 		}
-		for di := len(rs) - 1; di >= 0; di-- {
-			r := rs[di]
-			idx := l.findIndex(r.clock + r.len - 1)
-			if idx < 0 {
-				continue
-			}
-			si := min(l.len()-1, idx+1)
-			for si > 0 && l.get(si).id.Clock >= r.clock {
-				si -= 1 + l.tryMergeWithLefts(si)
-			}
+		si := min(l.len()-1, idx+1)
+		for si > 0 && l.get(si).id.Clock >= r.clock {
+			si -= 1 + l.tryMergeWithLefts(si)
 		}
-	}
+	})
 }
 
 // EncodeStateVector returns the encoded state vector of the document.

@@ -37,11 +37,7 @@ func (s *store) stateVector() StateVector {
 
 // find returns the struct holding id, or nil.
 func (s *store) find(id ID) *Item {
-	l := s.clients[id.Client]
-	if l == nil {
-		return nil
-	}
-	i := l.findIndex(id.Clock)
+	l, i := s.locate(id)
 	if i < 0 {
 		return nil
 	}
@@ -59,13 +55,19 @@ func (s *store) add(it *Item) {
 	l.push(it)
 }
 
-// cleanStart returns the item starting exactly at id, splitting if needed.
-func (s *store) cleanStart(tx *Transaction, id ID) *Item {
+// locate returns the list of id's client and the index in it of the item
+// holding id; the index is -1 (and the list maybe nil) when there is none.
+func (s *store) locate(id ID) (*structList, int) {
 	l := s.clients[id.Client]
 	if l == nil {
-		return nil
+		return nil, -1
 	}
-	i := l.findIndex(id.Clock)
+	return l, l.findIndex(id.Clock)
+}
+
+// cleanStart returns the item starting exactly at id, splitting if needed.
+func (s *store) cleanStart(tx *Transaction, id ID) *Item {
+	l, i := s.locate(id)
 	if i < 0 {
 		return nil
 	}
@@ -84,11 +86,7 @@ func (l *structList) cleanStartAt(tx *Transaction, i int, clock uint64) *Item {
 
 // cleanEnd returns the item ending exactly at id, splitting if needed.
 func (s *store) cleanEnd(tx *Transaction, id ID) *Item {
-	l := s.clients[id.Client]
-	if l == nil {
-		return nil
-	}
-	i := l.findIndex(id.Clock)
+	l, i := s.locate(id)
 	if i < 0 {
 		return nil
 	}

@@ -132,9 +132,7 @@ func TestCoalesceMergesQueuedUpdates(t *testing.T) {
 func TestStep1AnswersAreCached(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{Rates: Rates{SyncStep1: 1000}})
 	w := dial(t, r, "d", ConnOptions{})
-	w.until("step 2", isStep2)
-	w.insert(0, "hello")
-	w.until("echo", isUpdate)
+	w.syncedInsert("hello")
 	slow := dialStalled(t, r, "d")
 	for range 20 {
 		slow.send(yproto.SyncStep1Message(nil))

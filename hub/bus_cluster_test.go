@@ -143,6 +143,19 @@ func testTwoInstances(t *testing.T, busA, busB Bus) {
 	b.close()
 }
 
+// editedPair connects a to doc on ra and b to doc on rb, waits for both
+// syncs, inserts text through a and waits until b holds it.
+func editedPair(t *testing.T, ra, rb *Registry, doc, text string) (a, b *client) {
+	t.Helper()
+	a = dial(t, ra, doc, ConnOptions{})
+	a.until("step 2", isStep2)
+	b = dial(t, rb, doc, ConnOptions{})
+	b.until("step 2", isStep2)
+	a.insert(0, text)
+	b.waitText(text)
+	return a, b
+}
+
 func TestInstancesOverMemoryBus(t *testing.T) {
 	network := NewMemoryNetwork()
 	testTwoInstances(t, NewMemoryBus(network), NewMemoryBus(network))
@@ -162,12 +175,7 @@ func TestHealAfterPartition(t *testing.T) {
 	cb := newCutBus(NewMemoryBus(network))
 	ra := newRegistry(t, notes.NewMemoryStore(), clusterCfg(NewMemoryBus(network)))
 	rb := newRegistry(t, notes.NewMemoryStore(), clusterCfg(cb))
-	a := dial(t, ra, "s/notes", ConnOptions{})
-	a.until("step 2", isStep2)
-	b := dial(t, rb, "s/notes", ConnOptions{})
-	b.until("step 2", isStep2)
-	a.insert(0, "0123456789")
-	b.waitText("0123456789")
+	a, b := editedPair(t, ra, rb, "s/notes", "0123456789")
 
 	cb.cut.Store(true)
 	a.insert(10, "A")
@@ -309,12 +317,7 @@ func TestHealingQuietWhenInSync(t *testing.T) {
 	network := NewMemoryNetwork()
 	ra := newRegistry(t, notes.NewMemoryStore(), clusterCfg(NewMemoryBus(network)))
 	rb := newRegistry(t, notes.NewMemoryStore(), clusterCfg(NewMemoryBus(network)))
-	a := dial(t, ra, "s/notes", ConnOptions{})
-	a.until("step 2", isStep2)
-	b := dial(t, rb, "s/notes", ConnOptions{})
-	b.until("step 2", isStep2)
-	a.insert(0, "abcdef")
-	b.waitText("abcdef")
+	a, b := editedPair(t, ra, rb, "s/notes", "abcdef")
 	if err := b.doc.GetText("t").Delete(1, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -347,12 +350,7 @@ func TestDeleteSessionAcrossInstances(t *testing.T) {
 	store := notes.NewMemoryStore()
 	ra := newRegistry(t, store, clusterCfg(NewMemoryBus(network)))
 	rb := newRegistry(t, store, clusterCfg(NewMemoryBus(network)))
-	a := dial(t, ra, "s/notes", ConnOptions{})
-	b := dial(t, rb, "s/notes", ConnOptions{})
-	a.until("step 2", isStep2)
-	b.until("step 2", isStep2)
-	a.insert(0, "doomed")
-	b.waitText("doomed")
+	a, b := editedPair(t, ra, rb, "s/notes", "doomed")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := ra.DeleteSession(ctx, "s"); err != nil {

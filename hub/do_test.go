@@ -61,9 +61,7 @@ func TestDoWritesAsServerPeer(t *testing.T) {
 func TestReadOnlyQuietOnNoOp(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
 	w := dial(t, r, "d", ConnOptions{})
-	w.until("step 2", isStep2)
-	w.insert(0, "x")
-	w.until("echo", isUpdate)
+	w.syncedInsert("x")
 	v := dial(t, r, "d", ConnOptions{ReadOnly: true})
 	v.until("step 2", isStep2)
 	full, _ := v.doc.EncodeStateAsUpdate(nil)

@@ -91,6 +91,15 @@ type client struct {
 	msgs   chan yproto.Message // every message received, after handling
 }
 
+// syncedInsert waits for sync step 2, inserts text at 0 of the Text "t"
+// and waits for the server's echo of the update.
+func (c *client) syncedInsert(text string) {
+	c.t.Helper()
+	c.until("step 2", isStep2)
+	c.insert(0, text)
+	c.until("echo", isUpdate)
+}
+
 func dial(t *testing.T, r *Registry, name string, opts ConnOptions) *client {
 	t.Helper()
 	c := &client{t: t, p: newPipe(1024), doc: crdt.NewDoc(crdt.DocOptions{}), served: make(chan error, 1), msgs: make(chan yproto.Message, 1024)}
@@ -227,9 +236,7 @@ func TestLateJoinerAndReload(t *testing.T) {
 	store := notes.NewMemoryStore()
 	r := newRegistry(t, store, Config{})
 	a := dial(t, r, "s/notes", ConnOptions{})
-	a.until("step 2", isStep2)
-	a.insert(0, "kept")
-	a.until("echo", isUpdate)
+	a.syncedInsert("kept")
 	late := dial(t, r, "s/notes", ConnOptions{})
 	late.waitText("kept")
 	late.close()
@@ -255,9 +262,7 @@ func TestLateJoinerAndReload(t *testing.T) {
 func TestInvalidUpdateClosesOnlySender(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
 	a := dial(t, r, "d", ConnOptions{})
-	a.until("step 2", isStep2)
-	a.insert(0, "abc")
-	a.until("echo", isUpdate)
+	a.syncedInsert("abc")
 	bad := dial(t, r, "d", ConnOptions{})
 	bad.waitText("abc")
 
@@ -373,9 +378,7 @@ func TestCloseGoingAway(t *testing.T) {
 	store := notes.NewMemoryStore()
 	r := New(Config{Store: store, FlushInterval: time.Hour})
 	a := dial(t, r, "d", ConnOptions{})
-	a.until("step 2", isStep2)
-	a.insert(0, "flushed on close")
-	a.until("echo", isUpdate)
+	a.syncedInsert("flushed on close")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := r.Close(ctx); err != nil {
@@ -416,9 +419,7 @@ func TestMaxConnsPerDoc(t *testing.T) {
 func TestMaxDocSize(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{MaxDocSize: 200})
 	a := dial(t, r, "d", ConnOptions{})
-	a.until("step 2", isStep2)
-	a.insert(0, "small")
-	a.until("echo", isUpdate)
+	a.syncedInsert("small")
 	a.insert(5, strings.Repeat("x", 300))
 	for {
 		if _, ok := a.next(); !ok {

@@ -33,43 +33,42 @@ type Metrics struct {
 // NewMetrics returns a fresh set of collectors.
 func NewMetrics() *Metrics {
 	return &Metrics{
-		Connections: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "cocreate_connections", Help: "Open client connections."}),
-		Docs: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "cocreate_loaded_docs", Help: "Documents loaded in memory."}),
-		MessagesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cocreate_messages_in_total", Help: "y-protocols messages received, by type."}, []string{"type"}),
-		MessagesOut: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cocreate_messages_out_total", Help: "y-protocols messages sent."}),
-		BytesIn: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cocreate_bytes_in_total", Help: "Message bytes received."}),
-		BytesOut: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cocreate_bytes_out_total", Help: "Message bytes sent."}),
+		Connections: gauge("cocreate_connections",
+			"Open client connections."),
+		Docs: gauge("cocreate_loaded_docs",
+			"Documents loaded in memory."),
+		MessagesIn: counterVec("cocreate_messages_in_total",
+			"y-protocols messages received, by type.", "type"),
+		MessagesOut: counter("cocreate_messages_out_total",
+			"y-protocols messages sent."),
+		BytesIn: counter("cocreate_bytes_in_total",
+			"Message bytes received."),
+		BytesOut: counter("cocreate_bytes_out_total",
+			"Message bytes sent."),
 		ApplySeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "cocreate_update_apply_seconds", Help: "Time to apply one client update.",
 			Buckets: prometheus.ExponentialBuckets(1e-5, 4, 10)}),
 		StoreSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "cocreate_store_seconds", Help: "Store operation latency, by operation.",
 			Buckets: prometheus.ExponentialBuckets(1e-4, 4, 10)}, []string{"op"}),
-		StoreErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cocreate_store_errors_total", Help: "Failed store operations."}),
-		SlowConsumers: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cocreate_slow_consumer_disconnects_total", Help: "Connections closed because their outbound queue was full."}),
-		Refused: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cocreate_refused_total", Help: "Refused inputs and connections, by reason."}, []string{"reason"}),
-		BusMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "cocreate_bus_messages_total", Help: "Messages between instances, by direction (in, out) and kind (update, awareness, state, diff; in: dropped, invalid)."},
-			[]string{"dir", "kind"}),
-		Coalesced: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cocreate_coalesced_messages_total", Help: "Queued outbound messages merged into others before writing (updates merged, awareness reduced to the latest state per client)."}),
-		Resyncs: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cocreate_resyncs_total", Help: "Outbound update backlogs over their bound replaced by one diff from the receiver's known state."}),
-		Step1Cached: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cocreate_sync_step1_cached_total", Help: "Sync step 1 answers served from the document's cached encoding."}),
-		UnsavedDocs: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "cocreate_unsaved_docs", Help: "Loaded documents holding edits the store refused (retried every flush interval)."}),
-		Spooled: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "cocreate_spooled_updates_total", Help: "Updates written to the local spool because the store refused them at shutdown."}),
+		StoreErrors: counter("cocreate_store_errors_total",
+			"Failed store operations."),
+		SlowConsumers: counter("cocreate_slow_consumer_disconnects_total",
+			"Connections closed because their outbound queue was full."),
+		Refused: counterVec("cocreate_refused_total",
+			"Refused inputs and connections, by reason.", "reason"),
+		BusMessages: counterVec("cocreate_bus_messages_total",
+			"Messages between instances, by direction (in, out) and kind (update, awareness, state, diff; in: dropped, invalid).", "dir", "kind"),
+		Coalesced: counter("cocreate_coalesced_messages_total",
+			"Queued outbound messages merged into others before writing (updates merged, awareness reduced to the latest state per client)."),
+		Resyncs: counter("cocreate_resyncs_total",
+			"Outbound update backlogs over their bound replaced by one diff from the receiver's known state."),
+		Step1Cached: counter("cocreate_sync_step1_cached_total",
+			"Sync step 1 answers served from the document's cached encoding."),
+		UnsavedDocs: gauge("cocreate_unsaved_docs",
+			"Loaded documents holding edits the store refused (retried every flush interval)."),
+		Spooled: counter("cocreate_spooled_updates_total",
+			"Updates written to the local spool because the store refused them at shutdown."),
 	}
 }
 
@@ -82,4 +81,18 @@ func (m *Metrics) Register(r prometheus.Registerer) error {
 		}
 	}
 	return nil
+}
+
+// counter, gauge and counterVec are the constructors NewMetrics repeats:
+// a collector from its name and help (and a CounterVec's labels).
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+}
+
+func gauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+}
+
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 }

@@ -25,20 +25,6 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		}
 		return d, ups
 	}
-	rebuild := func(t *testing.T, st State) string {
-		d := crdt.NewDoc(crdt.DocOptions{})
-		if st.Snapshot != nil {
-			if err := d.ApplyUpdate(st.Snapshot, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, u := range st.Updates {
-			if err := d.ApplyUpdate(u, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return d.GetText("t").String()
-	}
 
 	t.Run("unknown doc is empty", func(t *testing.T) {
 		s := open(t)
@@ -71,7 +57,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		if len(st.Updates) != 30 || st.Snapshot != nil {
 			t.Fatalf("loaded %d updates, snapshot %v", len(st.Updates), st.Snapshot)
 		}
-		if got := rebuild(t, st); got != want {
+		if got := rebuildText(t, st); got != want {
 			t.Fatalf("rebuilt %q, want %q", got, want)
 		}
 		n, err := s.Compact(ctx, "a/notes")
@@ -85,7 +71,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		if len(st.Updates) != 0 || st.Snapshot == nil {
 			t.Fatalf("after compaction: %d updates, snapshot %d bytes", len(st.Updates), len(st.Snapshot))
 		}
-		if got := rebuild(t, st); got != want {
+		if got := rebuildText(t, st); got != want {
 			t.Fatalf("rebuilt %q, want %q", got, want)
 		}
 		// More edits after the snapshot are kept on top of it.
@@ -98,14 +84,14 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 			t.Fatal(err)
 		}
 		st, _ = s.Load(ctx, "a/notes")
-		if got := rebuild(t, st); got != txt.String() {
+		if got := rebuildText(t, st); got != txt.String() {
 			t.Fatalf("rebuilt %q, want %q", got, txt.String())
 		}
 		if n, err := s.Compact(ctx, "a/notes"); err != nil || n != 1 {
 			t.Fatalf("second Compact = %d, %v", n, err)
 		}
 		st, _ = s.Load(ctx, "a/notes")
-		if got := rebuild(t, st); got != txt.String() {
+		if got := rebuildText(t, st); got != txt.String() {
 			t.Fatalf("rebuilt %q after second compaction, want %q", got, txt.String())
 		}
 		// The other document is untouched.

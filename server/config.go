@@ -328,42 +328,24 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format: %q is neither text nor json", c.LogFormat))
 	}
-	if c.MaxMessageSize < 1024 {
-		errs = append(errs, fmt.Errorf("--max-message-size: %d is below 1024 bytes", c.MaxMessageSize))
-	}
-	if c.MaxConnsPerDoc < 0 {
-		errs = append(errs, fmt.Errorf("--max-conns-per-doc: %d is negative", c.MaxConnsPerDoc))
-	}
-	if c.MaxConnsPerIP < 0 {
-		errs = append(errs, fmt.Errorf("--max-conns-per-ip: %d is negative", c.MaxConnsPerIP))
-	}
+	errs = append(errs, atLeast("max-message-size", c.MaxMessageSize, 1024, " bytes"))
+	errs = append(errs, atLeast("max-conns-per-doc", c.MaxConnsPerDoc, 0, ""))
+	errs = append(errs, atLeast("max-conns-per-ip", c.MaxConnsPerIP, 0, ""))
 	if _, err := c.proxyRanges(); err != nil {
 		errs = append(errs, fmt.Errorf("--trusted-proxies: %w", err))
 	}
 	if c.VersionEvery < time.Second {
 		errs = append(errs, fmt.Errorf("--version-every: %v is below 1s", c.VersionEvery))
 	}
-	if c.RateCommands < 0 {
-		errs = append(errs, fmt.Errorf("--rate-commands: %v is negative", c.RateCommands))
-	}
-	if c.RateUpdates < 0 {
-		errs = append(errs, fmt.Errorf("--rate-updates: %v is negative", c.RateUpdates))
-	}
-	if c.MaxDocSize < 0 {
-		errs = append(errs, fmt.Errorf("--max-doc-size: %d is negative", c.MaxDocSize))
-	}
-	if c.ConnQueue < 1 {
-		errs = append(errs, fmt.Errorf("--conn-queue: %d is below 1", c.ConnQueue))
-	}
-	if c.ConnQueueBytes < 4096 {
-		errs = append(errs, fmt.Errorf("--conn-queue-bytes: %d is below 4096", c.ConnQueueBytes))
-	}
+	errs = append(errs, atLeast("rate-commands", c.RateCommands, 0, ""))
+	errs = append(errs, atLeast("rate-updates", c.RateUpdates, 0, ""))
+	errs = append(errs, atLeast("max-doc-size", c.MaxDocSize, 0, ""))
+	errs = append(errs, atLeast("conn-queue", c.ConnQueue, 1, ""))
+	errs = append(errs, atLeast("conn-queue-bytes", c.ConnQueueBytes, 4096, ""))
 	if c.RoomQueueBytes < int64(c.ConnQueueBytes) {
 		errs = append(errs, fmt.Errorf("--room-queue-bytes: %d is below --conn-queue-bytes (%d)", c.RoomQueueBytes, c.ConnQueueBytes))
 	}
-	if c.MaxAwarenessSize < 256 {
-		errs = append(errs, fmt.Errorf("--max-awareness-size: %d is below 256 bytes", c.MaxAwarenessSize))
-	}
+	errs = append(errs, atLeast("max-awareness-size", c.MaxAwarenessSize, 256, " bytes"))
 	for _, r := range []struct {
 		flag string
 		v    float64
@@ -379,9 +361,7 @@ func (c *Config) Validate() error {
 	if c.AcceptRate < 0 || math.IsNaN(c.AcceptRate) || math.IsInf(c.AcceptRate, 0) {
 		errs = append(errs, fmt.Errorf("--accept-rate: %v is not a rate ≥ 0", c.AcceptRate))
 	}
-	if c.AcceptBurst < 1 {
-		errs = append(errs, fmt.Errorf("--accept-burst: %d is below 1", c.AcceptBurst))
-	}
+	errs = append(errs, atLeast("accept-burst", c.AcceptBurst, 1, ""))
 	if c.SyncInterval < 100*time.Millisecond || c.SyncInterval > 10*time.Minute {
 		errs = append(errs, fmt.Errorf("--sync-interval: %v is not in [100ms, 10m]", c.SyncInterval))
 	}
@@ -400,6 +380,21 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout: %v is not positive", c.ShutdownTimeout))
 	}
 	return errors.Join(errs...)
+}
+
+// atLeast is nil unless v < least, else the error naming flag: "is
+// negative" when least is 0, "is below least" (with unit) otherwise.
+// (!(v < least), not v >= least: a NaN is not refused here, as it was
+// not before this helper.)
+// Validate appends it either way: errors.Join drops the nils.
+func atLeast[T int | int64 | float64](flag string, v, least T, unit string) error {
+	switch {
+	case !(v < least):
+		return nil
+	case least == 0:
+		return fmt.Errorf("--%s: %v is negative", flag, v)
+	}
+	return fmt.Errorf("--%s: %v is below %v%s", flag, v, least, unit)
 }
 
 // validateRedis checks Redis and RedisPrefix.

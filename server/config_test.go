@@ -67,12 +67,13 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.AllowedOrigins = "ok.example.com, [bad" }, "--allowed-origins: bad pattern \"[bad\""},
 		{func(c *Config) { c.Addr = "" }, "--addr"},
 		{func(c *Config) { c.LogFormat = "xml" }, "--log-format"},
-		{func(c *Config) { c.MaxMessageSize = 10 }, "--max-message-size"},
+		{func(c *Config) { c.MaxMessageSize = 10 }, "--max-message-size: 10 is below 1024 bytes"},
 		{func(c *Config) { c.FlushInterval = 0 }, "--flush-interval"},
-		{func(c *Config) { c.ConnQueue = 0 }, "--conn-queue"},
-		{func(c *Config) { c.MaxConnsPerIP = -1 }, "--max-conns-per-ip"},
+		{func(c *Config) { c.ConnQueue = 0 }, "--conn-queue: 0 is below 1"},
+		{func(c *Config) { c.MaxConnsPerIP = -1 }, "--max-conns-per-ip: -1 is negative"},
 		{func(c *Config) { c.TrustedProxies = "10.0.0.1" }, "--trusted-proxies"},
-		{func(c *Config) { c.MaxDocSize = -1 }, "--max-doc-size"},
+		{func(c *Config) { c.MaxDocSize = -1 }, "--max-doc-size: -1 is negative"},
+		{func(c *Config) { c.RateUpdates = -0.5 }, "--rate-updates: -0.5 is negative"},
 	}
 	for _, tt := range tests {
 		cfg := DefaultConfig()

@@ -161,12 +161,7 @@ func TestHocuspocusBadInput(t *testing.T) {
 		h.next(isAuth("abc/big", hocus.AuthAuthenticated))
 		h.send(hocus.Message("abc/big", yproto.UpdateMessage(textUpdate(strings.Repeat("x", 2000)))))
 		h.closed(websocket.StatusMessageTooBig, "")
-		if refusedCount(small, "message_too_big") != before+1 {
-			t.Fatal("refusal not counted")
-		}
-		if got := storedText(t, small, "abc/big"); got != "" {
-			t.Fatalf("a message over the limit was stored: %q", got)
-		}
+		refusedAndNotStored(t, small, "message_too_big", before, "abc/big", "a message over the limit")
 	})
 	t.Run("ping", func(t *testing.T) {
 		h := dialHocus(t, ts)
@@ -189,12 +184,7 @@ func TestHocuspocusBadInput(t *testing.T) {
 			}
 		}()
 		h.closed(websocket.StatusPolicyViolation, "too many documents on one connection")
-		if refusedCount(ts, "too_many_documents") != before+1 {
-			t.Fatal("refusal not counted")
-		}
-		if got := storedText(t, ts, fmt.Sprintf("many/d%d", maxHocusDocs+1)); got != "" {
-			t.Fatalf("a document past the cap was stored: %q", got)
-		}
+		refusedAndNotStored(t, ts, "too_many_documents", before, fmt.Sprintf("many/d%d", maxHocusDocs+1), "a document past the cap")
 	})
 
 	t.Run("flood before authentication", func(t *testing.T) {
@@ -206,12 +196,7 @@ func TestHocuspocusBadInput(t *testing.T) {
 			}
 		}()
 		h.closed(websocket.StatusPolicyViolation, "too many messages before authentication")
-		if refusedCount(ts, "unauthenticated_flood") != before+1 {
-			t.Fatal("refusal not counted")
-		}
-		if got := storedText(t, ts, "flood/x"); got != "" {
-			t.Fatalf("an unauthenticated update was stored: %q", got)
-		}
+		refusedAndNotStored(t, ts, "unauthenticated_flood", before, "flood/x", "an unauthenticated update")
 	})
 
 	t.Run("no document authenticated in time", func(t *testing.T) {
@@ -287,4 +272,17 @@ func TestHocuspocusBadInput(t *testing.T) {
 			t.Fatalf("hand.raise answered %s", f.Text)
 		}
 	})
+}
+
+// refusedAndNotStored checks that the refusal counter of reason grew by
+// one from before and that doc holds no text (what names the input in the
+// failure).
+func refusedAndNotStored(t *testing.T, ts *testServer, reason string, before float64, doc, what string) {
+	t.Helper()
+	if refusedCount(ts, reason) != before+1 {
+		t.Fatal("refusal not counted")
+	}
+	if got := storedText(t, ts, doc); got != "" {
+		t.Fatalf("%s was stored: %q", what, got)
+	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/clienttest"
 )
 
 // hocusDir holds the stock Hocuspocus providers (both lines) and
@@ -67,18 +68,10 @@ type hocusResult struct {
 // server holds, seen from the other protocol.
 func syncText(t *testing.T, ts *testServer, doc, token string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, strings.Replace(ts.url, "http", "ws", 1)+"/sync", doc, client.Options{Header: http.Header{"Authorization": {"Bearer " + token}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.WaitSynced(ctx); err != nil {
-		t.Fatal(err)
-	}
 	var s string
-	c.Do(func(d *crdt.Doc) { s = d.GetText("t").String() })
+	clienttest.Read(t, 10*time.Second, strings.Replace(ts.url, "http", "ws", 1)+"/sync", doc,
+		client.Options{Header: http.Header{"Authorization": {"Bearer " + token}}},
+		func(d *crdt.Doc) { s = d.GetText("t").String() })
 	return s
 }
 

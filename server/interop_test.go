@@ -1,10 +1,8 @@
 package server
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"os/exec"
 	"reflect"
 	"strings"
 	"sync"
@@ -93,17 +91,6 @@ func TestNodeInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer watcher.Close()
-	cmd := exec.CommandContext(ctx, "node", "interop.mjs", "aware", url, doc)
-	cmd.Dir = interoptest.Dir
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "READY ") {
-		t.Fatalf("node aware: %q, %v", line, err)
-	}
 	// The server stamps the connection's identity on the state it relays.
 	seen := func(m map[uint64]json.RawMessage) bool {
 		for _, raw := range m {
@@ -119,14 +106,5 @@ func TestNodeInterop(t *testing.T) {
 		}
 		return false
 	}
-	if err := watcher.WaitAwareness(ctx, seen); err != nil {
-		t.Fatalf("Go client never saw the node client's awareness: %v", err)
-	}
-	stdin.Close()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("node aware: %v", err)
-	}
-	if err := watcher.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool { return !seen(m) }); err != nil {
-		t.Fatalf("node client's awareness not removed: %v", err)
-	}
+	interoptest.AwareSeenAndGone(t, ctx, watcher, url, doc, seen)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/clienttest"
 	"github.com/cocreate/cocreate/notes"
 	"github.com/cocreate/cocreate/workspace"
 )
@@ -341,6 +342,16 @@ func TestSessionBadInput(t *testing.T) {
 // notesHeadings returns the notes document's XML.
 func notesXML(d *crdt.Doc) string { return d.GetXmlFragment("default").String() }
 
+// readNotes dials doc as a guest, waits for its sync, returns its notes
+// XML and disconnects (before the caller may restart the server).
+func readNotes(t *testing.T, ts *testServer, doc string) string {
+	t.Helper()
+	var got string
+	clienttest.Read(t, 5*time.Second, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync", doc, client.Options{},
+		func(d *crdt.Doc) { got = notesXML(d) })
+	return got
+}
+
 const wantNotes = `<heading level="1">Weekly</heading><heading level="2">Intro</heading><heading level="2">Demo</heading>`
 
 // TestSessionNotesSeededOnce creates a session over HTTP, reads its notes
@@ -363,20 +374,7 @@ func TestSessionNotesSeededOnce(t *testing.T) {
 	}
 	check := func(ts *testServer) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		base := "ws" + strings.TrimPrefix(ts.url, "http") + "/sync"
-		c, err := client.Dial(ctx, base, s.ID+"/notes", client.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		if err := c.WaitSynced(ctx); err != nil {
-			t.Fatal(err)
-		}
-		var got string
-		c.Do(func(d *crdt.Doc) { got = notesXML(d) })
-		if got != wantNotes {
+		if got := readNotes(t, ts, s.ID+"/notes"); got != wantNotes {
 			t.Fatalf("notes = %s\nwant    %s", got, wantNotes)
 		}
 	}
@@ -400,19 +398,7 @@ func TestSessionNotesSeededOnce(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create unseeded: %d", resp.StatusCode)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync", s2.ID+"/notes", client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.WaitSynced(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var got string
-	c.Do(func(d *crdt.Doc) { got = notesXML(d) })
-	if got != "" {
+	if got := readNotes(t, ts, s2.ID+"/notes"); got != "" {
 		t.Fatalf("unseeded notes = %s", got)
 	}
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/clienttest"
 )
 
 // writer is a Go client editing a session's notes.
@@ -25,18 +25,8 @@ func notesWriter(t *testing.T, ts *testServer, id, token string) *writer {
 
 func notesWriterDoc(t *testing.T, ts *testServer, doc, token string) *client.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync", doc,
+	return clienttest.Dial(t, 10*time.Second, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync", doc,
 		client.Options{Header: http.Header{"Authorization": {"Bearer " + token}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.WaitSynced(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // paragraph appends a paragraph and waits until the server has it.

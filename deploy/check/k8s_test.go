@@ -37,31 +37,26 @@ type manifests struct {
 func (m *manifests) newObject(apiVersion, kind string) (any, error) {
 	switch apiVersion + " " + kind {
 	case "apps/v1 Deployment":
-		o := &appsv1.Deployment{}
-		m.deployments = append(m.deployments, o)
-		return o, nil
+		return added(&m.deployments)
 	case "v1 Service":
-		o := &corev1.Service{}
-		m.services = append(m.services, o)
-		return o, nil
+		return added(&m.services)
 	case "v1 ConfigMap":
-		o := &corev1.ConfigMap{}
-		m.configMaps = append(m.configMaps, o)
-		return o, nil
+		return added(&m.configMaps)
 	case "v1 Secret":
-		o := &corev1.Secret{}
-		m.secrets = append(m.secrets, o)
-		return o, nil
+		return added(&m.secrets)
 	case "policy/v1 PodDisruptionBudget":
-		o := &policyv1.PodDisruptionBudget{}
-		m.pdbs = append(m.pdbs, o)
-		return o, nil
+		return added(&m.pdbs)
 	case "autoscaling/v2 HorizontalPodAutoscaler":
-		o := &autoscalingv2.HorizontalPodAutoscaler{}
-		m.hpas = append(m.hpas, o)
-		return o, nil
+		return added(&m.hpas)
 	}
 	return nil, fmt.Errorf("apiVersion %q kind %q is not one this check knows (or not served by current Kubernetes)", apiVersion, kind)
+}
+
+// added appends a new empty object to list and returns it for decoding.
+func added[T any](list *[]*T) (any, error) {
+	o := new(T)
+	*list = append(*list, o)
+	return o, nil
 }
 
 var docSep = regexp.MustCompile(`(?m)^---\s*$`)

@@ -5,15 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,14 +17,14 @@ import (
 
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
-	"github.com/cocreate/cocreate/internal/testbin"
+	"github.com/cocreate/cocreate/internal/proctest"
 )
 
 // bin is the cocreate binary, built once by TestMain.
 var bin string
 
 func TestMain(m *testing.M) {
-	b, cleanup, err := testbin.Build()
+	b, cleanup, err := proctest.BuildTemp()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -41,69 +37,18 @@ func TestMain(m *testing.M) {
 
 // server is one `cocreate serve` process on a free loopback port.
 type server struct {
+	*proctest.Server
 	t    testing.TB
 	addr string
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  string
 }
 
 // start runs the server with a fresh data directory and extra flags and
 // waits until /readyz answers 200.
 func start(t testing.TB, flags ...string) *server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s := &server{t: t, addr: addr, done: make(chan struct{}), log: filepath.Join(t.TempDir(), "server.log")}
-	logf, err := os.Create(s.log)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The attacks' rooms are no sessions: open documents.
-	args := append([]string{"serve", "--addr", addr, "--data", t.TempDir(), "--public-rooms"}, flags...)
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.cmd.Wait(); logf.Close(); close(s.done) }()
-	t.Cleanup(func() {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(15 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.done
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(s.log)
-			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-			t.Logf("server log (last lines):\n%s", strings.Join(lines[max(0, len(lines)-30):], "\n"))
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		select {
-		case <-s.done:
-			t.Fatal("server exited at start")
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("server not ready after 30s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	ps := proctest.Start(t, bin, append([]string{"--data", t.TempDir(), "--public-rooms"}, flags...)...)
+	return &server{Server: ps, t: t, addr: ps.Addr}
 }
 
 func (s *server) syncURL(doc string) string { return "ws://" + s.addr + "/sync/" + doc }

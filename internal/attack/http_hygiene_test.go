@@ -16,19 +16,13 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
-	"github.com/cocreate/cocreate/internal/proctest"
 )
 
-// hygieneServe builds the binary and starts `cocreate serve` with a data
-// directory of its own and args; it returns the address.
+// hygieneServe starts `cocreate serve` (the binary TestMain built) with a
+// data directory of its own and args; it returns the address.
 func hygieneServe(t *testing.T, args ...string) string {
 	t.Helper()
-	bin, err := proctest.Build(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The attacks' rooms are no sessions: open documents.
-	return proctest.Start(t, bin, append([]string{"--data", t.TempDir(), "--public-rooms"}, args...)...).Addr
+	return start(t, args...).addr
 }
 
 // closedWithin waits (generously: this is a bound on a hostile client's

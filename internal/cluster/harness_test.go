@@ -18,14 +18,15 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
-	"github.com/cocreate/cocreate/internal/testbin"
+	"github.com/cocreate/cocreate/internal/clienttest"
+	"github.com/cocreate/cocreate/internal/proctest"
 )
 
 // bin is the cocreate binary, built once by TestMain.
 var bin string
 
 func TestMain(m *testing.M) {
-	b, cleanup, err := testbin.Build()
+	b, cleanup, err := proctest.BuildTemp()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -157,17 +158,7 @@ func (in *instance) stop() {
 // dial connects a Go client to doc through url and waits for its sync.
 func dial(t *testing.T, url, doc string) *client.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, url, doc, client.Options{MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.WaitSynced(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return clienttest.Dial(t, 10*time.Second, url, doc, client.Options{MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond})
 }
 
 // typeTokens appends n tokens "who.i;" to the text "t", one per gap.

@@ -1,10 +1,8 @@
 package cluster
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"os/exec"
 	"reflect"
 	"strings"
 	"sync"
@@ -66,17 +64,8 @@ func testNodeAndGo(t *testing.T, redisURL string) {
 		t.Fatalf("Go client on instance 2:\n%+v\nnode joiner on instance 3:\n%+v", got, want)
 	}
 
-	cmd := exec.CommandContext(ctx, "node", "interop.mjs", "aware", ins[0].syncURL(), doc)
-	cmd.Dir = interoptest.Dir
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "READY ") {
-		t.Fatalf("node aware: %q, %v", line, err)
-	}
+	// Node awareness on instance 1 reaches the Go client on instance 2,
+	// and so does its removal.
 	seen := func(m map[uint64]json.RawMessage) bool {
 		for _, st := range m {
 			// The server stamps the sender's identity (user) beside it.
@@ -86,14 +75,5 @@ func testNodeAndGo(t *testing.T, redisURL string) {
 		}
 		return false
 	}
-	if err := gc.WaitAwareness(ctx, seen); err != nil {
-		t.Fatalf("node awareness on instance 1 never reached the Go client on instance 2: %v", err)
-	}
-	stdin.Close()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("node aware: %v", err)
-	}
-	if err := gc.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool { return !seen(m) }); err != nil {
-		t.Fatalf("node awareness removal never reached instance 2: %v", err)
-	}
+	interoptest.AwareSeenAndGone(t, ctx, gc, ins[0].syncURL(), doc, seen)
 }

@@ -6,8 +6,10 @@
 package interoptest
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
 )
 
@@ -83,4 +86,48 @@ func GoState(d *crdt.Doc) State {
 	var st State
 	_ = json.Unmarshal(raw, &st) // a document's JSON always decodes
 	return st
+}
+
+// AwareSeenAndGone starts the stock awareness client on url and doc
+// (see aware), waits until the Go client w sees its state (seen), makes
+// it leave, and waits until w no longer does; w may be on another
+// instance than url.
+func AwareSeenAndGone(t testing.TB, ctx context.Context, w *client.Client, url, doc string, seen func(map[uint64]json.RawMessage) bool) {
+	t.Helper()
+	leave := aware(t, ctx, url, doc)
+	if err := w.WaitAwareness(ctx, seen); err != nil {
+		t.Fatalf("the Go client never saw the node client's awareness: %v", err)
+	}
+	if err := leave(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WaitAwareness(ctx, func(m map[uint64]json.RawMessage) bool { return !seen(m) }); err != nil {
+		t.Fatalf("the node client's awareness was not removed at the Go client: %v", err)
+	}
+}
+
+// aware starts `node interop.mjs aware url doc`, a stock client that sets
+// its awareness state and holds it, and waits until it says READY. leave
+// closes its stdin, which makes it leave (removing its state), and waits
+// for it to exit.
+func aware(t testing.TB, ctx context.Context, url, doc string) (leave func() error) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, "node", "interop.mjs", "aware", url, doc)
+	cmd.Dir = Dir
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "READY ") {
+		t.Fatalf("node aware: %q, %v", line, err)
+	}
+	return func() error {
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			return fmt.Errorf("node aware: %w", err)
+		}
+		return nil
+	}
 }

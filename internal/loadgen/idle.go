@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,9 +62,7 @@ type IdleResult struct {
 // RunIdle opens cfg.Conns synced connections, holds them, reports, and
 // closes them.
 func RunIdle(ctx context.Context, cfg IdleConfig) (*IdleResult, error) {
-	if cfg.Conns == 0 {
-		cfg.Conns = 20000
-	}
+	cfg.Conns = cmp.Or(cfg.Conns, 20000)
 	if cfg.Conns < 0 || cfg.Conns > 100_000 {
 		return nil, fmt.Errorf("%d idle connections: want 1 to 100000", cfg.Conns)
 	}
@@ -73,21 +72,13 @@ func RunIdle(ctx context.Context, cfg IdleConfig) (*IdleResult, error) {
 	if cfg.Rooms <= 0 {
 		cfg.Rooms = max(1, cfg.Conns*cfg.DocsPerConn/20)
 	}
-	if cfg.Hold == 0 {
-		cfg.Hold = 3 * time.Second
-	}
-	if cfg.SourceAddrs == 0 {
-		cfg.SourceAddrs = 250
-	}
+	cfg.Hold = cmp.Or(cfg.Hold, 3*time.Second)
+	cfg.SourceAddrs = cmp.Or(cfg.SourceAddrs, 250)
 	if cfg.DialConcurrency <= 0 {
 		cfg.DialConcurrency = 64
 	}
-	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = 3 * time.Minute
-	}
-	if cfg.RoomPrefix == "" {
-		cfg.RoomPrefix = "idle-" + randomID()
-	}
+	cfg.ConnectTimeout = cmp.Or(cfg.ConnectTimeout, 3*time.Minute)
+	cfg.RoomPrefix = cmp.Or(cfg.RoomPrefix, "idle-"+randomID())
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -64,21 +65,11 @@ func (c *Config) defaults() error {
 	setInt(&c.Receivers, 100)
 	setInt(&c.SourceAddrs, 250)
 	setInt(&c.DialConcurrency, 64)
-	if c.Rate == 0 {
-		c.Rate = 50
-	}
-	if c.Duration == 0 {
-		c.Duration = 10 * time.Second
-	}
-	if c.Drain == 0 {
-		c.Drain = 10 * time.Second
-	}
-	if c.ConnectTimeout == 0 {
-		c.ConnectTimeout = 2 * time.Minute
-	}
-	if c.RoomPrefix == "" {
-		c.RoomPrefix = "bench-" + randomID()
-	}
+	c.Rate = cmp.Or(c.Rate, 50)
+	c.Duration = cmp.Or(c.Duration, 10*time.Second)
+	c.Drain = cmp.Or(c.Drain, 10*time.Second)
+	c.ConnectTimeout = cmp.Or(c.ConnectTimeout, 2*time.Minute)
+	c.RoomPrefix = cmp.Or(c.RoomPrefix, "bench-"+randomID())
 	if c.Log == nil {
 		c.Log = io.Discard
 	}

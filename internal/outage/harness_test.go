@@ -12,6 +12,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/clienttest"
 	"github.com/cocreate/cocreate/internal/proctest"
 )
 
@@ -19,17 +20,13 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "cocreate-outage-")
+	b, cleanup, err := proctest.BuildTemp()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	if bin, err = proctest.Build(dir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { os.RemoveAll(dir) }))
+	bin = b
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { cleanup() }))
 }
 
 // serve starts `cocreate serve` with a short flush interval, open rooms
@@ -41,17 +38,7 @@ func serve(t *testing.T, args ...string) *proctest.Server {
 // dial connects a Go client to doc and waits for its sync.
 func dial(t *testing.T, url, doc string) *client.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, url, doc, client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if err := c.WaitSynced(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return clienttest.Dial(t, 10*time.Second, url, doc, client.Options{})
 }
 
 // typeToken appends tok to the text "t" of w's document and waits until

@@ -1,5 +1,6 @@
 // Package proctest runs the real cocreate binary as a process for tests
-// that need one (store outages, attacks): it builds the binary, starts
+// that need one (store outages, attacks, the cluster): it builds the
+// binary (once per test binary with BuildTemp, from TestMain), starts
 // `cocreate serve` on a free loopback port with its output in a file,
 // polls /readyz, and stops it with SIGTERM (reporting the exit status)
 // or kills it when the test ends.
@@ -23,9 +24,24 @@ import (
 func Build(dir string) (string, error) {
 	bin := filepath.Join(dir, "cocreate")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/cocreate/cocreate/cmd/cocreate").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
 	}
 	return bin, nil
+}
+
+// BuildTemp builds the cocreate binary into a fresh temporary directory,
+// for a TestMain that builds once for all its tests; it returns the
+// binary's path and a function that removes the directory.
+func BuildTemp() (bin string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "cocreate-bin-")
+	if err != nil {
+		return "", nil, fmt.Errorf("temp dir for the binary: %w", err)
+	}
+	if bin, err = Build(dir); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return bin, func() { os.RemoveAll(dir) }, nil
 }
 
 // Server is one `cocreate serve` process.

@@ -93,7 +93,7 @@ func TestRecord(t *testing.T) {
 	}
 
 	md := r.Markdown()
-	for _, want := range []string{
+	assertContains(t, "record Markdown", md,
 		"# Weekly \\<call\\> \\| sync\n",
 		"| Name | Joined | Left |",
 		"| Bob \\<b\\> | 2026-01-01 09:01 UTC | 2026-01-01 09:20 UTC |",
@@ -102,24 +102,16 @@ func TestRecord(t *testing.T) {
 		"### Ship it?\n\nclosed, 3 voters",
 		"| yes | 2 |",
 		"- [ ] Alice: write the \\<notes\\>",
-	} {
-		if !strings.Contains(md, want) {
-			t.Errorf("record Markdown lacks %q:\n%s", want, md)
-		}
-	}
+	)
 	h := r.HTML()
 	assertInert(t, h)
-	for _, want := range []string{
+	assertContains(t, "record HTML", h,
 		"<h1>Weekly &lt;call&gt; | sync</h1>",
 		"<tr><td>Bob &lt;b&gt;</td><td>2026-01-01 09:01 UTC</td><td>2026-01-01 09:20 UTC</td></tr>",
 		"<tr><td>Intro</td><td>5 min</td><td>6 min 30 s</td><td>yes</td></tr>",
 		"<h3>Ship it?</h3><p>closed, 3 voters</p>",
 		"<li>Alice: write the &lt;notes&gt;</li>",
-	} {
-		if !strings.Contains(h, want) {
-			t.Errorf("record HTML lacks %q:\n%s", want, h)
-		}
-	}
+	)
 	// In the session's time zone.
 	r.Location = time.FixedZone("CET", 3600)
 	if md := r.Markdown(); !strings.Contains(md, "| Alice | 2026-01-01 10:00 CET |") {
@@ -209,12 +201,8 @@ func TestDocumentMarkdown(t *testing.T) {
 	if got := strings.Count("\n"+md, "\n# "); got != 1 {
 		t.Errorf("%d top-level headings, want 1:\n%s", got, md)
 	}
-	for _, want := range []string{"# Weekly \\<call\\> \\| sync\n\n2026-01-01 09:00 UTC, 20 min\n", "## Notes\n\n## Decisions\n\nWe ship.\n",
-		"## Meeting record\n", "### Attendees", "#### Ship it?\n\nclosed, 3 voters", "| Intro | 5 min | 6 min 30 s | yes |"} {
-		if !strings.Contains(md, want) {
-			t.Errorf("document lacks %q:\n%s", want, md)
-		}
-	}
+	assertContains(t, "document", md, "# Weekly \\<call\\> \\| sync\n\n2026-01-01 09:00 UTC, 20 min\n", "## Notes\n\n## Decisions\n\nWe ship.\n",
+		"## Meeting record\n", "### Attendees", "#### Ship it?\n\nclosed, 3 voters", "| Intro | 5 min | 6 min 30 s | yes |")
 	if strings.Index(md, "We ship.") > strings.Index(md, "### Attendees") {
 		t.Errorf("the record comes before the notes:\n%s", md)
 	}
@@ -223,5 +211,15 @@ func TestDocumentMarkdown(t *testing.T) {
 	}
 	if md := DocumentMarkdown(r, &Notes{Root: &Node{Type: "doc"}}); !strings.Contains(md, "No notes were taken.") {
 		t.Errorf("empty notes:\n%s", md)
+	}
+}
+
+// assertContains fails the test for every want that out (what) lacks.
+func assertContains(t *testing.T, what, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, out)
+		}
 	}
 }
