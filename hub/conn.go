@@ -32,6 +32,7 @@ type conn struct {
 	onCommand   func(context.Context, []byte) []byte
 	allowUpdate func() bool
 	onUpdate    func(applied bool) // ConnOptions.OnUpdate, called by the run loop
+	savedAcks   bool               // ConnOptions.SavedAcks
 	logOnce     sync.Once
 	logger      *slog.Logger    // made on first use: most connections never log
 	ctx         context.Context // cancelled when the connection is killed
@@ -77,6 +78,7 @@ func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.C
 		onCommand:   opts.OnCommand,
 		allowUpdate: opts.AllowUpdate,
 		onUpdate:    opts.OnUpdate,
+		savedAcks:   opts.SavedAcks,
 		ctx:         ctx,
 		cancel:      cancel,
 		killed:      make(chan struct{}),
@@ -239,6 +241,10 @@ func (c *conn) handleRead(msg []byte) bool {
 	}
 	c.reg.metrics.MessagesIn.WithLabelValues(m.Type.String()).Inc()
 	if !c.allow(m) {
+		return false
+	}
+	if m.Type == yproto.TypeSaved {
+		c.refuse(StatusInvalidPayload, "saved messages are sent by the server only", "invalid_message", nil)
 		return false
 	}
 	if m.Type == yproto.TypeCommand {

@@ -123,7 +123,13 @@
 // answered by ConnOptions.OnCommand in its reader; ConnOptions.AllowUpdate
 // rate-limits its updates; ConnOptions.OnUpdate is told by the run loop
 // of each of its updates, applied or refused as read-only (the
-// Hocuspocus endpoint's SyncStatus). Config.Validate (validate.go) may
+// Hocuspocus endpoint's SyncStatus). A ConnOptions.SavedAcks connection
+// is sent a saved message (yproto.TypeSaved) with the state vector of
+// what the store holds: on joining, and after a persister write stored
+// more — the persister publishes the state vector the room cut the batch
+// at (persister.stored, an atomic) and the run loop's tick sends it on
+// (room.announceSaved), at most once a tick, nothing while writes fail.
+// Config.Validate (validate.go) may
 // refuse a connection's update before it is applied (the server keeps
 // the notes inside the editor's schema with it), with "permission denied"
 // and nothing applied, sent or stored. Config.MaxSessionBytes (quota.go)

@@ -70,6 +70,10 @@ type persister struct {
 	reqs    chan persistReq
 	done    chan struct{}
 	carried atomic.Bool // a failed batch waits for a retry
+	// stored is the encoded state vector of what the store holds, set
+	// after each successful write; the room's run loop reads it on its
+	// tick to tell ConnOptions.SavedAcks connections (room.announceSaved).
+	stored atomic.Pointer[[]byte]
 	// failingSince is when the store started refusing this document's
 	// writes (zero while it takes them); loggedAt paces the log lines.
 	failingSince, loggedAt time.Time
@@ -82,6 +86,10 @@ type persister struct {
 
 type persistReq struct {
 	updates [][]byte
+	// sv is the document's state vector when updates were cut: once they
+	// (and any carried batch, which is older) are stored, the store holds
+	// the document up to sv.
+	sv      []byte
 	compact bool
 	reply   chan error // nil: nobody waits
 }
@@ -95,9 +103,9 @@ func newPersister(rm *room) *persister {
 func (p *persister) hasCarry() bool { return p.carried.Load() }
 
 // offer hands updates over if the persister is idle.
-func (p *persister) offer(updates [][]byte) bool {
+func (p *persister) offer(updates [][]byte, sv []byte) bool {
 	select {
-	case p.reqs <- persistReq{updates: updates}:
+	case p.reqs <- persistReq{updates: updates, sv: sv}:
 		return true
 	default:
 		return false
@@ -105,9 +113,9 @@ func (p *persister) offer(updates [][]byte) bool {
 }
 
 // sync hands updates over, compacts, and waits for both.
-func (p *persister) sync(updates [][]byte) error {
+func (p *persister) sync(updates [][]byte, sv []byte) error {
 	reply := make(chan error, 1)
-	p.reqs <- persistReq{updates: updates, compact: true, reply: reply}
+	p.reqs <- persistReq{updates: updates, sv: sv, compact: true, reply: reply}
 	return <-reply
 }
 
@@ -146,6 +154,9 @@ func (p *persister) write(req persistReq) error {
 		}
 		p.setCarried(false)
 		p.sinceCompact += len(batch)
+		if req.sv != nil {
+			p.stored.Store(&req.sv)
+		}
 	}
 	due := req.compact || p.sinceCompact >= rm.reg.cfg.CompactEvery ||
 		time.Since(p.lastCompact) >= rm.reg.cfg.CompactAfter

@@ -262,6 +262,12 @@ type ConnOptions struct {
 	// update closes the connection instead. It must not block. The
 	// Hocuspocus endpoint acknowledges updates with it (SyncStatus).
 	OnUpdate func(applied bool)
+	// SavedAcks asks for cocreate saved messages (yproto.TypeSaved): on
+	// joining, and after each store write that stored more (at most one
+	// per FlushInterval), the connection is sent the encoded state vector
+	// of what the store durably holds. Nothing is sent while the store
+	// refuses the document's writes. Stock clients leave it off.
+	SavedAcks bool
 	// User, when its fields are set, is stamped on the connection's
 	// awareness states before they are relayed: its Name and Color
 	// overwrite the state's user.name and user.color, so a client cannot

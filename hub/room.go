@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -98,6 +99,9 @@ type room struct {
 	rev     uint64
 	curSV   []byte
 	answers answerCache
+	// savedSV is the stored state vector last told to SavedAcks
+	// connections (the loaded state, then the persister's stored).
+	savedSV []byte
 }
 
 func newRoom(r *Registry, name string) *room {
@@ -189,6 +193,7 @@ func (rm *room) run() {
 				return
 			}
 			rm.flush()
+			rm.announceSaved()
 			rm.expireAwareness(now)
 			if rm.busLost.Swap(false) || now.Sub(rm.lastState) >= rm.reg.cfg.SyncInterval {
 				rm.publishState(false, now)
@@ -280,6 +285,8 @@ func (rm *room) load() {
 	}
 	rm.snapshotAt = time.Now()
 	rm.curSV = rm.doc.EncodeStateVector()
+	// What was loaded is what the store holds.
+	rm.savedSV = rm.curSV
 	rm.doc.OnUpdate(rm.onUpdate)
 }
 
@@ -331,6 +338,9 @@ func (rm *room) join(c *conn) {
 	}
 	rm.conns[c] = struct{}{}
 	c.enqueue(yproto.SyncStep1Message(rm.curSV))
+	if c.savedAcks {
+		c.enqueue(yproto.SavedMessage(rm.savedSV))
+	}
 	if all := rm.awarenessAll(); len(all) > 0 {
 		c.enqueueAwareness(yproto.AwarenessMessage(all))
 	}
@@ -440,8 +450,29 @@ func (rm *room) flush() {
 	if len(rm.pending) == 0 && !rm.persister.hasCarry() {
 		return
 	}
-	if rm.persister.offer(rm.pending) {
+	if rm.persister.offer(rm.pending, rm.curSV) {
 		rm.pending = nil
+	}
+}
+
+// announceSaved sends the stored state vector to the SavedAcks
+// connections when a write stored more since the last tick: at most one
+// message per tick, however many writes. A document whose writes fail
+// announces nothing until one succeeds.
+func (rm *room) announceSaved() {
+	p := rm.persister.stored.Load()
+	if p == nil || bytes.Equal(*p, rm.savedSV) {
+		return
+	}
+	rm.savedSV = *p
+	var msg []byte
+	for c := range rm.conns {
+		if c.savedAcks {
+			if msg == nil {
+				msg = yproto.SavedMessage(rm.savedSV)
+			}
+			c.enqueue(msg)
+		}
 	}
 }
 
@@ -451,7 +482,7 @@ func (rm *room) store() error {
 		rm.pending = nil
 		return nil
 	}
-	err := rm.persister.sync(rm.pending)
+	err := rm.persister.sync(rm.pending, rm.curSV)
 	rm.pending = nil
 	return err
 }

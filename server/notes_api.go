@@ -121,14 +121,22 @@ func (s *Server) readNotesPage(c echo.Context) error {
 	err = notesPage.Execute(&b, map[string]any{
 		"ID": pm.Session.ID, "Title": pm.Session.Title, "Version": v,
 		// Safe by construction, see notesPage.
-		"Record": template.HTML(pm.Record.HTML()),
-		"Notes":  template.HTML(pm.Notes.HTML()),
+		"Record": template.HTML(readOnlyChecks(pm.Record.HTML())),
+		"Notes":  template.HTML(readOnlyChecks(pm.Notes.HTML())),
 	})
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:")
 	return c.HTMLBlob(http.StatusOK, b.Bytes())
+}
+
+// readOnlyChecks disables the task checkboxes of a rendered fragment for
+// the page: ticking one there would change nothing stored. Only the page
+// changes; notes/render's HTML stays byte-identical to TipTap's. Text
+// cannot fake the tag: render escapes every "<" of it.
+func readOnlyChecks(html string) string {
+	return strings.ReplaceAll(html, `<input type="checkbox"`, `<input type="checkbox" disabled`)
 }
 
 // downloadName makes a file name from a title: letters, digits, - and _.

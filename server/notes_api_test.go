@@ -121,6 +121,13 @@ func TestPostMeetingNotes(t *testing.T) {
 		!strings.Contains(page, "<title>Live — cocreate notes</title>") || hdr.Get("Content-Security-Policy") == "" {
 		t.Fatalf("page: %d\n%s", code, page)
 	}
+	// The page's task checkboxes are read-only; the API's HTML is render's, unchanged.
+	if n := strings.Count(page, `<input type="checkbox"`); n == 0 || n != strings.Count(page, `<input type="checkbox" disabled`) {
+		t.Fatalf("page checkboxes (%d) not all disabled:\n%s", n, page)
+	}
+	if !strings.Contains(html, `<input type="checkbox">`) || strings.Contains(html, "disabled") {
+		t.Fatalf("the API's html changed:\n%s", html)
+	}
 	code, hdr, dl := getRaw(t, ts.url+"/notes/"+id+"?download=1", tok("hana"))
 	if code != 200 || hdr.Get("Content-Disposition") != `attachment; filename="Live.md"` || dl != md {
 		t.Fatalf("download: %d %q", code, hdr.Get("Content-Disposition"))

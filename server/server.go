@@ -299,12 +299,18 @@ func (s *Server) sync(c echo.Context) error {
 	if ok, err := s.admitSocket(c); !ok {
 		return err
 	}
+	// ?saved=1 opts in to saved messages (type 101, hub.ConnOptions.SavedAcks).
+	saved := c.QueryParam("saved")
+	if saved != "" && saved != "0" && saved != "1" {
+		return jsonError(c, http.StatusBadRequest, "bad_request", fmt.Sprintf("saved: %q is not 0 or 1", saved))
+	}
 	id := identityOf(c)
 	access, err := s.openDoc(c.Request().Context(), id, c.RealIP(), session, doc)
 	if err != nil {
 		status, body := answerOf(err)
 		return c.JSON(status, body)
 	}
+	access.opts.SavedAcks = saved == "1"
 	ws, sock, ip := s.upgrade(c)
 	if ws == nil {
 		return nil

@@ -11,7 +11,7 @@
 // dialog, the no-access page and "Your name"; the room is editor.ts (TipTap and
 // its toolbar), meeting.ts with polls.ts, timer.ts and panel.ts (the meeting panel,
 // rendered by morphing in dom.ts so focus survives remote updates) and
-// status.ts (connection, sync, announcements); versions.ts compares and
+// status.ts (connection, sync, "all changes saved" from the server's saved messages, announcements); versions.ts compares and
 // restores versions in the reader; dialog.ts asks before destructive
 // actions. e2e_test.go drives them in headless Chromium with Playwright
 // and axe-core (e2e/e2e.mjs, access.mjs, meeting.mjs, after.mjs,

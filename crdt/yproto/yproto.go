@@ -25,6 +25,13 @@ const (
 	// it only to connections that sent a command first, so stock
 	// y-websocket clients never see one.
 	TypeCommand Type = 100
+	// TypeSaved is cocreate's own message type, not part of y-protocols:
+	// the server tells a client that asked for it (hub
+	// ConnOptions.SavedAcks) what the store durably holds, as the encoded
+	// state vector (varUint8Array) of the document's stored state. A
+	// client whose own clock is covered by it knows its edits are saved.
+	// Stock y-websocket clients never ask, so never see one.
+	TypeSaved Type = 101
 )
 
 func (t Type) String() string {
@@ -39,6 +46,8 @@ func (t Type) String() string {
 		return "query-awareness"
 	case TypeCommand:
 		return "command"
+	case TypeSaved:
+		return "saved"
 	}
 	return fmt.Sprintf("type(%d)", uint64(t))
 }
@@ -104,7 +113,8 @@ type Message struct {
 	Sync SyncType
 	// Payload is the state vector (SyncStep1) or the update (SyncStep2,
 	// SyncUpdate), the raw awareness update of a TypeAwareness message,
-	// or the JSON of a TypeCommand message.
+	// the JSON of a TypeCommand message, or the stored state vector of a
+	// TypeSaved message.
 	Payload []byte
 	// Awareness holds the entries of a TypeAwareness message.
 	Awareness []AwarenessEntry
@@ -224,6 +234,11 @@ func Decode(frame []byte) (Message, error) {
 		if err != nil {
 			return Message{}, err
 		}
+	case TypeSaved:
+		m.Payload, err = d.varBytes("stored state vector")
+		if err != nil {
+			return Message{}, err
+		}
 	default:
 		return Message{}, fmt.Errorf("%w: unknown message type %d", ErrMalformed, t)
 	}
@@ -338,4 +353,10 @@ func QueryAwarenessMessage() []byte { return appendVarUint(nil, uint64(TypeQuery
 // answer to one.
 func CommandMessage(json []byte) []byte {
 	return appendVarBytes(appendVarUint(nil, uint64(TypeCommand)), json)
+}
+
+// SavedMessage encodes a cocreate saved message (TypeSaved) carrying the
+// encoded state vector of what the store holds of the document.
+func SavedMessage(storedSV []byte) []byte {
+	return appendVarBytes(appendVarUint(nil, uint64(TypeSaved)), storedSV)
 }

@@ -191,3 +191,17 @@ func TestCommandRoundTrip(t *testing.T) {
 		t.Fatalf("decoded %v %q", m.Type, m.Payload)
 	}
 }
+
+func TestSavedRoundTrip(t *testing.T) {
+	sv := []byte{1, 7, 3} // one client (7) at clock 3
+	m, err := Decode(SavedMessage(sv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Type != TypeSaved || string(m.Payload) != string(sv) || m.Type.String() != "saved" {
+		t.Fatalf("decoded %v %v", m.Type, m.Payload)
+	}
+	if _, err := Decode([]byte{101}); err == nil {
+		t.Fatal("a saved message without its state vector decoded")
+	}
+}

@@ -96,6 +96,11 @@ try {
   await waitText(member, 'Hello from the host.')
   await typeLine(member, 'Reply from the member.')
   await waitText(host, 'Reply from the member.')
+  // "All changes saved" comes from the server's saved message (?saved=1):
+  // the store holds the host's edits by then.
+  await host.locator('#status .conn-text', { hasText: 'All changes saved' }).waitFor()
+  const storedMd = await host.evaluate(async (id) => (await fetch(`/notes/${id}?download=1`)).text(), id)
+  if (!storedMd.includes('Hello from the host.')) throw new Error('"All changes saved" but the notes lack the typed text:\n' + storedMd)
   const memberName = (await me(member)).name
   if (memberName !== MEMBER_NAME) throw new Error('the member is not named ' + MEMBER_NAME)
   const hostName = (await me(host)).name

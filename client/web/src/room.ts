@@ -15,10 +15,14 @@ import { brand } from './shell'
 
 const syncURL = (): string => (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/sync'
 
-function provider (room: string, doc: Y.Doc): WebsocketProvider {
+// provider connects doc; saved asks the server for saved messages
+// (status.ts shows "All changes saved" from them).
+function provider (room: string, doc: Y.Doc, saved = false): WebsocketProvider {
+  const params: Record<string, string> = token === '' ? {} : { token }
+  if (saved) params.saved = '1'
   return new WebsocketProvider(syncURL(), room, doc, {
     disableBc: true,
-    params: token === '' ? {} : { token },
+    params,
     maxBackoffTime: 2500
   })
 }
@@ -95,7 +99,7 @@ export async function room (root: HTMLElement, id: string): Promise<void> {
 
   // The notes.
   const notesDoc = new Y.Doc()
-  const notes = provider(id + '/notes', notesDoc)
+  const notes = provider(id + '/notes', notesDoc, true)
   status.watch(notes, notesDoc)
   const ed = notesEditor(editorEl, notesDoc, notes, { name: me.name, color: me.color }, canEdit(role))
   notesPane.append(ed.toolbar, editorEl)

@@ -1,9 +1,16 @@
-// One place for status: the connection, whether every change has
-// reached the server, the person's role, and announcements for screen
+// One place for status: the connection, whether every change is stored
+// by the server (its saved messages, type 101), the person's role, and announcements for screen
 // readers (hands, polls, timer, role changes), all in the room header.
 
+import * as Y from 'yjs'
+import * as decoding from 'lib0/decoding'
 import { WebsocketProvider } from 'y-websocket'
 import { h } from './dom'
+
+// messageSaved is cocreate's saved message: the server sends it to a
+// socket opened with ?saved=1, holding the encoded state vector of what
+// its store durably holds of the document (docs/openapi.yaml, /sync).
+export const messageSaved = 101
 
 export type Conn = 'connecting' | 'connected' | 'disconnected'
 
@@ -16,6 +23,10 @@ export class Status {
   private readonly toast = h('div', { class: 'toast', hidden: true, 'aria-hidden': 'true' })
   private conn: Conn = 'connecting'
   private pending = false
+  // stored: the server's stored clock for this doc's own client;
+  // local: the doc's own clock. Saved when stored >= local.
+  private stored = 0
+  private local = 0
   private synced = false
   private everConnected = false
   private lostSaid = false
@@ -40,8 +51,16 @@ export class Status {
       if (s) this.el.dataset.synced = 'yes'
       this.render()
     })
+    // The stock provider's per-instance handler table: a saved message
+    // updates the stored clock; nothing is answered.
+    p.messageHandlers[messageSaved] = (_encoder, decoder) => {
+      const sv = Y.decodeStateVector(decoding.readVarUint8Array(decoder))
+      this.stored = sv.get(p.doc.clientID) ?? 0
+      this.render()
+    }
     doc.on('update', (_u, origin) => {
       if (origin === p) return // from the server
+      this.local = Y.getState(p.doc.store, p.doc.clientID)
       this.pending = true
       this.render()
       if (!this.settling) {
@@ -76,15 +95,18 @@ export class Status {
     // Once connected, every state but connected is "offline" to a person
     // (y-websocket alternates disconnected and connecting while it retries).
     this.el.dataset.state = this.conn === 'connected' || !this.everConnected ? this.conn : 'disconnected'
+    const saved = this.stored >= this.local
     let text: string
     if (this.conn === 'connected') {
-      text = !this.synced ? 'Loading the notes…' : this.pending ? 'Sending changes…' : 'All changes synced'
+      text = !this.synced ? 'Loading the notes…' : this.pending ? 'Sending changes…' : saved ? 'All changes saved' : 'Saving…'
     } else if (!this.everConnected) {
       text = 'Connecting…'
+    } else if (!saved) {
+      text = 'Not saved — offline. Your edits are kept and will be sent when the connection is back.'
     } else {
       text = 'Offline — reconnecting. Your edits are kept and will be sent.'
     }
-    this.el.dataset.saved = this.conn === 'connected' && this.synced && !this.pending ? 'yes' : 'no'
+    this.el.dataset.saved = this.conn === 'connected' && this.synced && !this.pending && saved ? 'yes' : 'no'
     this.text.textContent = text
     if (was !== this.el.dataset.state) {
       // A blip (a server restart, a network hiccup) is not worth an
