@@ -144,6 +144,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(PermissionDeniedMessage("x"))
 	f.Add(QueryAwarenessMessage())
 	f.Add(CommandMessage([]byte(`{"type":"hand.raise"}`)))
+	f.Add(SavedMessage([]byte{1, 5, 3}))
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		m, err := Decode(frame)
 		if err != nil {
@@ -166,6 +167,8 @@ func FuzzDecode(f *testing.F) {
 			again = QueryAwarenessMessage()
 		case TypeCommand:
 			again = CommandMessage(m.Payload)
+		case TypeSaved:
+			again = SavedMessage(m.Payload)
 		default:
 			t.Fatalf("Decode accepted message type %d without an encoder", m.Type)
 		}
@@ -174,7 +177,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("re-encoded message does not decode: %v", err)
 		}
 		if m2.Type != m.Type || m2.Sync != m.Sync || m2.Reason != m.Reason || len(m2.Awareness) != len(m.Awareness) ||
-			(m.Type == TypeCommand && string(m2.Payload) != string(m.Payload)) {
+			((m.Type == TypeCommand || m.Type == TypeSaved) && string(m2.Payload) != string(m.Payload)) {
 			t.Fatalf("round trip changed %+v into %+v", m, m2)
 		}
 	})
