@@ -111,6 +111,12 @@ func (t wsTransport) OnWriteProgress(fn func()) {
 func (t wsTransport) Ping(ctx context.Context) error { return t.c.Ping(ctx) }
 
 func (t wsTransport) Close(code hub.StatusCode, reason string) error {
+	if t.sock != nil {
+		// The close handshake reads the socket's buffer (br) on this
+		// goroutine; the hub's reader must not look at it meanwhile.
+		t.sock.closing.Lock()
+		defer t.sock.closing.Unlock()
+	}
 	return t.c.Close(websocket.StatusCode(code), reason)
 }
 
@@ -126,6 +132,10 @@ type corkConn struct {
 	// socket's descriptor, for waitReadable; nil when not usable.
 	br  *bufio.Reader
 	raw syscall.RawConn
+	// closing is held by Close for the close handshake, which reads br
+	// on another goroutine than the reader's; waitReadable takes it to
+	// look at br.
+	closing sync.Mutex
 
 	mu       sync.Mutex
 	progress func()
@@ -198,7 +208,13 @@ func (s *corkConn) write(p []byte) (int, error) {
 // waitReadable returns once the socket has something to read (or is
 // closed), without reading it, unless bytes are already buffered.
 func (s *corkConn) waitReadable() error {
-	if s.raw == nil || s.br.Buffered() > 0 {
+	if s.raw == nil {
+		return nil
+	}
+	s.closing.Lock()
+	buffered := s.br.Buffered()
+	s.closing.Unlock()
+	if buffered > 0 {
 		return nil
 	}
 	var rerr error
