@@ -1,8 +1,17 @@
 package notes
 
 import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
+)
+
+var (
+	_ Access = (*SQLiteStore)(nil)
+	_ Access = (*PostgresStore)(nil)
 )
 
 // The queries of Access, written once with PostgreSQL's $N
@@ -34,8 +43,20 @@ const (
 		ON CONFLICT (subject) DO UPDATE SET name = excluded.name, color = excluded.color`
 )
 
-// sqliteQuery turns $N placeholders into SQLite's ?N.
-func sqliteQuery(q string) string { return strings.ReplaceAll(q, "$", "?") }
+// sqliteQuery turns $N placeholders into SQLite's ?N; a $ not followed
+// by a digit (a JSON path) stays.
+func sqliteQuery(q string) string {
+	var b strings.Builder
+	b.Grow(len(q))
+	for i := 0; i < len(q); i++ {
+		if q[i] == '$' && i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9' {
+			b.WriteByte('?')
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
 
 // scanner is a row of either database.
 type scanner interface{ Scan(...any) error }
@@ -101,4 +122,202 @@ func scanMember(r scanner) (Member, error) {
 	var m Member
 	err := r.Scan(&m.SpaceID, &m.Subject, &m.Role)
 	return m, err
+}
+
+// CreateSpace implements Access.
+func (s *sqlStore) CreateSpace(ctx context.Context, sp Space, owner string) error {
+	err := s.tx(ctx, func(tx sqlConn) error {
+		if _, err := tx.exec(ctx, qCreateSpace, sp.ID, sp.Name, sp.CreatedAt.UnixNano()); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, qAddOwner, sp.ID, owner)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create space %s: %w", sp.ID, err)
+	}
+	return nil
+}
+
+// GetSpace implements Access.
+func (s *sqlStore) GetSpace(ctx context.Context, id string) (Space, error) {
+	sp, err := scanSpace(s.conn.queryRow(ctx, qGetSpace, id), nil)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrSpaceNotFound
+	}
+	if err != nil {
+		return Space{}, fmt.Errorf("space %s: %w", id, err)
+	}
+	return sp, nil
+}
+
+// RenameSpace implements Access.
+func (s *sqlStore) RenameSpace(ctx context.Context, id, name string) (Space, error) {
+	n, err := s.conn.exec(ctx, qRenameSpace, id, name)
+	if err != nil {
+		return Space{}, fmt.Errorf("rename space %s: %w", id, err)
+	}
+	if n == 0 {
+		return Space{}, fmt.Errorf("rename space %s: %w", id, ErrSpaceNotFound)
+	}
+	return s.GetSpace(ctx, id)
+}
+
+// DeleteSpace implements Access.
+func (s *sqlStore) DeleteSpace(ctx context.Context, id string) error {
+	return s.tx(ctx, func(tx sqlConn) error {
+		for _, q := range []string{qDelInvites, qDelMembers, qDeleteSpace} {
+			if _, err := tx.exec(ctx, q, id); err != nil {
+				return fmt.Errorf("delete space %s: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
+// SpacesOf implements Access.
+func (s *sqlStore) SpacesOf(ctx context.Context, subject string) ([]Membership, error) {
+	out, err := queryAll(ctx, s.conn, scanMembership, qSpacesOf, subject)
+	if err != nil {
+		return nil, fmt.Errorf("spaces of %s: %w", subject, err)
+	}
+	return out, nil
+}
+
+// Members implements Access.
+func (s *sqlStore) Members(ctx context.Context, space string) ([]Member, error) {
+	out, err := queryAll(ctx, s.conn, scanMember, qMembers, space)
+	if err != nil {
+		return nil, fmt.Errorf("members of %s: %w", space, err)
+	}
+	return out, nil
+}
+
+func memberRole(ctx context.Context, c sqlConn, space, subject string) (string, error) {
+	var role string
+	err := c.queryRow(ctx, qMemberRole, space, subject).Scan(&role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("space %s, %s: %w", space, subject, ErrNotMember)
+	}
+	return role, err
+}
+
+// MemberRole implements Access.
+func (s *sqlStore) MemberRole(ctx context.Context, space, subject string) (string, error) {
+	return memberRole(ctx, s.conn, space, subject)
+}
+
+// changeMember sets (role != "") or removes subject's membership under
+// the last-owner guard, in one transaction that holds the space's row
+// (lockSpace), so concurrent changes of one space take turns.
+func (s *sqlStore) changeMember(ctx context.Context, space, subject, role string) error {
+	return s.tx(ctx, func(tx sqlConn) error {
+		var id string
+		if err := tx.queryRow(ctx, s.lockSpace, space).Scan(&id); errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("space %s: %w", space, ErrSpaceNotFound)
+		} else if err != nil {
+			return err
+		}
+		cur, err := memberRole(ctx, tx, space, subject)
+		if err != nil && (role == "" || !errors.Is(err, ErrNotMember)) {
+			return err
+		}
+		var owners int
+		if err := tx.queryRow(ctx, qOwners, space).Scan(&owners); err != nil {
+			return err
+		}
+		if err := lastOwnerGuard(cur, role, owners); err != nil {
+			return err
+		}
+		if role == "" {
+			_, err = tx.exec(ctx, qRemoveMember, space, subject)
+		} else {
+			_, err = tx.exec(ctx, qUpsertMember, space, subject, role)
+		}
+		return err
+	})
+}
+
+// SetMember implements Access.
+func (s *sqlStore) SetMember(ctx context.Context, space, subject, role string) error {
+	return s.changeMember(ctx, space, subject, role)
+}
+
+// RemoveMember implements Access.
+func (s *sqlStore) RemoveMember(ctx context.Context, space, subject string) error {
+	return s.changeMember(ctx, space, subject, "")
+}
+
+// CreateInvite implements Access.
+func (s *sqlStore) CreateInvite(ctx context.Context, inv Invite) error {
+	_, err := s.conn.exec(ctx, qCreateInvite, inv.Code, inv.SpaceID, inv.SessionID, inv.Role,
+		inv.ExpiresAt.UnixNano(), inv.MaxUses, inv.CreatedBy, inv.CreatedAt.UnixNano())
+	if err != nil {
+		return fmt.Errorf("create invite: %w", err)
+	}
+	return nil
+}
+
+// GetInvite implements Access.
+func (s *sqlStore) GetInvite(ctx context.Context, code string) (Invite, error) {
+	inv, err := scanInvite(s.conn.queryRow(ctx, qGetInvite, code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Invite{}, ErrInviteNotFound
+	}
+	return inv, err
+}
+
+// UseInvite implements Access.
+func (s *sqlStore) UseInvite(ctx context.Context, code string, now time.Time) (Invite, error) {
+	n, err := s.conn.exec(ctx, qUseInvite, code, now.UnixNano())
+	if err != nil {
+		return Invite{}, fmt.Errorf("use invite: %w", err)
+	}
+	inv, err := s.GetInvite(ctx, code)
+	if err != nil {
+		return Invite{}, err
+	}
+	if n == 0 {
+		return Invite{}, ErrInviteSpent
+	}
+	return inv, nil
+}
+
+// DeleteInvite implements Access.
+func (s *sqlStore) DeleteInvite(ctx context.Context, code string) error {
+	n, err := s.conn.exec(ctx, qDelInvite, code)
+	if err != nil {
+		return fmt.Errorf("delete invite: %w", err)
+	}
+	if n == 0 {
+		return ErrInviteNotFound
+	}
+	return nil
+}
+
+// Invites implements Access.
+func (s *sqlStore) Invites(ctx context.Context, space string) ([]Invite, error) {
+	out, err := queryAll(ctx, s.conn, scanInvite, qInvites, space)
+	if err != nil {
+		return nil, fmt.Errorf("invites of %s: %w", space, err)
+	}
+	return out, nil
+}
+
+// GetProfile implements Access.
+func (s *sqlStore) GetProfile(ctx context.Context, subject string) (Profile, error) {
+	var p Profile
+	err := s.conn.queryRow(ctx, qGetProfile, subject).Scan(&p.Subject, &p.Name, &p.Color)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Profile{}, nil
+	}
+	return p, err
+}
+
+// PutProfile implements Access.
+func (s *sqlStore) PutProfile(ctx context.Context, p Profile) error {
+	if _, err := s.conn.exec(ctx, qPutProfile, p.Subject, p.Name, p.Color); err != nil {
+		return fmt.Errorf("put profile: %w", err)
+	}
+	return nil
 }

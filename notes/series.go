@@ -2,6 +2,7 @@ package notes
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,4 +109,74 @@ func scanSeries(r scanner) (Series, error) {
 		return Series{}, err
 	}
 	return parseSeries(rec)
+}
+
+var (
+	_ SeriesStore = (*SQLiteStore)(nil)
+	_ SeriesStore = (*PostgresStore)(nil)
+)
+
+// CreateSeries implements SeriesStore.
+func (s *sqlStore) CreateSeries(ctx context.Context, sr Series) error {
+	rec, err := seriesRecord(sr)
+	if err == nil {
+		_, err = s.conn.exec(ctx, qCreateSeries, sr.ID, sr.SpaceID, rec, sr.CreatedAt.UnixNano())
+	}
+	if err != nil {
+		return fmt.Errorf("create series %s: %w", sr.ID, err)
+	}
+	return nil
+}
+
+// GetSeries implements SeriesStore.
+func (s *sqlStore) GetSeries(ctx context.Context, id string) (Series, error) {
+	sr, err := scanSeries(s.conn.queryRow(ctx, qGetSeries, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Series{}, fmt.Errorf("series %s: %w", id, ErrSeriesNotFound)
+	}
+	return sr, err
+}
+
+// AllSeries implements SeriesStore.
+func (s *sqlStore) AllSeries(ctx context.Context) ([]Series, error) {
+	out, err := queryAll(ctx, s.conn, scanSeries, qAllSeries)
+	if err != nil {
+		return nil, fmt.Errorf("all series: %w", err)
+	}
+	return out, nil
+}
+
+// AddOccurrence implements SeriesStore.
+func (s *sqlStore) AddOccurrence(ctx context.Context, o Occurrence) (bool, error) {
+	n, err := s.conn.exec(ctx, qAddOcc, o.SeriesID, o.Slot.UnixNano(), o.SessionID)
+	if err != nil {
+		return false, fmt.Errorf("occurrence of %s: %w", o.SeriesID, err)
+	}
+	return n == 1, nil
+}
+
+// CancelOccurrence implements SeriesStore.
+func (s *sqlStore) CancelOccurrence(ctx context.Context, seriesID string, slot time.Time) error {
+	if _, err := s.conn.exec(ctx, qCancelOcc, seriesID, slot.UnixNano()); err != nil {
+		return fmt.Errorf("cancel occurrence of %s: %w", seriesID, err)
+	}
+	return nil
+}
+
+// Occurrences implements SeriesStore.
+func (s *sqlStore) Occurrences(ctx context.Context, seriesID string) ([]Occurrence, error) {
+	out, err := queryAll(ctx, s.conn, scanOccurrence, qOccs, seriesID)
+	if err != nil {
+		return nil, fmt.Errorf("occurrences of %s: %w", seriesID, err)
+	}
+	return out, nil
+}
+
+// OccurrenceOf implements SeriesStore.
+func (s *sqlStore) OccurrenceOf(ctx context.Context, sessionID string) (Occurrence, error) {
+	o, err := scanOccurrence(s.conn.queryRow(ctx, qOccOfSs, sessionID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Occurrence{}, ErrOccurrenceNotFound
+	}
+	return o, err
 }

@@ -27,6 +27,7 @@ func isSQLiteConstraint(err error, code int) bool {
 // every write is one IMMEDIATE transaction, so writers take turns.
 type SQLiteStore struct {
 	db *sql.DB
+	sqlStore
 }
 
 // OpenSQLite opens (creating if needed) the store cocreate.db in dir.
@@ -52,7 +53,20 @@ func OpenSQLite(dir string) (*SQLiteStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
-	return &SQLiteStore{db: db}, nil
+	return newSQLiteStore(db), nil
+}
+
+// inTx runs fn in one (IMMEDIATE) transaction.
+func (s *SQLiteStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Append implements Store.
