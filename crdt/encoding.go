@@ -121,24 +121,37 @@ func (d *decoder) readUint8() (uint8, error) {
 }
 
 func (d *decoder) readVarUint() (uint64, error) {
-	var n uint64
+	n, size, err := ReadVarUint(d.buf[d.pos:])
+	d.pos += size
+	if err != nil {
+		return 0, d.errAt(err)
+	}
+	return n, nil
+}
+
+// ReadVarUint reads the lib0 varuint at the start of b and returns it
+// with the number of bytes read, up to and including a bad one. It fails
+// with ErrUnexpectedEOF if b ends inside the number and with
+// ErrIntegerOverflow for a value beyond JavaScript's safe integers. It is
+// the one varuint reader of the y-protocols and Hocuspocus codecs too.
+func ReadVarUint(b []byte) (n uint64, size int, err error) {
 	var shift uint
-	for d.pos < len(d.buf) {
-		b := d.buf[d.pos]
-		d.pos++
+	for size < len(b) {
+		c := b[size]
+		size++
 		if shift >= 56 {
-			return 0, d.errAt(ErrIntegerOverflow)
+			return 0, size, ErrIntegerOverflow
 		}
-		n |= uint64(b&0x7f) << shift
+		n |= uint64(c&0x7f) << shift
 		shift += 7
-		if b < 0x80 {
+		if c < 0x80 {
 			if n > maxSafeInteger {
-				return 0, d.errAt(ErrIntegerOverflow)
+				return 0, size, ErrIntegerOverflow
 			}
-			return n, nil
+			return n, size, nil
 		}
 	}
-	return 0, d.errAt(ErrUnexpectedEOF)
+	return 0, size, ErrUnexpectedEOF
 }
 
 // readVarInt returns the magnitude, its sign and whether the value is -0.
