@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,20 +19,7 @@ import (
 	"github.com/cocreate/cocreate/internal/proctest"
 )
 
-// bin is the cocreate binary, built once by TestMain.
-var bin string
-
-func TestMain(m *testing.M) {
-	b, cleanup, err := proctest.BuildTemp()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin = b
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { proctest.Main(m, false) }
 
 // server is one `cocreate serve` process on a free loopback port.
 type server struct {
@@ -47,7 +33,7 @@ type server struct {
 func start(t testing.TB, flags ...string) *server {
 	t.Helper()
 	// The attacks' rooms are no sessions: open documents.
-	ps := proctest.Start(t, bin, append([]string{"--data", t.TempDir(), "--public-rooms"}, flags...)...)
+	ps := proctest.Start(t, append([]string{"--data", t.TempDir(), "--public-rooms"}, flags...)...)
 	return &server{Server: ps, t: t, addr: ps.Addr}
 }
 

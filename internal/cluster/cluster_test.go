@@ -35,7 +35,7 @@ func testEditOnThreeInstances(t *testing.T, redisURL string) {
 	const doc = "c/notes"
 	var clients []*client.Client
 	for i := range 6 {
-		clients = append(clients, dial(t, ins[i%3].syncURL(), doc))
+		clients = append(clients, dial(t, ins[i%3].SyncURL(), doc))
 	}
 	typing := typeAll(clients, "c", 30, 2*time.Millisecond)
 	tokens := typing()
@@ -72,7 +72,7 @@ func TestKillInstance(t *testing.T) {
 	redis := redistest.Start(t)
 	data, ins := startCluster(t, 3, redis.URL())
 	const doc = "k/notes"
-	backends := []string{ins[0].addr, ins[1].addr, ins[2].addr}
+	backends := []string{ins[0].Addr, ins[1].Addr, ins[2].Addr}
 	var clients []*client.Client
 	for i := range 6 {
 		// Each client's proxy prefers one instance and falls over to the
@@ -82,7 +82,7 @@ func TestKillInstance(t *testing.T) {
 	}
 	typing := typeAll(clients, "k", 60, 10*time.Millisecond)
 	time.Sleep(200 * time.Millisecond) // mid-typing
-	ins[1].kill()
+	ins[1].Kill()
 	tokens := typing()
 	final := converge(t, clients, tokens)
 	for _, i := range []int{1, 4} {
@@ -92,7 +92,7 @@ func TestKillInstance(t *testing.T) {
 	}
 
 	late := startInstance(t, "late", data, redis.URL())
-	lc := dial(t, late.syncURL(), doc)
+	lc := dial(t, late.SyncURL(), doc)
 	converge(t, []*client.Client{lc, clients[0]}, tokens)
 	if got := text(lc); got != final {
 		t.Fatalf("late instance serves %q, want %q", got, final)
@@ -108,12 +108,12 @@ func TestRedisRestart(t *testing.T) {
 	const doc = "r/notes"
 	var clients []*client.Client
 	for i := range 3 {
-		clients = append(clients, dial(t, ins[i].syncURL(), doc))
+		clients = append(clients, dial(t, ins[i].SyncURL(), doc))
 	}
 	typing := typeAll(clients, "r", 150, 10*time.Millisecond)
 	time.Sleep(300 * time.Millisecond)
 	redis.Stop()
-	body := ins[0].waitReady(http.StatusServiceUnavailable)
+	body := ins[0].WaitReady(http.StatusServiceUnavailable)
 	if !strings.Contains(body, "degraded") {
 		t.Fatalf("/readyz while Redis is down: %q, want degraded", body)
 	}
@@ -122,7 +122,7 @@ func TestRedisRestart(t *testing.T) {
 	tokens := typing()
 	healed(t, "Redis's return", clients, tokens)
 	for _, in := range ins {
-		in.waitReady(http.StatusOK)
+		in.WaitReady(http.StatusOK)
 	}
 }
 
@@ -140,22 +140,22 @@ func TestRedisLinkCut(t *testing.T) {
 		startInstance(t, "other2", data, redis.URL()),
 	}
 	const doc = "p/notes"
-	clients := []*client.Client{dial(t, cutOff.syncURL(), doc), dial(t, others[0].syncURL(), doc), dial(t, others[1].syncURL(), doc)}
+	clients := []*client.Client{dial(t, cutOff.SyncURL(), doc), dial(t, others[0].SyncURL(), doc), dial(t, others[1].SyncURL(), doc)}
 	typing := typeAll(clients, "p", 150, 10*time.Millisecond)
 	time.Sleep(300 * time.Millisecond)
 	link.Cut()
-	body := cutOff.waitReady(http.StatusServiceUnavailable)
+	body := cutOff.WaitReady(http.StatusServiceUnavailable)
 	if !strings.Contains(body, "degraded") {
 		t.Fatalf("/readyz of the cut-off instance: %q, want degraded", body)
 	}
-	if code, body := others[0].readyz(); code != http.StatusOK {
+	if code, body := others[0].Get("/readyz"); code != http.StatusOK {
 		t.Errorf("an instance still linked to Redis reports %d %q", code, body)
 	}
 	time.Sleep(300 * time.Millisecond)
 	link.Restore()
 	tokens := typing()
 	healed(t, "the link's return", clients, tokens)
-	cutOff.waitReady(http.StatusOK)
+	cutOff.WaitReady(http.StatusOK)
 }
 
 // TestRedisLinkFrozen: the link between one instance and Redis goes
@@ -170,18 +170,18 @@ func TestRedisLinkFrozen(t *testing.T) {
 	frozen := startInstance(t, "frozen", data, "redis://"+link.Addr()+"/0")
 	other := startInstance(t, "other", data, redis.URL())
 	const doc = "f/notes"
-	clients := []*client.Client{dial(t, frozen.syncURL(), doc), dial(t, other.syncURL(), doc)}
+	clients := []*client.Client{dial(t, frozen.SyncURL(), doc), dial(t, other.SyncURL(), doc)}
 	typing := typeAll(clients, "f", 200, 10*time.Millisecond)
 	time.Sleep(300 * time.Millisecond)
 	link.Freeze()
-	body := frozen.waitReady(http.StatusServiceUnavailable)
+	body := frozen.WaitReady(http.StatusServiceUnavailable)
 	if !strings.Contains(body, "degraded") {
 		t.Fatalf("/readyz of the partitioned instance: %q, want degraded", body)
 	}
 	link.Thaw()
 	tokens := typing()
 	converge(t, clients, tokens)
-	frozen.waitReady(http.StatusOK)
+	frozen.WaitReady(http.StatusOK)
 }
 
 // healed waits for convergence once the typing has ended (it ends after

@@ -22,8 +22,8 @@ func TestDeploymentsShareRedis(t *testing.T) {
 	_, one := startCluster(t, 2, redis.URL())
 	_, two := startCluster(t, 1, redis.URL())
 	const doc = "iso/notes"
-	a1, a2 := dial(t, one[0].syncURL(), doc), dial(t, one[1].syncURL(), doc)
-	b := dial(t, two[0].syncURL(), doc)
+	a1, a2 := dial(t, one[0].SyncURL(), doc), dial(t, one[1].SyncURL(), doc)
+	b := dial(t, two[0].SyncURL(), doc)
 	aTokens := typeAll([]*client.Client{a1, a2}, "one", 20, 5*time.Millisecond)()
 	bTokens := typeAll([]*client.Client{b}, "two", 20, 5*time.Millisecond)()
 	converge(t, []*client.Client{a1, a2}, aTokens)
@@ -52,7 +52,7 @@ func TestDeploymentsShareRedis(t *testing.T) {
 // instance's /metrics.
 func busIn(t *testing.T, in *instance, kind string) float64 {
 	t.Helper()
-	resp, err := http.Get("http://" + in.addr + "/metrics")
+	resp, err := http.Get("http://" + in.Addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

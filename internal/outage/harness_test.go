@@ -2,13 +2,9 @@ package outage
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
-
-	"go.uber.org/goleak"
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
@@ -16,23 +12,12 @@ import (
 	"github.com/cocreate/cocreate/internal/proctest"
 )
 
-// bin is the cocreate binary, built once by TestMain.
-var bin string
-
-func TestMain(m *testing.M) {
-	b, cleanup, err := proctest.BuildTemp()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin = b
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { cleanup() }))
-}
+func TestMain(m *testing.M) { proctest.Main(m, true) }
 
 // serve starts `cocreate serve` with a short flush interval, open rooms
 // (the tests edit documents of no session) and args.
 func serve(t *testing.T, args ...string) *proctest.Server {
-	return proctest.Start(t, bin, append([]string{"--flush-interval", "50ms", "--public-rooms"}, args...)...)
+	return proctest.Start(t, append([]string{"--flush-interval", "50ms", "--public-rooms"}, args...)...)
 }
 
 // dial connects a Go client to doc and waits for its sync.

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // Build builds the cocreate binary into dir and returns its path.
@@ -44,6 +46,28 @@ func BuildTemp() (bin string, cleanup func(), err error) {
 	return bin, func() { os.RemoveAll(dir) }, nil
 }
 
+// bin is the binary Main built, which Start runs.
+var bin string
+
+// Main is the TestMain of a package of process tests: it builds the
+// binary once for Start, runs the tests, checks that they leaked no
+// goroutines (goleak) unless leaks is false, and removes the binary.
+func Main(m *testing.M, leaks bool) {
+	b, cleanup, err := BuildTemp()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = b
+	if leaks {
+		goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { cleanup() }))
+		return
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
 // Server is one `cocreate serve` process.
 type Server struct {
 	t    testing.TB
@@ -53,10 +77,10 @@ type Server struct {
 	log  string
 }
 
-// Start runs `bin serve --addr <free port> args...` and waits until
-// /readyz answers 200. When the test ends the process is killed if it
+// Start runs `cocreate serve --addr <free port> args...` with the binary
+// Main built and waits until /readyz answers 200. When the test ends the process is killed if it
 // still runs, and its output is logged if the test failed.
-func Start(t testing.TB, bin string, args ...string) *Server {
+func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -83,7 +107,7 @@ func Start(t testing.TB, bin string, args ...string) *Server {
 			<-s.done
 		}
 		if t.Failed() {
-			t.Logf("server output:\n%s", s.Output())
+			t.Logf("output of the server at %s:\n%s", s.Addr, s.Output())
 		}
 	})
 	s.WaitReady(http.StatusOK)
@@ -130,6 +154,28 @@ func (s *Server) WaitReady(code int) string {
 			s.t.Fatalf("/readyz = %d %q after 30s, want %d", got, body, code)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Kill ends the process with SIGKILL: no goodbye, nothing flushed.
+func (s *Server) Kill() {
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.done
+}
+
+// Stop ends the process gracefully (SIGTERM), or kills it after 15s; a
+// process that has ended already is left as it is.
+func (s *Server) Stop() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		s.Kill()
 	}
 }
 
