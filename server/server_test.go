@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/cocreate/cocreate/client/web"
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
 	"github.com/cocreate/cocreate/notes"
@@ -515,6 +516,77 @@ func TestOpenURL(t *testing.T) {
 		}
 		if got := openURL(a); got != want {
 			t.Errorf("openURL(%s) = %s, want %s", addr, got, want)
+		}
+	}
+}
+
+// TestSyncSavedAcks: /sync/...?saved=1 gets a saved message (type 101)
+// whose stored state vector covers the client's edit; a stock connection
+// to the same document never gets one; a bad saved value is 400.
+func TestSyncSavedAcks(t *testing.T) {
+	ts := startServer(t, t.TempDir(), nil)
+	a := dialDoc(t, ts, "s/notes?saved=1")
+	b := dialDoc(t, ts, "s/notes")
+	a.synced()
+	b.synced()
+	a.insert(0, "stored")
+	want := a.doc.StateVector()[a.doc.ClientID()]
+	a.until("a saved message covering the edit", func(m yproto.Message) bool {
+		if m.Type != yproto.TypeSaved {
+			return false
+		}
+		sv, err := crdt.DecodeStateVector(m.Payload)
+		if err != nil {
+			t.Fatalf("bad stored state vector: %v", err)
+		}
+		return sv[a.doc.ClientID()] >= want
+	})
+	b.waitText("stored")
+	// b's queue is drained for a while after a's saved message: nothing
+	// of type 101.
+	deadline := time.After(200 * time.Millisecond)
+	for {
+		select {
+		case raw := <-b.msgs:
+			if m, err := yproto.Decode(raw); err == nil && m.Type == yproto.TypeSaved {
+				t.Fatal("a stock connection got a saved message")
+			}
+			continue
+		case <-deadline:
+		}
+		break
+	}
+
+	_, resp, err := dialDocWith(t, ts, "s/notes?saved=yes", nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("saved=yes: err %v, response %v; want 400", err, resp)
+	}
+}
+
+// TestWebRoutes: the pages of the browser workspace and their assets, or,
+// in a binary built without the bundle, a page that says how to build it.
+func TestWebRoutes(t *testing.T) {
+	ts := startServer(t, t.TempDir(), nil)
+	_, built := web.Files()
+	for _, p := range []string{"/", "/s/abc", "/read/abc", "/invite/abc"} {
+		code, body := get(t, ts.url+p)
+		switch {
+		case built && (code != 200 || !strings.Contains(body, `<div id="app">`) || !strings.Contains(body, "/assets/app.js")):
+			t.Fatalf("%s: %d %.80q", p, code, body)
+		case !built && (code != http.StatusServiceUnavailable || !strings.Contains(body, "make ui")):
+			t.Fatalf("%s without a bundle: %d %.80q", p, code, body)
+		}
+	}
+	if built {
+		for _, a := range []string{"app.js", "app.css"} {
+			if code, body := get(t, ts.url+"/assets/"+a); code != 200 || len(body) < 100 {
+				t.Fatalf("asset %s: %d", a, code)
+			}
+		}
+	}
+	for _, a := range []string{"nope.js", "index.html", "..%2fembed.go"} {
+		if code, _ := get(t, ts.url+"/assets/"+a); code != http.StatusNotFound {
+			t.Fatalf("asset %s: %d", a, code)
 		}
 	}
 }
