@@ -32,18 +32,22 @@ type backend struct {
 	fresh func(t *testing.T) func(t *testing.T) fullStore
 }
 
+// openSQLite opens the SQLite store in dir, closed when the test ends.
+func openSQLite(t *testing.T, dir string) *SQLiteStore {
+	t.Helper()
+	s, err := OpenSQLite(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func backends() []backend {
 	return []backend{
 		{"sqlite", func(t *testing.T) func(t *testing.T) fullStore {
 			dir := t.TempDir()
-			return func(t *testing.T) fullStore {
-				s, err := OpenSQLite(dir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				return s
-			}
+			return func(t *testing.T) fullStore { return openSQLite(t, dir) }
 		}},
 		{"postgres", func(t *testing.T) func(t *testing.T) fullStore {
 			dsn := freshPostgres(t)

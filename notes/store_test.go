@@ -1,7 +1,10 @@
 package notes
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -137,14 +140,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 }
 
 func TestSQLiteStore(t *testing.T) {
-	testStore(t, func(t *testing.T) Store {
-		s, err := OpenSQLite(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+	testStore(t, func(t *testing.T) Store { return openSQLite(t, t.TempDir()) })
 }
 
 func TestSQLiteStoreReopen(t *testing.T) {
@@ -174,4 +170,118 @@ func TestSQLiteStoreReopen(t *testing.T) {
 
 func TestMemoryStore(t *testing.T) {
 	testStore(t, func(t *testing.T) Store { return NewMemoryStore() })
+}
+
+func TestDocSizes(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := b.fresh(t)(t)
+			ctx := context.Background()
+			s.Append(ctx, "a/x", []byte("12345"), []byte("678"))
+			s.Append(ctx, "a/y", []byte("1"))
+			s.Append(ctx, "ab/z", []byte("1234567890"))
+			got, err := s.(Sizer).DocSizes(ctx, "a/")
+			if err != nil || len(got) != 2 || got["a/x"] != 8 || got["a/y"] != 1 {
+				t.Fatalf("DocSizes(a/) = %v, %v", got, err)
+			}
+		})
+	}
+}
+
+// TestCompactForgetsDeleted: text typed then deleted is in the update
+// log but not in the compacted snapshot row, on every backend, while the
+// document still reads the same and later edits still merge.
+func TestCompactForgetsDeleted(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := b.fresh(t)(t)
+			ctx := context.Background()
+			d := crdt.NewDoc(crdt.DocOptions{ClientID: 7})
+			var updates [][]byte
+			d.OnUpdate(func(u []byte, _ any, _ *crdt.Transaction) { updates = append(updates, u) })
+			txt := d.GetText("t")
+			txt.Insert(0, "password: ", nil)
+			txt.Insert(10, "hunter2", nil)
+			txt.Delete(10, 7)
+			txt.Insert(10, "(removed)", nil)
+			if err := s.Append(ctx, "gc/notes", updates...); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.Compact(ctx, "gc/notes"); err != nil || n != len(updates) {
+				t.Fatalf("Compact = %d, %v", n, err)
+			}
+			st, err := s.Load(ctx, "gc/notes")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st.Updates) != 0 || st.Snapshot == nil {
+				t.Fatalf("after compaction: %d updates, snapshot %v", len(st.Updates), st.Snapshot != nil)
+			}
+			if bytes.Contains(st.Snapshot, []byte("hunter2")) {
+				t.Fatalf("the compacted snapshot row still holds the deleted text: %q", st.Snapshot)
+			}
+			back := crdt.NewDoc(crdt.DocOptions{ClientID: 8})
+			if err := back.ApplyUpdate(st.Snapshot, nil); err != nil {
+				t.Fatal(err)
+			}
+			if got := back.GetText("t").String(); got != "password: (removed)" {
+				t.Fatalf("compacted text = %q", got)
+			}
+			// An edit made against the old state still merges after
+			// compaction (the deleted items' ids are kept).
+			d.GetText("t").Insert(0, ">", nil)
+			if err := back.ApplyUpdate(updates[len(updates)-1], nil); err != nil {
+				t.Fatal(err)
+			}
+			if got := back.GetText("t").String(); got != ">password: (removed)" {
+				t.Fatalf("after a later edit: %q", got)
+			}
+		})
+	}
+}
+
+// DeletePrefix drops a session's documents, updates, versions and search
+// entries, and nothing of other sessions.
+func testDeleteAll(t *testing.T, b backend) {
+	ctx := context.Background()
+	s := b.fresh(t)(t)
+	ix, indexes := s.(Index)
+	for _, doc := range []string{"d1/notes", "d1/meeting", "d10/notes"} {
+		if err := s.Append(ctx, doc, snapshotOf(t, "x")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Compact(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Append(ctx, doc, snapshotOf(t, "y")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveVersion(ctx, Version{Doc: doc, Kind: KindManual}, snapshotOf(t, "z")); err != nil {
+			t.Fatal(err)
+		}
+		if indexes {
+			if err := ix.Index(ctx, Entry{Session: strings.Split(doc, "/")[0], Doc: doc, Title: "t", Text: "walrus"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.DeletePrefix(ctx, "d1/"); err != nil {
+		t.Fatal(err)
+	}
+	for doc, kept := range map[string]bool{"d1/notes": false, "d1/meeting": false, "d10/notes": true} {
+		st, err := s.Load(ctx, doc)
+		if err != nil || (st.Snapshot != nil) != kept || (len(st.Updates) == 1) != kept {
+			t.Fatalf("%s after delete: %+v, %v", doc, st, err)
+		}
+		_, err = s.LatestVersion(ctx, doc)
+		if errors.Is(err, ErrVersionNotFound) == kept {
+			t.Fatalf("%s versions after delete: %v", doc, err)
+		}
+	}
+	if indexes {
+		hits, err := ix.Search(ctx, Query{Q: "walrus"})
+		if err != nil || len(hits) != 1 || hits[0].Doc != "d10/notes" {
+			t.Fatalf("search after delete: %+v, %v", hits, err)
+		}
+	}
 }
