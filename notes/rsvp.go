@@ -83,34 +83,30 @@ func (s *PostgresStore) RSVPs(ctx context.Context, session string) ([]RSVP, erro
 
 // SetRSVP implements RSVPStore.
 func (s *MemoryStore) SetRSVP(_ context.Context, session string, r RSVP) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	p := s.pulseLocked()
-	if p.rsvps == nil {
-		p.rsvps = map[string]map[string]RSVP{}
-	}
-	if p.rsvps[session] == nil {
-		p.rsvps[session] = map[string]RSVP{}
-	}
-	r.UpdatedAt = r.UpdatedAt.UTC()
-	p.rsvps[session][r.Subject] = r
-	return nil
+	return s.locked(func() error {
+		p := s.pulseLocked()
+		if p.rsvps == nil {
+			p.rsvps = map[string]map[string]RSVP{}
+		}
+		if p.rsvps[session] == nil {
+			p.rsvps[session] = map[string]RSVP{}
+		}
+		r.UpdatedAt = r.UpdatedAt.UTC()
+		p.rsvps[session][r.Subject] = r
+		return nil
+	})
 }
 
 // RSVPs implements RSVPStore.
 func (s *MemoryStore) RSVPs(_ context.Context, session string) ([]RSVP, error) {
-	if err := s.lock(); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	out := []RSVP{}
-	for _, r := range s.pulseLocked().rsvps[session] {
-		out = append(out, r)
-	}
-	slices.SortFunc(out, func(a, b RSVP) int { return strings.Compare(a.Subject, b.Subject) })
-	return out, nil
+	return locked(s, func() ([]RSVP, error) {
+		out := []RSVP{}
+		for _, r := range s.pulseLocked().rsvps[session] {
+			out = append(out, r)
+		}
+		slices.SortFunc(out, func(a, b RSVP) int { return strings.Compare(a.Subject, b.Subject) })
+		return out, nil
+	})
 }
 
 // wrapErr says what failed on which session, or is nil.
