@@ -2,7 +2,6 @@ package crdt
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"unicode/utf8"
@@ -12,16 +11,6 @@ import (
 // varints beyond it, and so do we: every clock, length and client id on the
 // wire must survive a round trip through a JavaScript number.
 const maxSafeInteger = 1<<53 - 1
-
-// Errors returned by the lib0 decoder. They are wrapped with the offset at
-// which decoding failed.
-var (
-	ErrUnexpectedEOF    = errors.New("unexpected end of data")
-	ErrIntegerOverflow  = errors.New("integer out of range")
-	ErrUnknownAnyType   = errors.New("unknown lib0 any type")
-	ErrNestingTooDeep   = errors.New("nesting too deep")
-	errLengthBeyondData = errors.New("length prefix exceeds the remaining data")
-)
 
 // maxAnyDepth bounds the nesting of arrays and objects in lib0 Any values
 // so a hostile update cannot exhaust the stack.

@@ -11,12 +11,6 @@ import (
 	"github.com/cocreate/cocreate/internal/ical"
 )
 
-// Sentinel errors of SeriesStore.
-var (
-	ErrSeriesNotFound     = errors.New("notes: series not found")
-	ErrOccurrenceNotFound = errors.New("notes: not an occurrence of a series")
-)
-
 // Series is a recurring session: a rule from a first start in a zone,
 // and the template each occurrence's session is made from.
 type Series struct {

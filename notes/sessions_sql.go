@@ -85,9 +85,6 @@ func scanSessionData(r scanner) (Session, error) {
 	return ss, err
 }
 
-// ErrBadPageToken is returned for a page token List did not produce.
-var ErrBadPageToken = errors.New("notes: bad page token")
-
 func parseToken(tok string) (int, error) {
 	if tok == "" {
 		return 0, nil

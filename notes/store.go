@@ -2,14 +2,10 @@ package notes
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/cocreate/cocreate/crdt"
 )
-
-// ErrClosed is returned by a Store used after Close.
-var ErrClosed = errors.New("notes: store closed")
 
 // State is what a Store holds for one document: the latest snapshot (nil
 // if none) and the updates appended after it, oldest first. Applying the
