@@ -237,29 +237,36 @@ func decodeUTF8(b []byte) string {
 	return string(out)
 }
 
-func (d *decoder) readFloat32() (float32, error) {
-	if d.remaining() < 4 {
-		return 0, d.errAt(ErrUnexpectedEOF)
+// readFixed returns the next n bytes (a big-endian number).
+func (d *decoder) readFixed(n int) ([]byte, error) {
+	if d.remaining() < n {
+		return nil, d.errAt(ErrUnexpectedEOF)
 	}
-	v := math.Float32frombits(binary.BigEndian.Uint32(d.buf[d.pos:]))
-	d.pos += 4
-	return v, nil
+	b := d.buf[d.pos : d.pos+n]
+	d.pos += n
+	return b, nil
+}
+
+func (d *decoder) readFloat32() (float32, error) {
+	b, err := d.readFixed(4)
+	if err != nil {
+		return 0, err
+	}
+	return math.Float32frombits(binary.BigEndian.Uint32(b)), nil
 }
 
 func (d *decoder) readFloat64() (float64, error) {
-	if d.remaining() < 8 {
-		return 0, d.errAt(ErrUnexpectedEOF)
+	b, err := d.readFixed(8)
+	if err != nil {
+		return 0, err
 	}
-	v := math.Float64frombits(binary.BigEndian.Uint64(d.buf[d.pos:]))
-	d.pos += 8
-	return v, nil
+	return math.Float64frombits(binary.BigEndian.Uint64(b)), nil
 }
 
 func (d *decoder) readBigInt64() (int64, error) {
-	if d.remaining() < 8 {
-		return 0, d.errAt(ErrUnexpectedEOF)
+	b, err := d.readFixed(8)
+	if err != nil {
+		return 0, err
 	}
-	v := int64(binary.BigEndian.Uint64(d.buf[d.pos:]))
-	d.pos += 8
-	return v, nil
+	return int64(binary.BigEndian.Uint64(b)), nil
 }
