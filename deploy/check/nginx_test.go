@@ -18,6 +18,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/freeport"
 	"github.com/cocreate/cocreate/notes"
 	"github.com/cocreate/cocreate/server"
 )
@@ -64,16 +65,6 @@ func startServer(t *testing.T) string {
 		}
 	})
 	return ln.Addr().String()
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // testConf rewrites deploy/nginx.conf for this machine: the upstream
@@ -130,7 +121,7 @@ func TestNginx(t *testing.T) {
 	}
 
 	backends := []string{startServer(t), startServer(t), startServer(t)}
-	port := freePort(t)
+	port := freeport.Port(t)
 	conf := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(conf, []byte(testConf(t, string(src), backends, port)), 0o644); err != nil {
 		t.Fatal(err)

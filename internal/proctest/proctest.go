@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +19,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/cocreate/cocreate/internal/freeport"
 )
 
 // Build builds the cocreate binary into dir and returns its path.
@@ -82,12 +83,13 @@ type Server struct {
 // still runs, and its output is logged if the test failed.
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	return Run(t, bin, freeport.Addr(t), args...)
+}
+
+// Run is Start with the binary bin on addr: for a test that builds its
+// own binary, or restarts a server on the address it had.
+func Run(t testing.TB, bin, addr string, args ...string) *Server {
+	t.Helper()
 	s := &Server{t: t, Addr: addr, done: make(chan struct{}), log: filepath.Join(t.TempDir(), "serve.log")}
 	logf, err := os.Create(s.log)
 	if err != nil {
@@ -182,7 +184,17 @@ func (s *Server) Stop() {
 // Term sends SIGTERM and returns the exit status.
 func (s *Server) Term() int {
 	s.t.Helper()
-	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.Interrupt()
+	return s.Wait()
+}
+
+// Interrupt sends SIGTERM and returns at once.
+func (s *Server) Interrupt() { s.cmd.Process.Signal(syscall.SIGTERM) }
+
+// Wait waits for the process to exit (30s at most) and returns its exit
+// status.
+func (s *Server) Wait() int {
+	s.t.Helper()
 	select {
 	case <-s.done:
 	case <-time.After(30 * time.Second):

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cocreate/cocreate/internal/freeport"
 )
 
 // Cluster is a Redis Cluster of primaries without replicas, each node a
@@ -32,7 +34,7 @@ func StartCluster(t testing.TB, n int) *Cluster {
 		// The cluster bus gets its own free port rather than Redis's
 		// default port+10000, which may be taken or out of range.
 		s := start(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-			"--cluster-port", strconv.Itoa(freePort(t)),
+			"--cluster-port", strconv.Itoa(freeport.Port(t)),
 			// A restarted primary is marked failed after this long; the
 			// shards that are still up keep serving sharded pub/sub
 			// (cluster-allow-pubsubshard-when-down, on by default).

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cocreate/cocreate/internal/freeport"
 )
 
 // Server is one redis-server process owned by a test.
@@ -39,20 +41,10 @@ func start(t testing.TB, args ...string) *Server {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatal("redis-server not found: run scripts/ensure-redis.sh (make test does)")
 	}
-	s := &Server{t: t, Port: freePort(t), dir: t.TempDir(), args: args}
+	s := &Server{t: t, Port: freeport.Port(t), dir: t.TempDir(), args: args}
 	s.Restart()
 	t.Cleanup(s.Stop)
 	return s
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // Addr is the server's host:port.
