@@ -388,15 +388,7 @@ func TestCloseGoingAway(t *testing.T) {
 		t.Fatalf("closed with %d %q, want 1001", code, reason)
 	}
 	<-a.served
-	st, _ := store.Load(context.Background(), "d")
-	d := crdt.NewDoc(crdt.DocOptions{})
-	if st.Snapshot != nil {
-		d.ApplyUpdate(st.Snapshot, nil)
-	}
-	for _, u := range st.Updates {
-		d.ApplyUpdate(u, nil)
-	}
-	if got := d.GetText("t").String(); got != "flushed on close" {
+	if got := storedText(t, store, "d"); got != "flushed on close" {
 		t.Fatalf("stored %q", got)
 	}
 	if err := r.Serve(context.Background(), "d", newPipe(1), ConnOptions{}); !errors.Is(err, ErrClosed) {

@@ -55,15 +55,8 @@ func storedText(t *testing.T, s notes.Store, doc string) string {
 		t.Fatal(err)
 	}
 	d := crdt.NewDoc(crdt.DocOptions{})
-	if st.Snapshot != nil {
-		if err := d.ApplyUpdate(st.Snapshot, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, u := range st.Updates {
-		if err := d.ApplyUpdate(u, nil); err != nil {
-			t.Fatal(err)
-		}
+	if err := st.Apply(d); err != nil {
+		t.Fatal(err)
 	}
 	return d.GetText("t").String()
 }

@@ -133,15 +133,8 @@ func randomEdits(t *testing.T, rng *rand.Rand, peers, steps int) ([][]byte, stri
 func rebuildText(t *testing.T, st State) string {
 	t.Helper()
 	d := crdt.NewDoc(crdt.DocOptions{ClientID: 1})
-	if st.Snapshot != nil {
-		if err := d.ApplyUpdate(st.Snapshot, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, u := range st.Updates {
-		if err := d.ApplyUpdate(u, nil); err != nil {
-			t.Fatal(err)
-		}
+	if err := st.Apply(d); err != nil {
+		t.Fatal(err)
 	}
 	return d.GetText("t").String()
 }

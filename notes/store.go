@@ -42,6 +42,22 @@ type Store interface {
 	Close() error
 }
 
+// Apply applies the state to d: the snapshot, then the updates in
+// order. It stops at the first that fails and says which.
+func (st State) Apply(d *crdt.Doc) error {
+	if st.Snapshot != nil {
+		if err := d.ApplyUpdate(st.Snapshot, nil); err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+	}
+	for i, u := range st.Updates {
+		if err := d.ApplyUpdate(u, nil); err != nil {
+			return fmt.Errorf("update %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
 // merge folds a snapshot and updates into one update: the state of a
 // document (garbage collection on, as yjs by default) that applied them
 // all, so the content of deleted items is forgotten — text typed and
@@ -52,15 +68,8 @@ type Store interface {
 // (EncodeStateAsUpdate carries pending structs).
 func merge(doc string, snapshot []byte, updates [][]byte) ([]byte, error) {
 	d := crdt.NewDoc(crdt.DocOptions{})
-	if snapshot != nil {
-		if err := d.ApplyUpdate(snapshot, nil); err != nil {
-			return nil, fmt.Errorf("compact %s: snapshot: %w", doc, err)
-		}
-	}
-	for i, u := range updates {
-		if err := d.ApplyUpdate(u, nil); err != nil {
-			return nil, fmt.Errorf("compact %s: update %d: %w", doc, i, err)
-		}
+	if err := (State{Snapshot: snapshot, Updates: updates}).Apply(d); err != nil {
+		return nil, fmt.Errorf("compact %s: %w", doc, err)
 	}
 	merged, err := d.EncodeStateAsUpdate(nil)
 	if err != nil {

@@ -104,11 +104,8 @@ func storedText(t *testing.T, ts *testServer, doc string) string {
 		t.Fatal(err)
 	}
 	d := crdt.NewDoc(crdt.DocOptions{})
-	if st.Snapshot != nil {
-		d.ApplyUpdate(st.Snapshot, nil)
-	}
-	for _, u := range st.Updates {
-		d.ApplyUpdate(u, nil)
+	if err := st.Apply(d); err != nil {
+		t.Fatal(err)
 	}
 	return d.GetText("t").String()
 }
