@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -55,22 +54,11 @@ func TestNodeInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The Go client edits while the node clients do.
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for i := range 40 {
-			gc.Do(func(d *crdt.Doc) {
-				txt := d.GetText("t")
-				txt.Insert(i%(txt.Len()+1), "G", nil)
-				d.GetArray("g").Push(i)
-				if i%10 == 0 {
-					d.GetArray("a").Insert(0, "go")
-				}
-			})
-			time.Sleep(5 * time.Millisecond)
+	interoptest.EditAlongside(t, gc, 40, func(d *crdt.Doc, i int) {
+		if i%10 == 0 {
+			d.GetArray("a").Insert(0, "go")
 		}
-	})
-	interoptest.Run(t, "edit", url, doc, "7")
-	wg.Wait()
+	}, url, doc, "7")
 
 	late := interoptest.Run(t, "read", url, doc)
 	waitState(t, gc, late)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,19 +26,7 @@ func testNodeAndGo(t *testing.T, redisURL string) {
 	_, ins := startCluster(t, 3, redisURL)
 	const doc = "interop/notes"
 	gc := dial(t, ins[1].SyncURL(), doc)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for i := range 40 {
-			gc.Do(func(d *crdt.Doc) {
-				txt := d.GetText("t")
-				txt.Insert(i%(txt.Len()+1), "G", nil)
-				d.GetArray("g").Push(i)
-			})
-			time.Sleep(5 * time.Millisecond)
-		}
-	})
-	interoptest.Run(t, "edit", ins[0].SyncURL(), doc, "11")
-	wg.Wait()
+	interoptest.EditAlongside(t, gc, 40, nil, ins[0].SyncURL(), doc, "11")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
