@@ -13,7 +13,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
-	"github.com/cocreate/cocreate/notes"
+	"github.com/cocreate/cocreate/internal/servertest"
 	"github.com/cocreate/cocreate/server"
 )
 
@@ -39,20 +39,7 @@ func token(t *testing.T, secret, sub string, exp time.Time) string {
 
 func authServer(t *testing.T, dir, secret, addr string) (string, func()) {
 	t.Helper()
-	// With --auth-secret only documents of known sessions are served:
-	// store session "s" first, as POST /api/sessions would.
-	st, err := notes.OpenSQLite(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = st.CreateSession(context.Background(), notes.Session{
-		ID: "s", Title: "s", Host: "nobody", State: notes.StateScheduled,
-		CreatedAt: time.Now().UTC(), Agenda: []notes.AgendaItem{}, TimeZone: "UTC",
-	})
-	st.Close()
-	if err != nil && !errors.Is(err, notes.ErrSessionExists) {
-		t.Fatal(err)
-	}
+	servertest.SeedSession(t, dir, "s")
 	cfg := server.DefaultConfig()
 	cfg.Data, cfg.AuthSecret = dir, secret
 	// With auth, /metrics needs the admin key (refusedTokens).

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cocreate/cocreate/internal/servertest"
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/internal/clienttest"
@@ -32,35 +33,8 @@ func inProcess(t *testing.T, dir, addr string) (string, func()) {
 func inProcessConfig(t *testing.T, cfg server.Config, addr string) (string, func()) {
 	t.Helper()
 	cfg.FlushInterval = 20 * time.Millisecond
-	s, err := server.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ln net.Listener
-	for i := 0; ; i++ { // a just-closed port may take a moment to be free
-		ln, err = net.Listen("tcp", addr)
-		if err == nil || i == 50 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("server: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return "ws://" + ln.Addr().String() + "/sync", stop
+	addr, stop := servertest.Serve(t, cfg, addr)
+	return "ws://" + addr + "/sync", stop
 }
 
 func dial(t *testing.T, url, doc string) *client.Client {
