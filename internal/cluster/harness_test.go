@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/client"
-	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/internal/clienttest"
 	"github.com/cocreate/cocreate/internal/proctest"
 )
@@ -55,10 +54,7 @@ func typeTokens(c *client.Client, who string, n int, gap time.Duration) []string
 	for i := range n {
 		tok := fmt.Sprintf("%s.%d;", who, i)
 		tokens = append(tokens, tok)
-		c.Do(func(d *crdt.Doc) {
-			txt := d.GetText("t")
-			txt.Insert(txt.Len(), tok, nil)
-		})
+		clienttest.AppendText(c, tok)
 		time.Sleep(gap)
 	}
 	return tokens
@@ -85,12 +81,6 @@ func typeAll(clients []*client.Client, prefix string, n int, gap time.Duration) 
 	}
 }
 
-func text(c *client.Client) string {
-	var s string
-	c.Do(func(d *crdt.Doc) { s = d.GetText("t").String() })
-	return s
-}
-
 // converge waits (generously) until every client's text holds every
 // token and all texts are equal.
 func converge(t *testing.T, clients []*client.Client, tokens []string) string {
@@ -99,14 +89,8 @@ func converge(t *testing.T, clients []*client.Client, tokens []string) string {
 	defer cancel()
 	for i, c := range clients {
 		var missing []string
-		err := c.Wait(ctx, func(d *crdt.Doc) bool {
-			s := d.GetText("t").String()
-			missing = missing[:0]
-			for _, tok := range tokens {
-				if !strings.Contains(s, tok) {
-					missing = append(missing, tok)
-				}
-			}
+		err := clienttest.WaitText(ctx, c, func(s string) bool {
+			missing = clienttest.Missing(s, tokens)
 			return len(missing) == 0
 		})
 		if err != nil {
@@ -114,10 +98,10 @@ func converge(t *testing.T, clients []*client.Client, tokens []string) string {
 		}
 	}
 	for {
-		first := text(clients[0])
+		first := clienttest.Text(clients[0])
 		same := true
 		for _, c := range clients[1:] {
-			if text(c) != first {
+			if clienttest.Text(c) != first {
 				same = false
 			}
 		}
@@ -129,7 +113,7 @@ func converge(t *testing.T, clients []*client.Client, tokens []string) string {
 		}
 		if ctx.Err() != nil {
 			for i, c := range clients {
-				t.Logf("client %d: %q", i, text(c))
+				t.Logf("client %d: %q", i, clienttest.Text(c))
 			}
 			t.Fatal("clients hold every token but their texts differ after 60s")
 		}

@@ -14,6 +14,7 @@ import (
 	"context"
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/internal/clienttest"
 	"github.com/cocreate/cocreate/internal/redistest"
 	"github.com/coder/websocket"
 	"net/url"
@@ -347,7 +348,7 @@ func TestRoleChangeAcrossInstances(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := c.Wait(ctx, func(d *crdt.Doc) bool { return strings.Contains(d.GetText("t").String(), "before;") })
 		cancel()
-		if txt := text(c); err != nil || strings.Contains(txt, "after-marker") {
+		if txt := clienttest.Text(c); err != nil || strings.Contains(txt, "after-marker") {
 			t.Fatalf("instance %s holds %q (waiting for dan's first edit: %v)", in, txt, err)
 		}
 	}
