@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -108,21 +109,8 @@ func TestKillInstance(t *testing.T) {
 func TestRedisRestart(t *testing.T) {
 	redis := redistest.Start(t)
 	_, ins := startCluster(t, 3, redis.URL())
-	const doc = "r/notes"
-	var clients []*client.Client
-	for i := range 3 {
-		clients = append(clients, dial(t, ins[i].SyncURL(), doc))
-	}
-	typing := typeAll(clients, "r", 150, 10*time.Millisecond)
-	time.Sleep(300 * time.Millisecond)
-	redis.Stop()
-	body := ins[0].WaitReady(http.StatusServiceUnavailable)
-	if !strings.Contains(body, "degraded") {
-		t.Fatalf("/readyz while Redis is down: %q, want degraded", body)
-	}
-	time.Sleep(300 * time.Millisecond)
-	redis.Restart()
-	tokens := typing()
+	clients := dialEach(t, ins, "r/notes")
+	tokens := busOutage(clients, "r", 150, ins[0], "while Redis is down", redis.Stop, redis.Restart)
 	healed(t, "Redis's return", clients, tokens)
 	for _, in := range ins {
 		in.WaitReady(http.StatusOK)
@@ -134,29 +122,15 @@ func TestRedisRestart(t *testing.T) {
 // that instance reports degraded meanwhile and heals like after a Redis
 // restart.
 func TestRedisLinkCut(t *testing.T) {
-	redis := redistest.Start(t)
-	data := t.TempDir()
-	link := newProxy(t, 0, redis.Addr())
-	cutOff := startInstance(t, "cut-off", data, "redis://"+link.Addr()+"/0")
-	others := []*instance{
-		startInstance(t, "other1", data, redis.URL()),
-		startInstance(t, "other2", data, redis.URL()),
-	}
-	const doc = "p/notes"
-	clients := []*client.Client{dial(t, cutOff.SyncURL(), doc), dial(t, others[0].SyncURL(), doc), dial(t, others[1].SyncURL(), doc)}
-	typing := typeAll(clients, "p", 150, 10*time.Millisecond)
-	time.Sleep(300 * time.Millisecond)
-	link.Cut()
-	body := cutOff.WaitReady(http.StatusServiceUnavailable)
-	if !strings.Contains(body, "degraded") {
-		t.Fatalf("/readyz of the cut-off instance: %q, want degraded", body)
-	}
-	if code, body := others[0].Get("/readyz"); code != http.StatusOK {
-		t.Errorf("an instance still linked to Redis reports %d %q", code, body)
-	}
-	time.Sleep(300 * time.Millisecond)
-	link.Restore()
-	tokens := typing()
+	link, ins := behindLink(t, "cut-off", 2)
+	cutOff := ins[0]
+	clients := dialEach(t, ins, "p/notes")
+	tokens := busOutage(clients, "p", 150, cutOff, "with its link cut", link.Cut, func() {
+		if code, body := ins[1].Get("/readyz"); code != http.StatusOK {
+			t.Errorf("an instance still linked to Redis reports %d %q", code, body)
+		}
+		link.Restore()
+	})
 	healed(t, "the link's return", clients, tokens)
 	cutOff.WaitReady(http.StatusOK)
 }
@@ -167,24 +141,60 @@ func TestRedisLinkCut(t *testing.T) {
 // it reports degraded, reconnects its subscriber, and heals once the link
 // works again.
 func TestRedisLinkFrozen(t *testing.T) {
+	link, ins := behindLink(t, "frozen", 1)
+	frozen := ins[0]
+	clients := dialEach(t, ins, "f/notes")
+	tokens := busOutage(clients, "f", 200, frozen, "while partitioned", link.Freeze, link.Thaw)
+	converge(t, clients, tokens)
+	frozen.WaitReady(http.StatusOK)
+}
+
+// behindLink starts Redis, an instance named name that reaches it
+// through a proxy (returned, to cut or freeze the link) and others
+// instances that reach it directly; the one behind the link comes first.
+func behindLink(t *testing.T, name string, others int) (*proxy, []*instance) {
+	t.Helper()
 	redis := redistest.Start(t)
 	data := t.TempDir()
 	link := newProxy(t, 0, redis.Addr())
-	frozen := startInstance(t, "frozen", data, "redis://"+link.Addr()+"/0")
-	other := startInstance(t, "other", data, redis.URL())
-	const doc = "f/notes"
-	clients := []*client.Client{dial(t, frozen.SyncURL(), doc), dial(t, other.SyncURL(), doc)}
-	typing := typeAll(clients, "f", 200, 10*time.Millisecond)
-	time.Sleep(300 * time.Millisecond)
-	link.Freeze()
-	body := frozen.WaitReady(http.StatusServiceUnavailable)
-	if !strings.Contains(body, "degraded") {
-		t.Fatalf("/readyz of the partitioned instance: %q, want degraded", body)
+	ins := []*instance{startInstance(t, name, data, "redis://"+link.Addr()+"/0")}
+	for i := range others {
+		ins = append(ins, startInstance(t, fmt.Sprintf("other%d", i+1), data, redis.URL()))
 	}
-	link.Thaw()
-	tokens := typing()
-	converge(t, clients, tokens)
-	frozen.WaitReady(http.StatusOK)
+	return link, ins
+}
+
+// dialEach dials doc on each instance.
+func dialEach(t *testing.T, ins []*instance, doc string) []*client.Client {
+	t.Helper()
+	var clients []*client.Client
+	for _, in := range ins {
+		clients = append(clients, dial(t, in.SyncURL(), doc))
+	}
+	return clients
+}
+
+// busOutage has every client type n tokens (typeAll, a token every
+// 10ms) while the bus goes away from in (cut), which must report
+// degraded, and comes back (mend); it returns the tokens once typed.
+func busOutage(clients []*client.Client, prefix string, n int, in *instance, when string, cut, mend func()) []string {
+	in.t.Helper()
+	typing := typeAll(clients, prefix, n, 10*time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
+	cut()
+	in.waitDegraded(when)
+	time.Sleep(300 * time.Millisecond)
+	mend()
+	return typing()
+}
+
+// waitDegraded waits until in's /readyz is 503 "degraded" (when names
+// the moment in the failure).
+func (in *instance) waitDegraded(when string) {
+	in.t.Helper()
+	if body := in.WaitReady(http.StatusServiceUnavailable); !strings.Contains(body, "degraded") {
+		in.t.Fatalf("/readyz of %s %s: %q, want degraded", in.name, when, body)
+	}
 }
 
 // healed waits for convergence once the typing has ended (it ends after

@@ -18,6 +18,7 @@ func TestMain(m *testing.M) { proctest.Main(m, true) }
 // instance is one cocreate serve process.
 type instance struct {
 	*proctest.Server
+	t    *testing.T
 	name string
 }
 
@@ -32,7 +33,7 @@ type instance struct {
 // (the dev-mode ballot key).
 func startInstance(t *testing.T, name, data, redisURL string) *instance {
 	t.Helper()
-	in := &instance{name: name, Server: proctest.Start(t, "--data", data, "--redis", redisURL, "--postgres", clusterDSN(t, data),
+	in := &instance{t: t, name: name, Server: proctest.Start(t, "--data", data, "--redis", redisURL, "--postgres", clusterDSN(t, data),
 		"--sync-interval", "300ms", "--flush-interval", "50ms",
 		// Most rooms here are no sessions' documents; the access test
 		// uses sessions.
