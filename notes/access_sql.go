@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -42,21 +41,6 @@ const (
 	qPutProfile = `INSERT INTO profiles (subject, name, color) VALUES ($1, $2, $3)
 		ON CONFLICT (subject) DO UPDATE SET name = excluded.name, color = excluded.color`
 )
-
-// sqliteQuery turns $N placeholders into SQLite's ?N; a $ not followed
-// by a digit (a JSON path) stays.
-func sqliteQuery(q string) string {
-	var b strings.Builder
-	b.Grow(len(q))
-	for i := 0; i < len(q); i++ {
-		if q[i] == '$' && i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9' {
-			b.WriteByte('?')
-			continue
-		}
-		b.WriteByte(q[i])
-	}
-	return b.String()
-}
 
 // scanner is a row of either database.
 type scanner interface{ Scan(...any) error }
@@ -177,20 +161,12 @@ func (s *sqlStore) DeleteSpace(ctx context.Context, id string) error {
 
 // SpacesOf implements Access.
 func (s *sqlStore) SpacesOf(ctx context.Context, subject string) ([]Membership, error) {
-	out, err := queryAll(ctx, s.conn, scanMembership, qSpacesOf, subject)
-	if err != nil {
-		return nil, fmt.Errorf("spaces of %s: %w", subject, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.conn, "spaces of "+subject, scanMembership, qSpacesOf, subject)
 }
 
 // Members implements Access.
 func (s *sqlStore) Members(ctx context.Context, space string) ([]Member, error) {
-	out, err := queryAll(ctx, s.conn, scanMember, qMembers, space)
-	if err != nil {
-		return nil, fmt.Errorf("members of %s: %w", space, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.conn, "members of "+space, scanMember, qMembers, space)
 }
 
 func memberRole(ctx context.Context, c sqlConn, space, subject string) (string, error) {
@@ -297,11 +273,7 @@ func (s *sqlStore) DeleteInvite(ctx context.Context, code string) error {
 
 // Invites implements Access.
 func (s *sqlStore) Invites(ctx context.Context, space string) ([]Invite, error) {
-	out, err := queryAll(ctx, s.conn, scanInvite, qInvites, space)
-	if err != nil {
-		return nil, fmt.Errorf("invites of %s: %w", space, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.conn, "invites of "+space, scanInvite, qInvites, space)
 }
 
 // GetProfile implements Access.

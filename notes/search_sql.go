@@ -28,14 +28,12 @@ func (s *sqlStore) Search(ctx context.Context, q Query) ([]Hit, error) {
 	if q.Sessions != nil && len(q.Sessions) == 0 {
 		return []Hit{}, nil
 	}
+	what := fmt.Sprintf("search %q", q.Q)
 	query, args, err := s.searchQuery(terms, q)
-	if err == nil {
-		var hits []Hit
-		if hits, err = queryAll(ctx, s.conn, scanHit, query, args...); err == nil {
-			return hits, nil
-		}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	return nil, fmt.Errorf("search %q: %w", q.Q, err)
+	return queryAll(ctx, s.conn, what, scanHit, query, args...)
 }
 
 // scanHit reads session, doc, title, version, snippet and rank.

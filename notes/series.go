@@ -133,11 +133,7 @@ func (s *sqlStore) GetSeries(ctx context.Context, id string) (Series, error) {
 
 // AllSeries implements SeriesStore.
 func (s *sqlStore) AllSeries(ctx context.Context) ([]Series, error) {
-	out, err := queryAll(ctx, s.conn, scanSeries, qAllSeries)
-	if err != nil {
-		return nil, fmt.Errorf("all series: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.conn, "all series", scanSeries, qAllSeries)
 }
 
 // AddOccurrence implements SeriesStore.
@@ -159,11 +155,7 @@ func (s *sqlStore) CancelOccurrence(ctx context.Context, seriesID string, slot t
 
 // Occurrences implements SeriesStore.
 func (s *sqlStore) Occurrences(ctx context.Context, seriesID string) ([]Occurrence, error) {
-	out, err := queryAll(ctx, s.conn, scanOccurrence, qOccs, seriesID)
-	if err != nil {
-		return nil, fmt.Errorf("occurrences of %s: %w", seriesID, err)
-	}
-	return out, nil
+	return queryAll(ctx, s.conn, "occurrences of "+seriesID, scanOccurrence, qOccs, seriesID)
 }
 
 // OccurrenceOf implements SeriesStore.

@@ -62,10 +62,10 @@ func (s *sqlStore) ListSessions(ctx context.Context, opts ListOptions) (SessionP
 		return SessionPage{}, err
 	}
 	limit := normLimit(opts.Limit)
-	list, err := queryAll(ctx, s.conn, scanSessionData, `SELECT data FROM sessions WHERE ($1 = '' OR state = $1)
+	list, err := queryAll(ctx, s.conn, "list sessions", scanSessionData, `SELECT data FROM sessions WHERE ($1 = '' OR state = $1)
 		ORDER BY created_ns DESC, id DESC LIMIT $2 OFFSET $3`, opts.State, limit+1, off)
 	if err != nil {
-		return SessionPage{}, fmt.Errorf("list sessions: %w", err)
+		return SessionPage{}, err
 	}
 	page := SessionPage{Sessions: list}
 	if len(page.Sessions) > limit {

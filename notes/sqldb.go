@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -27,14 +29,21 @@ type sqlRows interface {
 	Close()
 }
 
-// queryAll runs q and scans every row with scan.
-func queryAll[T any](ctx context.Context, c sqlConn, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
-	rows, err := c.query(ctx, q, args...)
+// queryAll runs q and scans every row with scan; an error says it was
+// reading what.
+func queryAll[T any](ctx context.Context, c sqlConn, what string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	out, err := func() ([]T, error) {
+		rows, err := c.query(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		return collect(rows, scan)
+	}()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	defer rows.Close()
-	return collect(rows, scan)
+	return out, nil
 }
 
 // sqlStore is the code SQLiteStore and PostgresStore share (they embed
@@ -69,6 +78,21 @@ type sqlStore struct {
 func isUniqueViolation(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// sqliteQuery turns $N placeholders into SQLite's ?N; a $ not followed
+// by a digit (a JSON path) stays.
+func sqliteQuery(q string) string {
+	var b strings.Builder
+	b.Grow(len(q))
+	for i := 0; i < len(q); i++ {
+		if q[i] == '$' && i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9' {
+			b.WriteByte('?')
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
 }
 
 // sqliteConn is a *sql.DB or *sql.Tx of SQLiteStore.

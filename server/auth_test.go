@@ -66,6 +66,24 @@ func claims(sub string, ttl time.Duration, roles map[string]string) jwt.MapClaim
 	return cl
 }
 
+// dialAs is dialDoc with the bearer token tok.
+func dialAs(t *testing.T, ts *testServer, path, tok string) *wsClient {
+	t.Helper()
+	c, _, err := dialDocWith(t, ts, path, bearer(tok))
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	return c
+}
+
+// syncedAs is dialAs, then waits for the initial sync.
+func syncedAs(t *testing.T, ts *testServer, path, tok string) *wsClient {
+	t.Helper()
+	c := dialAs(t, ts, path, tok)
+	c.synced()
+	return c
+}
+
 func bearer(tok string) *websocket.DialOptions {
 	return &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + tok}}}
 }
@@ -132,11 +150,7 @@ func TestAuthRefusedBeforeUpgrade(t *testing.T) {
 	}
 
 	// A valid token connects, in the header or in the query.
-	a, _, err := dialDocWith(t, ts, "s/notes", bearer(sign(t, jwt.SigningMethodHS256, testSecret, valid)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.synced()
+	a := syncedAs(t, ts, "s/notes", sign(t, jwt.SigningMethodHS256, testSecret, valid))
 	b, _, err := dialDocWith(t, ts, "s/notes?token="+sign(t, jwt.SigningMethodHS256, testSecret, claims("bob", time.Hour, member)), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -153,14 +167,8 @@ func TestViewerEditIsRefused(t *testing.T) {
 	member := sign(t, jwt.SigningMethodHS256, testSecret, claims("ann", time.Hour, map[string]string{"s": "member"}))
 	viewer := sign(t, jwt.SigningMethodHS256, testSecret, claims("vic", time.Hour, map[string]string{"s": "viewer", "other": "host"}))
 
-	a, _, err := dialDocWith(t, ts, "s/notes", bearer(member))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, _, err := dialDocWith(t, ts, "s/notes", bearer(viewer))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := dialAs(t, ts, "s/notes", member)
+	v := dialAs(t, ts, "s/notes", viewer)
 	a.synced()
 	v.synced()
 	a.insert(0, "by ann")
@@ -174,29 +182,18 @@ func TestViewerEditIsRefused(t *testing.T) {
 	// been applied, a fresh client would see it next to ann's.
 	a.insert(6, "!")
 	a.echoed()
-	check, _, err := dialDocWith(t, ts, "s/notes", bearer(member))
-	if err != nil {
-		t.Fatal(err)
-	}
+	check := dialAs(t, ts, "s/notes", member)
 	check.waitText("by ann!")
 	if a.text() != "by ann!" {
 		t.Fatalf("ann has %q", a.text())
 	}
 	// The same person edits where the token makes them host.
-	o, _, err := dialDocWith(t, ts, "other/notes", bearer(viewer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.synced()
+	o := syncedAs(t, ts, "other/notes", viewer)
 	o.insert(0, "mine")
 	o.echoed()
 
 	// The meeting document is the server's alone, even for a host.
-	m, _, err := dialDocWith(t, ts, "other/meeting", bearer(viewer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.synced()
+	m := syncedAs(t, ts, "other/meeting", viewer)
 	m.insert(0, "agenda")
 	m.until("permission denied", func(m yproto.Message) bool { return m.Type == yproto.TypeAuth })
 
@@ -205,10 +202,7 @@ func TestViewerEditIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts = startServer(t, dir, withAuth)
-	after, _, err := dialDocWith(t, ts, "s/notes", bearer(member))
-	if err != nil {
-		t.Fatal(err)
-	}
+	after := dialAs(t, ts, "s/notes", member)
 	after.waitText("by ann!")
 	after.insert(7, ".")
 	after.echoed()
@@ -225,14 +219,8 @@ func TestTokenExpiresMidConnection(t *testing.T) {
 	member := map[string]string{"s": "member"}
 	short := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "ann", "name": "Ann", "exp": exp.Unix(), "roles": member})
 	long := sign(t, jwt.SigningMethodHS256, testSecret, claims("bob", time.Hour, member))
-	a, _, err := dialDocWith(t, ts, "s/notes", bearer(short))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _, err := dialDocWith(t, ts, "s/notes", bearer(long))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := dialAs(t, ts, "s/notes", short)
+	b := dialAs(t, ts, "s/notes", long)
 	a.synced()
 	b.synced()
 	code, reason := a.closed()

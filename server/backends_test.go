@@ -76,10 +76,8 @@ func TestReadyzRedis(t *testing.T) {
 		t.Fatalf("503 body %q, want status degraded and a bus reason", body)
 	}
 	// Local clients keep working while Redis is away.
-	a := dialDoc(t, ts, "s/notes")
-	a.synced()
-	b := dialDoc(t, ts, "s/notes")
-	b.synced()
+	a := dialSynced(t, ts, "s/notes")
+	b := dialSynced(t, ts, "s/notes")
 	a.insert(0, "while redis is down")
 	b.waitText("while redis is down")
 	srv.Restart()

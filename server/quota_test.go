@@ -74,8 +74,7 @@ func TestQuotaGuestCreations(t *testing.T) {
 
 func TestQuotaSessionBytes(t *testing.T) {
 	ts := startServer(t, t.TempDir(), func(c *Config) { c.MaxSessionBytes = 10000 })
-	a := dialDoc(t, ts, "big/a")
-	a.synced()
+	a := dialSynced(t, ts, "big/a")
 	a.insert(0, strings.Repeat("a", 6000))
 	a.echoed()
 	// Wait until it is stored: the quota counts stored bytes of the
@@ -90,8 +89,7 @@ func TestQuotaSessionBytes(t *testing.T) {
 			t.Fatal("big/a not stored")
 		}
 	}
-	b := dialDoc(t, ts, "big/b")
-	b.synced()
+	b := dialSynced(t, ts, "big/b")
 	b.insert(0, strings.Repeat("b", 6000))
 	if code, reason := b.closed(); code != websocket.StatusMessageTooBig || !strings.Contains(reason, "quota") {
 		t.Fatalf("over the session quota: closed %d %q, want 1009", code, reason)
@@ -100,15 +98,13 @@ func TestQuotaSessionBytes(t *testing.T) {
 	if st, _ := ts.srv.store.Load(ctx, "big/b"); len(st.Updates) != 0 || st.Snapshot != nil {
 		t.Fatal("the refused update was stored")
 	}
-	c := dialDoc(t, ts, "big/c")
-	c.synced()
+	c := dialSynced(t, ts, "big/c")
 	c.insert(0, "small")
 	c.until("the small edit", func(m yproto.Message) bool { return m.Type == yproto.TypeSync && m.Sync == yproto.SyncUpdate })
 	// Once the session is near its quota, a client that comes back with
 	// everything it has (a long sync step 2 holding nothing new) is not
 	// refused: only growth counts.
-	a2 := dialDoc(t, ts, "big/a")
-	a2.synced()
+	a2 := dialSynced(t, ts, "big/a")
 	for a2.text() == "" {
 		a2.next()
 	}

@@ -114,6 +114,14 @@ func dialDoc(t *testing.T, ts *testServer, path string) *wsClient {
 	return wc
 }
 
+// dialSynced is dialDoc, then waits for the initial sync.
+func dialSynced(t *testing.T, ts *testServer, path string) *wsClient {
+	t.Helper()
+	c := dialDoc(t, ts, path)
+	c.synced()
+	return c
+}
+
 // dialDocWith dials with opts (headers, for a token or a cookie) and
 // returns the handshake response too, also when the dial is refused.
 func dialDocWith(t *testing.T, ts *testServer, path string, opts *websocket.DialOptions) (*wsClient, *http.Response, error) {
@@ -243,22 +251,16 @@ func (wc *wsClient) closed() (websocket.StatusCode, string) {
 	}
 }
 
+// get is a GET of url's status and body (getRaw without a token).
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := client.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	code, _, body := getRaw(t, url, "")
+	return code, body
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
 	ts := startServer(t, t.TempDir(), nil)
-	a := dialDoc(t, ts, "s/notes")
-	a.synced()
+	dialSynced(t, ts, "s/notes") // a connection and a loaded document for the gauges
 	for _, path := range []string{"/healthz", "/readyz"} {
 		if code, body := get(t, ts.url+path); code != http.StatusOK {
 			t.Errorf("GET %s = %d %q", path, code, body)
@@ -272,10 +274,8 @@ func TestHealthReadyMetrics(t *testing.T) {
 
 func TestClientsConverge(t *testing.T) {
 	ts := startServer(t, t.TempDir(), nil)
-	a := dialDoc(t, ts, "s/notes")
-	b := dialDoc(t, ts, "s/notes")
-	a.synced()
-	b.synced()
+	a := dialSynced(t, ts, "s/notes")
+	b := dialSynced(t, ts, "s/notes")
 	// Concurrent edits: both insert before seeing the other's.
 	for i := range 20 {
 		a.insert(0, "a")
@@ -300,8 +300,7 @@ func TestClientsConverge(t *testing.T) {
 	late := dialDoc(t, ts, "s/notes")
 	late.waitText(a.text())
 	// Another document of the same session is separate.
-	other := dialDoc(t, ts, "s/other")
-	other.synced()
+	other := dialSynced(t, ts, "s/other")
 	if other.text() != "" {
 		t.Fatalf("s/other has %q", other.text())
 	}
@@ -310,8 +309,7 @@ func TestClientsConverge(t *testing.T) {
 func TestRestartKeepsText(t *testing.T) {
 	dir := t.TempDir()
 	ts := startServer(t, dir, nil)
-	a := dialDoc(t, ts, "s/notes")
-	a.synced()
+	a := dialSynced(t, ts, "s/notes")
 	a.insert(0, "survives a restart")
 	a.echoed()
 	if err := ts.stop(); err != nil {
@@ -328,8 +326,7 @@ func TestRestartKeepsText(t *testing.T) {
 
 func TestBadInputClosesOnlyThatConnection(t *testing.T) {
 	ts := startServer(t, t.TempDir(), func(c *Config) { c.MaxMessageSize = 4096 })
-	good := dialDoc(t, ts, "s/notes")
-	good.synced()
+	good := dialSynced(t, ts, "s/notes")
 	good.insert(0, "intact")
 	good.echoed()
 
@@ -396,10 +393,8 @@ func TestBadDocName(t *testing.T) {
 
 func TestMaxConnsPerIP(t *testing.T) {
 	ts := startServer(t, t.TempDir(), func(c *Config) { c.MaxConnsPerIP = 2 })
-	a := dialDoc(t, ts, "s/a")
-	b := dialDoc(t, ts, "s/b")
-	a.synced()
-	b.synced()
+	a := dialSynced(t, ts, "s/a")
+	dialSynced(t, ts, "s/b")
 	c := dialDoc(t, ts, "s/c")
 	if code, reason := c.closed(); code != websocket.StatusTryAgainLater || !strings.Contains(reason, "too many connections") {
 		t.Fatalf("third connection closed with %d %q", code, reason)
@@ -427,10 +422,8 @@ func TestMaxConnsPerIP(t *testing.T) {
 // has been written to it for the write timeout (10s).
 func TestSlowConsumer(t *testing.T) {
 	ts := startServer(t, t.TempDir(), func(c *Config) { c.ConnQueue = 16 })
-	writer := dialDoc(t, ts, "s/notes")
-	good := dialDoc(t, ts, "s/notes")
-	writer.synced()
-	good.synced()
+	writer := dialSynced(t, ts, "s/notes")
+	good := dialSynced(t, ts, "s/notes")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -525,10 +518,8 @@ func TestOpenURL(t *testing.T) {
 // to the same document never gets one; a bad saved value is 400.
 func TestSyncSavedAcks(t *testing.T) {
 	ts := startServer(t, t.TempDir(), nil)
-	a := dialDoc(t, ts, "s/notes?saved=1")
-	b := dialDoc(t, ts, "s/notes")
-	a.synced()
-	b.synced()
+	a := dialSynced(t, ts, "s/notes?saved=1")
+	b := dialSynced(t, ts, "s/notes")
 	a.insert(0, "stored")
 	want := a.doc.StateVector()[a.doc.ClientID()]
 	a.until("a saved message covering the edit", func(m yproto.Message) bool {

@@ -455,10 +455,7 @@ func TestRSVP(t *testing.T) {
 		t.Fatalf("start: %d %s", code, b)
 	}
 	for _, who := range []string{bob, erin} {
-		wc, _, err := dialDocWith(t, ts, sess.ID+"/notes", bearer(who))
-		if err != nil {
-			t.Fatal(err)
-		}
+		wc := dialAs(t, ts, sess.ID+"/notes", who)
 		defer wc.c.CloseNow()
 	}
 	deadline := time.Now().Add(20 * time.Second)
