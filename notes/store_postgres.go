@@ -46,11 +46,12 @@ func OpenPostgres(ctx context.Context, dsn string) (*PostgresStore, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	if err := migratePostgres(ctx, pool); err != nil {
+	s := newPostgresStore(pool)
+	if err := s.migrate(ctx, postgresMigrations); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	return newPostgresStore(pool), nil
+	return s, nil
 }
 
 // lockDoc takes the advisory lock of class on doc until tx ends.

@@ -49,11 +49,12 @@ func OpenSQLite(dir string) (*SQLiteStore, error) {
 	// One writer at a time is all SQLite allows; a single connection also
 	// keeps readers from seeing SQLITE_BUSY.
 	db.SetMaxOpenConns(1)
-	if err := migrateSQLite(context.Background(), db); err != nil {
+	s := newSQLiteStore(db)
+	if err := s.migrate(context.Background(), sqliteMigrations); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
-	return newSQLiteStore(db), nil
+	return s, nil
 }
 
 // inTx runs fn in one (IMMEDIATE) transaction.
