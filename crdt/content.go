@@ -178,70 +178,82 @@ func (c *contentString) values() []any {
 	return out
 }
 
-// contentAny holds a run of lib0 Any values (array and map elements).
-type contentAny struct {
+// contentList is content of one element per id, kept as a slice that
+// splits and merges as one run: lib0 Any values (contentAny) or, from
+// old yjs versions, JSON texts (contentJSON). C says how its elements
+// are encoded and handed out.
+type contentList[T any, C elementCodec[T]] struct {
 	inert
-	arr []any
+	elems []T
 }
 
-func (c *contentAny) ref() uint8             { return refAny }
-func (c *contentAny) length() int            { return len(c.arr) }
-func (c *contentAny) countable() bool        { return true }
-func (c *contentAny) splice(off int) content { return &contentAny{arr: cut(&c.arr, off)} }
-func (c *contentAny) mergeWith(r content) bool {
-	c.arr = append(c.arr, r.(*contentAny).arr...)
-	return true
+// elementCodec is the kind of a contentList's elements.
+type elementCodec[T any] interface {
+	ref() uint8
+	write(e *encoder, v T)
+	public(v T) any
 }
-func (c *contentAny) write(e *encoder, off int) {
-	e.writeVarUint(uint64(len(c.arr) - off))
-	for _, v := range c.arr[off:] {
-		e.writeAny(v)
-	}
-}
-func (c *contentAny) values() []any {
-	out := make([]any, len(c.arr))
-	for i, v := range c.arr {
-		out[i] = publicValue(v)
-	}
-	return out
-}
+
+// contentAny holds a run of lib0 Any values (array and map elements).
+type contentAny = contentList[any, anyElements]
 
 // contentJSON is the legacy JSON content of old yjs versions: each element
 // is kept as the JSON text it arrived as ("undefined" for undefined).
-type contentJSON struct {
-	inert
-	raw []string
+type contentJSON = contentList[string, jsonElements]
+
+type anyElements struct{}
+
+func (anyElements) ref() uint8              { return refAny }
+func (anyElements) write(e *encoder, v any) { e.writeAny(v) }
+func (anyElements) public(v any) any        { return publicValue(v) }
+
+type jsonElements struct{}
+
+func (jsonElements) ref() uint8                 { return refJSON }
+func (jsonElements) write(e *encoder, s string) { e.writeVarString(s) }
+func (jsonElements) public(s string) any {
+	if s == "undefined" {
+		return Undefined
+	}
+	v, err := jsonParse(s)
+	if err != nil {
+		return nil
+	}
+	return publicValue(v)
 }
 
-func (c *contentJSON) ref() uint8             { return refJSON }
-func (c *contentJSON) length() int            { return len(c.raw) }
-func (c *contentJSON) countable() bool        { return true }
-func (c *contentJSON) splice(off int) content { return &contentJSON{raw: cut(&c.raw, off)} }
-func (c *contentJSON) mergeWith(r content) bool {
-	c.raw = append(c.raw, r.(*contentJSON).raw...)
+func (c *contentList[T, C]) ref() uint8 {
+	var k C
+	return k.ref()
+}
+func (c *contentList[T, C]) length() int     { return len(c.elems) }
+func (c *contentList[T, C]) countable() bool { return true }
+func (c *contentList[T, C]) splice(off int) content {
+	return &contentList[T, C]{elems: cut(&c.elems, off)}
+}
+func (c *contentList[T, C]) mergeWith(r content) bool {
+	c.elems = append(c.elems, r.(*contentList[T, C]).elems...)
 	return true
 }
-func (c *contentJSON) write(e *encoder, off int) {
-	e.writeVarUint(uint64(len(c.raw) - off))
-	for _, s := range c.raw[off:] {
-		e.writeVarString(s)
+func (c *contentList[T, C]) write(e *encoder, off int) {
+	var k C
+	e.writeVarUint(uint64(len(c.elems) - off))
+	for _, v := range c.elems[off:] {
+		k.write(e, v)
 	}
 }
-func (c *contentJSON) values() []any {
-	out := make([]any, len(c.raw))
-	for i, s := range c.raw {
-		if s == "undefined" {
-			out[i] = Undefined
-			continue
-		}
-		v, err := jsonParse(s)
-		if err != nil {
-			out[i] = nil
-			continue
-		}
-		out[i] = publicValue(v)
+func (c *contentList[T, C]) values() []any {
+	var k C
+	out := make([]any, len(c.elems))
+	for i, v := range c.elems {
+		out[i] = k.public(v)
 	}
 	return out
+}
+
+// clone is a copy whose appends never write into c's elements.
+func (c *contentList[T, C]) clone() content {
+	return &contentList[T, C]{elems: c.elems[:len(c.elems):len(c.elems)]}
 }
 
 // contentBinary is one Uint8Array element.
@@ -405,7 +417,7 @@ func readContent(d *decoder, ref uint8) (content, error) {
 				}
 			}
 		}
-		return &contentJSON{raw: raw}, nil
+		return &contentJSON{elems: raw}, nil
 	case refBinary:
 		b, err := d.readVarBytes()
 		if err != nil {
@@ -459,7 +471,7 @@ func readContent(d *decoder, ref uint8) (content, error) {
 				return nil, err
 			}
 		}
-		return &contentAny{arr: arr}, nil
+		return &contentAny{elems: arr}, nil
 	case refDoc:
 		guid, err := d.readVarString()
 		if err != nil {
@@ -501,9 +513,9 @@ func copyContent(c content) content {
 	case *contentString:
 		return &contentString{str: x.str[:len(x.str):len(x.str)], n: x.n}
 	case *contentAny:
-		return &contentAny{arr: x.arr[:len(x.arr):len(x.arr)]}
+		return x.clone()
 	case *contentJSON:
-		return &contentJSON{raw: x.raw[:len(x.raw):len(x.raw)]}
+		return x.clone()
 	case *contentType:
 		return &contentType{t: x.t.cloneEmpty()}
 	default:

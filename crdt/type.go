@@ -228,7 +228,7 @@ func contentsFromValues(values []any) ([]content, error) {
 	var run []any
 	flush := func() {
 		if len(run) > 0 {
-			out = append(out, &contentAny{arr: run})
+			out = append(out, &contentAny{elems: run})
 			run = nil
 		}
 	}
