@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/defaults"
 )
 
 // Config describes one load run. Zero durations and counts take the
@@ -56,15 +57,10 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
-	setInt := func(p *int, v int) {
-		if *p == 0 {
-			*p = v
-		}
-	}
-	setInt(&c.Rooms, 1)
-	setInt(&c.Receivers, 100)
-	setInt(&c.SourceAddrs, 250)
-	setInt(&c.DialConcurrency, 64)
+	defaults.Zero(&c.Rooms, 1)
+	defaults.Zero(&c.Receivers, 100)
+	defaults.Zero(&c.SourceAddrs, 250)
+	defaults.Zero(&c.DialConcurrency, 64)
 	c.Rate = cmp.Or(c.Rate, 50)
 	c.Duration = cmp.Or(c.Duration, 10*time.Second)
 	c.Drain = cmp.Or(c.Drain, 10*time.Second)
