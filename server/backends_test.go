@@ -16,6 +16,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/clienttest"
 	"github.com/cocreate/cocreate/internal/interoptest"
 	"github.com/cocreate/cocreate/internal/pgtest"
 	"github.com/cocreate/cocreate/internal/redistest"
@@ -126,13 +127,7 @@ func TestCompactionForgetsDeletedText(t *testing.T) {
 			url := strings.Replace(ts.url, "http", "ws", 1) + "/sync"
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			c, err := client.Dial(ctx, url, "gc/notes", client.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := c.WaitSynced(ctx); err != nil {
-				t.Fatal(err)
-			}
+			c := clienttest.Dial(t, 20*time.Second, url, "gc/notes", client.Options{})
 			c.Do(func(d *crdt.Doc) { d.GetText("t").Insert(0, "password: hunter2", nil) })
 			c.Do(func(d *crdt.Doc) { d.GetText("t").Delete(10, 7) })
 			c.Do(func(d *crdt.Doc) { d.GetText("t").Insert(10, "(changed)", nil) })

@@ -45,14 +45,7 @@ func TestNodeInterop(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	gc, err := client.Dial(ctx, url, doc, client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gc.Close()
-	if err := gc.WaitSynced(ctx); err != nil {
-		t.Fatal(err)
-	}
+	gc := clienttest.Dial(t, 30*time.Second, url, doc, client.Options{})
 	// The Go client edits while the node clients do.
 	interoptest.EditAlongside(t, gc, 40, func(d *crdt.Doc, i int) {
 		if i%10 == 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/clienttest"
 	"github.com/cocreate/cocreate/internal/freeport"
 	"github.com/cocreate/cocreate/internal/proctest"
 )
@@ -32,13 +33,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	c, err := client.Dial(ctx, base, "grace/notes", client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.WaitSynced(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := clienttest.Dial(t, 30*time.Second, base, "grace/notes", client.Options{})
 	c.Do(func(d *crdt.Doc) { _ = d.GetText("t").Insert(0, "kept across shutdown", nil) })
 	// A raw socket on the same document, to see the close frame itself.
 	raw, _, err := websocket.Dial(ctx, base+"/grace/notes", nil)
