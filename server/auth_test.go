@@ -76,6 +76,26 @@ func dialAs(t *testing.T, ts *testServer, path, tok string) *wsClient {
 	return c
 }
 
+// guestSession creates a session titled title on ts as a new guest and
+// returns the guest's client (its cookie jar holds the guest) and the
+// session's id.
+func guestSession(t *testing.T, ts *testServer, title string) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	guest := &http.Client{Jar: jar}
+	resp, err := guest.Post(ts.url+"/api/sessions", "application/json", strings.NewReader(`{"title":`+strconv.Quote(title)+`,"time_zone":"UTC"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var created struct{ ID string }
+	json.NewDecoder(resp.Body).Decode(&created)
+	if resp.StatusCode != http.StatusCreated || created.ID == "" {
+		t.Fatalf("create %q: %d %+v", title, resp.StatusCode, created)
+	}
+	return guest, created.ID
+}
+
 // syncedAs is dialAs, then waits for the initial sync.
 func syncedAs(t *testing.T, ts *testServer, path, tok string) *wsClient {
 	t.Helper()

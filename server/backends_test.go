@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/cookiejar"
 	"strings"
 	"testing"
 	"time"
@@ -36,19 +35,8 @@ func TestPostgresSharedBetweenInstances(t *testing.T) {
 	b := startServer(t, t.TempDir(), usePG)
 
 	// One guest (one cookie) on both instances.
-	jar, _ := cookiejar.New(nil)
-	guest := &http.Client{Jar: jar}
-	resp, err := guest.Post(a.url+"/api/sessions", "application/json", strings.NewReader(`{"title":"Shared","time_zone":"UTC"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var created struct{ ID string }
-	json.NewDecoder(resp.Body).Decode(&created)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK || created.ID == "" {
-		t.Fatalf("create on a: %d %+v", resp.StatusCode, created)
-	}
-	resp, err = guest.Get(b.url + "/api/sessions/" + created.ID)
+	guest, id := guestSession(t, a, "Shared")
+	resp, err := guest.Get(b.url + "/api/sessions/" + id)
 	if err != nil {
 		t.Fatal(err)
 	}

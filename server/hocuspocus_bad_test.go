@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/cookiejar"
 	"strings"
 	"testing"
 	"time"
@@ -241,17 +239,9 @@ func TestHocuspocusBadInput(t *testing.T) {
 
 	t.Run("meeting command as stateless", func(t *testing.T) {
 		// A guest's own session, on a socket with the guest's cookie.
-		jar, _ := cookiejar.New(nil)
-		guest := &http.Client{Jar: jar}
-		resp, err := guest.Post(ts.url+"/api/sessions", "application/json", strings.NewReader(`{"title":"Meet","time_zone":"UTC"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var created struct{ ID string }
-		json.NewDecoder(resp.Body).Decode(&created)
-		resp.Body.Close()
+		guest, id := guestSession(t, ts, "Meet")
 		h := dialHocusWith(t, ts, &websocket.DialOptions{HTTPClient: guest})
-		name := created.ID + "/notes"
+		name := id + "/notes"
 		h.send(auth(name))
 		h.next(isAuth(name, hocus.AuthAuthenticated))
 		h.send(hocus.StatelessMessage(name, `{"type":"nonsense"}`))
