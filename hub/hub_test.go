@@ -101,6 +101,14 @@ func (c *client) syncedInsert(text string) {
 	c.until("echo", isUpdate)
 }
 
+// dialSynced is dial, then waits for the server's sync step 2.
+func dialSynced(t *testing.T, r *Registry, name string, opts ConnOptions) *client {
+	t.Helper()
+	c := dial(t, r, name, opts)
+	c.until("step 2", isStep2)
+	return c
+}
+
 func dial(t *testing.T, r *Registry, name string, opts ConnOptions) *client {
 	t.Helper()
 	c := &client{t: t, p: newPipe(1024), doc: crdt.NewDoc(crdt.DocOptions{}), served: make(chan error, 1), msgs: make(chan yproto.Message, 1024)}
@@ -220,8 +228,7 @@ func TestHandshakeAndFanOut(t *testing.T) {
 		t.Fatalf("first message is %v %v, want the server's sync step 1", first.Type, first.Sync)
 	}
 	a.until("step 2", isStep2)
-	b := dial(t, r, "s/notes", ConnOptions{})
-	b.until("step 2", isStep2)
+	b := dialSynced(t, r, "s/notes", ConnOptions{})
 
 	a.insert(0, "hello")
 	b.waitText("hello")
@@ -310,15 +317,13 @@ func TestInvalidUpdateClosesOnlySender(t *testing.T) {
 
 func TestReadOnlyGetsPermissionDenied(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	v := dial(t, r, "d", ConnOptions{ReadOnly: true})
-	v.until("step 2", isStep2)
+	v := dialSynced(t, r, "d", ConnOptions{ReadOnly: true})
 	v.insert(0, "nope")
 	m := v.until("permission denied", func(m yproto.Message) bool { return m.Type == yproto.TypeAuth })
 	if m.Reason == "" {
 		t.Fatal("permission denied without a reason")
 	}
-	check := dial(t, r, "d", ConnOptions{})
-	check.until("step 2", isStep2)
+	check := dialSynced(t, r, "d", ConnOptions{})
 	if check.text() != "" {
 		t.Fatalf("read-only edit was applied: %q", check.text())
 	}
@@ -328,10 +333,8 @@ func TestReadOnlyGetsPermissionDenied(t *testing.T) {
 
 func TestAwareness(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	a := dial(t, r, "d", ConnOptions{})
-	a.until("step 2", isStep2)
-	b := dial(t, r, "d", ConnOptions{})
-	b.until("step 2", isStep2)
+	a := dialSynced(t, r, "d", ConnOptions{})
+	b := dialSynced(t, r, "d", ConnOptions{})
 
 	a.send(yproto.AwarenessMessage([]yproto.AwarenessEntry{{ClientID: 42, Clock: 1, State: []byte(`{"user":"ada"}`)}}))
 	m := b.until("awareness", func(m yproto.Message) bool { return m.Type == yproto.TypeAwareness })
@@ -364,8 +367,7 @@ func TestAwareness(t *testing.T) {
 
 func TestAwarenessTimeout(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{AwarenessTimeout: 50 * time.Millisecond, FlushInterval: 10 * time.Millisecond})
-	a := dial(t, r, "d", ConnOptions{})
-	a.until("step 2", isStep2)
+	a := dialSynced(t, r, "d", ConnOptions{})
 	a.send(yproto.AwarenessMessage([]yproto.AwarenessEntry{{ClientID: 7, Clock: 1, State: []byte(`{}`)}}))
 	a.until("awareness", func(m yproto.Message) bool { return m.Type == yproto.TypeAwareness && !m.Awareness[0].Removed() })
 	m := a.until("timeout", func(m yproto.Message) bool { return m.Type == yproto.TypeAwareness })
@@ -399,8 +401,7 @@ func TestCloseGoingAway(t *testing.T) {
 
 func TestMaxConnsPerDoc(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{MaxConnsPerDoc: 1})
-	a := dial(t, r, "d", ConnOptions{})
-	a.until("step 2", isStep2)
+	a := dialSynced(t, r, "d", ConnOptions{})
 	b := dial(t, r, "d", ConnOptions{})
 	<-b.served
 	if code, _ := b.p.closeStatus(); code != StatusTryAgainLater {
@@ -423,8 +424,7 @@ func TestMaxDocSize(t *testing.T) {
 		t.Fatalf("closed with %d %q", code, reason)
 	}
 	<-a.served
-	check := dial(t, r, "d", ConnOptions{})
-	check.until("step 2", isStep2)
+	check := dialSynced(t, r, "d", ConnOptions{})
 	if got := check.text(); got != "small" {
 		t.Fatalf("document is %q after a refused update", got)
 	}
@@ -433,8 +433,7 @@ func TestMaxDocSize(t *testing.T) {
 
 func TestKeepalive(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{PingInterval: 20 * time.Millisecond})
-	alive := dial(t, r, "d", ConnOptions{})
-	alive.until("step 2", isStep2)
+	alive := dialSynced(t, r, "d", ConnOptions{})
 	dead := &client{t: t, p: newPipe(1024), served: make(chan error, 1)}
 	dead.p.noPong = true
 	go func() { dead.served <- r.Serve(context.Background(), "d", dead.p, ConnOptions{}) }()
@@ -452,14 +451,10 @@ func TestKeepalive(t *testing.T) {
 
 func TestSetReadOnly(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	ann := dial(t, r, "s/notes", ConnOptions{Subject: "ann"})
-	ann.until("step 2", isStep2)
-	annOther := dial(t, r, "s/board", ConnOptions{Subject: "ann"})
-	annOther.until("step 2", isStep2)
-	bob := dial(t, r, "s/notes", ConnOptions{Subject: "bob"})
-	bob.until("step 2", isStep2)
-	elsewhere := dial(t, r, "t/notes", ConnOptions{Subject: "ann"})
-	elsewhere.until("step 2", isStep2)
+	ann := dialSynced(t, r, "s/notes", ConnOptions{Subject: "ann"})
+	annOther := dialSynced(t, r, "s/board", ConnOptions{Subject: "ann"})
+	bob := dialSynced(t, r, "s/notes", ConnOptions{Subject: "bob"})
+	elsewhere := dialSynced(t, r, "t/notes", ConnOptions{Subject: "ann"})
 
 	ann.insert(0, "a")
 	bob.waitText("a")
@@ -501,10 +496,8 @@ func TestSetReadOnly(t *testing.T) {
 
 func TestExpiresAtClosesConnection(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	stays := dial(t, r, "d", ConnOptions{ExpiresAt: time.Now().Add(time.Hour)})
-	stays.until("step 2", isStep2)
-	c := dial(t, r, "d", ConnOptions{ExpiresAt: time.Now().Add(100 * time.Millisecond)})
-	c.until("step 2", isStep2)
+	stays := dialSynced(t, r, "d", ConnOptions{ExpiresAt: time.Now().Add(time.Hour)})
+	c := dialSynced(t, r, "d", ConnOptions{ExpiresAt: time.Now().Add(100 * time.Millisecond)})
 	select {
 	case <-c.served:
 	case <-time.After(5 * time.Second):
@@ -531,12 +524,9 @@ func TestExpiresAtClosesConnection(t *testing.T) {
 
 func TestRevoke(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	ann := dial(t, r, "s/notes", ConnOptions{Subject: "ann"})
-	ann.until("step 2", isStep2)
-	annMeeting := dial(t, r, "s/meeting", ConnOptions{Subject: "ann", ReadOnly: true})
-	annMeeting.until("step 2", isStep2)
-	bob := dial(t, r, "s/notes", ConnOptions{Subject: "bob"})
-	bob.until("step 2", isStep2)
+	ann := dialSynced(t, r, "s/notes", ConnOptions{Subject: "ann"})
+	annMeeting := dialSynced(t, r, "s/meeting", ConnOptions{Subject: "ann", ReadOnly: true})
+	bob := dialSynced(t, r, "s/notes", ConnOptions{Subject: "bob"})
 	if n := r.Revoke("s", "ann"); n != 2 {
 		t.Fatalf("Revoke closed %d connections, want 2 (ann's notes and meeting)", n)
 	}
@@ -593,8 +583,7 @@ func TestDoWritesAsServerPeer(t *testing.T) {
 	if err != nil || (st.Snapshot == nil && len(st.Updates) == 0) {
 		t.Fatalf("not stored: %v %+v", err, st)
 	}
-	c := dial(t, r, "s/meeting", ConnOptions{ReadOnly: true})
-	c.until("step 2", isStep2)
+	c := dialSynced(t, r, "s/meeting", ConnOptions{ReadOnly: true})
 	if c.text() != "seed" {
 		t.Fatalf("loaded %q", c.text())
 	}
@@ -617,8 +606,7 @@ func TestReadOnlyQuietOnNoOp(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
 	w := dial(t, r, "d", ConnOptions{})
 	w.syncedInsert("x")
-	v := dial(t, r, "d", ConnOptions{ReadOnly: true})
-	v.until("step 2", isStep2)
+	v := dialSynced(t, r, "d", ConnOptions{ReadOnly: true})
 	full, _ := v.doc.EncodeStateAsUpdate(nil)
 	v.send(yproto.SyncStep2Message(full)) // nothing new
 	v.insert(0, "no")
@@ -636,10 +624,8 @@ func TestReadOnlyQuietOnNoOp(t *testing.T) {
 func TestDeleteSession(t *testing.T) {
 	store := notes.NewMemoryStore()
 	r := newRegistry(t, store, Config{})
-	a := dial(t, r, "s/notes", ConnOptions{})
-	a.until("step 2", isStep2)
-	other := dial(t, r, "t/notes", ConnOptions{})
-	other.until("step 2", isStep2)
+	a := dialSynced(t, r, "s/notes", ConnOptions{})
+	other := dialSynced(t, r, "t/notes", ConnOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := r.DeleteSession(ctx, "s"); err != nil {

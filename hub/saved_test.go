@@ -111,8 +111,7 @@ func TestSavedAcks(t *testing.T) {
 // TestSavedFromClientRefused: saved messages go from the server only.
 func TestSavedFromClientRefused(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	c := dial(t, r, "d", ConnOptions{SavedAcks: true})
-	c.until("step 2", isStep2)
+	c := dialSynced(t, r, "d", ConnOptions{SavedAcks: true})
 	c.send(yproto.SavedMessage([]byte{0}))
 	for {
 		if _, ok := c.next(); !ok {
