@@ -32,7 +32,7 @@ func (s *sqlStore) migrate(ctx context.Context, d migrations) error {
 				return fmt.Errorf("migrate: %w", err)
 			}
 		}
-		vs, err := queryAll(ctx, tx, "migrate", scanVersion, `SELECT version FROM schema_migrations`)
+		vs, err := queryAll(ctx, tx, "migrate", scanSchemaVersion, `SELECT version FROM schema_migrations`)
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (s *sqlStore) migrate(ctx context.Context, d migrations) error {
 	})
 }
 
-func scanVersion(r scanner) (int, error) {
+func scanSchemaVersion(r scanner) (int, error) {
 	var v int
 	err := r.Scan(&v)
 	return v, err
@@ -68,7 +68,7 @@ func scanVersion(r scanner) (int, error) {
 // SchemaVersions returns the migrations applied to the database, in
 // order, as version numbers.
 func (s *sqlStore) SchemaVersions(ctx context.Context) ([]int, error) {
-	return queryAll(ctx, s.conn, "schema versions", scanVersion, `SELECT version FROM schema_migrations ORDER BY version`)
+	return queryAll(ctx, s.conn, "schema versions", scanSchemaVersion, `SELECT version FROM schema_migrations ORDER BY version`)
 }
 
 var sqliteMigrations = migrations{

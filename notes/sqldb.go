@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -72,6 +73,11 @@ type sqlStore struct {
 	// doc, title, version, snippet (between markStart and markEnd) and
 	// rank, best first.
 	searchQuery func(terms []string, q Query) (string, []any, error)
+	// lockDoc ($1 a lock class, $2 a document) makes other writers of
+	// the document wait until the transaction ends; "" when the
+	// transaction does already.
+	lockDoc      string
+	versionTimes versionTimes
 }
 
 // isUniqueViolation reports a PostgreSQL unique_violation (23505).
@@ -181,6 +187,8 @@ func newSQLiteStore(db *sql.DB) *SQLiteStore {
 		lockSpace:   `SELECT id FROM spaces WHERE id = $1`,
 		indexEntry:  s.indexEntry,
 		searchQuery: sqliteSearchQuery,
+		versionTimes: versionTimes{column: "created_ns", ns: "created_ns",
+			value: func(t time.Time) any { return t.UnixNano() }},
 		countSpaceSessions: `SELECT count(*) FROM sessions
 		WHERE created_ns >= $1 AND json_extract(CAST(data AS TEXT), '$.space_id') = $2`,
 		duplicate: func(err error) bool { return isSQLiteConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) },
@@ -200,6 +208,10 @@ func newPostgresStore(pool *pgxpool.Pool) *PostgresStore {
 		lockSpace:   `SELECT id FROM spaces WHERE id = $1 FOR UPDATE`,
 		indexEntry:  pgIndexEntry(pool),
 		searchQuery: pgSearchQuery,
+		lockDoc:     pgLockDoc,
+		// timestamptz keeps microseconds: exact in nanoseconds.
+		versionTimes: versionTimes{column: "created_at", ns: "(extract(epoch FROM created_at) * 1000000000)::bigint",
+			value: func(t time.Time) any { return t }},
 		// The index on created_ns bounds the rows read to the window's.
 		countSpaceSessions: `SELECT count(*) FROM sessions
 		WHERE created_ns >= $1 AND convert_from(data, 'UTF8')::jsonb ->> 'space_id' = $2`,

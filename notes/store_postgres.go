@@ -56,9 +56,12 @@ func OpenPostgres(ctx context.Context, dsn string) (*PostgresStore, error) {
 
 // lockDoc takes the advisory lock of class on doc until tx ends.
 func lockDoc(ctx context.Context, tx pgx.Tx, class int32, doc string) error {
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, class, doc)
+	_, err := tx.Exec(ctx, pgLockDoc, class, doc)
 	return err
 }
+
+// pgLockDoc takes the advisory lock of class $1 on document $2.
+const pgLockDoc = `SELECT pg_advisory_xact_lock($1, hashtext($2))`
 
 // Append implements Store.
 func (s *PostgresStore) Append(ctx context.Context, doc string, updates ...[]byte) error {
