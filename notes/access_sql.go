@@ -108,6 +108,16 @@ func scanMember(r scanner) (Member, error) {
 	return m, err
 }
 
+// execAs runs q on the store's connection and returns how many rows it
+// changed; an error says it was doing what.
+func (s *sqlStore) execAs(ctx context.Context, what, q string, args ...any) (int64, error) {
+	n, err := s.conn.exec(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	return n, nil
+}
+
 // CreateSpace implements Access.
 func (s *sqlStore) CreateSpace(ctx context.Context, sp Space, owner string) error {
 	err := s.tx(ctx, func(tx sqlConn) error {
@@ -137,9 +147,9 @@ func (s *sqlStore) GetSpace(ctx context.Context, id string) (Space, error) {
 
 // RenameSpace implements Access.
 func (s *sqlStore) RenameSpace(ctx context.Context, id, name string) (Space, error) {
-	n, err := s.conn.exec(ctx, qRenameSpace, id, name)
+	n, err := s.execAs(ctx, "rename space "+id, qRenameSpace, id, name)
 	if err != nil {
-		return Space{}, fmt.Errorf("rename space %s: %w", id, err)
+		return Space{}, err
 	}
 	if n == 0 {
 		return Space{}, fmt.Errorf("rename space %s: %w", id, ErrSpaceNotFound)
@@ -226,12 +236,9 @@ func (s *sqlStore) RemoveMember(ctx context.Context, space, subject string) erro
 
 // CreateInvite implements Access.
 func (s *sqlStore) CreateInvite(ctx context.Context, inv Invite) error {
-	_, err := s.conn.exec(ctx, qCreateInvite, inv.Code, inv.SpaceID, inv.SessionID, inv.Role,
+	_, err := s.execAs(ctx, "create invite", qCreateInvite, inv.Code, inv.SpaceID, inv.SessionID, inv.Role,
 		inv.ExpiresAt.UnixNano(), inv.MaxUses, inv.CreatedBy, inv.CreatedAt.UnixNano())
-	if err != nil {
-		return fmt.Errorf("create invite: %w", err)
-	}
-	return nil
+	return err
 }
 
 // GetInvite implements Access.
@@ -245,9 +252,9 @@ func (s *sqlStore) GetInvite(ctx context.Context, code string) (Invite, error) {
 
 // UseInvite implements Access.
 func (s *sqlStore) UseInvite(ctx context.Context, code string, now time.Time) (Invite, error) {
-	n, err := s.conn.exec(ctx, qUseInvite, code, now.UnixNano())
+	n, err := s.execAs(ctx, "use invite", qUseInvite, code, now.UnixNano())
 	if err != nil {
-		return Invite{}, fmt.Errorf("use invite: %w", err)
+		return Invite{}, err
 	}
 	inv, err := s.GetInvite(ctx, code)
 	if err != nil {
@@ -261,9 +268,9 @@ func (s *sqlStore) UseInvite(ctx context.Context, code string, now time.Time) (I
 
 // DeleteInvite implements Access.
 func (s *sqlStore) DeleteInvite(ctx context.Context, code string) error {
-	n, err := s.conn.exec(ctx, qDelInvite, code)
+	n, err := s.execAs(ctx, "delete invite", qDelInvite, code)
 	if err != nil {
-		return fmt.Errorf("delete invite: %w", err)
+		return err
 	}
 	if n == 0 {
 		return ErrInviteNotFound
@@ -288,8 +295,6 @@ func (s *sqlStore) GetProfile(ctx context.Context, subject string) (Profile, err
 
 // PutProfile implements Access.
 func (s *sqlStore) PutProfile(ctx context.Context, p Profile) error {
-	if _, err := s.conn.exec(ctx, qPutProfile, p.Subject, p.Name, p.Color); err != nil {
-		return fmt.Errorf("put profile: %w", err)
-	}
-	return nil
+	_, err := s.execAs(ctx, "put profile", qPutProfile, p.Subject, p.Name, p.Color)
+	return err
 }

@@ -138,19 +138,14 @@ func (s *sqlStore) AllSeries(ctx context.Context) ([]Series, error) {
 
 // AddOccurrence implements SeriesStore.
 func (s *sqlStore) AddOccurrence(ctx context.Context, o Occurrence) (bool, error) {
-	n, err := s.conn.exec(ctx, qAddOcc, o.SeriesID, o.Slot.UnixNano(), o.SessionID)
-	if err != nil {
-		return false, fmt.Errorf("occurrence of %s: %w", o.SeriesID, err)
-	}
-	return n == 1, nil
+	n, err := s.execAs(ctx, "occurrence of "+o.SeriesID, qAddOcc, o.SeriesID, o.Slot.UnixNano(), o.SessionID)
+	return n == 1, err
 }
 
 // CancelOccurrence implements SeriesStore.
 func (s *sqlStore) CancelOccurrence(ctx context.Context, seriesID string, slot time.Time) error {
-	if _, err := s.conn.exec(ctx, qCancelOcc, seriesID, slot.UnixNano()); err != nil {
-		return fmt.Errorf("cancel occurrence of %s: %w", seriesID, err)
-	}
-	return nil
+	_, err := s.execAs(ctx, "cancel occurrence of "+seriesID, qCancelOcc, seriesID, slot.UnixNano())
+	return err
 }
 
 // Occurrences implements SeriesStore.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -184,11 +183,10 @@ func newSQLiteStore(db *sql.DB) *SQLiteStore {
 		tx: func(ctx context.Context, fn func(sqlConn) error) error {
 			return s.inTx(ctx, func(tx *sql.Tx) error { return fn(sqliteConn{tx}) })
 		},
-		lockSpace:   `SELECT id FROM spaces WHERE id = $1`,
-		indexEntry:  s.indexEntry,
-		searchQuery: sqliteSearchQuery,
-		versionTimes: versionTimes{column: "created_ns", ns: "created_ns",
-			value: func(t time.Time) any { return t.UnixNano() }},
+		lockSpace:    `SELECT id FROM spaces WHERE id = $1`,
+		indexEntry:   s.indexEntry,
+		searchQuery:  sqliteSearchQuery,
+		versionTimes: sqliteVersionTimes,
 		countSpaceSessions: `SELECT count(*) FROM sessions
 		WHERE created_ns >= $1 AND json_extract(CAST(data AS TEXT), '$.space_id') = $2`,
 		duplicate: func(err error) bool { return isSQLiteConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) },
@@ -205,13 +203,11 @@ func newPostgresStore(pool *pgxpool.Pool) *PostgresStore {
 		tx: func(ctx context.Context, fn func(sqlConn) error) error {
 			return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return fn(pgConn{tx}) })
 		},
-		lockSpace:   `SELECT id FROM spaces WHERE id = $1 FOR UPDATE`,
-		indexEntry:  pgIndexEntry(pool),
-		searchQuery: pgSearchQuery,
-		lockDoc:     pgLockDoc,
-		// timestamptz keeps microseconds: exact in nanoseconds.
-		versionTimes: versionTimes{column: "created_at", ns: "(extract(epoch FROM created_at) * 1000000000)::bigint",
-			value: func(t time.Time) any { return t }},
+		lockSpace:    `SELECT id FROM spaces WHERE id = $1 FOR UPDATE`,
+		indexEntry:   pgIndexEntry(pool),
+		searchQuery:  pgSearchQuery,
+		lockDoc:      pgLockDoc,
+		versionTimes: pgVersionTimes,
 		// The index on created_ns bounds the rows read to the window's.
 		countSpaceSessions: `SELECT count(*) FROM sessions
 		WHERE created_ns >= $1 AND convert_from(data, 'UTF8')::jsonb ->> 'space_id' = $2`,

@@ -16,6 +16,14 @@ type versionTimes struct {
 	value      func(time.Time) any
 }
 
+var (
+	sqliteVersionTimes = versionTimes{column: "created_ns", ns: "created_ns",
+		value: func(t time.Time) any { return t.UnixNano() }}
+	// timestamptz keeps microseconds: exact in nanoseconds.
+	pgVersionTimes = versionTimes{column: "created_at", ns: "(extract(epoch FROM created_at) * 1000000000)::bigint",
+		value: func(t time.Time) any { return t }}
+)
+
 // SaveVersion implements Versions. Its transaction makes the next
 // number unique: SQLite's is IMMEDIATE, PostgreSQL's holds the
 // document's version lock (lockDoc), across instances.
