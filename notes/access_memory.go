@@ -18,15 +18,8 @@ type memAccess struct {
 	profiles map[string]Profile
 }
 
-// accessLocked returns the Access maps (made on first use); the caller
-// holds the mutex.
-func (s *MemoryStore) accessLocked() *memAccess {
-	a := &s.access
-	if a.spaces == nil {
-		a.spaces, a.members, a.invites, a.profiles = map[string]Space{}, map[string]map[string]string{}, map[string]Invite{}, map[string]Profile{}
-	}
-	return a
-}
+// accessLocked returns the Access maps; the caller holds the mutex.
+func (s *MemoryStore) accessLocked() *memAccess { return &s.access }
 
 // CreateSpace implements Access.
 func (s *MemoryStore) CreateSpace(_ context.Context, sp Space, owner string) error {

@@ -17,13 +17,8 @@ type memSeries struct {
 	occs   map[string]map[int64]Occurrence // series → slot → occurrence
 }
 
-func (s *MemoryStore) seriesLocked() *memSeries {
-	m := &s.pulse.series
-	if m.series == nil {
-		m.series, m.occs = map[string]Series{}, map[string]map[int64]Occurrence{}
-	}
-	return m
-}
+// seriesLocked returns the SeriesStore maps; the caller holds the mutex.
+func (s *MemoryStore) seriesLocked() *memSeries { return &s.pulse.series }
 
 func cloneSeries(sr Series) Series {
 	sr.Agenda = slices.Clone(sr.Agenda)

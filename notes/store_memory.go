@@ -52,7 +52,18 @@ func (s *MemoryStore) locked(fn func() error) error {
 }
 
 // NewMemoryStore returns an empty MemoryStore.
-func NewMemoryStore() *MemoryStore { return &MemoryStore{docs: map[string]*State{}} }
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{
+		docs: map[string]*State{},
+		access: memAccess{
+			spaces:   map[string]Space{},
+			members:  map[string]map[string]string{},
+			invites:  map[string]Invite{},
+			profiles: map[string]Profile{},
+		},
+		pulse: memPulse{series: memSeries{series: map[string]Series{}, occs: map[string]map[int64]Occurrence{}}},
+	}
+}
 
 // Append implements Store.
 func (s *MemoryStore) Append(_ context.Context, doc string, updates ...[]byte) error {
