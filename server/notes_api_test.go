@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,22 +12,6 @@ import (
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/internal/clienttest"
 )
-
-// getRaw fetches url with a bearer token.
-func getRaw(t *testing.T, url, token string) (int, http.Header, string) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
-}
 
 // TestPostMeetingNotes: the notes of a session as Markdown, HTML, JSON
 // (with the meeting record) and raw Yjs, and as a page for people;

@@ -251,6 +251,22 @@ func (wc *wsClient) closed() (websocket.StatusCode, string) {
 	}
 }
 
+// getRaw fetches url with a bearer token.
+func getRaw(t *testing.T, url, token string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
 // get is a GET of url's status and body (getRaw without a token).
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
