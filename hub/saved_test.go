@@ -50,12 +50,8 @@ func (c *client) drain(d time.Duration) []yproto.Type {
 // storedText is the text "t" of what the store holds of doc.
 func storedText(t *testing.T, s notes.Store, doc string) string {
 	t.Helper()
-	st, err := s.Load(context.Background(), doc)
+	d, err := notes.LoadDoc(context.Background(), s, doc)
 	if err != nil {
-		t.Fatal(err)
-	}
-	d := crdt.NewDoc(crdt.DocOptions{})
-	if err := st.Apply(d); err != nil {
 		t.Fatal(err)
 	}
 	return d.GetText("t").String()

@@ -58,6 +58,19 @@ func (st State) Apply(d *crdt.Doc) error {
 	return nil
 }
 
+// LoadDoc returns a new document holding what s stores of doc.
+func LoadDoc(ctx context.Context, s Store, doc string) (*crdt.Doc, error) {
+	st, err := s.Load(ctx, doc)
+	if err != nil {
+		return nil, err
+	}
+	d := crdt.NewDoc(crdt.DocOptions{})
+	if err := st.Apply(d); err != nil {
+		return nil, fmt.Errorf("load %s: %w", doc, err)
+	}
+	return d, nil
+}
+
 // merge folds a snapshot and updates into one update: the state of a
 // document (garbage collection on, as yjs by default) that applied them
 // all, so the content of deleted items is forgotten — text typed and

@@ -15,6 +15,7 @@ import (
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
 	"github.com/cocreate/cocreate/internal/hocus"
+	"github.com/cocreate/cocreate/notes"
 )
 
 // hocusConn is a hand-driven /hocuspocus socket for bad-input tests.
@@ -92,20 +93,6 @@ func auth(name string) []byte { return hocus.TokenMessage(name, "", "") }
 
 func isAuth(name string, sub uint64) func(hocus.Frame) bool {
 	return func(f hocus.Frame) bool { return f.Address == name && f.Type == hocus.TypeAuth && f.Auth == sub }
-}
-
-// storedText is doc's Text "t" as the store holds it.
-func storedText(t *testing.T, ts *testServer, doc string) string {
-	t.Helper()
-	st, err := ts.srv.store.Load(context.Background(), doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := crdt.NewDoc(crdt.DocOptions{})
-	if err := st.Apply(d); err != nil {
-		t.Fatal(err)
-	}
-	return d.GetText("t").String()
 }
 
 // textUpdate is an update inserting s into Text "t" of a fresh document.
@@ -269,7 +256,11 @@ func refusedAndNotStored(t *testing.T, ts *testServer, reason string, before flo
 	if refusedCount(ts, reason) != before+1 {
 		t.Fatal("refusal not counted")
 	}
-	if got := storedText(t, ts, doc); got != "" {
+	d, err := notes.LoadDoc(context.Background(), ts.srv.store, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.GetText("t").String(); got != "" {
 		t.Fatalf("%s was stored: %q", what, got)
 	}
 }
