@@ -39,6 +39,11 @@
 // package workspace requires as one Store. One conformance suite runs against each
 // (conformance_test.go and the suites it calls); the PostgreSQL tests
 // need a server (scripts/ensure-postgres.sh) and each use a fresh schema.
+// The two SQL backends share one body (sqlStore, in the *_sql.go files):
+// each query is written once with PostgreSQL's $N placeholders, which
+// SQLite reads as ?N, over a small connection interface (sqlConn); what
+// differs — transactions, locks, a few queries — is set where each store
+// opens (sqldb.go).
 //
 // Schemas are versioned: migrations/{sqlite,postgres}/NNNN_name.sql are
 // embedded and applied in order when a store opens, recorded in
@@ -55,6 +60,6 @@
 // It stores; it does not run live sessions or connections (package hub)
 // and serves no HTTP (package server). Document contents are read through
 // package crdt, never by parsing updates itself. pgx is imported by the
-// PostgreSQL backend only; SQLite errors are told apart by their codes,
+// PostgreSQL backend and its sqlConn adapter only; SQLite errors are told apart by their codes,
 // never by their text.
 package notes
