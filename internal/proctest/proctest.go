@@ -1,9 +1,10 @@
 // Package proctest runs the real cocreate binary as a process for tests
-// that need one (store outages, attacks, the cluster): it builds the
-// binary (once per test binary with BuildTemp, from TestMain), starts
-// `cocreate serve` on a free loopback port with its output in a file,
-// polls /readyz, and stops it with SIGTERM (reporting the exit status)
-// or kills it when the test ends.
+// that need one (store outages, attacks, the cluster, the serve test):
+// Main, a package's TestMain, builds the binary once (BuildTemp); Start
+// (or Run, for a binary and address of the test's own) starts `cocreate
+// serve` on a free loopback port with its output in a file and polls
+// /readyz; Term, Stop and Kill end it, and it is killed when the test
+// ends if it still runs.
 package proctest
 
 import (
