@@ -103,6 +103,17 @@ func (x *XmlFragment) ObserveDeep(fn func(e *Event)) func() { return x.t.Observe
 // Name returns the element's node name.
 func (x *XmlElement) Name() string { return x.t.nodeName }
 
+// ID returns the id of the item that holds the element in its document
+// (yjs's _item.id): it never changes while the element exists, however
+// its attributes and children change, so it names the element across
+// edits. It reports false for an element not in a document yet.
+func (x *XmlElement) ID() (ID, bool) {
+	if x.t.item == nil {
+		return ID{}, false
+	}
+	return x.t.item.id, true
+}
+
 // Len returns the number of children.
 func (x *XmlElement) Len() int { return x.t.length }
 

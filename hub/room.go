@@ -465,6 +465,9 @@ func (rm *room) announceSaved() {
 		return
 	}
 	rm.savedSV = *p
+	if rm.reg.cfg.OnStored != nil && rm.loadErr == nil && !rm.deleted {
+		rm.reg.cfg.OnStored(rm.name, rm.doc)
+	}
 	var msg []byte
 	for c := range rm.conns {
 		if c.savedAcks {
