@@ -86,7 +86,8 @@ type Config struct {
 	SnapshotEvery time.Duration
 	// OnStored, when set, is called with a loaded document after a
 	// write of the persister stored more of it (at most once per
-	// FlushInterval tick, however many writes). It runs in the room's
+	// FlushInterval tick, however many writes, and when it unloads
+	// having stored more). It runs in the room's
 	// goroutine: it may read d but
 	// must not block, keep d or change it (the server reads the notes'
 	// task items from it).

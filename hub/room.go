@@ -508,7 +508,9 @@ func (rm *room) tryUnload() bool {
 	delete(rm.reg.rooms, rm.name)
 	rm.reg.bus.Unsubscribe(rm.channel)
 	rm.reg.mu.Unlock()
-	// Outside the registry mutex: OnSnapshot may call the Registry.
+	// Outside the registry mutex: OnSnapshot and OnStored may call the
+	// Registry.
+	rm.announceSaved()
 	if rm.changed {
 		rm.snapshot(time.Now())
 	}
