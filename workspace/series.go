@@ -215,14 +215,17 @@ func (w *Workspace) MaterialiseSeries(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// RunSeries materialises due occurrences every interval until ctx is
-// done.
+// RunSeries materialises due occurrences (and prunes old tombstones,
+// PruneTombstones) every interval until ctx is done.
 func (w *Workspace) RunSeries(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		if err := w.MaterialiseSeries(ctx); err != nil && ctx.Err() == nil {
 			w.log.Warn("series occurrences not materialised", "err", err)
+		}
+		if err := w.PruneTombstones(ctx); err != nil && ctx.Err() == nil {
+			w.log.Warn("tombstones not pruned", "err", err)
 		}
 		select {
 		case <-ctx.Done():
