@@ -105,8 +105,17 @@ func waitTask(t *testing.T, c *client.Client, text string, done bool) {
 // carries nothing more); ticking the copy in the second ticks the
 // original in the first (the clients see it live) and unticking and
 // ticking the original does the same to the copy; each tick is one
-// task.completed event, with ids and links.
+// task.completed event, with ids and links. On SQLite and on
+// PostgreSQL.
 func TestTasksFollowThrough(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testTasksFollowThrough(t, func(*Config) {}) })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := testPostgresDSN(t)
+		testTasksFollowThrough(t, func(c *Config) { c.Postgres = dsn })
+	})
+}
+
+func testTasksFollowThrough(t *testing.T, store func(*Config)) {
 	const hookSecret = "whsec-tasks-test-0123"
 	var mu sync.Mutex
 	var got []webhook.Payload
@@ -150,7 +159,7 @@ func TestTasksFollowThrough(t *testing.T) {
 		}
 	}
 
-	ts := startServer(t, t.TempDir(), func(c *Config) { withAuth(c); c.WebhookAllowPrivate = true })
+	ts := startServer(t, t.TempDir(), func(c *Config) { withAuth(c); store(c); c.WebhookAllowPrivate = true })
 	alice := sign(t, jwt.SigningMethodHS256, testSecret, claims("alice", time.Hour, nil))
 	// The first occurrence began half an hour ago, so it and the next
 	// one exist.
