@@ -306,7 +306,9 @@ type TaskEventData struct {
 	Title     string `json:"session_title"`
 	Text      string `json:"text"`
 	Owner     string `json:"owner,omitempty"`
-	Due       string `json:"due,omitempty"`
+	// OwnerSubject is the member Owner names, if one does.
+	OwnerSubject string `json:"owner_subject,omitempty"`
+	Due          string `json:"due,omitempty"`
 	// FromSessionID is the session the task was carried from, if it was.
 	FromSessionID string            `json:"from_session_id,omitempty"`
 	Links         map[string]string `json:"links"`
@@ -319,8 +321,14 @@ func (w *Workspace) emitTask(ctx context.Context, typ string, sess notes.Session
 		return
 	}
 	owner, due := taskFields(t.Text)
+	var subject string
+	if owner != "" {
+		if owners, err := w.ownerIndex(ctx, sess.SpaceID); err == nil {
+			subject = owners[strings.ToLower(owner)]
+		}
+	}
 	data := TaskEventData{
-		TaskID: t.TaskID, SessionID: sess.ID, Title: sess.Title, Text: t.Text, Owner: owner, Due: due,
+		TaskID: t.TaskID, SessionID: sess.ID, Title: sess.Title, Text: t.Text, Owner: owner, OwnerSubject: subject, Due: due,
 		FromSessionID: t.Origin,
 		Links: map[string]string{
 			"room":  "/s/" + sess.ID,
