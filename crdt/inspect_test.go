@@ -136,6 +136,18 @@ func TestInspectAttributeSetAgain(t *testing.T) {
 			t.Fatalf("set again %d: %q, %v", i+1, got, err)
 		}
 	}
+	// AttributeID names the latest value: each set makes a new one.
+	id, removed, ok := el.AttributeID("checked")
+	if !ok || removed || id.Client != 5 {
+		t.Fatalf("AttributeID = %v %v %v", id, removed, ok)
+	}
+	el.RemoveAttribute("checked")
+	if id2, removed, ok := el.AttributeID("checked"); !ok || !removed {
+		t.Fatalf("AttributeID after removal = %v %v %v", id2, removed, ok)
+	}
+	if _, _, ok := el.AttributeID("level"); ok {
+		t.Fatal("AttributeID of an attribute never set")
+	}
 }
 
 // FuzzInspect: Inspect never panics and never changes the document; its

@@ -144,6 +144,20 @@ func (x *XmlElement) RemoveAttribute(key string) {
 // Attribute returns an attribute's value.
 func (x *XmlElement) Attribute(key string) (any, bool) { return x.t.mapGet(key) }
 
+// AttributeID returns the id of the item that holds the attribute's
+// latest value (each set makes a new one, so it names the version of
+// the value), and whether that value has since been removed (the id of
+// a removed value may then change as deleted items merge); ok is false
+// for an attribute never set (or set only before the element was in a
+// document).
+func (x *XmlElement) AttributeID(key string) (id ID, removed, ok bool) {
+	it := x.t.mapItems[key]
+	if it == nil {
+		return ID{}, false, false
+	}
+	return it.id, it.deleted(), true
+}
+
 // Attributes returns all attributes.
 func (x *XmlElement) Attributes() map[string]any {
 	out := map[string]any{}

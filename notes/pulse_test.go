@@ -381,22 +381,22 @@ func TestTaskStoreConformance(t *testing.T) {
 					t.Fatalf("AddTaskItem(%+v) = %v, %v; want %v", it, won, err, want)
 				}
 			}
-			add(TaskItem{TaskID: "t1", SessionID: "s1", Item: "7:1", Text: "Send the minutes", CreatedAt: t0}, true)
+			add(TaskItem{TaskID: "t1", SessionID: "s1", Item: "7:1", Text: "Send the minutes", Seen: "7:3", CreatedAt: t0}, true)
 			add(TaskItem{TaskID: "t2", SessionID: "s1", Item: "7:9", Text: "Book", Checked: true, CreatedAt: t0.Add(time.Second)}, true)
 			add(TaskItem{TaskID: "t3", SessionID: "s1", Item: "7:1", Text: "same item", CreatedAt: t0}, false)
 			// A carry claims a copy in s2 (no item yet), once.
 			add(TaskItem{TaskID: "t1", SessionID: "s2", Origin: "s1", Text: "Send the minutes", CreatedAt: t0.Add(time.Minute)}, true)
 			add(TaskItem{TaskID: "t1", SessionID: "s2", Origin: "s1", Text: "again", CreatedAt: t0.Add(time.Minute)}, false)
 			add(TaskItem{TaskID: "t4", SessionID: "s2", Text: "claimed too", CreatedAt: t0.Add(time.Minute)}, true)
-			if err := ts.SetTaskItem(ctx, "t1", "s2", "9:4", "Send the minutes!"); err != nil {
+			if err := ts.SetTaskItem(ctx, "t1", "s2", "9:4", "Send the minutes!", "9:5"); err != nil {
 				t.Fatal(err)
 			}
 			got, err := ts.TaskItems(ctx, "s1")
-			if err != nil || len(got) != 2 || got[0].TaskID != "t1" || got[0].Item != "7:1" || got[0].Checked || !got[1].Checked || !got[0].CreatedAt.Equal(t0) {
+			if err != nil || len(got) != 2 || got[0].TaskID != "t1" || got[0].Item != "7:1" || got[0].Seen != "7:3" || got[0].Checked || !got[1].Checked || !got[0].CreatedAt.Equal(t0) {
 				t.Fatalf("TaskItems(s1) = %+v, %v", got, err)
 			}
 			copies, err := ts.TaskCopies(ctx, "t1")
-			if err != nil || len(copies) != 2 || copies[1].SessionID != "s2" || copies[1].Item != "9:4" || copies[1].Origin != "s1" || copies[1].Text != "Send the minutes!" {
+			if err != nil || len(copies) != 2 || copies[1].SessionID != "s2" || copies[1].Item != "9:4" || copies[1].Origin != "s1" || copies[1].Text != "Send the minutes!" || copies[1].Seen != "9:5" {
 				t.Fatalf("TaskCopies(t1) = %+v, %v", copies, err)
 			}
 			// Two instances tick at once: one changes it.

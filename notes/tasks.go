@@ -16,7 +16,9 @@ import (
 // written) that stands for task TaskID there. A task written in a
 // session has one copy; each carry into a later occurrence adds one,
 // with Origin the session it was carried from. Checked is the task's
-// last known state, the same in every copy.
+// last known state, the same in every copy; Seen is the version of the
+// item's state in this copy's document last accounted for (the CRDT id
+// of its "checked" value), so a change is the document's own.
 type TaskItem struct {
 	TaskID    string    `json:"task_id"`
 	SessionID string    `json:"session_id"`
@@ -24,6 +26,7 @@ type TaskItem struct {
 	Origin    string    `json:"origin,omitempty"`
 	Text      string    `json:"text"`
 	Checked   bool      `json:"checked"`
+	Seen      string    `json:"seen"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -34,8 +37,9 @@ type TaskStore interface {
 	// the task or a copy with the same Item; it reports whether it did.
 	// Across instances sharing one database one of two adds wins.
 	AddTaskItem(ctx context.Context, t TaskItem) (bool, error)
-	// SetTaskItem sets the Item and Text of the task's copy in session.
-	SetTaskItem(ctx context.Context, task, session, item, text string) error
+	// SetTaskItem sets the Item, Text and Seen of the task's copy in
+	// session.
+	SetTaskItem(ctx context.Context, task, session, item, text, seen string) error
 	// TaskItems lists a session's copies, oldest first.
 	TaskItems(ctx context.Context, session string) ([]TaskItem, error)
 	// TaskCopies lists every copy of a task, oldest first.
@@ -53,9 +57,9 @@ var (
 )
 
 const (
-	taskCols     = `task_id, session_id, item, origin, text, checked, created_ns`
-	qAddTaskItem = `INSERT INTO task_items (` + taskCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`
-	qSetTaskItem = `UPDATE task_items SET item = $3, text = $4 WHERE task_id = $1 AND session_id = $2`
+	taskCols     = `task_id, session_id, item, origin, text, checked, seen, created_ns`
+	qAddTaskItem = `INSERT INTO task_items (` + taskCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`
+	qSetTaskItem = `UPDATE task_items SET item = $3, text = $4, seen = $5 WHERE task_id = $1 AND session_id = $2`
 	qTaskItems   = `SELECT ` + taskCols + ` FROM task_items WHERE session_id = $1 ORDER BY created_ns, task_id`
 	qTaskCopies  = `SELECT ` + taskCols + ` FROM task_items WHERE task_id = $1 ORDER BY created_ns, session_id`
 	qCheckTask   = `UPDATE task_items SET checked = $2 WHERE task_id = $1 AND checked <> $2`
@@ -75,7 +79,7 @@ var sessionPulseDeletes = []string{qDelRSVPsOf, qDelTaskOf}
 func scanTaskItem(r scanner) (TaskItem, error) {
 	var t TaskItem
 	var checked, created int64
-	err := r.Scan(&t.TaskID, &t.SessionID, &t.Item, &t.Origin, &t.Text, &checked, &created)
+	err := r.Scan(&t.TaskID, &t.SessionID, &t.Item, &t.Origin, &t.Text, &checked, &t.Seen, &created)
 	t.Checked, t.CreatedAt = checked != 0, time.Unix(0, created).UTC()
 	return t, err
 }
@@ -152,13 +156,13 @@ func queryAll[T any](ctx context.Context, c sqlConn, scan func(scanner) (T, erro
 
 // AddTaskItem implements TaskStore.
 func (s sqlShared) AddTaskItem(ctx context.Context, t TaskItem) (bool, error) {
-	n, err := s.c.exec(ctx, qAddTaskItem, t.TaskID, t.SessionID, t.Item, t.Origin, t.Text, bit(t.Checked), t.CreatedAt.UnixNano())
+	n, err := s.c.exec(ctx, qAddTaskItem, t.TaskID, t.SessionID, t.Item, t.Origin, t.Text, bit(t.Checked), t.Seen, t.CreatedAt.UnixNano())
 	return n == 1, wrapErr("task item", t.SessionID, err)
 }
 
 // SetTaskItem implements TaskStore.
-func (s sqlShared) SetTaskItem(ctx context.Context, task, session, item, text string) error {
-	_, err := s.c.exec(ctx, qSetTaskItem, task, session, item, text)
+func (s sqlShared) SetTaskItem(ctx context.Context, task, session, item, text, seen string) error {
+	_, err := s.c.exec(ctx, qSetTaskItem, task, session, item, text, seen)
 	return wrapErr("task item", session, err)
 }
 
@@ -235,13 +239,13 @@ func (s *MemoryStore) AddTaskItem(_ context.Context, t TaskItem) (bool, error) {
 }
 
 // SetTaskItem implements TaskStore.
-func (s *MemoryStore) SetTaskItem(_ context.Context, task, session, item, text string) error {
+func (s *MemoryStore) SetTaskItem(_ context.Context, task, session, item, text, seen string) error {
 	if err := s.lock(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
 	if t, ok := s.pulseLocked().tasks[session][task]; ok {
-		t.Item, t.Text = item, text
+		t.Item, t.Text, t.Seen = item, text, seen
 		s.pulse.tasks[session][task] = t
 	}
 	return nil

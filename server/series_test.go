@@ -172,19 +172,24 @@ func checked(el *crdt.XmlElement) bool {
 	return v == true
 }
 
-// addTask appends a task list with one item of text to a client's notes.
+// addTask appends a task list with one item of text to a client's
+// notes, typed in two edits.
 func addTask(t *testing.T, c *client.Client, text string, done bool) {
 	t.Helper()
+	half := len(text) / 2
+	var x *crdt.XmlText
 	c.Do(func(d *crdt.Doc) {
 		frag := d.GetXmlFragment("default")
-		list, item, p, x := crdt.NewXmlElement("taskList"), crdt.NewXmlElement("taskItem"), crdt.NewXmlElement("paragraph"), crdt.NewXmlText()
+		list, item, p := crdt.NewXmlElement("taskList"), crdt.NewXmlElement("taskItem"), crdt.NewXmlElement("paragraph")
+		x = crdt.NewXmlText()
 		must(t, item.SetAttribute("checked", done))
 		must(t, p.Insert(0, x))
 		must(t, item.Insert(0, p))
 		must(t, list.Insert(0, item))
 		must(t, frag.Insert(frag.Len(), list))
-		must(t, x.Insert(0, text, nil))
+		must(t, x.Insert(0, text[:half], nil))
 	})
+	c.Do(func(*crdt.Doc) { must(t, x.Insert(half, text[half:], nil)) })
 }
 
 // tick sets a task item's state in a client's notes.
@@ -214,7 +219,8 @@ func waitTask(t *testing.T, c *client.Client, text string, done bool) {
 
 // TestTasksFollowThrough: with real clients on the notes of two
 // occurrences of a weekly series and a real local webhook receiver:
-// tasks written in the first are task.created events; when the first
+// tasks written in the first are task.created events, one per task
+// with its whole text; when the first
 // ends its open task is carried into the second's notes under "From
 // last time", linked to the first's room, once (starting the second
 // carries nothing more); ticking the copy in the second ticks the
@@ -311,8 +317,11 @@ func testTasksFollowThrough(t *testing.T, store func(*Config)) {
 	// it has been followed, so no late duplicate can come.
 	addTask(t, a, "Marker one", false)
 	addTask(t, bc, "Marker two", false)
-	events(webhook.TaskCreated, 4)
+	created = events(webhook.TaskCreated, 4)
 	done = events(webhook.TaskCompleted, 3)
+	if len(created) != 4 {
+		t.Errorf("task.created events (one per task, with its whole text): %+v", created)
+	}
 	ticks, fromCopy := 0, false
 	for _, e := range done {
 		if e.TaskID == task.TaskID {

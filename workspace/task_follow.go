@@ -25,13 +25,30 @@ const carriedHeading = "From last time"
 const claimFresh = time.Minute
 
 // docTask is a task item as a notes document holds it: its element's
-// CRDT id ("client:clock", stable across edits), whether it is checked,
+// CRDT id ("client:clock", stable across edits), whether it is checked
+// and the version of that (the id of the "checked" value, attrVersion),
 // and its text (nested lists and the link back to where it was carried
 // from left out, whitespace collapsed).
 type docTask struct {
 	Item    string
 	Checked bool
+	Version string
 	Text    string
+}
+
+// taskScan is the task items of a notes document and the state vector
+// they were read at.
+type taskScan struct {
+	Items []docTask
+	SV    crdt.StateVector
+}
+
+// covers reports that the document read had the change version names
+// ("" names none): a scan that has not is older than a write the store
+// has accounted for.
+func (s taskScan) covers(version string) bool {
+	c, k, ok := parseItemID(strings.TrimSuffix(version, "-"))
+	return !ok || s.SV[c] > k
 }
 
 // itemID names an element by its CRDT id.
@@ -40,16 +57,41 @@ func itemID(el *crdt.XmlElement) string {
 	if !ok {
 		return ""
 	}
+	return formatID(id)
+}
+
+func formatID(id crdt.ID) string {
 	return strconv.FormatUint(id.Client, 10) + ":" + strconv.FormatUint(id.Clock, 10)
+}
+
+func parseItemID(s string) (client, clock uint64, ok bool) {
+	a, b, found := strings.Cut(s, ":")
+	c, err1 := strconv.ParseUint(a, 10, 64)
+	k, err2 := strconv.ParseUint(b, 10, 64)
+	return c, k, found && err1 == nil && err2 == nil
+}
+
+// attrVersion names the version of a task item's state: the CRDT id of
+// its "checked" value, "-" after it if the value was removed since; ""
+// for none.
+func attrVersion(el *crdt.XmlElement) string {
+	id, removed, ok := el.AttributeID("checked")
+	switch {
+	case !ok:
+		return ""
+	case removed:
+		return formatID(id) + "-"
+	}
+	return formatID(id)
 }
 
 // scanTasks lists the task items of a notes document, in document
 // order. It only reads d.
-func scanTasks(d *crdt.Doc) []docTask {
-	var out []docTask
+func scanTasks(d *crdt.Doc) taskScan {
+	out := taskScan{SV: d.StateVector()}
 	eachElement(d, func(el *crdt.XmlElement) bool {
 		if el.Name() == "taskItem" {
-			out = append(out, docTask{Item: itemID(el), Checked: isChecked(el), Text: taskText(el)})
+			out.Items = append(out.Items, docTask{Item: itemID(el), Checked: isChecked(el), Version: attrVersion(el), Text: taskText(el)})
 		}
 		return true
 	})
@@ -141,8 +183,56 @@ func findItem(d *crdt.Doc, id string) *crdt.XmlElement {
 // replace each other.
 type taskFollower struct {
 	mu      sync.Mutex
-	pending map[string][]docTask
+	pending map[string]taskScan
 	running map[string]bool
+	// young are the items not yet taken as tasks, by session and item:
+	// the text each had when last seen and since when.
+	young map[string]map[string]youngItem
+}
+
+type youngItem struct {
+	text  string
+	since time.Time
+}
+
+// taskSettle is how long a new task item's text must stay the same
+// before it is taken as a task (task.created carries the text typed,
+// not its first letters).
+const taskSettle = 2 * time.Second
+
+// settled reports whether item of session has had text for taskSettle
+// at now, remembering it as seen otherwise.
+func (f *taskFollower) settled(session, item, text string, now time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.young == nil {
+		f.young = map[string]map[string]youngItem{}
+	}
+	m := f.young[session]
+	if m == nil {
+		m = map[string]youngItem{}
+		f.young[session] = m
+	}
+	y, ok := m[item]
+	if !ok || y.text != text {
+		m[item] = youngItem{text, now}
+		return false
+	}
+	return now.Sub(y.since) >= taskSettle
+}
+
+// forget drops what settled remembers of session's items but keep.
+func (f *taskFollower) forget(session string, keep map[string]bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for item := range f.young[session] {
+		if !keep[item] {
+			delete(f.young[session], item)
+		}
+	}
+	if len(f.young[session]) == 0 {
+		delete(f.young, session)
+	}
 }
 
 // OnStored is the hubs' Config.OnStored: a notes document's task items
@@ -158,13 +248,13 @@ func (w *Workspace) OnStored(doc string, d *crdt.Doc) {
 
 // followTasks hands a scan of session's notes to the session's
 // follower, starting it if it is not running.
-func (w *Workspace) followTasks(session string, items []docTask) {
+func (w *Workspace) followTasks(session string, scan taskScan) {
 	f := &w.tasks
 	f.mu.Lock()
 	if f.pending == nil {
-		f.pending, f.running = map[string][]docTask{}, map[string]bool{}
+		f.pending, f.running = map[string]taskScan{}, map[string]bool{}
 	}
-	f.pending[session] = items
+	f.pending[session] = scan
 	if f.running[session] {
 		f.mu.Unlock()
 		return
@@ -172,18 +262,30 @@ func (w *Workspace) followTasks(session string, items []docTask) {
 	f.running[session] = true
 	f.mu.Unlock()
 	w.bg.Go(func() {
+		wait := false
 		for {
 			f.mu.Lock()
-			items, ok := f.pending[session]
+			scan, ok := f.pending[session]
 			delete(f.pending, session)
-			if !ok {
+			if !ok && !wait {
 				delete(f.running, session)
 				f.mu.Unlock()
 				return
 			}
 			f.mu.Unlock()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			if err := w.syncTasks(ctx, session, items); err != nil {
+			var err error
+			if !ok {
+				// Items are settling and no store came since: look
+				// again once they may have.
+				time.Sleep(taskSettle)
+				scan, err = w.readTasks(ctx, session)
+			}
+			if err == nil {
+				wait, err = w.syncTasks(ctx, session, scan, true)
+			}
+			if err != nil {
+				wait = false
 				w.log.Warn("tasks not followed", "session", session, "err", err)
 			}
 			cancel()
@@ -192,27 +294,33 @@ func (w *Workspace) followTasks(session string, items []docTask) {
 }
 
 // syncTasks compares a session's task items with what the store knows
-// of them. An item seen for the first time (with some text) becomes a
-// task (task.created); a task whose item changed state changes state
+// of them. A new item (with some text) becomes a task (task.created); a task whose item changed state changes state
 // in the store, and the one that changes it there (one of however many
 // instances and copies) emits task.completed for a tick and writes the
-// state into every other copy (propagate). Items of a session a carry
-// is writing into are left for the next scan.
-func (w *Workspace) syncTasks(ctx context.Context, session string, items []docTask) error {
+// state into every other copy (propagate). Only changes the document
+// made count: an item whose state version is the one the store last
+// accounted for is as it was, and a scan older than that version (a
+// write into this copy not yet read) is stale for it. Items of a session a carry
+// is writing into are left for the next scan; with settle, so are new
+// items whose text has not stayed the same for taskSettle. It reports
+// whether it left any (a later scan should look again).
+func (w *Workspace) syncTasks(ctx context.Context, session string, scan taskScan, settle bool) (wait bool, err error) {
 	if w.hubs != nil && w.hubs.Gone(session) {
-		return nil
+		return false, nil
 	}
 	sess, err := w.store.GetSession(ctx, session)
 	if errors.Is(err, notes.ErrSessionNotFound) {
-		return nil // an ad-hoc document, or a deleted session
+		return false, nil // an ad-hoc document, or a deleted session
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	rows, err := w.store.TaskItems(ctx, session)
 	if err != nil {
-		return err
+		return false, err
 	}
+	young := map[string]bool{}
+	defer func() { w.tasks.forget(session, young) }()
 	byItem := map[string]notes.TaskItem{}
 	claimed := false
 	for _, r := range rows {
@@ -222,20 +330,25 @@ func (w *Workspace) syncTasks(ctx context.Context, session string, items []docTa
 			claimed = true
 		}
 	}
-	for _, it := range items {
+	for _, it := range scan.Items {
 		if it.Item == "" || it.Text == "" {
 			continue
 		}
 		r, known := byItem[it.Item]
 		if !known {
 			if claimed {
+				wait = true
+				continue
+			}
+			if settle && !w.tasks.settled(session, it.Item, it.Text, w.now()) {
+				young[it.Item], wait = true, true
 				continue
 			}
 			t := notes.TaskItem{TaskID: uuid.NewString(), SessionID: session, Item: it.Item, Text: it.Text,
-				Checked: it.Checked, CreatedAt: w.now()}
+				Checked: it.Checked, Seen: it.Version, CreatedAt: w.now()}
 			won, err := w.store.AddTaskItem(ctx, t)
 			if err != nil {
-				return err
+				return wait, err
 			}
 			if won {
 				w.emitTask(ctx, webhook.TaskCreated, sess, t)
@@ -245,18 +358,22 @@ func (w *Workspace) syncTasks(ctx context.Context, session string, items []docTa
 			}
 			continue
 		}
-		if r.Text != it.Text {
-			if err := w.store.SetTaskItem(ctx, r.TaskID, session, r.Item, it.Text); err != nil {
-				return err
-			}
-			r.Text = it.Text
+		stateChanged := it.Version != r.Seen
+		if stateChanged && !scan.covers(r.Seen) {
+			continue // read before a write the store accounts for
 		}
-		if r.Checked == it.Checked {
-			continue
+		if r.Text != it.Text || stateChanged {
+			if err := w.store.SetTaskItem(ctx, r.TaskID, session, r.Item, it.Text, it.Version); err != nil {
+				return wait, err
+			}
+			r.Text, r.Seen = it.Text, it.Version
+		}
+		if !stateChanged || r.Checked == it.Checked {
+			continue // this document did not change the state, or changed it to the task's
 		}
 		changed, err := w.store.CheckTask(ctx, r.TaskID, it.Checked)
 		if err != nil {
-			return err
+			return wait, err
 		}
 		if !changed {
 			continue // another instance, or another copy's scan, got there first
@@ -269,7 +386,7 @@ func (w *Workspace) syncTasks(ctx context.Context, session string, items []docTa
 			w.log.Warn("task state not carried to its other copies", "task", r.TaskID, "err", err)
 		}
 	}
-	return nil
+	return wait, nil
 }
 
 // propagate writes t's state into every other copy of its task, as the
@@ -285,13 +402,22 @@ func (w *Workspace) propagate(ctx context.Context, t notes.TaskItem) error {
 		if c.SessionID == t.SessionID || c.Item == "" || w.hubs == nil || w.hubs.Gone(c.SessionID) {
 			continue
 		}
+		version := ""
 		err := w.hubs.Do(c.SessionID+"/notes", func(d *crdt.Doc) error {
 			el := findItem(d, c.Item)
 			if el == nil || isChecked(el) == t.Checked {
 				return nil // deleted there, or already so
 			}
-			return el.SetAttribute("checked", t.Checked)
+			if err := el.SetAttribute("checked", t.Checked); err != nil {
+				return err
+			}
+			version = attrVersion(el)
+			return nil
 		})
+		if err == nil && version != "" {
+			// This write is no change of that copy's own.
+			err = w.store.SetTaskItem(ctx, c.TaskID, c.SessionID, c.Item, c.Text, version)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("session %s: %w", c.SessionID, err))
 		}
@@ -356,12 +482,12 @@ type carried struct {
 // carried once). The caller writes the claimed tasks into to's notes
 // and records their items (SetTaskItem).
 func (w *Workspace) claimCarry(ctx context.Context, from notes.Session, to string) ([]carried, error) {
-	items, err := w.readTasks(ctx, from.ID)
+	scan, err := w.readTasks(ctx, from.ID)
 	if err != nil {
 		return nil, err
 	}
 	// Every item of from is a task before it is carried.
-	if err := w.syncTasks(ctx, from.ID, items); err != nil {
+	if _, err := w.syncTasks(ctx, from.ID, scan, false); err != nil {
 		return nil, err
 	}
 	rows, err := w.store.TaskItems(ctx, from.ID)
@@ -377,7 +503,7 @@ func (w *Workspace) claimCarry(ctx context.Context, from notes.Session, to strin
 		label += ", " + from.ScheduledAt.In(zoneOf(from.TimeZone)).Format("2 Jan 2006")
 	}
 	var out []carried
-	for _, it := range items {
+	for _, it := range scan.Items {
 		r, ok := byItem[it.Item]
 		if !ok || it.Checked || r.Checked || it.Text == "" {
 			continue
@@ -396,21 +522,21 @@ func (w *Workspace) claimCarry(ctx context.Context, from notes.Session, to strin
 
 // readTasks reads the task items of session's notes: live through the
 // hubs (loading the document if nobody has it open), or as stored.
-func (w *Workspace) readTasks(ctx context.Context, session string) ([]docTask, error) {
+func (w *Workspace) readTasks(ctx context.Context, session string) (taskScan, error) {
 	doc := session + "/notes"
 	if w.hubs == nil {
 		d, err := w.storedDoc(ctx, doc)
 		if err != nil {
-			return nil, err
+			return taskScan{}, err
 		}
 		return scanTasks(d), nil
 	}
-	var items []docTask
+	var scan taskScan
 	err := w.hubs.Do(doc, func(d *crdt.Doc) error {
-		items = scanTasks(d)
+		scan = scanTasks(d)
 		return nil
 	})
-	return items, err
+	return scan, err
 }
 
 // writeCarried adds the carried tasks to the "From last time" list of
@@ -429,7 +555,7 @@ func writeCarried(frag *crdt.XmlFragment, tasks []carried) error {
 		if err != nil {
 			return err
 		}
-		tasks[i].Item = itemID(item)
+		tasks[i].Item, tasks[i].Seen = itemID(item), attrVersion(item)
 	}
 	return nil
 }
@@ -509,7 +635,7 @@ func (w *Workspace) recordCarried(ctx context.Context, to string, tasks []carrie
 	var errs []error
 	for _, t := range tasks {
 		if t.Item != "" {
-			errs = append(errs, w.store.SetTaskItem(ctx, t.TaskID, to, t.Item, t.Text))
+			errs = append(errs, w.store.SetTaskItem(ctx, t.TaskID, to, t.Item, t.Text, t.Seen))
 		}
 	}
 	return errors.Join(errs...)

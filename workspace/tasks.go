@@ -106,7 +106,7 @@ func (w *Workspace) SpaceTasks(ctx context.Context, c Caller, spaceID, group str
 		for _, r := range rows {
 			known[r.Item] = r
 		}
-		for _, it := range scanTasks(d) {
+		for _, it := range scanTasks(d).Items {
 			if it.Checked || it.Text == "" {
 				continue
 			}

@@ -175,12 +175,12 @@ func TestCarryTasks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		items := scanTasks(d)
+		items := scanTasks(d).Items
 		if len(items) != 1 || items[0].Text != "Send the minutes @alice" || items[0].Checked {
 			t.Fatalf("tasks of the second occurrence: %+v", items)
 		}
 		rows, err := store.TaskItems(ctx, two)
-		if err != nil || len(rows) != 1 || rows[0].Item != items[0].Item || rows[0].Origin != one {
+		if err != nil || len(rows) != 1 || rows[0].Item != items[0].Item || rows[0].Seen != items[0].Version || rows[0].Origin != one {
 			t.Fatalf("copies in the second occurrence: %+v %v", rows, err)
 		}
 		orig, err := store.TaskItems(ctx, one)
@@ -188,7 +188,7 @@ func TestCarryTasks(t *testing.T) {
 			t.Fatalf("tasks of the first occurrence: %+v %v", orig, err)
 		}
 		copies, err := store.TaskCopies(ctx, rows[0].TaskID)
-		if err != nil || len(copies) != 2 || copies[0].SessionID != one {
+		if err != nil || len(copies) != 2 || (copies[0].SessionID == one) == (copies[1].SessionID == one) {
 			t.Fatalf("copies of the task: %+v %v", copies, err)
 		}
 	}

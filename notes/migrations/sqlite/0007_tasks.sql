@@ -3,7 +3,9 @@
 -- element that stands for the task there ('' while a carried copy is
 -- being written); a task carried into the next occurrence gets a row
 -- there with the same task_id and origin the session it came from.
--- checked is the task's last known state, the same in every copy.
+-- checked is the task's last known state, the same in every copy; seen
+-- is the CRDT id of the item's "checked" value in this copy's document
+-- last accounted for, so a change seen there is told from a stale read.
 CREATE TABLE task_items (
 	task_id    TEXT NOT NULL,
 	session_id TEXT NOT NULL,
@@ -11,6 +13,7 @@ CREATE TABLE task_items (
 	origin     TEXT NOT NULL DEFAULT '',
 	text       TEXT NOT NULL,
 	checked    INTEGER NOT NULL DEFAULT 0,
+	seen       TEXT NOT NULL DEFAULT '',
 	created_ns INTEGER NOT NULL,
 	PRIMARY KEY (session_id, task_id)
 );
