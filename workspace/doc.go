@@ -85,11 +85,15 @@
 // in the store (notes.TaskStore: one row per copy). The hubs show the
 // workspace each notes document after a store (OnStored, in the room's
 // goroutine: the items are read there); a follower per session, latest
-// scan wins, compares them with the store: a new item is a task
-// (task.created), a changed state is CheckTask on every copy, and the
-// one call that changes it emits task.completed and writes the state
-// into the other copies through the hubs (Registry.Do: live clients
-// see it; an unloaded document is loaded, changed and stored). Open
+// scan wins, compares them with the store: a new item whose text has
+// stayed the same for two seconds is a task (task.created), a state the
+// document itself changed (the CRDT id of the item's "checked" value
+// differs from the one the store accounted for, and the scan is not
+// older than it) is CheckTask on every copy, and the one call that
+// changes it emits task.completed and writes the state into the other
+// copies through the hubs (Registry.Do: live clients see it; an
+// unloaded document is loaded, changed and stored), recording the
+// version it wrote so that copy's next scan is no change of its own. Open
 // tasks of an occurrence are carried into the next one (claimCarry:
 // a copy claimed in the store first, so once) when it is made (in its
 // seed), when the previous one ends and when it starts; the copy
