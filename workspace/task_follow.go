@@ -305,7 +305,9 @@ func (w *Workspace) followTasks(session string, scan taskScan) {
 // items whose text has not stayed the same for taskSettle. It reports
 // whether it left any (a later scan should look again).
 func (w *Workspace) syncTasks(ctx context.Context, session string, scan taskScan, settle bool) (wait bool, err error) {
-	if w.hubs != nil && w.hubs.Gone(session) {
+	young := map[string]bool{}
+	defer func() { w.tasks.forget(session, young) }()
+	if len(scan.Items) == 0 || w.hubs != nil && w.hubs.Gone(session) {
 		return false, nil
 	}
 	sess, err := w.store.GetSession(ctx, session)
@@ -319,8 +321,6 @@ func (w *Workspace) syncTasks(ctx context.Context, session string, scan taskScan
 	if err != nil {
 		return false, err
 	}
-	young := map[string]bool{}
-	defer func() { w.tasks.forget(session, young) }()
 	byItem := map[string]notes.TaskItem{}
 	claimed := false
 	for _, r := range rows {
