@@ -173,6 +173,8 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		MaxAttendance:           cfg.MaxAttendance,
 		MaxDocsPerSession:       cfg.MaxDocsPerSession,
 		MaxSessionsPerSpaceHour: cfg.MaxSessionsPerSpaceHour,
+		MaxSpacesPerPerson:      cfg.MaxSpacesPerPerson,
+		MaxInvitesPerSpace:      cfg.MaxInvitesPerSpace,
 	})
 	s := &Server{
 		cfg:       cfg,
