@@ -203,14 +203,21 @@ func TestE2ETokens(t *testing.T) {
 		}
 		return out.Token
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	runScript(t, chromium, 2, "e2e/tokens.mjs", "http://"+addr, artifacts, mint("alice"), mint("bob"))
+}
+
+// runScript runs a browser scenario that needs no help from the test
+// while it runs, and checks it reported each of its steps ("ok …").
+func runScript(t *testing.T, chromium string, steps int, script string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	node := exec.CommandContext(ctx, "node", "e2e/tokens.mjs", "http://"+addr, artifacts, mint("alice"), mint("bob"))
+	node := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
 	node.Env = append(os.Environ(), "CHROMIUM="+chromium)
 	out, err := node.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {
-		t.Fatalf("token e2e failed: %v", err)
+		t.Fatalf("%s failed: %v", script, err)
 	}
 	n := 0
 	for _, line := range strings.Split(string(out), "\n") {
@@ -218,7 +225,25 @@ func TestE2ETokens(t *testing.T) {
 			n++
 		}
 	}
-	if n != 2 {
-		t.Fatalf("%d of 2 steps reported", n)
+	if n != steps {
+		t.Fatalf("%s: %d of %d steps reported", script, n, steps)
 	}
+}
+
+// TestE2EZones (e2e/zones.mjs): three people in Berlin, New York and
+// Tokyo (Playwright timezoneId) see the same session, planned for 15:00
+// Europe/Berlin, each in their own zone, labelled, with the session's
+// zone alongside — in the lobby, the room (planned start and length),
+// the live room ("since"), the reader (when it actually happened,
+// attendee and version times) and the Past list; the Markdown names its
+// zone; "Add to calendar" downloads the .ics; "Subscribe" makes a feed
+// link that reads without cookies until it is revoked. axe-core on each
+// page; screenshots zones-*.png in artifacts/.
+func TestE2EZones(t *testing.T) {
+	bin, chromium, artifacts := e2eSetup(t)
+	addr := freeAddr(t)
+	srv := &cocreateServer{t: t, bin: bin, addr: addr, data: filepath.Join(t.TempDir(), "data")}
+	srv.start()
+	defer srv.stop()
+	runScript(t, chromium, 7, "e2e/zones.mjs", "http://"+addr, artifacts)
 }

@@ -5,6 +5,7 @@
 import { APIError, api, Invite, Me, withToken } from './api'
 import { h, plain, showError } from './dom'
 import { topbar } from './shell'
+import { moment } from './time'
 
 const roleWords: Record<string, string> = {
   owner: 'an owner', admin: 'an admin', member: 'a member', viewer: 'a viewer', cohost: 'a co-host', host: 'the host'
@@ -51,7 +52,7 @@ export async function invitePage (root: HTMLElement, code: string): Promise<void
     return
   }
   const session = inv.session_id !== undefined && inv.session_id !== ''
-  const expires = new Date(inv.expires_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })
+  const expires = moment(inv.expires_at)
   const accept = h('button', { type: 'button', class: 'primary wide', id: 'accept' }, 'Accept invitation')
   main.append(
     h('p', { class: 'muted' }, "You're invited"),
