@@ -98,6 +98,16 @@ func e2eSetup(t *testing.T) (bin, chromium, artifacts string) {
 	return bin, chromium, artifacts
 }
 
+// serve starts the built binary on a free port with its own data and
+// flags; it is stopped when the test ends.
+func serve(t *testing.T, bin string, flags ...string) *cocreateServer {
+	t.Helper()
+	srv := &cocreateServer{t: t, bin: bin, addr: freeAddr(t), data: filepath.Join(t.TempDir(), "data"), flags: flags}
+	srv.start()
+	t.Cleanup(srv.stop)
+	return srv
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -132,10 +142,8 @@ const e2eSteps = 24
 // artifacts/ (or $E2E_ARTIFACTS).
 func TestE2E(t *testing.T) {
 	bin, chromium, artifacts := e2eSetup(t)
-	addr := freeAddr(t)
-	srv := &cocreateServer{t: t, bin: bin, addr: addr, data: filepath.Join(t.TempDir(), "data")}
-	srv.start()
-	defer srv.stop()
+	srv := serve(t, bin)
+	addr := srv.addr
 
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
@@ -182,11 +190,7 @@ func TestE2E(t *testing.T) {
 func TestE2ETokens(t *testing.T) {
 	bin, chromium, artifacts := e2eSetup(t)
 	const secret, admin = "e2e-secret-0123456789abcdefghijklmnop", "e2e-admin-key-0123456789"
-	addr := freeAddr(t)
-	srv := &cocreateServer{t: t, bin: bin, addr: addr, data: filepath.Join(t.TempDir(), "data"),
-		flags: []string{"--auth-secret", secret, "--admin-key", admin}}
-	srv.start()
-	defer srv.stop()
+	addr := serve(t, bin, "--auth-secret", secret, "--admin-key", admin).addr
 	mint := func(sub string) string {
 		req, _ := http.NewRequest("POST", "http://"+addr+"/api/tokens",
 			strings.NewReader(`{"sub":"`+sub+`","name":"`+sub+`","ttl_seconds":600}`))
@@ -237,13 +241,11 @@ func runScript(t *testing.T, chromium string, steps int, script string, args ...
 // the live room ("since"), the reader (when it actually happened,
 // attendee and version times) and the Past list; the Markdown names its
 // zone; "Add to calendar" downloads the .ics; "Subscribe" makes a feed
-// link that reads without cookies until it is revoked. axe-core on each
+// link that reads without cookies until it is revoked; a zone chosen
+// under "Your name" is the one times are shown in. axe-core on each
 // page; screenshots zones-*.png in artifacts/.
 func TestE2EZones(t *testing.T) {
 	bin, chromium, artifacts := e2eSetup(t)
-	addr := freeAddr(t)
-	srv := &cocreateServer{t: t, bin: bin, addr: addr, data: filepath.Join(t.TempDir(), "data")}
-	srv.start()
-	defer srv.stop()
-	runScript(t, chromium, 7, "e2e/zones.mjs", "http://"+addr, artifacts)
+	srv := serve(t, bin)
+	runScript(t, chromium, 8, "e2e/zones.mjs", "http://"+srv.addr, artifacts)
 }

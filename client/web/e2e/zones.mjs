@@ -157,6 +157,18 @@ try {
   })
   step('Past and the Markdown: when it happened, with the zone')
 
+  // New York chooses to see times in Sydney (on this device).
+  await newyork.locator('#me-zone').selectOption('Australia/Sydney')
+  await Promise.all([newyork.waitForEvent('load'), newyork.locator('#me-save').click()])
+  const past = newyork.locator('#sessions-ended .session-row .when time')
+  const sydney = { timezoneId: 'Australia/Sydney', locale: 'en-US' }
+  const seen = (await past.innerText()).replace(/\s/g, ' ')
+  if (!seen.includes(clockIn(sydney, started) + ' AEDT') || !seen.includes('(Europe/Berlin)')) throw new Error('with Australia/Sydney chosen, Past reads ' + seen)
+  if (await newyork.locator('#me-zone').inputValue() !== 'Australia/Sydney') throw new Error('the chosen zone is not shown as chosen')
+  await shot(newyork, 'zones-lobby-chosen-zone')
+  await axe(newyork, 'lobby with a chosen zone')
+  step('a zone chosen under "Your name" is the one every time is shown in')
+
   // Subscribe: a personal feed link, read without cookies, then revoked.
   const card = berlin.locator(`[data-space="${space.id}"]`)
   await card.locator('[data-subscribe]').click()

@@ -5,6 +5,7 @@
 // it).
 
 import { api, withToken } from './api'
+import { formDialog, showLink } from './dialog'
 import { emptyState, h, showError } from './dom'
 import { icon } from './icons'
 import { moment, timeEl } from './time'
@@ -35,23 +36,15 @@ export function subscribeButton (spaceID: string, name: string): HTMLButtonEleme
 }
 
 function subscribeDialog (spaceID: string, name: string): void {
-  const back = document.activeElement as HTMLElement | null
   const result = h('div', { id: 'feed-result', 'aria-live': 'polite' })
   const list = h('div', { id: 'feed-list', 'data-errors': '' })
   const make = h('button', { type: 'submit', class: 'primary', id: 'feed-make' }, 'Make a link and copy it')
-  const form = h('form', {},
-    h('h2', { id: 'feed-title' }, `Subscribe to “${name}”`),
-    h('p', { id: 'feed-text', class: 'muted' },
-      "Your calendar app (Google Calendar, Outlook, Apple Calendar, Thunderbird…) shows this space's sessions and keeps them up to date. " +
-      "The link is yours alone: it reads the calendar as you, so do not share it. It is shown once; if it leaks, revoke it and make a new one."),
-    result,
-    h('h3', { class: 'feed-head' }, 'Your links for this space'),
-    list,
-    h('div', { class: 'row end' }, h('button', { type: 'button', id: 'feed-close' }, 'Close'), make))
-  const dlg = h('dialog', { 'aria-labelledby': 'feed-title', 'aria-describedby': 'feed-text', id: 'feed-dialog' }, form)
-  document.body.append(dlg)
-  form.querySelector('#feed-close')?.addEventListener('click', () => dlg.close())
-  dlg.addEventListener('close', () => { dlg.remove(); back?.focus() })
+  const { dlg, form } = formDialog('feed', `Subscribe to “${name}”`,
+    h('p', {}, "Add a link to your calendar app (Google Calendar, Outlook, Apple Calendar…) and it shows this space's sessions, kept up to date."), [
+      h('p', { class: 'hint' }, 'The link is personal: it shows what you may see, so keep it to yourself. It is shown once; revoke it if it leaks.'),
+      result,
+      h('h3', { class: 'feed-head' }, 'Your links for this space'),
+      list], make)
 
   const load = async (): Promise<void> => {
     const r = await api<{ feeds: Feed[] }>('GET', '/api/me/feeds')
@@ -83,19 +76,10 @@ function subscribeDialog (spaceID: string, name: string): void {
     make.disabled = true
     api<Feed>('POST', '/api/me/feeds', { space_id: spaceID }).then(async f => {
       const url = f.url ?? ''
-      const field = h('input', { type: 'text', id: 'feed-url', readonly: true, value: url })
-      const said = h('p', { class: 'notice', id: 'feed-copied' })
       result.dataset.feed = f.id
-      result.replaceChildren(h('p', {}, h('label', { for: 'feed-url' }, 'Calendar link'), field), said,
+      await showLink(result, 'feed', 'Calendar link', url, 'Copied. In your calendar app, add a calendar from a URL and paste it.',
+        'Select the link and copy it (Ctrl+C), then add it in your calendar app as a calendar from a URL.',
         h('p', {}, h('a', { href: url.replace(/^https?:/, 'webcal:'), id: 'feed-open' }, 'Open it in your calendar app')))
-      field.focus()
-      field.select()
-      try {
-        await navigator.clipboard.writeText(url)
-        said.textContent = 'Copied. In your calendar app, add a calendar from a URL and paste it.'
-      } catch {
-        said.textContent = 'Select the link and copy it (Ctrl+C), then add it in your calendar app as a calendar from a URL.'
-      }
       await load()
     }).catch(err => showError(result, err)).finally(() => { make.disabled = false })
   })

@@ -166,7 +166,7 @@ export async function reader (root: HTMLElement, id: string): Promise<void> {
 // metaView says when the meeting happened (started–ended, how long it
 // ran), or when it is planned, in the reader's zone with the session's
 // alongside.
-function metaView (x: NotesJSON): Node[] {
+function metaView (x: NotesJSON): Array<Node | null> {
   const s = x.session
   const tz = s.time_zone
   const badge = h('span', { class: 'badge state-' + s.state }, s.state === 'ended' ? 'Ended' : s.state === 'live' ? 'Live' : 'Not started')
@@ -176,10 +176,12 @@ function metaView (x: NotesJSON): Node[] {
   } else if (s.ended_at === undefined) {
     when = timeEl(s.started_at, `Started ${moment(s.started_at, tz, { year: true })}, still running`)
   } else {
-    when = timeEl(s.started_at, `${period(s.started_at, s.ended_at, tz, { year: true })}, ${fmtLength((Date.parse(s.ended_at) - Date.parse(s.started_at)) / 1000)}`)
+    when = timeEl(s.started_at, `${period(s.started_at, s.ended_at, tz, { year: true })}, ran ${fmtLength((Date.parse(s.ended_at) - Date.parse(s.started_at)) / 1000)}`)
   }
   when.id = 'reader-when'
-  return [badge, when]
+  // The plan too, when the meeting did not start on time.
+  const late = s.started_at !== undefined && Math.abs(Date.parse(s.started_at) - Date.parse(s.scheduled_at)) >= 60000
+  return [badge, when, late ? h('span', { class: 'muted', id: 'reader-planned' }, 'Planned for ', timeEl(s.scheduled_at, moment(s.scheduled_at, tz))) : null]
 }
 
 function recordView (x: NotesJSON): HTMLElement[] {

@@ -15,15 +15,19 @@ const zoneKey = 'cocreate.time-zone'
 
 export const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC'
 
+// chosenZone is the zone chosen in this browser ('' for none).
+export function chosenZone (): string {
+  try {
+    const z = localStorage.getItem(zoneKey) ?? ''
+    return validZone(z) ? z : ''
+  } catch {
+    return ''
+  }
+}
+
 // viewerZone is the zone times are shown in: the one chosen in this
 // browser, else the browser's own.
-export function viewerZone (): string {
-  try {
-    const z = localStorage.getItem(zoneKey)
-    if (z !== null && z !== '' && validZone(z)) return z
-  } catch {}
-  return browserZone()
-}
+export const viewerZone = (): string => chosenZone() || browserZone()
 
 // setViewerZone chooses the zone times are shown in ('' is the browser's).
 export function setViewerZone (zone: string): void {
@@ -34,6 +38,7 @@ export function setViewerZone (zone: string): void {
 }
 
 export function validZone (zone: string): boolean {
+  if (zone === '') return false
   try {
     formatter('en-US', { timeZone: zone })
     return true
