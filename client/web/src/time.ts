@@ -142,7 +142,10 @@ export function period (from: At, to: At | null, sessionZone?: string, o: Style 
   const mine = viewerZone()
   const here = range(a, b, mine, true, o.year)
   if (sessionZone === undefined || sessionZone === '' || !validZone(sessionZone)) return here
-  if (offset(a, sessionZone) === offset(a, mine)) return `${here} (${sessionZone})`
+  if (offset(a, sessionZone) === offset(a, mine)) {
+    // "15:00 CET (Europe/Berlin)", but "07:13 UTC", not "07:13 UTC (UTC)".
+    return zoneAbbr(a, sessionZone) === sessionZone && zoneAbbr(a, mine) === sessionZone ? here : `${here} (${sessionZone})`
+  }
   const day = dayText(a, sessionZone) !== dayText(a, mine)
   return `${here} · ${range(a, b, sessionZone, day, o.year)} (${sessionZone})`
 }
@@ -190,7 +193,8 @@ export function instantOf (wall: string, zone: string): number {
 
 // plan is when a session is planned and for how long:
 // "Thu 3 Dec, 09:00 EST · 15:00 CET (Europe/Berlin), 45 min".
-export const plan = (s: Session, o: Style = {}): string => `${moment(s.scheduled_at, s.time_zone, o)}, ${fmtLength(planned(s.agenda))}`
+export const plan = (s: Session, o: Style = {}): string =>
+  `${moment(s.scheduled_at, s.time_zone, o)}, ${fmtLength(planned(s.agenda)).replace(/ /g, '\u00a0')}`
 
 // sessionWhen is what a list says of a session's time: when it is planned
 // (and for how long), since when it runs, or when it actually happened.
