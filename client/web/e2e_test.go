@@ -239,13 +239,14 @@ func runScript(t *testing.T, chromium string, steps int, script string, args ...
 // Europe/Berlin, each in their own zone, labelled, with the session's
 // zone alongside — in the lobby, the room (planned start and length),
 // the live room ("since"), the reader (when it actually happened,
-// attendee and version times) and the Past list; the Markdown names its
-// zone; "Add to calendar" downloads the .ics; "Subscribe" makes a feed
-// link that reads without cookies until it is revoked; a zone chosen
-// under "Your name" is the one times are shown in. axe-core on each
-// page; screenshots zones-*.png in artifacts/.
+// attendee and version times) and the Past list. The Markdown names its
+// zone; a session planned with the form in New York summer time reads
+// EDT there and CET in Berlin; "Add to calendar" downloads the .ics;
+// "Subscribe" makes a feed link that reads without cookies until it is
+// revoked; a zone chosen under "Your name" is the one times are shown
+// in. axe-core on each page; screenshots zones-*.png in artifacts/.
 func TestE2EZones(t *testing.T) {
 	bin, chromium, artifacts := e2eSetup(t)
 	srv := serve(t, bin)
-	runScript(t, chromium, 8, "e2e/zones.mjs", "http://"+srv.addr, artifacts)
+	runScript(t, chromium, 9, "e2e/zones.mjs", "http://"+srv.addr, artifacts)
 }

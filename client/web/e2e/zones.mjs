@@ -157,7 +157,25 @@ try {
   })
   step('Past and the Markdown: when it happened, with the zone')
 
+  // New York plans a session with the form for a day New York is on
+  // summer time and Berlin not yet: the wall clock typed is read in New
+  // York's zone, and each side labels its own offset.
+  await newyork.locator('#new-session-title').fill('Spring planning')
+  await newyork.locator('#new-when').fill('2027-03-15T09:00')
+  await Promise.all([newyork.waitForURL(/\/s\//), newyork.locator('#create').click()])
+  const spring = newyork.url().split('/s/')[1]
+  const ny = (await newyork.locator('#room-when').innerText()).replace(/\s/g, ' ')
+  if (await newyork.locator('#room-when').getAttribute('datetime') !== '2027-03-15T13:00:00.000Z' || ny !== 'Mon, Mar 15, 2027, 9:00 AM EDT (America/New_York), 1 h') {
+    throw new Error('New York planned 09:00 on 15 March 2027 and sees ' + ny)
+  }
+  await berlin.goto(`${base}/s/${spring}`)
+  const be = (await berlin.locator('#room-when').innerText()).replace(/\s/g, ' ')
+  if (be !== 'Mon, 15 Mar 2027, 14:00 CET · 09:00 EDT (America/New_York), 1 h') throw new Error('Berlin sees the spring session at ' + be)
+  await shot(berlin, 'zones-room-dst-berlin')
+  step('a session planned with the form in New York summer time reads 9:00 AM EDT there and 14:00 CET in Berlin')
+
   // New York chooses to see times in Sydney (on this device).
+  await newyork.goto(base + '/')
   await newyork.locator('#me-zone').selectOption('Australia/Sydney')
   await Promise.all([newyork.waitForEvent('load'), newyork.locator('#me-save').click()])
   const past = newyork.locator('#sessions-ended .session-row .when time')
@@ -170,6 +188,7 @@ try {
   step('a zone chosen under "Your name" is the one every time is shown in')
 
   // Subscribe: a personal feed link, read without cookies, then revoked.
+  await berlin.goto(base + '/')
   const card = berlin.locator(`[data-space="${space.id}"]`)
   await card.locator('[data-subscribe]').click()
   await berlin.locator('#feed-dialog').waitFor()
