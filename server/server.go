@@ -175,6 +175,8 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		MaxAttendance:           cfg.MaxAttendance,
 		MaxDocsPerSession:       cfg.MaxDocsPerSession,
 		MaxSessionsPerSpaceHour: cfg.MaxSessionsPerSpaceHour,
+		MaxSpacesPerPerson:      cfg.MaxSpacesPerPerson,
+		MaxInvitesPerSpace:      cfg.MaxInvitesPerSpace,
 	})
 	s := &Server{
 		cfg:       cfg,
@@ -215,6 +217,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	// Identity for /sync and /api routes, however they are registered.
 	e.Use(s.authenticate)
 	e.Use(s.creationQuota)
+	e.Use(s.countRefused)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metricsHandler(preg))

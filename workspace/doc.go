@@ -50,7 +50,11 @@
 // more document of a full session (Config.MaxDocsPerSession).
 // CreateSession refuses a session in a space that had
 // Config.MaxSessionsPerSpaceHour created in the last hour; a series'
-// occurrences are stored past that check, never refused by it.
+// occurrences are stored past that check, never refused by it. A new
+// space is refused to a person who owns Config.MaxSpacesPerPerson (a
+// session or series made without a space makes one), and a new invite
+// to a space with Config.MaxInvitesPerSpace open ones (dead ones are
+// dropped first).
 //
 // Calendars (calendar.go) are built with internal/ical from the session
 // records: one event per session in its own zone, SEQUENCE its count of
