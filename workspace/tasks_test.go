@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/hub"
 	"github.com/cocreate/cocreate/internal/ical"
 	"github.com/cocreate/cocreate/notes"
 )
@@ -211,3 +212,82 @@ func TestCarryTasks(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestTaskTickEverywhere: a tick in one copy of a carried task ticks
+// the other through the hubs, once; a read of the other copy taken
+// before that write (a stale scan) changes nothing, and the copy's own
+// later untick reopens the task in both.
+func TestTaskTickEverywhere(t *testing.T) {
+	ctx := context.Background()
+	store := notes.NewMemoryStore()
+	hubs := hub.New(hub.Config{Store: store, FlushInterval: 10 * time.Millisecond})
+	w := New(Config{Store: store, Hubs: hubs, Now: time.Now})
+	t.Cleanup(func() {
+		hubs.Close(context.Background())
+		w.Wait()
+	})
+	alice := Caller{Subject: "alice"}
+	no := false
+	one, err := w.CreateSession(ctx, alice, SessionInput{Title: ptr("One"), TimeZone: ptr("UTC"), SeedNotes: &no})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := w.CreateSession(ctx, alice, SessionInput{Title: ptr("Two"), TimeZone: ptr("UTC"), SeedNotes: &no, SpaceID: &one.SpaceID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Append(ctx, one.ID+"/notes", taskNotes(t, "Send the minutes", false)); err != nil {
+		t.Fatal(err)
+	}
+	oneSess, _ := store.GetSession(ctx, one.ID)
+	if err := w.carryInto(ctx, oneSess, two.ID); err != nil {
+		t.Fatal(err)
+	}
+	read := func(session string) taskScan {
+		t.Helper()
+		s, err := w.readTasks(ctx, session)
+		if err != nil || len(s.Items) != 1 {
+			t.Fatalf("tasks of %s: %+v %v", session, s, err)
+		}
+		return s
+	}
+	sync := func(session string, s taskScan) {
+		t.Helper()
+		if _, err := w.syncTasks(ctx, session, s, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := func(session string, done bool) {
+		t.Helper()
+		err := hubs.Do(session+"/notes", func(d *crdt.Doc) error {
+			return findItem(d, scanTasks(d).Items[0].Item).SetAttribute("checked", done)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale := read(two.ID)
+	set(one.ID, true)
+	sync(one.ID, read(one.ID))
+	if !read(two.ID).Items[0].Checked {
+		t.Fatal("the tick did not reach the copy")
+	}
+	sync(two.ID, stale) // read before the tick was written there
+	if !read(one.ID).Items[0].Checked || !read(two.ID).Items[0].Checked {
+		t.Fatal("a stale read reopened the task")
+	}
+	sync(one.ID, read(one.ID))
+	sync(two.ID, read(two.ID))
+	if !read(one.ID).Items[0].Checked || !read(two.ID).Items[0].Checked {
+		t.Fatal("reading the ticked copies reopened the task")
+	}
+	rows, _ := store.TaskItems(ctx, one.ID)
+	if len(rows) != 1 || !rows[0].Checked {
+		t.Fatalf("the task in the store: %+v", rows)
+	}
+	set(two.ID, false)
+	sync(two.ID, read(two.ID))
+	if read(one.ID).Items[0].Checked {
+		t.Fatal("unticking the copy did not reopen the original")
+	}
+}
