@@ -58,15 +58,7 @@ func TestSpaceTasks(t *testing.T) {
 	store := notes.NewMemoryStore()
 	w := New(Config{Store: store, Now: time.Now})
 	alice := Caller{Subject: "alice"}
-	no := false
-	s1, err := w.CreateSession(ctx, alice, SessionInput{Title: ptr("First"), TimeZone: ptr("UTC"), SeedNotes: &no})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s2, err := w.CreateSession(ctx, alice, SessionInput{Title: ptr("Second"), TimeZone: ptr("UTC"), SeedNotes: &no, SpaceID: &s1.SpaceID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s1, s2 := twoSessions(t, w, alice)
 	for sub, name := range map[string]string{"u-bob": "Bob Marley", "u-carol": "Carol King", "u-carl": "Carol Danvers", "alice": ""} {
 		if sub != "alice" {
 			if err := store.SetMember(ctx, s1.SpaceID, sub, notes.SpaceMember); err != nil {
@@ -213,6 +205,22 @@ func TestCarryTasks(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// twoSessions makes two sessions of c's, "First" and "Second", in one
+// space, with empty notes.
+func twoSessions(t *testing.T, w *Workspace, c Caller) (SessionView, SessionView) {
+	t.Helper()
+	no := false
+	s1, err := w.CreateSession(t.Context(), c, SessionInput{Title: ptr("First"), TimeZone: ptr("UTC"), SeedNotes: &no})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := w.CreateSession(t.Context(), c, SessionInput{Title: ptr("Second"), TimeZone: ptr("UTC"), SeedNotes: &no, SpaceID: &s1.SpaceID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s1, s2
+}
+
 // TestTaskTickEverywhere: a tick in one copy of a carried task ticks
 // the other through the hubs, once; a read of the other copy taken
 // before that write (a stale scan) changes nothing, and the copy's own
@@ -226,16 +234,7 @@ func TestTaskTickEverywhere(t *testing.T) {
 		hubs.Close(context.Background())
 		w.Wait()
 	})
-	alice := Caller{Subject: "alice"}
-	no := false
-	one, err := w.CreateSession(ctx, alice, SessionInput{Title: ptr("One"), TimeZone: ptr("UTC"), SeedNotes: &no})
-	if err != nil {
-		t.Fatal(err)
-	}
-	two, err := w.CreateSession(ctx, alice, SessionInput{Title: ptr("Two"), TimeZone: ptr("UTC"), SeedNotes: &no, SpaceID: &one.SpaceID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	one, two := twoSessions(t, w, Caller{Subject: "alice"})
 	if err := store.Append(ctx, one.ID+"/notes", taskNotes(t, "Send the minutes", false)); err != nil {
 		t.Fatal(err)
 	}
