@@ -119,6 +119,11 @@ func (s *PostgresStore) DeleteSession(ctx context.Context, id string) error {
 		if tag.RowsAffected() == 0 {
 			return ErrSessionNotFound
 		}
+		for _, q := range sessionPulseDeletes {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
 		return deletePrefixPG(ctx, tx, id+"/")
 	})
 	if err != nil {

@@ -139,6 +139,11 @@ func (s *SQLiteStore) DeleteSession(ctx context.Context, id string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("delete session %s: %w", id, ErrSessionNotFound)
 	}
+	for _, q := range sessionPulseDeletes {
+		if _, err := tx.ExecContext(ctx, sqliteQuery(q), id); err != nil {
+			return fmt.Errorf("delete session %s: %w", id, err)
+		}
+	}
 	if err := deletePrefixTx(ctx, tx, id+"/"); err != nil {
 		return fmt.Errorf("delete session %s: %w", id, err)
 	}

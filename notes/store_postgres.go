@@ -19,6 +19,7 @@ import (
 // versions, take turns across every instance, while appends never wait.
 type PostgresStore struct {
 	pool *pgxpool.Pool
+	sqlShared
 }
 
 // Advisory lock classes: the first key of pg_advisory_xact_lock(int, int);
@@ -49,7 +50,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*PostgresStore, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	return &PostgresStore{pool: pool}, nil
+	return &PostgresStore{pool: pool, sqlShared: sqlShared{pgConn{pool}}}, nil
 }
 
 // lockDoc takes the advisory lock of class on doc until tx ends.

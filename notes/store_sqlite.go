@@ -27,6 +27,7 @@ func isSQLiteConstraint(err error, code int) bool {
 // every write is one IMMEDIATE transaction, so writers take turns.
 type SQLiteStore struct {
 	db *sql.DB
+	sqlShared
 }
 
 // OpenSQLite opens (creating if needed) the store cocreate.db in dir.
@@ -52,7 +53,7 @@ func OpenSQLite(dir string) (*SQLiteStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
-	return &SQLiteStore{db: db}, nil
+	return &SQLiteStore{db: db, sqlShared: sqlShared{sqliteConn{db}}}, nil
 }
 
 // Append implements Store.

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/hub"
 	"github.com/cocreate/cocreate/internal/webhook"
 	"github.com/cocreate/cocreate/notes"
@@ -151,6 +152,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		Bus:               bus,
 		SyncInterval:      cfg.SyncInterval,
 		OnSnapshot:        func(doc string, state []byte) { ws.OnSnapshot(doc, state) },
+		OnStored:          func(doc string, d *crdt.Doc) { ws.OnStored(doc, d) },
 		SnapshotEvery:     min(10*time.Minute, cfg.VersionEvery/4),
 	})
 	hooks := webhook.New(webhook.Config{

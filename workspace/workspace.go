@@ -80,7 +80,8 @@ type Workspace struct {
 
 	meetings *meetings
 	limits   *limits
-	bg       sync.WaitGroup // attendance, indexing and auto versions
+	tasks    taskFollower
+	bg       sync.WaitGroup // attendance, indexing, auto versions and following tasks
 }
 
 // New returns a Workspace over cfg.Store and cfg.Hubs.
