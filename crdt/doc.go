@@ -10,7 +10,11 @@
 // encoded updates without a document, MergeUpdates, DiffUpdate and
 // EncodeStateVectorFromUpdate. Doc.Inspect tells where each struct of an
 // update would go and what it holds, without applying it, so a caller can
-// refuse an update that breaks a schema before it changes anything.
+// refuse an update that breaks a schema before it changes anything (a
+// map entry set again, encoded without its key after the old value,
+// is reported under its key). XmlElement.ID and AttributeID name an
+// element and the version of an attribute by their items' ids, which
+// stay the same across edits and peers.
 //
 // It does no I/O: no sockets, files, goroutines, clocks or logging. Bytes
 // and values go in; bytes, values and events come out. A Doc is not safe

@@ -79,7 +79,8 @@ func (d *Doc) Inspect(update []byte, fn func(Insertion) error) error {
 			if err != nil {
 				return err
 			}
-			ins := Insertion{Parent: parent, Key: it.parentSub, InMap: it.hasParentSub(), Content: contentInfo(it.content)}
+			key, inMap := in.subOf(it)
+			ins := Insertion{Parent: parent, Key: key, InMap: inMap, Content: contentInfo(it.content)}
 			if err := fn(ins); err != nil {
 				return err
 			}
@@ -110,6 +111,30 @@ func (in *inspector) lookup(id ID) (stored, fromUpdate *Item) {
 		return nil, refs[i]
 	}
 	return nil, nil
+}
+
+// subOf is the map key an item goes under, if it is a map entry (an
+// attribute): its own, or, for an item encoded without one because it
+// follows an origin (a key set again: the new value's origin is the
+// old), its origin's, as integration takes it.
+func (in *inspector) subOf(it *Item) (string, bool) {
+	for range len(in.u.clients) + 1<<16 { // a chain of origins in the update ends long before
+		switch {
+		case it.hasParentSub():
+			return it.parentSub, true
+		case it.pend != nil || !it.hasOrigin():
+			return "", false
+		}
+		stored, fromUpdate := in.lookup(it.origin)
+		switch {
+		case stored != nil:
+			return stored.parentSub, !stored.isGC() && stored.hasParentSub()
+		case fromUpdate == nil || fromUpdate == it:
+			return "", false
+		}
+		it = fromUpdate
+	}
+	return "", false
 }
 
 // dependency is the struct whose placement decides it's parent: the

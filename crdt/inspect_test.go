@@ -103,6 +103,53 @@ func TestInspect(t *testing.T) {
 	}
 }
 
+// TestInspectAttributeSetAgain: an attribute set again (a checkbox
+// ticked) is encoded without its key, after the old value; Inspect
+// still reports it as that attribute, whether the old value is in the
+// document or earlier in the same update.
+func TestInspectAttributeSetAgain(t *testing.T) {
+	src := NewDoc(DocOptions{ClientID: 5})
+	el := NewXmlElement("taskItem")
+	if err := src.GetXmlFragment("default").Insert(0, el); err != nil {
+		t.Fatal(err)
+	}
+	if err := el.SetAttribute("checked", false); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := src.EncodeStateAsUpdate(nil)
+	have := NewDoc(DocOptions{ClientID: 6})
+	if err := have.ApplyUpdate(base, nil); err != nil {
+		t.Fatal(err)
+	}
+	sv := src.EncodeStateVector()
+	for i, v := range []bool{true, false} {
+		if err := el.SetAttribute("checked", v); err != nil {
+			t.Fatal(err)
+		}
+		u, _ := src.EncodeStateAsUpdate(sv)
+		got, err := describe(t, have, u)
+		want := []string{"any in XmlElement:taskItem[checked] of default"}
+		if i == 1 { // the first value set again, since overwritten
+			want = append([]string{"deleted in XmlElement:taskItem[checked] of default"}, want...)
+		}
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("set again %d: %q, %v", i+1, got, err)
+		}
+	}
+	// AttributeID names the latest value: each set makes a new one.
+	id, removed, ok := el.AttributeID("checked")
+	if !ok || removed || id.Client != 5 {
+		t.Fatalf("AttributeID = %v %v %v", id, removed, ok)
+	}
+	el.RemoveAttribute("checked")
+	if id2, removed, ok := el.AttributeID("checked"); !ok || !removed {
+		t.Fatalf("AttributeID after removal = %v %v %v", id2, removed, ok)
+	}
+	if _, _, ok := el.AttributeID("level"); ok {
+		t.Fatal("AttributeID of an attribute never set")
+	}
+}
+
 // FuzzInspect: Inspect never panics and never changes the document; its
 // errors are ErrInvalidUpdate or ErrUnresolved.
 func FuzzInspect(f *testing.F) {

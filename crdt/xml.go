@@ -103,6 +103,17 @@ func (x *XmlFragment) ObserveDeep(fn func(e *Event)) func() { return x.t.Observe
 // Name returns the element's node name.
 func (x *XmlElement) Name() string { return x.t.nodeName }
 
+// ID returns the id of the item that holds the element in its document
+// (yjs's _item.id): it never changes while the element exists, however
+// its attributes and children change, so it names the element across
+// edits. It reports false for an element not in a document yet.
+func (x *XmlElement) ID() (ID, bool) {
+	if x.t.item == nil {
+		return ID{}, false
+	}
+	return x.t.item.id, true
+}
+
 // Len returns the number of children.
 func (x *XmlElement) Len() int { return x.t.length }
 
@@ -125,6 +136,20 @@ func (x *XmlElement) RemoveAttribute(key string) {
 
 // Attribute returns an attribute's value.
 func (x *XmlElement) Attribute(key string) (any, bool) { return x.t.mapGet(key) }
+
+// AttributeID returns the id of the item that holds the attribute's
+// latest value (each set makes a new one, so it names the version of
+// the value), and whether that value has since been removed (the id of
+// a removed value may then change as deleted items merge); ok is false
+// for an attribute never set (or set only before the element was in a
+// document).
+func (x *XmlElement) AttributeID(key string) (id ID, removed, ok bool) {
+	it := x.t.mapItems[key]
+	if it == nil {
+		return ID{}, false, false
+	}
+	return it.id, it.deleted(), true
+}
 
 // Attributes returns all attributes.
 func (x *XmlElement) Attributes() map[string]any {

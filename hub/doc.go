@@ -139,7 +139,9 @@
 // "permission denied". Config.OnSnapshot hands a changed document's
 // whole state to the server (for the search index and automatic
 // versions) at most every SnapshotEvery while it is loaded and when it
-// unloads, never for a deleted session.
+// unloads, never for a deleted session; Config.OnStored shows it the
+// loaded document (in the run loop, to read) after the persister stored
+// more of it, at most once a tick (the server follows task items so).
 //
 // # Between instances
 //

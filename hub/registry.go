@@ -85,6 +85,14 @@ type Config struct {
 	OnSnapshot func(doc string, state []byte)
 	// SnapshotEvery paces OnSnapshot (default 10m).
 	SnapshotEvery time.Duration
+	// OnStored, when set, is called with a loaded document after a
+	// write of the persister stored more of it (at most once per
+	// FlushInterval tick, however many writes, and when it unloads
+	// having stored more). It runs in the room's
+	// goroutine: it may read d but
+	// must not block, keep d or change it (the server reads the notes'
+	// task items from it).
+	OnStored func(doc string, d *crdt.Doc)
 	// ClientID is the CRDT client id under which this instance writes
 	// documents itself (Do): one id per server instance, so its edits
 	// never collide with a client's or another instance's. 0 picks a

@@ -465,6 +465,9 @@ func (rm *room) announceSaved() {
 		return
 	}
 	rm.savedSV = *p
+	if rm.reg.cfg.OnStored != nil && rm.loadErr == nil && !rm.deleted {
+		rm.reg.cfg.OnStored(rm.name, rm.doc)
+	}
 	var msg []byte
 	for c := range rm.conns {
 		if c.savedAcks {
@@ -505,7 +508,9 @@ func (rm *room) tryUnload() bool {
 	delete(rm.reg.rooms, rm.name)
 	rm.reg.bus.Unsubscribe(rm.channel)
 	rm.reg.mu.Unlock()
-	// Outside the registry mutex: OnSnapshot may call the Registry.
+	// Outside the registry mutex: OnSnapshot and OnStored may call the
+	// Registry.
+	rm.announceSaved()
 	if rm.changed {
 		rm.snapshot(time.Now())
 	}

@@ -119,3 +119,45 @@ func TestSavedFromClientRefused(t *testing.T) {
 	}
 	<-c.served
 }
+
+// TestOnStored: Config.OnStored sees the loaded document after the
+// write that stored a client's edit (the text is there), and once more
+// when the room unloads having stored the last edits; never for the
+// same stored state twice.
+func TestOnStored(t *testing.T) {
+	store := notes.NewMemoryStore()
+	seen := make(chan string, 16)
+	r := newRegistry(t, store, Config{FlushInterval: 10 * time.Millisecond,
+		OnStored: func(doc string, d *crdt.Doc) { seen <- doc + ":" + d.GetText("t").String() }})
+	a := dial(t, r, "s/notes", ConnOptions{SavedAcks: true})
+	a.syncedInsert("one")
+	a.waitSaved()
+	next := func() string {
+		select {
+		case got := <-seen:
+			return got
+		case <-time.After(10 * time.Second):
+			t.Fatal("OnStored was not called")
+			return ""
+		}
+	}
+	if got := next(); got != "s/notes:one" {
+		t.Fatalf("OnStored saw %q", got)
+	}
+	a.insert(0, "two ")
+	a.until("echo", isUpdate)
+	a.close()
+	// The last edit is stored by the flush or by the unload; either way
+	// OnStored sees it, once.
+	if got := next(); got != "s/notes:two one" {
+		t.Fatalf("OnStored saw %q after the last edit", got)
+	}
+	for len(r.Docs("s/")) > 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	select {
+	case got := <-seen:
+		t.Fatalf("OnStored called again for a stored state: %q", got)
+	default:
+	}
+}

@@ -20,7 +20,8 @@
 //     of its own ("m-{session id}") owned by its host.
 //   - Pulse (pulse*.go, migration 0006): calendar feed tokens (only the
 //     secret's SHA-256 is kept), the last record of deleted sessions
-//     (so feeds can cancel them), webhooks and their persisted
+//     (so feeds can cancel them; PruneTombstones forgets old ones and
+//     the session feed tokens of them), webhooks and their persisted
 //     deliveries. Deliveries are claimed with a lease that expires
 //     (PostgreSQL: FOR UPDATE SKIP LOCKED), so instances sharing one
 //     database deliver each due row once while its lease lasts and an
@@ -31,19 +32,25 @@
 //     a slot is made at most once however many instances try.
 //   - RSVPStore (rsvp.go, migration 0006): each person's answer to a
 //     session (going, maybe, not_going).
+//   - TaskStore (tasks.go, migration 0007): tasks across sessions' notes,
+//     one row per copy of a task in a session (the task item's CRDT
+//     element id there, where it was carried from, its last known
+//     state); one copy per task and session, so a carry is made once,
+//     and CheckTask changes every copy with one compare-and-set.
+//     DeleteSession removes a session's copies and RSVPs with it.
 //
 // Backends, named by suffix: SQLiteStore (the embedded default, one file;
 // FTS5 for search), PostgresStore (shared by several instances, pgx pool;
 // tsvector and GIN for search) and MemoryStore (everything in memory;
-// search by whole words). Each implements all six interfaces, which
+// search by whole words). Each implements all of these interfaces, which
 // package workspace requires as one Store. One conformance suite runs against each
 // (conformance_test.go and the suites it calls); the PostgreSQL tests
 // need a server (scripts/ensure-postgres.sh) and each use a fresh schema.
-// The two SQL backends share one body (sqlStore, in the *_sql.go files):
-// each query is written once with PostgreSQL's $N placeholders, which
-// SQLite reads as ?N, over a small connection interface (sqlConn); what
-// differs — transactions, locks, a few queries — is set where each store
-// opens (sqldb.go).
+// The two SQL backends share one body (sqlStore: the *_sql.go files,
+// tasks.go, rsvp.go): each query is written once with PostgreSQL's $N
+// placeholders, which SQLite reads as ?N, over a small connection
+// interface (sqlConn); what differs — transactions, locks, a few
+// queries — is set where each store opens (sqldb.go).
 //
 // Schemas are versioned: migrations/{sqlite,postgres}/NNNN_name.sql are
 // embedded and applied in order when a store opens, recorded in

@@ -87,6 +87,12 @@ type Pulse interface {
 	// Tombstone returns a deleted session's last record and when it was
 	// deleted, or ErrTombstoneNotFound.
 	Tombstone(ctx context.Context, id string) (Session, time.Time, error)
+	// Tombstones lists the last records of a space's sessions deleted
+	// at or after since, the latest first, at most limit.
+	Tombstones(ctx context.Context, space string, since time.Time, limit int) ([]Session, error)
+	// PruneTombstones forgets the sessions deleted before before, and
+	// the session feed tokens of theirs, and returns how many.
+	PruneTombstones(ctx context.Context, before time.Time) (int, error)
 
 	// CreateWebhook stores a webhook.
 	CreateWebhook(ctx context.Context, h Webhook) error

@@ -19,6 +19,7 @@ type memPulse struct {
 	deliveries map[string]*memDelivery
 	series     memSeries
 	rsvps      map[string]map[string]RSVP // session → subject → answer
+	tasks      memTasks
 }
 
 type memTombstone struct {
@@ -131,6 +132,53 @@ func (s *MemoryStore) Tombstone(_ context.Context, id string) (Session, time.Tim
 		return Session{}, time.Time{}, ErrTombstoneNotFound
 	}
 	return t.s, t.at, nil
+}
+
+// Tombstones implements Pulse.
+func (s *MemoryStore) Tombstones(_ context.Context, space string, since time.Time, limit int) ([]Session, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	var ts []memTombstone
+	for _, t := range s.pulseLocked().tombstones {
+		if t.s.SpaceID == space && !t.at.Before(since) {
+			ts = append(ts, t)
+		}
+	}
+	slices.SortFunc(ts, func(a, b memTombstone) int { return b.at.Compare(a.at) })
+	out := []Session{}
+	for _, t := range ts[:min(len(ts), limit)] {
+		out = append(out, t.s)
+	}
+	return out, nil
+}
+
+// PruneTombstones implements Pulse.
+func (s *MemoryStore) PruneTombstones(_ context.Context, before time.Time) (int, error) {
+	if err := s.lock(); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	p := s.pulseLocked()
+	n := 0
+	for id, t := range p.tombstones {
+		if t.at.Before(before) {
+			delete(p.tombstones, id)
+			for fid, f := range p.feeds {
+				if f.Kind == "session" && f.Target == id {
+					delete(p.feeds, fid)
+					for h, hid := range p.feedHashes {
+						if hid == fid {
+							delete(p.feedHashes, h)
+						}
+					}
+				}
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // CreateWebhook implements Pulse.

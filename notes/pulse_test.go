@@ -77,6 +77,46 @@ func testTombstones(t *testing.T, p Pulse) {
 	if _, _, err := p.Tombstone(ctx, "other"); !errors.Is(err, ErrTombstoneNotFound) {
 		t.Fatalf("unknown tombstone: %v", err)
 	}
+	// A space's recent tombstones, latest first; pruning forgets the old
+	// ones and the session feed tokens of them, nothing else.
+	for i, id := range []string{"old", "newer", "newest"} {
+		if err := p.PutTombstone(ctx, Session{ID: id, Title: id, SpaceID: "sp"}, at.Add(time.Duration(i+1)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.PutTombstone(ctx, Session{ID: "elsewhere", SpaceID: "sp2"}, at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	list, err := p.Tombstones(ctx, "sp", at.Add(90*time.Minute), 10)
+	if err != nil || len(list) != 2 || list[0].ID != "newest" || list[1].ID != "newer" {
+		t.Fatalf("Tombstones = %+v, %v", list, err)
+	}
+	if list, err := p.Tombstones(ctx, "sp", at, 1); err != nil || len(list) != 1 || list[0].ID != "newest" {
+		t.Fatalf("Tombstones limited = %+v, %v", list, err)
+	}
+	for i, target := range []string{"old", "newest", "sp"} {
+		kind := "session"
+		if target == "sp" {
+			kind = "space"
+		}
+		if err := p.CreateFeed(ctx, Feed{ID: "tf" + target, Subject: "alice", Kind: kind, Target: target, CreatedAt: at}, fmt.Sprint("th", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := p.PruneTombstones(ctx, at.Add(90*time.Minute))
+	if err != nil || n != 3 { // gone (at), old, elsewhere
+		t.Fatalf("PruneTombstones = %d, %v", n, err)
+	}
+	if _, _, err := p.Tombstone(ctx, "old"); !errors.Is(err, ErrTombstoneNotFound) {
+		t.Fatalf("a pruned tombstone: %v", err)
+	}
+	if _, _, err := p.Tombstone(ctx, "newer"); err != nil {
+		t.Fatalf("a recent tombstone was pruned: %v", err)
+	}
+	fs, err := p.Feeds(ctx, "alice")
+	if err != nil || len(fs) != 2 || fs[0].Target == "old" || fs[1].Target == "old" {
+		t.Fatalf("feeds after pruning: %+v, %v", fs, err)
+	}
 }
 
 func testDeliveries(t *testing.T, p Pulse) {
@@ -314,6 +354,92 @@ func TestRSVPConformance(t *testing.T) {
 			}
 			if got, _ := st.RSVPs(ctx, "none"); len(got) != 0 {
 				t.Fatalf("RSVPs of nothing = %+v", got)
+			}
+		})
+	}
+}
+
+// TestTaskStoreConformance: a task's copies, one per session however
+// often or concurrently it is added; one of two concurrent CheckTask
+// calls changes it; deleting a session takes its copies and RSVPs.
+func TestTaskStoreConformance(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			open := b.fresh(t)
+			st := open(t)
+			ts := st.(TaskStore)
+			ctx := context.Background()
+			t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+			for _, id := range []string{"s1", "s2"} {
+				if err := st.CreateSession(ctx, Session{ID: id, Title: id, State: StateScheduled, TimeZone: "UTC", Agenda: []AgendaItem{}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			add := func(it TaskItem, want bool) {
+				t.Helper()
+				if won, err := ts.AddTaskItem(ctx, it); err != nil || won != want {
+					t.Fatalf("AddTaskItem(%+v) = %v, %v; want %v", it, won, err, want)
+				}
+			}
+			add(TaskItem{TaskID: "t1", SessionID: "s1", Item: "7:1", Text: "Send the minutes", Seen: "7:3", CreatedAt: t0}, true)
+			add(TaskItem{TaskID: "t2", SessionID: "s1", Item: "7:9", Text: "Book", Checked: true, CreatedAt: t0.Add(time.Second)}, true)
+			add(TaskItem{TaskID: "t3", SessionID: "s1", Item: "7:1", Text: "same item", CreatedAt: t0}, false)
+			// A carry claims a copy in s2 (no item yet), once.
+			add(TaskItem{TaskID: "t1", SessionID: "s2", Origin: "s1", Text: "Send the minutes", CreatedAt: t0.Add(time.Minute)}, true)
+			add(TaskItem{TaskID: "t1", SessionID: "s2", Origin: "s1", Text: "again", CreatedAt: t0.Add(time.Minute)}, false)
+			add(TaskItem{TaskID: "t4", SessionID: "s2", Text: "claimed too", CreatedAt: t0.Add(time.Minute)}, true)
+			if err := ts.SetTaskItem(ctx, "t1", "s2", "9:4", "Send the minutes!", "9:5"); err != nil {
+				t.Fatal(err)
+			}
+			got, err := ts.TaskItems(ctx, "s1")
+			if err != nil || len(got) != 2 || got[0].TaskID != "t1" || got[0].Item != "7:1" || got[0].Seen != "7:3" || got[0].Checked || !got[1].Checked || !got[0].CreatedAt.Equal(t0) {
+				t.Fatalf("TaskItems(s1) = %+v, %v", got, err)
+			}
+			copies, err := ts.TaskCopies(ctx, "t1")
+			if err != nil || len(copies) != 2 || copies[1].SessionID != "s2" || copies[1].Item != "9:4" || copies[1].Origin != "s1" || copies[1].Text != "Send the minutes!" || copies[1].Seen != "9:5" {
+				t.Fatalf("TaskCopies(t1) = %+v, %v", copies, err)
+			}
+			// Two instances tick at once: one changes it.
+			other := open(t).(TaskStore)
+			var wg sync.WaitGroup
+			changed := make([]bool, 2)
+			for i, s := range []TaskStore{ts, other} {
+				wg.Go(func() {
+					ok, err := s.CheckTask(ctx, "t1", true)
+					if err != nil {
+						t.Error(err)
+					}
+					changed[i] = ok
+				})
+			}
+			wg.Wait()
+			if changed[0] == changed[1] {
+				t.Fatalf("concurrent CheckTask changed it %v", changed)
+			}
+			if copies, _ := ts.TaskCopies(ctx, "t1"); !copies[0].Checked || !copies[1].Checked {
+				t.Fatalf("a copy stayed open: %+v", copies)
+			}
+			if ok, err := ts.CheckTask(ctx, "t1", true); err != nil || ok {
+				t.Fatalf("checking a checked task changed it: %v %v", ok, err)
+			}
+			if ok, err := ts.CheckTask(ctx, "t1", false); err != nil || !ok {
+				t.Fatalf("reopening: %v %v", ok, err)
+			}
+			rs := st.(RSVPStore)
+			if err := rs.SetRSVP(ctx, "s2", RSVP{"alice", RSVPGoing, t0}); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.DeleteSession(ctx, "s2"); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := ts.TaskItems(ctx, "s2"); err != nil || len(got) != 0 {
+				t.Fatalf("a deleted session keeps task copies: %+v %v", got, err)
+			}
+			if got, err := rs.RSVPs(ctx, "s2"); err != nil || len(got) != 0 {
+				t.Fatalf("a deleted session keeps RSVPs: %+v %v", got, err)
+			}
+			if copies, _ := ts.TaskCopies(ctx, "t1"); len(copies) != 1 {
+				t.Fatalf("copies after the delete: %+v", copies)
 			}
 		})
 	}

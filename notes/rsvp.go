@@ -52,33 +52,14 @@ var (
 )
 
 // SetRSVP implements RSVPStore.
-func (s *SQLiteStore) SetRSVP(ctx context.Context, session string, r RSVP) error {
-	_, err := s.db.ExecContext(ctx, sqliteQuery(qSetRSVP), session, r.Subject, r.Answer, r.UpdatedAt.UnixNano())
+func (s *sqlStore) SetRSVP(ctx context.Context, session string, r RSVP) error {
+	_, err := s.conn.exec(ctx, qSetRSVP, session, r.Subject, r.Answer, r.UpdatedAt.UnixNano())
 	return wrapErr("rsvp", session, err)
 }
 
 // RSVPs implements RSVPStore.
-func (s *SQLiteStore) RSVPs(ctx context.Context, session string) ([]RSVP, error) {
-	rows, err := s.db.QueryContext(ctx, sqliteQuery(qRSVPs), session)
-	if err != nil {
-		return nil, wrapErr("rsvps", session, err)
-	}
-	return collectSQLite(rows, scanRSVP)
-}
-
-// SetRSVP implements RSVPStore.
-func (s *PostgresStore) SetRSVP(ctx context.Context, session string, r RSVP) error {
-	_, err := s.pool.Exec(ctx, qSetRSVP, session, r.Subject, r.Answer, r.UpdatedAt.UnixNano())
-	return wrapErr("rsvp", session, err)
-}
-
-// RSVPs implements RSVPStore.
-func (s *PostgresStore) RSVPs(ctx context.Context, session string) ([]RSVP, error) {
-	rows, err := s.pool.Query(ctx, qRSVPs, session)
-	if err != nil {
-		return nil, wrapErr("rsvps", session, err)
-	}
-	return collectPg(rows, scanRSVP)
+func (s *sqlStore) RSVPs(ctx context.Context, session string) ([]RSVP, error) {
+	return queryAll(ctx, s.conn, "rsvps of session "+session, scanRSVP, qRSVPs, session)
 }
 
 // SetRSVP implements RSVPStore.

@@ -56,6 +56,10 @@ type Session struct {
 	// Visibility is VisibilitySpace, VisibilityPrivate or
 	// VisibilityPublic ("" reads as VisibilitySpace).
 	Visibility string `json:"visibility"`
+	// Sequence counts the reschedules: changes of ScheduledAt, TimeZone
+	// or the minutes the agenda plans (the iCalendar SEQUENCE; other
+	// edits leave it).
+	Sequence int `json:"sequence"`
 	// Revision counts the stored record's changes; UpdateSession
 	// compares and sets it. It is not part of the record's JSON.
 	Revision int64 `json:"-"`

@@ -123,6 +123,8 @@ func (s *MemoryStore) DeleteSession(_ context.Context, id string) error {
 		return fmt.Errorf("delete session %s: %w", id, ErrSessionNotFound)
 	}
 	delete(s.sessions, id)
+	delete(s.pulse.rsvps, id)
+	delete(s.pulse.tasks, id)
 	s.deletePrefixLocked(id + "/")
 	return nil
 }

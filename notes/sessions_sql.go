@@ -108,8 +108,9 @@ func (s *sqlStore) UpdateSession(ctx context.Context, id string, change func(*Se
 		})
 }
 
-// DeleteSession implements Sessions: the record and every document of
-// the session, in one transaction.
+// DeleteSession implements Sessions: the record, its RSVPs and task
+// copies (sessionPulseDeletes) and every document of the session, in one
+// transaction.
 func (s *sqlStore) DeleteSession(ctx context.Context, id string) error {
 	err := s.tx(ctx, func(tx sqlConn) error {
 		n, err := tx.exec(ctx, `DELETE FROM sessions WHERE id = $1`, id)
@@ -118,6 +119,11 @@ func (s *sqlStore) DeleteSession(ctx context.Context, id string) error {
 		}
 		if n == 0 {
 			return ErrSessionNotFound
+		}
+		for _, q := range sessionPulseDeletes {
+			if _, err := tx.exec(ctx, q, id); err != nil {
+				return err
+			}
 		}
 		return s.deletePrefixIn(ctx, tx, id+"/")
 	})

@@ -154,6 +154,14 @@ func TestSessionCalendarFeed(t *testing.T) {
 		t.Errorf("after reschedule: %+v %+v (sequence before %d)", ev, r.Occurrences, seq0)
 	}
 	seq1 := r.Events[0].Sequence
+	// Another edit is no reschedule: SEQUENCE stays.
+	if code, b := callAPI(t, "PATCH", ts.url+"/api/sessions/"+sess.ID, alice, `{"title":"Community call, moved"}`); code != http.StatusOK {
+		t.Fatalf("rename: %d %s", code, b)
+	}
+	_, feed = callAPI(t, "GET", fv.URL, "", "")
+	if ev := parseFeed(t, feed).Events[0]; ev.Sequence != seq1 || ev.Summary != "Community call, moved" {
+		t.Errorf("after a rename: %+v (sequence before %d)", ev, seq1)
+	}
 
 	// The list shows no secrets; only the owner revokes.
 	code, b = callAPI(t, "GET", ts.url+"/api/me/feeds", alice, "")
@@ -188,6 +196,19 @@ func TestSessionCalendarFeed(t *testing.T) {
 	}
 	if code, _ := callAPI(t, "GET", ts.url+"/api/sessions/"+sess.ID, alice, ""); code != http.StatusNotFound {
 		t.Errorf("deleted session still readable: %d", code)
+	}
+	// The space's feed keeps it, CANCELLED (the other session is in a
+	// space of its own).
+	code, feed = callAPI(t, "GET", ts.url+"/api/spaces/"+sess.SpaceID+"/calendar.ics", bob, "")
+	if code != http.StatusOK {
+		t.Fatalf("space feed: %d %s", code, feed)
+	}
+	status := map[string]string{}
+	for _, ev := range parseFeed(t, feed).Events {
+		status[ev.UID] = ev.Status
+	}
+	if len(status) != 1 || status["session-"+sess.ID+"@cocreate"] != "CANCELLED" {
+		t.Errorf("space feed after a delete: %v", status)
 	}
 
 	for _, c := range []struct{ body, code string }{

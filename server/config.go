@@ -160,6 +160,11 @@ type Config struct {
 	MaxAttendance           int
 	GuestCreationsPerMinute int
 	MaxSessionsPerSpaceHour int
+	// MaxSpacesPerPerson bounds the spaces one person owns
+	// (--max-spaces-per-person); MaxInvitesPerSpace the open invites of
+	// one space (--max-invites-per-space).
+	MaxSpacesPerPerson int
+	MaxInvitesPerSpace int
 	// WebhookAllowPrivate lets webhooks reach private, loopback and
 	// link-local addresses (--webhook-allow-private); off, such targets
 	// are refused when connecting (SSRF).
@@ -202,6 +207,8 @@ func DefaultConfig() Config {
 		MaxAttendance:           2000,
 		GuestCreationsPerMinute: 120,
 		MaxSessionsPerSpaceHour: 200,
+		MaxSpacesPerPerson:      100,
+		MaxInvitesPerSpace:      1000,
 	}
 }
 
@@ -248,6 +255,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxSessionBytes, "max-session-bytes", c.MaxSessionBytes, "bytes the documents of one session may hold in all; an update beyond closes its connection (1009) (0: no limit)")
 	fs.IntVar(&c.MaxAttendance, "max-attendance", c.MaxAttendance, "people one session's attendance may list; a newcomer beyond is refused with 429 (0: no limit)")
 	fs.IntVar(&c.GuestCreationsPerMinute, "guest-creations-per-minute", c.GuestCreationsPerMinute, "in dev mode, sessions and documents one client address may create per minute; beyond: 429 (0: no limit)")
+	fs.IntVar(&c.MaxSpacesPerPerson, "max-spaces-per-person", c.MaxSpacesPerPerson, "spaces one person may own; one more (a space, or a session or series made without space_id) is 429 (0: no limit)")
+	fs.IntVar(&c.MaxInvitesPerSpace, "max-invites-per-space", c.MaxInvitesPerSpace, "open invites one space may have (expired and used-up ones are dropped to make room); one more is 429 (0: no limit)")
 	fs.IntVar(&c.MaxSessionsPerSpaceHour, "max-sessions-per-space-hour", c.MaxSessionsPerSpaceHour, "sessions people may create in one space per hour (a series' occurrences count but are never refused); beyond: 429 (0: no limit)")
 	fs.StringVar(&c.Spool, "spool", c.Spool, "directory for edits the store refuses at shutdown, stored on the next start (empty: spool under --data)")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks reach private, loopback and link-local addresses (off: refused at connect time)")
@@ -373,8 +382,8 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: %v is below 100ms", d.flag, d.v))
 		}
 	}
-	if c.MaxDocsPerSession < 0 || c.MaxSessionBytes < 0 || c.MaxAttendance < 0 || c.GuestCreationsPerMinute < 0 || c.MaxSessionsPerSpaceHour < 0 {
-		errs = append(errs, errors.New("--max-docs-per-session, --max-session-bytes, --max-attendance, --guest-creations-per-minute, --max-sessions-per-space-hour: must not be negative"))
+	if c.MaxDocsPerSession < 0 || c.MaxSessionBytes < 0 || c.MaxAttendance < 0 || c.GuestCreationsPerMinute < 0 || c.MaxSessionsPerSpaceHour < 0 || c.MaxSpacesPerPerson < 0 || c.MaxInvitesPerSpace < 0 {
+		errs = append(errs, errors.New("--max-docs-per-session, --max-session-bytes, --max-attendance, --guest-creations-per-minute, --max-sessions-per-space-hour, --max-spaces-per-person, --max-invites-per-space: must not be negative"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--shutdown-timeout: %v is not positive", c.ShutdownTimeout))

@@ -50,13 +50,34 @@ func answerOf(err error) (int, apiError) {
 	return http.StatusInternalServerError, apiError{Code: "internal", Message: err.Error()}
 }
 
-// fail answers a request with err.
+// fail answers a request with err. A quota refusal (429) gets a
+// Retry-After (1 s unless the handler set one) and is counted in
+// cocreate_refused_total under its code (countRefused).
 func fail(c echo.Context, err error) error {
 	status, body := answerOf(err)
 	if status == http.StatusTooManyRequests {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(1))
+		if c.Response().Header().Get("Retry-After") == "" {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(1))
+		}
+		c.Set(refusedKey, body.Code)
 	}
 	return c.JSON(status, body)
+}
+
+// refusedKey is where fail leaves a quota refusal's code for
+// countRefused.
+const refusedKey = "cocreate.refused"
+
+// countRefused counts the quota refusals fail answered, under their
+// codes, whichever handler answered them.
+func (s *Server) countRefused(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if code, ok := c.Get(refusedKey).(string); ok {
+			s.metrics.Refused.WithLabelValues(code).Inc()
+		}
+		return err
+	}
 }
 
 // param is the path parameter name, unescaped (echo leaves a parameter

@@ -25,11 +25,12 @@ func (s *Server) postCommand(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	return reply(s.command(c.Request().Context(), identityOf(c), param(c, "id"), body))(c, http.StatusOK)
+	// A refusal is counted by fail (countRefused).
+	return reply(s.ws.Command(c.Request().Context(), identityOf(c), param(c, "id"), body))(c, http.StatusOK)
 }
 
-// command runs a meeting command (workspace.Command), counting the ones
-// refused for the rate limit in /metrics.
+// command runs a meeting command sent over a socket (workspace.Command),
+// counting the ones refused for the rate limit in /metrics.
 func (s *Server) command(ctx context.Context, id Identity, session string, body []byte) (meeting.Result, error) {
 	res, err := s.ws.Command(ctx, id, session, body)
 	if errors.Is(err, workspace.ErrQuota) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/notes"
@@ -241,6 +242,14 @@ func TestLifecycleThroughCommands(t *testing.T) {
 	st := a.meetingState(s.ID)
 	if st["session"].(map[string]any)["state"] != "ended" {
 		t.Fatalf("meeting %v", st["session"])
+	}
+	// The record and the meeting document say the same moments (the
+	// reader shows the one, the room the other).
+	g := a.get(s.ID)
+	for k, at := range map[string]*time.Time{"startedAt": g.StartedAt, "endedAt": g.EndedAt} {
+		if ms, _ := st["session"].(map[string]any)[k].(float64); int64(ms) != at.UnixMilli() || at.Nanosecond()%int(time.Millisecond) != 0 {
+			t.Errorf("%s: the meeting says %v ms, the session record %v", k, ms, at)
+		}
 	}
 	// Asynchronous follow-up: commands keep working after the end.
 	a.mustCommand(s.ID, "host0", "", `{"type":"agenda.edit","id":"a2","done":true}`)

@@ -28,6 +28,9 @@ import (
 //     CreateSession into a space that had that many created in the last
 //     hour is refused (workspace/quota.go); counted here, on POST
 //     /api/sessions (createSession), with Retry-After 300;
+//   - spaces per person (--max-spaces-per-person) and open invites per
+//     space (--max-invites-per-space): decided by the workspace
+//     (workspace/quota.go), 429 too_many_spaces / too_many_invites;
 //   - in open dev mode, creations per client address per minute
 //     (--guest-creations-per-minute): new sessions (creationQuota, a
 //     middleware on POST /api/sessions) and new documents (admitDoc, from

@@ -16,10 +16,11 @@ func (s *Server) rsvpRoutes(g *echo.Group) {
 	g.GET("/spaces/:id/tasks", s.spaceTasks)
 }
 
-// spaceTasks is GET /api/spaces/{id}/tasks.
+// spaceTasks is GET /api/spaces/{id}/tasks[?group_by=owner|session].
 func (s *Server) spaceTasks(c echo.Context) error {
-	ts, err := s.ws.SpaceTasks(c.Request().Context(), identityOf(c), param(c, "id"))
+	ts, groups, err := s.ws.SpaceTasks(c.Request().Context(), identityOf(c), param(c, "id"), c.QueryParam("group_by"))
 	return reply(struct {
-		Tasks []workspace.Task `json:"tasks"`
-	}{ts}, err)(c, http.StatusOK)
+		Tasks  []workspace.Task      `json:"tasks"`
+		Groups []workspace.TaskGroup `json:"groups,omitempty"`
+	}{ts, groups}, err)(c, http.StatusOK)
 }

@@ -17,7 +17,8 @@ import (
 // the editor's schema — the issue's 30-byte bare string among them — are
 // refused with permission denied, on a connection that stays open; no
 // other client receives them and nothing of them is stored. A valid
-// TipTap-shaped update is applied, sent and stored.
+// TipTap-shaped update is applied, sent and stored, and so is unticking
+// its task.
 func TestNotesSchema(t *testing.T) {
 	ups := interoptest.SchemaUpdates(t)
 	if n := len(ups["poison_string"]); n != 30 {
@@ -52,6 +53,14 @@ func TestNotesSchema(t *testing.T) {
 	}
 	if md, _ := render.Markdown(bystander.doc); !strings.Contains(md, "## Agenda") || !strings.Contains(md, "**bold**") || !strings.Contains(md, "- [x] done") {
 		t.Fatalf("the valid update reads as %q", md)
+	}
+	// Unticking the task (yjs sets the attribute again, its key left out
+	// of the update) is an edit within the schema.
+	attacker.send(yproto.UpdateMessage(ups["retick"]))
+	attacker.echoed()
+	bystander.echoed()
+	if md, _ := render.Markdown(bystander.doc); !strings.Contains(md, "- [ ] done") {
+		t.Fatalf("after unticking the notes read %q", md)
 	}
 	if _, m := get(t, ts.url+"/metrics"); !strings.Contains(m, `cocreate_refused_total{reason="invalid_content"} 5`) {
 		t.Fatal("refusals not counted as invalid_content")

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/hub"
 	"github.com/cocreate/cocreate/internal/webhook"
 	"github.com/cocreate/cocreate/notes"
@@ -151,6 +152,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		Bus:               bus,
 		SyncInterval:      cfg.SyncInterval,
 		OnSnapshot:        func(doc string, state []byte) { ws.OnSnapshot(doc, state) },
+		OnStored:          func(doc string, d *crdt.Doc) { ws.OnStored(doc, d) },
 		SnapshotEvery:     min(10*time.Minute, cfg.VersionEvery/4),
 	})
 	hooks := webhook.New(webhook.Config{
@@ -173,6 +175,8 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 		MaxAttendance:           cfg.MaxAttendance,
 		MaxDocsPerSession:       cfg.MaxDocsPerSession,
 		MaxSessionsPerSpaceHour: cfg.MaxSessionsPerSpaceHour,
+		MaxSpacesPerPerson:      cfg.MaxSpacesPerPerson,
+		MaxInvitesPerSpace:      cfg.MaxInvitesPerSpace,
 	})
 	s := &Server{
 		cfg:       cfg,
@@ -213,6 +217,7 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	// Identity for /sync and /api routes, however they are registered.
 	e.Use(s.authenticate)
 	e.Use(s.creationQuota)
+	e.Use(s.countRefused)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metricsHandler(preg))

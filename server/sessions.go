@@ -93,11 +93,9 @@ func (s *Server) createSession(c echo.Context) error {
 	v, err := s.ws.CreateSession(c.Request().Context(), identityOf(c), in)
 	var we *workspace.Error
 	if errors.As(err, &we) && we.Code == "too_many_sessions" {
-		// The space's hour is full: counted with the other quotas, and a
-		// retry in one second would only be refused again.
-		s.metrics.Refused.WithLabelValues(we.Code).Inc()
+		// The space's hour is full: a retry in one second would only
+		// be refused again.
 		c.Response().Header().Set("Retry-After", "300")
-		return c.JSON(http.StatusTooManyRequests, apiError{Code: we.Code, Message: we.Message})
 	}
 	return reply(v, err)(c, http.StatusCreated)
 }

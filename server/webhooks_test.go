@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,26 +25,7 @@ import (
 // deleted webhook takes its deliveries with it.
 func TestWebhookSessionEvents(t *testing.T) {
 	const hookSecret = "whsec-server-test"
-	var mu sync.Mutex
-	var got []webhook.Payload
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if err := webhook.Verify(r.Header.Get(webhook.SignatureHeader), hookSecret, body, time.Now(), time.Minute); err != nil {
-			t.Errorf("receiver: %v", err)
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		var p webhook.Payload
-		if err := json.Unmarshal(body, &p); err != nil {
-			t.Errorf("receiver: %v", err)
-		}
-		mu.Lock()
-		got = append(got, p)
-		mu.Unlock()
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer recv.Close()
-
+	recv := newReceiver(t, hookSecret)
 	ts := startServer(t, t.TempDir(), func(c *Config) { withAuth(c); c.WebhookAllowPrivate = true })
 	ctx := context.Background()
 	alice := sign(t, jwt.SigningMethodHS256, testSecret, claims("alice", time.Hour, nil))
@@ -94,21 +76,7 @@ func TestWebhookSessionEvents(t *testing.T) {
 		}
 	}
 	want := []string{webhook.SessionUpdated, webhook.SessionStarted, webhook.SessionEnded, webhook.NotesVersionCreated}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		mu.Lock()
-		n := len(got)
-		mu.Unlock()
-		if n >= len(want) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("received %d of %d events", n, len(want))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	mu.Lock()
-	defer mu.Unlock()
+	got := recv.wait(t, "the session's events", func(ps []webhook.Payload) bool { return len(ps) >= len(want) })
 	seen := map[string]webhook.Payload{}
 	for _, p := range got {
 		if _, dup := seen[p.Type]; dup {
@@ -147,6 +115,54 @@ func TestWebhookSessionEvents(t *testing.T) {
 	}
 	if ds, _ := ts.srv.store.Deliveries(ctx, hook.ID, 10); len(ds) != 0 {
 		t.Errorf("a deleted webhook keeps %d deliveries", len(ds))
+	}
+}
+
+// receiver is a real local webhook receiver: it verifies each
+// delivery's signature with its secret and keeps the payloads.
+type receiver struct {
+	*httptest.Server
+	mu  sync.Mutex
+	got []webhook.Payload
+}
+
+func newReceiver(t *testing.T, secret string) *receiver {
+	r := &receiver{}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if err := webhook.Verify(req.Header.Get(webhook.SignatureHeader), secret, body, time.Now(), time.Minute); err != nil {
+			t.Errorf("receiver: %v", err)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var p webhook.Payload
+		if err := json.Unmarshal(body, &p); err != nil {
+			t.Errorf("receiver: %v", err)
+		}
+		r.mu.Lock()
+		r.got = append(r.got, p)
+		r.mu.Unlock()
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+// wait returns the payloads received once cond holds for them, and
+// fails the test if it does not within 30 s.
+func (r *receiver) wait(t *testing.T, what string, cond func([]webhook.Payload) bool) []webhook.Payload {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r.mu.Lock()
+		got := slices.Clone(r.got)
+		r.mu.Unlock()
+		if cond(got) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never came: %d payloads", what, len(got))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

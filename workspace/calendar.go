@@ -48,9 +48,8 @@ func (w *Workspace) SessionCalendar(ctx context.Context, c Caller, id, base stri
 
 // sessionEvent is a session as a calendar event: at its scheduled time
 // in its own zone, as long as its agenda plans (an hour without one),
-// SEQUENCE its record's revision (it grows on every change, a
-// reschedule included) — one more once it is cancelled. A session with
-// no scheduled time has no event.
+// SEQUENCE its count of reschedules (other edits leave it) — one more
+// once it is cancelled. A session with no scheduled time has no event.
 func sessionEvent(s notes.Session, base string, now time.Time, cancelled bool) (ical.Event, bool) {
 	if s.ScheduledAt.IsZero() {
 		return ical.Event{}, false
@@ -67,7 +66,7 @@ func sessionEvent(s notes.Session, base string, now time.Time, cancelled bool) (
 		Summary:     s.Title,
 		Description: agendaText(s),
 		URL:         base + "/s/" + s.ID,
-		Sequence:    int(s.Revision),
+		Sequence:    s.Sequence,
 		Cancelled:   cancelled,
 	}
 	if cancelled {
@@ -124,7 +123,8 @@ func (w *Workspace) SeriesCalendar(ctx context.Context, c Caller, id, base strin
 
 // SpaceCalendar returns the iCalendar feed of a space: every session in
 // it the caller may read, each series in it as one recurring event, at
-// most maxSpaceEvents sessions (the newest).
+// most maxSpaceEvents sessions (the newest), and those deleted in the
+// last TombstoneKeep CANCELLED.
 func (w *Workspace) SpaceCalendar(ctx context.Context, c Caller, id, base string) ([]byte, error) {
 	sp, _, err := w.authorizeSpace(ctx, c, SpaceRead, id)
 	if err != nil {
@@ -154,6 +154,23 @@ func (w *Workspace) SpaceCalendar(ctx context.Context, c Caller, id, base string
 	if err = errors.Join(err, failed); err != nil {
 		return nil, err
 	}
+	// Sessions deleted lately, CANCELLED, so subscribed calendars drop
+	// them (occurrences: in their series' event).
+	tombs, err := w.store.Tombstones(ctx, sp.ID, now.Add(-TombstoneKeep), maxSpaceEvents)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range tombs {
+		if _, err := w.store.OccurrenceOf(ctx, s.ID); err == nil {
+			continue
+		}
+		if _, err := w.authorize(ctx, c, Read, s); err != nil {
+			continue
+		}
+		if ev, ok := sessionEvent(s, base, now, true); ok {
+			cal.Events = append(cal.Events, ev)
+		}
+	}
 	all, err := w.store.AllSeries(ctx)
 	if err != nil {
 		return nil, err
@@ -174,8 +191,24 @@ func (w *Workspace) SpaceCalendar(ctx context.Context, c Caller, id, base string
 	return encodeCalendar(cal, "space "+id)
 }
 
-// maxSpaceEvents bounds the sessions of a space feed.
+// maxSpaceEvents bounds the sessions of a space feed (and, apart, the
+// deleted ones).
 const maxSpaceEvents = 500
+
+// TombstoneKeep is how long a deleted session's last record is kept,
+// for feeds to show it CANCELLED (PruneTombstones forgets it then, and
+// the session feed tokens of it).
+const TombstoneKeep = 30 * 24 * time.Hour
+
+// PruneTombstones forgets the sessions deleted more than TombstoneKeep
+// ago (RunSeries' round does it).
+func (w *Workspace) PruneTombstones(ctx context.Context) error {
+	n, err := w.store.PruneTombstones(ctx, w.now().Add(-TombstoneKeep))
+	if n > 0 {
+		w.log.Info("tombstones pruned", "sessions", n)
+	}
+	return err
+}
 
 func encodeCalendar(cal ical.Calendar, what string) ([]byte, error) {
 	b, err := cal.Encode()

@@ -50,11 +50,18 @@
 // more document of a full session (Config.MaxDocsPerSession).
 // CreateSession refuses a session in a space that had
 // Config.MaxSessionsPerSpaceHour created in the last hour; a series'
-// occurrences are stored past that check, never refused by it.
+// occurrences are stored past that check, never refused by it. A new
+// space is refused to a person who owns Config.MaxSpacesPerPerson (a
+// session or series made without a space makes one), and a new invite
+// to a space with Config.MaxInvitesPerSpace open ones (dead ones are
+// dropped first).
 //
 // Calendars (calendar.go) are built with internal/ical from the session
-// records: one event per session in its own zone, SEQUENCE its
-// revision, CANCELLED from the tombstone DeleteSession keeps. Calendar
+// records: one event per session in its own zone, SEQUENCE its count of
+// reschedules (Session.Sequence, raised by UpdateSession when the start,
+// zone or planned duration changes), CANCELLED from the tombstone
+// DeleteSession keeps (in the space's feed for TombstoneKeep, 30 days,
+// after which RunSeries' round prunes it). Calendar
 // apps read them with feed tokens (feeds.go): a secret per person and
 // feed, stored hashed, revocable, that FeedCaller turns into its owner
 // for that one feed; every read is still decided by authorize.
@@ -73,13 +80,33 @@
 // who answered what and, once it has started, who came (the meeting's
 // participants) beside it.
 //
-// SpaceTasks (tasks.go) lists the open task items of a space's notes
-// as stored, with the @name and date each names; carrying them into
-// the next occurrence and resolving owners to members are not done yet.
+// Tasks (tasks.go, task_follow.go): SpaceTasks lists the open task
+// items of a space's notes as stored, with the @name each names
+// resolved to a member (subject, display name, unique first name) and
+// the date, grouped by owner or session on request. A task is known by
+// the CRDT id of its taskItem element (stable across edits, so no
+// attribute the editor would drop) and, across sessions, by a task id
+// in the store (notes.TaskStore: one row per copy). The hubs show the
+// workspace each notes document after a store (OnStored, in the room's
+// goroutine: the items are read there); a follower per session, latest
+// scan wins, compares them with the store: a new item whose text has
+// stayed the same for two seconds is a task (task.created), a state the
+// document itself changed (the CRDT id of the item's "checked" value
+// differs from the one the store accounted for, and the scan is not
+// older than it) is CheckTask on every copy, and the one call that
+// changes it emits task.completed and writes the state into the other
+// copies through the hubs (Registry.Do: live clients see it; an
+// unloaded document is loaded, changed and stored), recording the
+// version it wrote so that copy's next scan is no change of its own. Open
+// tasks of an occurrence are carried into the next one (claimCarry:
+// a copy claimed in the store first, so once) when it is made (in its
+// seed), when the previous one ends and when it starts; the copy
+// links back to the room it came from, and new items of a session a
+// carry is writing into wait for the next scan.
 //
-// Session and notes events (session.created|updated|started|ended|
-// deleted, notes.version_created) go to the webhooks of the session's
-// space through Config.Webhooks (events.go; internal/webhook stores and
+// Session, notes and task events (session.created|updated|started|
+// ended|deleted, notes.version_created, task.created|completed) go to
+// the webhooks of the session's space through Config.Webhooks (events.go; internal/webhook stores and
 // delivers them).
 //
 // It knows no HTTP and no SQL, and does not touch sockets: Connect

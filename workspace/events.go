@@ -29,10 +29,16 @@ type SessionEventData struct {
 // (the event is then missing, not the change).
 //
 // When an occurrence of a series ends, the series' next occurrence is
-// made at once if it does not exist yet.
+// made at once if it does not exist yet, and the open tasks of the one
+// that ended are carried into it; when one starts, those of the one
+// before it (carryAlong).
 func (w *Workspace) emit(ctx context.Context, typ string, sess notes.Session, version int) {
-	if typ == evSessionEnded {
+	switch typ {
+	case evSessionStarted:
+		w.carryAlong(ctx, sess.ID, false)
+	case evSessionEnded:
 		w.advanceSeries(ctx, sess.ID)
+		w.carryAlong(ctx, sess.ID, true)
 	}
 	if w.cfg.Webhooks == nil || sess.SpaceID == "" {
 		return

@@ -104,6 +104,9 @@ func (w *Workspace) newInvite(ctx context.Context, c Caller, space, session stri
 	if in.MaxUses < 1 || in.MaxUses > MaxInviteUses {
 		return notes.Invite{}, fail(ErrInvalid, "bad_max_uses", "max_uses must be from 1 to %d", MaxInviteUses)
 	}
+	if err := w.checkInvites(ctx, space); err != nil {
+		return notes.Invite{}, err
+	}
 	var secret [32]byte
 	if _, err := rand.Read(secret[:]); err != nil {
 		return notes.Invite{}, err

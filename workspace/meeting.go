@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/meeting"
@@ -139,10 +140,13 @@ func (w *Workspace) Command(ctx context.Context, c Caller, session string, body 
 // command applies an authorized, decoded command.
 func (w *Workspace) command(ctx context.Context, c Caller, sess notes.Session, role Role, cmd meeting.Command) (meeting.Result, error) {
 	actor := meeting.Actor{Subject: c.Subject, Name: c.Name, Role: role}
+	// One instant for the meeting document (milliseconds) and the session
+	// record, so started_at and ended_at say the same moment in both.
+	now := w.now().Truncate(time.Millisecond)
 	var res meeting.Result
 	err := w.applyMeeting(ctx, sess, func(m *meeting.Meeting) error {
 		var err error
-		res, err = m.Apply(cmd, actor, w.now())
+		res, err = m.Apply(cmd, actor, now)
 		return err
 	})
 	if err != nil {
@@ -154,7 +158,7 @@ func (w *Workspace) command(ctx context.Context, c Caller, sess notes.Session, r
 		if cmd.Type == "session.end" {
 			state = notes.StateEnded
 		}
-		stored, err := w.store.UpdateSession(ctx, sess.ID, notes.SetState(state, w.now()))
+		stored, err := w.store.UpdateSession(ctx, sess.ID, notes.SetState(state, now))
 		if err != nil && !errors.Is(err, notes.ErrBadTransition) {
 			w.log.Error("session state not stored", "session", sess.ID, "state", state, "err", err)
 			return res, fail(ErrUnavailable, "store_failed", "the meeting changed but the session record was not updated: %v", err)

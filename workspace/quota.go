@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -79,6 +80,61 @@ func (w *Workspace) checkSpaceSessions(ctx context.Context, space string) error 
 	}
 	if n >= max {
 		return fail(ErrQuota, "too_many_sessions", "space %s had %d sessions created in the last hour, the most allowed (--max-sessions-per-space-hour); try again later or use another space", strconv.Quote(space), n)
+	}
+	return nil
+}
+
+// checkSpaces refuses c a new space (ErrQuota, too_many_spaces) when c
+// already owns Config.MaxSpacesPerPerson: a session or series created
+// without space_id makes a space, so this also bounds those.
+func (w *Workspace) checkSpaces(ctx context.Context, c Caller) error {
+	max := w.cfg.MaxSpacesPerPerson
+	if max <= 0 {
+		return nil
+	}
+	ms, err := w.store.SpacesOf(ctx, c.Subject)
+	if err != nil {
+		return err
+	}
+	owned := 0
+	for _, m := range ms {
+		if m.Role == SpaceOwner {
+			owned++
+		}
+	}
+	if owned >= max {
+		return fail(ErrQuota, "too_many_spaces", "you own %d spaces, the most allowed (--max-spaces-per-person); create the session in one of them (space_id) or delete a space you no longer use", owned)
+	}
+	return nil
+}
+
+// checkInvites makes room for one more invite in space: when the space
+// keeps Config.MaxInvitesPerSpace invites, the dead ones (expired or
+// used up; their links would only say so) are dropped, and if as many
+// are still live the new one is refused (ErrQuota, too_many_invites).
+// Two creations at the same moment may both pass; the bound is on
+// spam, not an exact count.
+func (w *Workspace) checkInvites(ctx context.Context, space string) error {
+	max := w.cfg.MaxInvitesPerSpace
+	if max <= 0 {
+		return nil
+	}
+	invs, err := w.store.Invites(ctx, space)
+	if err != nil || len(invs) < max {
+		return err
+	}
+	now, live := w.now(), 0
+	for _, inv := range invs {
+		if inv.Uses < inv.MaxUses && inv.ExpiresAt.After(now) {
+			live++
+			continue
+		}
+		if err := w.store.DeleteInvite(ctx, inv.Code); err != nil && !errors.Is(err, notes.ErrInviteNotFound) {
+			return err
+		}
+	}
+	if live >= max {
+		return fail(ErrQuota, "too_many_invites", "space %s has %d open invites, the most allowed (--max-invites-per-space); revoke some (DELETE /api/invites/{code}) or let them expire", strconv.Quote(space), live)
 	}
 	return nil
 }

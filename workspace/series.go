@@ -215,14 +215,17 @@ func (w *Workspace) MaterialiseSeries(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// RunSeries materialises due occurrences every interval until ctx is
-// done.
+// RunSeries materialises due occurrences (and prunes old tombstones,
+// PruneTombstones) every interval until ctx is done.
 func (w *Workspace) RunSeries(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		if err := w.MaterialiseSeries(ctx); err != nil && ctx.Err() == nil {
 			w.log.Warn("series occurrences not materialised", "err", err)
+		}
+		if err := w.PruneTombstones(ctx); err != nil && ctx.Err() == nil {
+			w.log.Warn("tombstones not pruned", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -275,12 +278,16 @@ func (w *Workspace) materialise(ctx context.Context, sr notes.Series, now time.T
 			continue // another instance made it, or it was just cancelled
 		}
 		prev, next := w.neighbours(sr, start, slot, cancelled)
-		seed, err := occurrenceNotes(sess, prev, next, sr.NotesSkeleton)
+		tasks := w.claimFromPrevious(ctx, prev, sess.ID)
+		seed, err := occurrenceNotes(sess, prev, next, sr.NotesSkeleton, tasks)
 		if err != nil {
 			return err
 		}
 		if err := w.store.Append(ctx, sess.ID+"/notes", seed); err != nil {
 			return fmt.Errorf("series %s: seeding occurrence %s: %w", sr.ID, slot, err)
+		}
+		if err := w.recordCarried(ctx, sess.ID, tasks); err != nil {
+			w.log.Warn("carried tasks not recorded", "session", sess.ID, "err", err)
 		}
 		if err := w.store.CreateSession(ctx, sess); err != nil {
 			return fmt.Errorf("series %s: occurrence %s: %w", sr.ID, slot, err)
@@ -315,4 +322,68 @@ func (w *Workspace) neighbours(sr notes.Series, start, slot time.Time, cancelled
 		t = n
 	}
 	return prev, next
+}
+
+// claimFromPrevious claims the open tasks of the occurrence at prev (a
+// room path, "" for none) for a new occurrence, to (claimCarry); none
+// if prev was never made or is gone. A failure is logged: the
+// occurrence is made without them, and they follow when prev ends.
+func (w *Workspace) claimFromPrevious(ctx context.Context, prev, to string) []carried {
+	if prev == "" {
+		return nil
+	}
+	from, err := w.store.GetSession(ctx, strings.TrimPrefix(prev, "/s/"))
+	if err != nil {
+		return nil
+	}
+	tasks, err := w.claimCarry(ctx, from, to)
+	if err != nil {
+		w.log.Warn("tasks not carried", "from", from.ID, "to", to, "err", err)
+	}
+	return tasks
+}
+
+// carryAlong carries open tasks along the series session is an
+// occurrence of (if it is one): into it from the occurrence before it
+// that exists (when it starts), or from it into the one after it
+// (when it ends). Either is done once per task, however often it runs.
+func (w *Workspace) carryAlong(ctx context.Context, session string, forward bool) {
+	o, err := w.store.OccurrenceOf(ctx, session)
+	if err != nil {
+		return
+	}
+	occs, err := w.store.Occurrences(ctx, o.SeriesID)
+	if err != nil {
+		w.log.Warn("tasks not carried", "session", session, "err", err)
+		return
+	}
+	var other string
+	for _, x := range occs {
+		if x.Cancelled || x.SessionID == "" || x.SessionID == session {
+			continue
+		}
+		if forward && x.Slot.After(o.Slot) {
+			other = x.SessionID
+			break
+		}
+		if !forward && x.Slot.Before(o.Slot) {
+			other = x.SessionID // the last one before wins
+		}
+	}
+	if other == "" {
+		return
+	}
+	from, to := session, other
+	if !forward {
+		from, to = other, session
+	}
+	fromSess, err := w.store.GetSession(ctx, from)
+	if err == nil {
+		if _, err = w.store.GetSession(ctx, to); err == nil {
+			err = w.carryInto(ctx, fromSess, to)
+		}
+	}
+	if err != nil && !errors.Is(err, notes.ErrSessionNotFound) {
+		w.log.Warn("tasks not carried", "from", from, "to", to, "err", err)
+	}
 }

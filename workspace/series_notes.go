@@ -11,9 +11,10 @@ import (
 
 // occurrenceNotes is the one update that seeds an occurrence's notes:
 // the title, links to the previous and next occurrences (room paths;
-// "" for none), the agenda as headings and the series' notes skeleton,
-// a paragraph a line.
-func occurrenceNotes(s notes.Session, prev, next, skeleton string) ([]byte, error) {
+// "" for none), the tasks carried from the previous one under "From
+// last time" (their items set in tasks), the agenda as headings and the
+// series' notes skeleton, a paragraph a line.
+func occurrenceNotes(s notes.Session, prev, next, skeleton string, tasks []carried) ([]byte, error) {
 	d := crdt.NewDoc(crdt.DocOptions{ClientID: uint64(rand.Uint32())})
 	frag := d.GetXmlFragment("default")
 	// block appends a block element of one text, linked to href[1] if set.
@@ -43,6 +44,9 @@ func occurrenceNotes(s notes.Session, prev, next, skeleton string) ([]byte, erro
 	}
 	if err == nil && next != "" {
 		err = block("paragraph", 0, [2]string{"Next meeting", next})
+	}
+	if err == nil && len(tasks) > 0 {
+		err = writeCarried(frag, tasks)
 	}
 	for _, a := range s.Agenda {
 		if err == nil {

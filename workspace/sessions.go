@@ -33,8 +33,18 @@ type SessionInput struct {
 
 // change is the narrow change of a PATCH: the given fields, validated.
 func (in *SessionInput) change(s *notes.Session) error {
+	before := *s
 	in.apply(s)
+	if rescheduled(before, *s) {
+		s.Sequence++
+	}
 	return s.Validate()
+}
+
+// rescheduled reports that a session's time changed: its start, zone
+// or planned duration (what calendars must be told again).
+func rescheduled(a, b notes.Session) bool {
+	return !a.ScheduledAt.Equal(b.ScheduledAt) || a.TimeZone != b.TimeZone || plannedDuration(a.Agenda) != plannedDuration(b.Agenda)
 }
 
 // apply sets the given fields.

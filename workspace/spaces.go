@@ -39,6 +39,9 @@ func (w *Workspace) createSpace(ctx context.Context, c Caller, name string) (not
 	if err := CheckText("name", name, MaxTitle); err != nil {
 		return notes.Space{}, err
 	}
+	if err := w.checkSpaces(ctx, c); err != nil {
+		return notes.Space{}, err
+	}
 	sp := notes.Space{ID: uuid.NewString(), Name: name, CreatedAt: w.now().UTC()}
 	if err := w.store.CreateSpace(ctx, sp, c.Subject); err != nil {
 		return notes.Space{}, err

@@ -17,6 +17,7 @@ type Store interface {
 	notes.Pulse
 	notes.SeriesStore
 	notes.RSVPStore
+	notes.TaskStore
 }
 
 // Each backend is a whole Store.

@@ -57,6 +57,14 @@ type Config struct {
 	// has had this many sessions created in the last hour (quota.go);
 	// 0 is no limit. A series' occurrences count but are never refused.
 	MaxSessionsPerSpaceHour int
+	// MaxSpacesPerPerson refuses a new space (CreateSpace, or a session
+	// or series made without space_id) to a person who owns this many
+	// (quota.go); 0 is no limit.
+	MaxSpacesPerPerson int
+	// MaxInvitesPerSpace bounds the invites a space keeps: one more live
+	// invite (not expired, not used up) than this is refused, and dead
+	// ones are dropped to make room (quota.go); 0 is no limit.
+	MaxInvitesPerSpace int
 }
 
 // Workspace is the application: every use case is a method that takes
@@ -72,7 +80,8 @@ type Workspace struct {
 
 	meetings *meetings
 	limits   *limits
-	bg       sync.WaitGroup // attendance, indexing and auto versions
+	tasks    taskFollower
+	bg       sync.WaitGroup // attendance, indexing, auto versions and following tasks
 }
 
 // New returns a Workspace over cfg.Store and cfg.Hubs.

@@ -98,6 +98,16 @@ func e2eSetup(t *testing.T) (bin, chromium, artifacts string) {
 	return bin, chromium, artifacts
 }
 
+// serve starts the built binary on a free port with its own data and
+// flags; it is stopped when the test ends.
+func serve(t *testing.T, bin string, flags ...string) *cocreateServer {
+	t.Helper()
+	srv := &cocreateServer{t: t, bin: bin, addr: freeAddr(t), data: filepath.Join(t.TempDir(), "data"), flags: flags}
+	srv.start()
+	t.Cleanup(srv.stop)
+	return srv
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -132,10 +142,8 @@ const e2eSteps = 24
 // artifacts/ (or $E2E_ARTIFACTS).
 func TestE2E(t *testing.T) {
 	bin, chromium, artifacts := e2eSetup(t)
-	addr := freeAddr(t)
-	srv := &cocreateServer{t: t, bin: bin, addr: addr, data: filepath.Join(t.TempDir(), "data")}
-	srv.start()
-	defer srv.stop()
+	srv := serve(t, bin)
+	addr := srv.addr
 
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
@@ -182,11 +190,7 @@ func TestE2E(t *testing.T) {
 func TestE2ETokens(t *testing.T) {
 	bin, chromium, artifacts := e2eSetup(t)
 	const secret, admin = "e2e-secret-0123456789abcdefghijklmnop", "e2e-admin-key-0123456789"
-	addr := freeAddr(t)
-	srv := &cocreateServer{t: t, bin: bin, addr: addr, data: filepath.Join(t.TempDir(), "data"),
-		flags: []string{"--auth-secret", secret, "--admin-key", admin}}
-	srv.start()
-	defer srv.stop()
+	addr := serve(t, bin, "--auth-secret", secret, "--admin-key", admin).addr
 	mint := func(sub string) string {
 		req, _ := http.NewRequest("POST", "http://"+addr+"/api/tokens",
 			strings.NewReader(`{"sub":"`+sub+`","name":"`+sub+`","ttl_seconds":600}`))
@@ -203,14 +207,21 @@ func TestE2ETokens(t *testing.T) {
 		}
 		return out.Token
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	runScript(t, chromium, 2, "e2e/tokens.mjs", "http://"+addr, artifacts, mint("alice"), mint("bob"))
+}
+
+// runScript runs a browser scenario that needs no help from the test
+// while it runs, and checks it reported each of its steps ("ok …").
+func runScript(t *testing.T, chromium string, steps int, script string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	node := exec.CommandContext(ctx, "node", "e2e/tokens.mjs", "http://"+addr, artifacts, mint("alice"), mint("bob"))
+	node := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
 	node.Env = append(os.Environ(), "CHROMIUM="+chromium)
 	out, err := node.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {
-		t.Fatalf("token e2e failed: %v", err)
+		t.Fatalf("%s failed: %v", script, err)
 	}
 	n := 0
 	for _, line := range strings.Split(string(out), "\n") {
@@ -218,7 +229,24 @@ func TestE2ETokens(t *testing.T) {
 			n++
 		}
 	}
-	if n != 2 {
-		t.Fatalf("%d of 2 steps reported", n)
+	if n != steps {
+		t.Fatalf("%s: %d of %d steps reported", script, n, steps)
 	}
+}
+
+// TestE2EZones (e2e/zones.mjs): three people in Berlin, New York and
+// Tokyo (Playwright timezoneId) see the same session, planned for 15:00
+// Europe/Berlin, each in their own zone, labelled, with the session's
+// zone alongside — in the lobby, the room (planned start and length),
+// the live room ("since"), the reader (when it actually happened,
+// attendee and version times) and the Past list. The Markdown names its
+// zone; a session planned with the form in New York summer time reads
+// EDT there and CET in Berlin; "Add to calendar" downloads the .ics;
+// "Subscribe" makes a feed link that reads without cookies until it is
+// revoked; a zone chosen under "Your name" is the one times are shown
+// in. axe-core on each page; screenshots zones-*.png in artifacts/.
+func TestE2EZones(t *testing.T) {
+	bin, chromium, artifacts := e2eSetup(t)
+	srv := serve(t, bin)
+	runScript(t, chromium, 9, "e2e/zones.mjs", "http://"+srv.addr, artifacts)
 }

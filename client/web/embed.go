@@ -13,9 +13,12 @@
 // rendered by morphing in dom.ts so focus survives remote updates) and
 // status.ts (connection, sync, "all changes saved" from the server's saved messages, announcements); versions.ts compares and
 // restores versions in the reader; dialog.ts asks before destructive
-// actions. e2e_test.go drives them in headless Chromium with Playwright
-// and axe-core (e2e/e2e.mjs, access.mjs, meeting.mjs, after.mjs,
-// tokens.mjs).
+// actions and holds the link dialogs' parts. time.ts writes every time
+// the UI shows (the viewer's zone, labelled, the session's alongside);
+// calendar.ts is "Add to calendar" and a space's calendar subscription.
+// e2e_test.go drives them in headless Chromium with Playwright and
+// axe-core (e2e/e2e.mjs, access.mjs, meeting.mjs, after.mjs, tokens.mjs,
+// zones.mjs).
 package web
 
 import (

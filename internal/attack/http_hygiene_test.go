@@ -513,3 +513,53 @@ func TestSessionSpamIntoOneSpace(t *testing.T) {
 	}
 	g.check()
 }
+
+// Space spam: a guest creating sessions without space_id (each makes a
+// space of its own) gets --max-spaces-per-person spaces, then 429
+// too_many_spaces, each refusal counted; it owns no more spaces than
+// the limit; another guest still creates. The heap peaks at most 64 MB
+// above its level before, and a bystander document reads back unchanged.
+func TestSpaceSpamWithoutSpaceID(t *testing.T) {
+	s := start(t, "--max-spaces-per-person", "5", "--guest-creations-per-minute", "0")
+	base := "http://" + s.addr + "/api"
+	g := guard(t, s.addr, 64)
+	attacker := newGuest(t)
+	created, refused := 0, 0
+	for i := range 20 {
+		code, _, body := attacker.do(http.MethodPost, base+"/sessions", fmt.Sprintf(`{"title":"spam %d","time_zone":"UTC"}`, i))
+		switch code {
+		case http.StatusCreated:
+			if refused > 0 {
+				t.Fatalf("session %d created after a refusal", i)
+			}
+			created++
+		case http.StatusTooManyRequests:
+			refused++
+			if !strings.Contains(body, `"too_many_spaces"`) || !strings.Contains(body, "--max-spaces-per-person") {
+				t.Fatalf("refusal without its reason: %s", body)
+			}
+		default:
+			t.Fatalf("session %d: %d %s", i, code, body)
+		}
+	}
+	if created != 5 || refused != 15 {
+		t.Fatalf("20 sessions without space_id: %d created, %d refused; want 5 and 15", created, refused)
+	}
+	if n := s.refused("too_many_spaces"); n != 15 {
+		t.Errorf(`cocreate_refused_total{reason="too_many_spaces"} = %v, want 15`, n)
+	}
+	code, _, body := attacker.do(http.MethodGet, base+"/spaces", "")
+	var list struct {
+		Spaces []json.RawMessage `json:"spaces"`
+	}
+	if err := json.Unmarshal([]byte(body), &list); err != nil || code != http.StatusOK {
+		t.Fatalf("listing the attacker's spaces: %d %s", code, body)
+	}
+	if len(list.Spaces) != 5 {
+		t.Errorf("the attacker owns %d spaces, want 5", len(list.Spaces))
+	}
+	if code, _, body := newGuest(t).do(http.MethodPost, base+"/spaces", `{"name":"Garden club"}`); code != http.StatusCreated {
+		t.Errorf("another guest's space refused: %d %s", code, body)
+	}
+	g.check()
+}

@@ -8,12 +8,20 @@ import (
 	"time"
 )
 
+// time writes an instant in the record's zone, named so that a reader
+// anywhere knows which moment it is: "2026-12-03 15:00 Europe/Berlin
+// (UTC+01:00)", the offset the zone had then; in UTC "2026-12-03 14:00
+// UTC".
 func (r *MeetingRecord) time(ms int64) string {
 	loc := r.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	return time.UnixMilli(ms).In(loc).Format("2006-01-02 15:04 MST")
+	t := time.UnixMilli(ms).In(loc)
+	if loc.String() == "UTC" {
+		return t.Format("2006-01-02 15:04") + " UTC"
+	}
+	return t.Format("2006-01-02 15:04") + " " + loc.String() + t.Format(" (UTC-07:00)")
 }
 
 func (r *MeetingRecord) timePtr(ms *int64) string {

@@ -114,8 +114,27 @@ func TestRecord(t *testing.T) {
 	)
 	// In the session's time zone.
 	r.Location = time.FixedZone("CET", 3600)
-	if md := r.Markdown(); !strings.Contains(md, "| Alice | 2026-01-01 10:00 CET |") {
+	if md := r.Markdown(); !strings.Contains(md, "| Alice | 2026-01-01 10:00 CET (UTC+01:00) |") {
 		t.Errorf("record Markdown in CET:\n%s", md)
+	}
+	// A named zone is written by its name and the offset it had at that
+	// moment: winter and summer time alike.
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Location = berlin
+	md = r.Markdown()
+	assertContains(t, "record Markdown in Europe/Berlin", md,
+		"started 2026-01-01 10:00 Europe/Berlin (UTC+01:00)",
+		"| Bob \\<b\\> | 2026-01-01 10:01 Europe/Berlin (UTC+01:00) | 2026-01-01 10:20 Europe/Berlin (UTC+01:00) |")
+	summer := int64(1782896400000) // 2026-07-01 09:00 UTC
+	if got := r.time(summer); got != "2026-07-01 11:00 Europe/Berlin (UTC+02:00)" {
+		t.Errorf("summer time in Berlin: %q", got)
+	}
+	r.Location = time.UTC
+	if got := r.time(summer); got != "2026-07-01 09:00 UTC" {
+		t.Errorf("UTC: %q", got)
 	}
 }
 

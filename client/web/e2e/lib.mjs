@@ -19,14 +19,15 @@ export async function launch () {
 }
 
 // pages opens pages in their own contexts (one person each), records
-// requests that leave the server and page errors.
+// requests that leave the server and page errors. opts are more context
+// options (timezoneId, locale, permissions…).
 export function pages (browser, base) {
   const external = []
   const errors = []
-  const open = async (viewport = WIDE) => {
+  const open = async (viewport = WIDE, opts = {}) => {
     // bypassCSP lets the test inject axe-core; the app's own policy is
     // checked by the server tests.
-    const ctx = await browser.newContext({ viewport, bypassCSP: true })
+    const ctx = await browser.newContext({ viewport, bypassCSP: true, ...opts })
     const page = await ctx.newPage()
     page.setDefaultTimeout(T)
     page.on('request', r => { if (!r.url().startsWith(base) && !r.url().startsWith(base.replace('http', 'ws')) && !r.url().startsWith('data:')) external.push(r.url()) })

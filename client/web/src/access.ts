@@ -4,7 +4,9 @@
 
 import { APIError, api, Invite, Me, withToken } from './api'
 import { h, plain, showError } from './dom'
+import { formDialog, showLink } from './dialog'
 import { topbar } from './shell'
+import { browserZone, chosenZone, knownZones, moment, setViewerZone } from './time'
 
 const roleWords: Record<string, string> = {
   owner: 'an owner', admin: 'an admin', member: 'a member', viewer: 'a viewer', cohost: 'a co-host', host: 'the host'
@@ -51,7 +53,7 @@ export async function invitePage (root: HTMLElement, code: string): Promise<void
     return
   }
   const session = inv.session_id !== undefined && inv.session_id !== ''
-  const expires = new Date(inv.expires_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })
+  const expires = moment(inv.expires_at)
   const accept = h('button', { type: 'button', class: 'primary wide', id: 'accept' }, 'Accept invitation')
   main.append(
     h('p', { class: 'muted' }, "You're invited"),
@@ -100,24 +102,17 @@ function select (id: string, label: string, opts: Array<[string, string]>, value
 }
 
 function inviteDialog (kind: 'space' | 'session', id: string, name: string): void {
-  const back = document.activeElement as HTMLElement | null
   const roles: Array<[string, string]> = kind === 'space'
     ? [['member', 'Member — edits and takes part'], ['viewer', 'Viewer — reads only'], ['admin', 'Admin — also invites and manages']]
     : [['member', 'Member — edits and takes part'], ['viewer', 'Viewer — reads only'], ['cohost', 'Co-host — also runs the meeting']]
   const result = h('div', { id: 'invite-result', 'aria-live': 'polite' })
   const make = h('button', { type: 'submit', class: 'primary', id: 'invite-make' }, 'Create and copy link')
-  const form = h('form', {},
-    h('h2', { id: 'invite-title' }, `Invite to ${kind === 'space' ? 'the space' : 'the session'} “${name}”`),
-    h('p', { id: 'invite-text', class: 'muted' }, 'Whoever opens the link can accept it and join with this role.'),
-    select('invite-role', 'Role', roles, 'member'),
-    select('invite-expiry', 'Link works for', expiries.map(([l, s]) => [String(s), l]), '604800'),
-    select('invite-uses', 'Can be used by', uses.map(([l, n]) => [String(n), l]), '1'),
-    result,
-    h('div', { class: 'row end' }, h('button', { type: 'button', id: 'invite-close' }, 'Close'), make))
-  const dlg = h('dialog', { 'aria-labelledby': 'invite-title', 'aria-describedby': 'invite-text', id: 'invite-dialog' }, form)
-  document.body.append(dlg)
-  form.querySelector('#invite-close')?.addEventListener('click', () => dlg.close())
-  dlg.addEventListener('close', () => { dlg.remove(); back?.focus() })
+  const { dlg, form } = formDialog('invite', `Invite to ${kind === 'space' ? 'the space' : 'the session'} “${name}”`,
+    h('p', { class: 'muted' }, 'Whoever opens the link can accept it and join with this role.'), [
+      select('invite-role', 'Role', roles, 'member'),
+      select('invite-expiry', 'Link works for', expiries.map(([l, s]) => [String(s), l]), '604800'),
+      select('invite-uses', 'Can be used by', uses.map(([l, n]) => [String(n), l]), '1'),
+      result], make)
   form.addEventListener('submit', e => {
     e.preventDefault()
     const fd = new FormData(form)
@@ -128,16 +123,7 @@ function inviteDialog (kind: 'space' | 'session', id: string, name: string): voi
       max_uses: Number(fd.get('invite-uses'))
     }).then(async inv => {
       const url = new URL(inv.path ?? '/invite/' + inv.code, location.origin).href
-      const field = h('input', { type: 'text', id: 'invite-url', readonly: true, value: url })
-      const said = h('p', { class: 'notice', id: 'invite-copied' })
-      result.replaceChildren(h('p', {}, h('label', { for: 'invite-url' }, 'Invite link'), field), said)
-      field.select()
-      try {
-        await navigator.clipboard.writeText(url)
-        said.textContent = 'Copied. Send it to the people you invite.'
-      } catch {
-        said.textContent = 'Select the link and copy it (Ctrl+C) to send it.'
-      }
+      await showLink(result, 'invite', 'Invite link', url, 'Copied. Send it to the people you invite.', 'Select the link and copy it (Ctrl+C) to send it.')
       make.textContent = 'Create another link'
     }).catch(err => showError(result, err)).finally(() => { make.disabled = false })
   })
@@ -157,16 +143,37 @@ export function profileForm (me: Me, idp: string, saved: (m: Me) => void): HTMLF
       h('label', { class: 'sr-only', for: idp + '-color' }, 'Your colour'),
       h('input', { type: 'color', id: idp + '-color', name: 'color', value: me.color, title: 'Your colour' }),
       h('button', { type: 'submit', id: idp + '-save' }, 'Save')),
+    zoneField(idp),
     h('p', { class: 'hint', id: idp + '-said', 'aria-live': 'polite' }))
   form.addEventListener('submit', e => {
     e.preventDefault()
     const fd = new FormData(form)
     const said = form.querySelector('#' + idp + '-said') as HTMLElement
+    const zone = fd.get('zone')
+    const moved = zone !== null && String(zone) !== chosenZone()
     api<Me>('PATCH', '/api/me', { name: String(fd.get('name') ?? '').trim(), color: String(fd.get('color') ?? me.color) })
-      .then(m => { said.textContent = `Saved: you are ${m.name}.`; saved(m) })
+      .then(m => {
+        said.textContent = `Saved: you are ${m.name}.`
+        // Every time on the page is written again in the new zone.
+        if (moved) { setViewerZone(String(zone)); location.reload(); return }
+        saved(m)
+      })
       .catch(err => showError(form, err))
   })
   return form
+}
+
+// zoneField picks the zone times are shown in, in this browser (the
+// browser's own by default).
+function zoneField (idp: string): HTMLElement | null {
+  const zones = knownZones()
+  if (zones.length === 0) return null
+  const chosen = chosenZone()
+  return h('p', { class: 'zone-field' }, h('label', { for: idp + '-zone' }, 'Show times in'),
+    h('select', { id: idp + '-zone', name: 'zone' },
+      h('option', { value: '', selected: chosen === '' }, `This device's time zone (${browserZone()})`),
+      ...zones.map(z => h('option', { value: z, selected: z === chosen }, z.replace(/_/g, ' ')))),
+    h('span', { class: 'hint' }, 'On this device only; new sessions you plan use it too.'))
 }
 
 // profileDialog shows profileForm in a dialog (the room's header).

@@ -13,6 +13,9 @@ export interface Session {
   agenda: AgendaItem[]
   host: string
   state: 'scheduled' | 'live' | 'ended'
+  // When the meeting actually started and ended (absent before).
+  started_at?: string
+  ended_at?: string
   my_role?: Role
   space_id?: string
   visibility?: Visibility

@@ -45,3 +45,35 @@ export async function ask (o: Ask): Promise<string | null> {
     ;(input ?? form.querySelector<HTMLElement>('#dialog-cancel'))?.focus()
   })
 }
+
+// formDialog makes a modal form named prefix: its title, a paragraph
+// saying what it does, the fields, and Close beside the form's main
+// button; closed, it goes away and focus returns to the control that
+// opened it. The caller shows it (showModal) and focuses a field.
+export function formDialog (prefix: string, title: string, text: HTMLElement, body: Array<Node | null>, submit: HTMLButtonElement): { dlg: HTMLDialogElement, form: HTMLFormElement } {
+  const back = document.activeElement as HTMLElement | null
+  text.id = prefix + '-text'
+  const form = h('form', {}, h('h2', { id: prefix + '-title' }, title), text, ...body,
+    h('div', { class: 'row end' }, h('button', { type: 'button', id: prefix + '-close', onclick: () => dlg.close() }, 'Close'), submit))
+  const dlg = h('dialog', { 'aria-labelledby': prefix + '-title', 'aria-describedby': prefix + '-text', id: prefix + '-dialog' }, form)
+  document.body.append(dlg)
+  dlg.addEventListener('close', () => { dlg.remove(); back?.focus() })
+  return { dlg, form }
+}
+
+// showLink puts a link just made into a dialog's result area: a
+// read-only field named prefix-url, selected, and the link copied to the
+// clipboard when the browser allows it (then copied is said, else how).
+export async function showLink (result: HTMLElement, prefix: string, label: string, url: string, copied: string, how: string, ...extra: Node[]): Promise<void> {
+  const field = h('input', { type: 'text', id: prefix + '-url', readonly: true, value: url })
+  const said = h('p', { class: 'notice', id: prefix + '-copied' })
+  result.replaceChildren(h('p', {}, h('label', { for: prefix + '-url' }, label), field), said, ...extra)
+  field.focus()
+  field.select()
+  try {
+    await navigator.clipboard.writeText(url)
+    said.textContent = copied
+  } catch {
+    said.textContent = how
+  }
+}

@@ -120,23 +120,6 @@ export function initials (name: string): string {
   return ((parts[0]?.[0] ?? '?') + (parts[1]?.[0] ?? '')).toUpperCase()
 }
 
-export function fmtTime (ms: number | undefined, tz?: string): string {
-  if (ms === undefined || ms === null || Number.isNaN(ms)) return ''
-  try {
-    return new Date(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit', timeZone: tz })
-  } catch {
-    return new Date(ms).toLocaleTimeString()
-  }
-}
-
-export function fmtDate (ms: number, tz?: string): string {
-  try {
-    return new Date(ms).toLocaleString([], { dateStyle: 'full', timeStyle: 'short', timeZone: tz })
-  } catch {
-    return new Date(ms).toLocaleString()
-  }
-}
-
 // fmtClock is a countdown or elapsed time: 4:05, 1:02:03.
 export function fmtClock (ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000))

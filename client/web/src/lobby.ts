@@ -6,7 +6,8 @@
 
 import { api, Me, Session, withToken } from './api'
 import { profileForm } from './access'
-import { emptyState, fmtLength, h, showError } from './dom'
+import { emptyState, h, showError } from './dom'
+import { instantOf, sessionWhen, viewerZone } from './time'
 import { topbar } from './shell'
 import { mySpaces, newSpace, spacesSection } from './spaces'
 
@@ -22,14 +23,6 @@ export async function lobby (root: HTMLElement): Promise<void> {
   root.append(topbar(), main)
 }
 
-const when = (s: Session): string => {
-  try {
-    return new Date(s.scheduled_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short', timeZone: s.time_zone })
-  } catch {
-    return new Date(s.scheduled_at).toLocaleString()
-  }
-}
-
 function sessionList (state: 'live' | 'scheduled' | 'ended', label: string, empty: string): Section {
   return () => {
     const ul = h('ul', { class: 'sessions', 'aria-labelledby': 'list-' + state, 'aria-busy': 'true' })
@@ -39,11 +32,10 @@ function sessionList (state: 'live' | 'scheduled' | 'ended', label: string, empt
       ul.removeAttribute('aria-busy')
       if (page.sessions.length === 0) ul.replaceWith(emptyState(empty))
       for (const s of page.sessions) {
-        const planned = s.agenda.reduce((n, a) => n + a.minutes, 0)
         ul.append(h('li', { class: 'session-row' },
           h('a', { class: 'session-title', href: withToken(state === 'ended' ? '/read/' + s.id : '/s/' + s.id) }, s.title),
-          h('span', { class: 'muted' }, `${when(s)} · ${s.time_zone}` +
-            (s.agenda.length > 0 ? ` · ${s.agenda.length} agenda ${s.agenda.length === 1 ? 'item' : 'items'}, ${fmtLength(planned * 60)}` : '')),
+          h('span', { class: 'muted when' }, sessionWhen(s),
+            s.agenda.length > 0 ? ` · ${s.agenda.length} agenda ${s.agenda.length === 1 ? 'item' : 'items'}` : ''),
           state === 'live' ? h('span', { class: 'badge state-live' }, 'Live') : null,
           state === 'ended'
             ? h('a', { class: 'small', href: withToken('/s/' + s.id), 'aria-label': 'Open the room of ' + s.title }, 'Room')
@@ -66,7 +58,7 @@ function newSession (): HTMLElement {
       h('span', { class: 'muted', 'aria-hidden': 'true' }, 'min')))
   }
   addRow()
-  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC'
+  const tz = viewerZone()
   // Sessions go into a space the caller may plan in, or a new one.
   const spaceSel = h('select', { id: 'new-space', name: 'space' }, h('option', { value: '' }, 'A new space of its own'))
   mySpaces().then(spaces => {
@@ -104,7 +96,7 @@ function newSession (): HTMLElement {
     api<Session>('POST', '/api/sessions', {
       title: String(fd.get('title') ?? '').trim(),
       time_zone: tz,
-      scheduled_at: whenVal === '' ? new Date().toISOString() : new Date(whenVal).toISOString(),
+      scheduled_at: new Date(whenVal === '' ? Date.now() : instantOf(whenVal, tz)).toISOString(),
       agenda,
       space_id: spaceSel.value === '' ? undefined : spaceSel.value,
       visibility: String(fd.get('visibility') ?? 'space')

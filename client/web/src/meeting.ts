@@ -8,7 +8,8 @@
 import * as Y from 'yjs'
 import { Role, withToken } from './api'
 import { ask } from './dialog'
-import { colorOf, emptyState, fmtClock, fmtLength, fmtTime, h, initials, morph, showError } from './dom'
+import { colorOf, emptyState, fmtClock, fmtLength, h, initials, morph, showError } from './dom'
+import { clock, timeEl } from './time'
 import { icon } from './icons'
 import { Timer } from './timer'
 import { pollView } from './polls'
@@ -90,7 +91,7 @@ export class MeetingPanel {
     const role = this.c.role()
     const st = s.session.state ?? this.c.sess.state
     const off = this.c.status.online ? undefined : "You're offline. This works again once the connection is back."
-    const v: View = { s, st, role, runs: runs(role), off, me: this.c.me, id: this.c.id, tz: this.c.sess.time_zone }
+    const v: View = { s, st, role, runs: runs(role), off, me: this.c.me, id: this.c.id }
     morph(this.dyn.state, h('div', { class: 'dyn' }, stateView(v)))
     morph(this.dyn.agenda, h('div', { class: 'dyn' }, agendaView(v)))
     morph(this.dyn.timer, h('div', { class: 'dyn' }, this.timer.view(v)))
@@ -175,13 +176,14 @@ function stateView (v: View): HTMLElement {
     return h('div', { class: 'ended-banner', id: 'ended-banner' },
       h('p', { class: 'row' }, badge),
       h('h2', {}, 'The meeting has ended'),
-      h('p', {}, `It ended at ${fmtTime(s.endedAt, v.tz)}${len}. The notes stay open: you can keep adding to them.`),
+      h('p', {}, ...(s.endedAt === undefined ? ['It ended'] : ['It ended at ', timeEl(s.endedAt, clock(s.endedAt), { id: 'ended-at' })]), `${len}. The notes stay open: you can keep adding to them.`),
       h('p', {}, h('a', { class: 'button primary', href: withToken('/read/' + v.id), id: 'read-notes' }, 'Read the notes and the record')))
   }
   if (v.st === 'live') {
     return h('div', { class: 'row spread' },
       h('p', { class: 'row' }, badge, h('span', { class: 'muted' }, 'for '),
-        h('span', { class: 'clock', 'data-since': String(s.startedAt ?? Date.now()) }, '')),
+        h('span', { class: 'clock', 'data-since': String(s.startedAt ?? Date.now()) }, ''),
+        s.startedAt === undefined ? null : h('span', { class: 'muted' }, '· since ', timeEl(s.startedAt, clock(s.startedAt), { id: 'live-since' }))),
       v.runs
         ? btn('end', 'End meeting', { type: 'session.end' }, {
           cls: 'danger',

@@ -46,7 +46,6 @@ export interface View {
   off?: string
   me: Me
   id: string
-  tz: string
 }
 
 // btn is a command button; the panel's click handler sends data-cmd.

@@ -5,14 +5,16 @@
 // page follows the notes as they are written.
 
 import { api, APIError, Session, withToken } from './api'
-import { clear, emptyState, fmtDate, fmtLength, fmtTime, h, morph, showError } from './dom'
+import { clear, emptyState, fmtLength, h, morph, showError } from './dom'
+import { clockRange, moment, period, plan, timeEl } from './time'
+import { calendarLink } from './calendar'
 import { topbar, notFound } from './shell'
 import { noAccess } from './access'
 import { compareView, listVersions, restore, Version, versionsPanel } from './versions'
 import { ask } from './dialog'
 
 interface NotesJSON {
-  session: Session & { started_at?: string, ended_at?: string }
+  session: Session
   version: number | null
   html: string
   record: {
@@ -73,7 +75,7 @@ export async function reader (root: HTMLElement, id: string): Promise<void> {
     ? null
     : h('div', { class: 'version-banner', id: 'version-banner', role: 'note' },
       h('p', {}, h('strong', {}, `You are reading version #${shownVersion}${shown === undefined ? '' : ' “' + shown.name + '”'}`),
-        shown === undefined ? '' : `, saved ${new Date(shown.created_at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}.`),
+        ...(shown === undefined ? [] : [', saved ', timeEl(shown.created_at, moment(shown.created_at)), '.'])),
       h('p', { class: 'row' },
         h('a', { class: 'button', href: withToken('/read/' + id) }, 'Back to the current notes'),
         canEdit ? h('button', { type: 'button', id: 'restore', class: 'primary', onclick: (e: Event) => { void doRestore(e.currentTarget as HTMLElement) } }, 'Restore this version') : null))
@@ -136,6 +138,7 @@ export async function reader (root: HTMLElement, id: string): Promise<void> {
         h('p', { class: 'row actions' },
           h('a', { class: 'button', href: dl, id: 'download', download: '' }, shownVersion === null ? 'Download Markdown' : `Download version #${shownVersion} (Markdown)`),
           h('a', { class: 'button', href: withToken('/s/' + id), id: 'open-room' }, s.state === 'ended' ? 'Open the room' : 'Join the meeting'),
+          s.state === 'ended' ? null : calendarLink(id, s.title),
           s.my_role === 'host' ? h('button', { type: 'button', class: 'danger', id: 'delete-session', onclick: (e: Event) => { void doDelete(e.currentTarget as HTMLElement) } }, 'Delete session…') : null,
           live ? h('span', { class: 'muted live-note', id: 'live-note' }, '● Updating as people write') : null)),
       restored === null ? null : h('p', { class: 'notice', role: 'status', id: 'restored' }, `Version #${restored} was restored into the notes. The notes before it stay in the history.`),
@@ -160,21 +163,29 @@ export async function reader (root: HTMLElement, id: string): Promise<void> {
   }
 }
 
-function metaView (x: NotesJSON): Node[] {
+// metaView says when the meeting happened (started–ended, how long it
+// ran), or when it is planned, in the reader's zone with the session's
+// alongside.
+function metaView (x: NotesJSON): Array<Node | null> {
   const s = x.session
   const tz = s.time_zone
-  const started = s.started_at === undefined ? null : Date.parse(s.started_at)
-  const ended = s.ended_at === undefined ? null : Date.parse(s.ended_at)
   const badge = h('span', { class: 'badge state-' + s.state }, s.state === 'ended' ? 'Ended' : s.state === 'live' ? 'Live' : 'Not started')
-  const when = started === null
-    ? `Planned for ${fmtDate(Date.parse(s.scheduled_at), tz)}`
-    : fmtDate(started, tz) + (ended === null ? '' : ` – ${fmtTime(ended, tz)}, ${fmtLength((ended - started) / 1000)}`)
-  return [badge, h('span', { id: 'reader-when' }, `${when} (${tz})`)]
+  let when: HTMLElement
+  if (s.started_at === undefined) {
+    when = timeEl(s.scheduled_at, 'Planned for ' + plan(s, { year: true }))
+  } else if (s.ended_at === undefined) {
+    when = timeEl(s.started_at, `Started ${moment(s.started_at, tz, { year: true })}, still running`)
+  } else {
+    when = timeEl(s.started_at, `${period(s.started_at, s.ended_at, tz, { year: true })}, ran ${fmtLength((Date.parse(s.ended_at) - Date.parse(s.started_at)) / 1000)}`)
+  }
+  when.id = 'reader-when'
+  // The plan too, when the meeting did not start on time.
+  const late = s.started_at !== undefined && Math.abs(Date.parse(s.started_at) - Date.parse(s.scheduled_at)) >= 60000
+  return [badge, when, late ? h('span', { class: 'muted', id: 'reader-planned' }, 'Planned for ', timeEl(s.scheduled_at, moment(s.scheduled_at, tz))) : null]
 }
 
 function recordView (x: NotesJSON): HTMLElement[] {
   const rec = x.record
-  const tz = x.session.time_zone
   const sec = (id: string, title: string, ...kids: Array<Node | null>): HTMLElement =>
     h('section', { class: 'panel', 'aria-labelledby': 'h-' + id }, h('h2', { id: 'h-' + id }, title), ...kids)
   const totalVotes = (c: number[]): number => c.reduce((a, b) => a + b, 0)
@@ -182,7 +193,7 @@ function recordView (x: NotesJSON): HTMLElement[] {
     sec('attendees', `Attendees (${rec.attendees.length})`, rec.attendees.length === 0
       ? emptyState('No one joined the room.')
       : h('ul', { id: 'attendees', class: 'people' }, ...rec.attendees.map(a => h('li', { 'data-key': a.subject },
-        h('span', { class: 'grow' }, a.name), h('span', { class: 'muted' }, `${fmtTime(a.joinedAt, tz)}–${a.leftAt === null ? 'now' : fmtTime(a.leftAt, tz)}`))))),
+        h('span', { class: 'grow' }, a.name), h('span', { class: 'muted' }, timeEl(a.joinedAt, clockRange(a.joinedAt, a.leftAt, x.session.started_at ?? a.joinedAt))))))),
     sec('agenda', 'Agenda', rec.agenda.length === 0
       ? emptyState('This meeting had no agenda.')
       : h('table', { class: 'agenda-table' },

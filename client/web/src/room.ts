@@ -12,6 +12,8 @@ import { notesEditor } from './editor'
 import { MeetingPanel, roleName } from './meeting'
 import { Status } from './status'
 import { brand } from './shell'
+import { calendarLink } from './calendar'
+import { plan, timeEl } from './time'
 
 const syncURL = (): string => (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/sync'
 
@@ -89,10 +91,12 @@ export async function room (root: HTMLElement, id: string): Promise<void> {
       brand(),
       h('div', { class: 'title-block' },
         h('h1', { class: 'room-title' }, sess.title),
+        h('p', { class: 'meta room-when' }, timeEl(sess.scheduled_at, plan(sess), { id: 'room-when' })),
         h('div', { class: 'row meta' }, status.el)),
       h('nav', { class: 'row head-links', 'aria-label': 'Session' },
         roleChip,
         role === 'host' || role === 'cohost' ? inviteButton('session', id, sess.title) : null,
+        calendarLink(id, sess.title),
         h('a', { href: withToken('/read/' + id), id: 'open-reader' }, 'Notes & versions'))),
     tabs,
     layout)

@@ -5,6 +5,8 @@
 
 import { api, Me, Member, Session, Space, SpaceRole, withToken } from './api'
 import { inviteButton } from './access'
+import { subscribeButton } from './calendar'
+import { sessionWhen } from './time'
 import { ask } from './dialog'
 import { emptyState, h, initials, showError, swatch } from './dom'
 
@@ -37,7 +39,7 @@ function spaceCard (sp: Space): HTMLElement {
   const el = h('article', { class: 'space', 'data-space': sp.id, 'aria-labelledby': 'space-' + sp.id },
     h('div', { class: 'row spread' },
       h('h3', { id: 'space-' + sp.id }, sp.name, ' ', h('span', { class: 'badge' }, roleLabel[sp.my_role])),
-      manages(sp.my_role) ? inviteButton('space', sp.id, sp.name) : null),
+      h('div', { class: 'row' }, subscribeButton(sp.id, sp.name), manages(sp.my_role) ? inviteButton('space', sp.id, sp.name) : null)),
     sessions)
   api<{ sessions: Session[] }>('GET', '/api/sessions?limit=20&space_id=' + encodeURIComponent(sp.id)).then(page => {
     if (page.sessions.length === 0) sessions.replaceWith(emptyState('No sessions in this space yet.'))
@@ -45,6 +47,7 @@ function spaceCard (sp: Space): HTMLElement {
       sessions.append(h('li', { class: 'session-row' },
         h('a', { class: 'session-title', href: withToken((s.state === 'ended' ? '/read/' : '/s/') + s.id) }, s.title),
         h('span', { class: 'badge state-' + s.state }, stateWord[s.state]),
+        h('span', { class: 'muted when' }, sessionWhen(s)),
         s.visibility === 'private' ? h('span', { class: 'muted' }, 'private') : s.visibility === 'public' ? h('span', { class: 'muted' }, 'public link') : null))
     }
   }).catch(err => showError(el, err))

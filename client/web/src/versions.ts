@@ -8,11 +8,11 @@ import { WebsocketProvider } from 'y-websocket'
 import { api, Role, token, withToken } from './api'
 import { ask } from './dialog'
 import { emptyState, h, showError } from './dom'
+import { moment, timeEl } from './time'
 
 export interface Version { n: number, kind: string, name: string, created_at: string }
 
 const kindName: Record<string, string> = { manual: 'saved by hand', auto: 'saved automatically', 'post-meeting': 'when the meeting ended' }
-const fmtWhen = (iso: string): string => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })
 const sid = (id: string): string => encodeURIComponent(id)
 
 export async function listVersions (id: string): Promise<Version[]> {
@@ -30,7 +30,7 @@ export function versionsPanel (id: string, shown: number | null, role: Role | un
         h('span', { class: 'muted' }, ' live')),
       ...[...versions].reverse().map(v => h('li', { class: shown === v.n ? 'shown' : '', 'data-n': String(v.n) },
         h('a', { href: withToken(`/read/${id}?version=${v.n}`), 'aria-current': shown === v.n ? 'page' : undefined }, `#${v.n} ${v.name}`),
-        h('span', { class: 'muted' }, ` ${fmtWhen(v.created_at)}, ${kindName[v.kind] ?? v.kind}`))))
+        h('span', { class: 'muted' }, ' ', timeEl(v.created_at, moment(v.created_at)), `, ${kindName[v.kind] ?? v.kind}`))))
   const save = h('button', {
     type: 'button',
     id: 'save-version',
