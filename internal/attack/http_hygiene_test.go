@@ -465,25 +465,10 @@ func TestSessionSpamIntoOneSpace(t *testing.T) {
 		t.Fatalf("attacker's space %q (bystander's %q)", first.SpaceID, bs.SpaceID)
 	}
 
-	created, refused := 1, 0
-	for i := 1; i < 40; i++ {
-		code, retry, body := attacker.do(http.MethodPost, base,
-			fmt.Sprintf(`{"title":"spam %d","time_zone":"UTC","space_id":%q}`, i, first.SpaceID))
-		switch code {
-		case http.StatusCreated:
-			if refused > 0 {
-				t.Fatalf("session %d created after a refusal", i)
-			}
-			created++
-		case http.StatusTooManyRequests:
-			refused++
-			if !strings.Contains(body, `"too_many_sessions"`) || !strings.Contains(body, "--max-sessions-per-space-hour") || retry == "" {
-				t.Fatalf("refusal without its reason or Retry-After (%q): %s", retry, body)
-			}
-		default:
-			t.Fatalf("session %d: %d %s", i, code, body)
-		}
-	}
+	created, refused := spamSessions(t, attacker, base, 1, 40, func(i int) string {
+		return fmt.Sprintf(`{"title":"spam %d","time_zone":"UTC","space_id":%q}`, i, first.SpaceID)
+	}, "too_many_sessions", "--max-sessions-per-space-hour", true)
+	created++ // the first
 	if created != 10 || refused != 30 {
 		t.Fatalf("40 sessions into one space: %d created, %d refused; want 10 and 30", created, refused)
 	}
@@ -492,15 +477,8 @@ func TestSessionSpamIntoOneSpace(t *testing.T) {
 	}
 
 	// Nothing more is stored in the space than the limit.
-	code, _, body = attacker.do(http.MethodGet, base+"?limit=200&space_id="+first.SpaceID, "")
-	var list struct {
-		Sessions []json.RawMessage `json:"sessions"`
-	}
-	if err := json.Unmarshal([]byte(body), &list); err != nil || code != http.StatusOK {
-		t.Fatalf("listing the space: %d %s", code, body)
-	}
-	if len(list.Sessions) != 10 {
-		t.Errorf("the attacker's space holds %d sessions, want 10", len(list.Sessions))
+	if n := listed(t, attacker, base+"?limit=200&space_id="+first.SpaceID, "sessions"); n != 10 {
+		t.Errorf("the attacker's space holds %d sessions, want 10", n)
 	}
 
 	// The bystander's session is as it was, and its space takes more.
@@ -524,9 +502,32 @@ func TestSpaceSpamWithoutSpaceID(t *testing.T) {
 	base := "http://" + s.addr + "/api"
 	g := guard(t, s.addr, 64)
 	attacker := newGuest(t)
-	created, refused := 0, 0
-	for i := range 20 {
-		code, _, body := attacker.do(http.MethodPost, base+"/sessions", fmt.Sprintf(`{"title":"spam %d","time_zone":"UTC"}`, i))
+	created, refused := spamSessions(t, attacker, base+"/sessions", 0, 20, func(i int) string {
+		return fmt.Sprintf(`{"title":"spam %d","time_zone":"UTC"}`, i)
+	}, "too_many_spaces", "--max-spaces-per-person", false)
+	if created != 5 || refused != 15 {
+		t.Fatalf("20 sessions without space_id: %d created, %d refused; want 5 and 15", created, refused)
+	}
+	if n := s.refused("too_many_spaces"); n != 15 {
+		t.Errorf(`cocreate_refused_total{reason="too_many_spaces"} = %v, want 15`, n)
+	}
+	if n := listed(t, attacker, base+"/spaces", "spaces"); n != 5 {
+		t.Errorf("the attacker owns %d spaces, want 5", n)
+	}
+	if code, _, body := newGuest(t).do(http.MethodPost, base+"/spaces", `{"name":"Garden club"}`); code != http.StatusCreated {
+		t.Errorf("another guest's space refused: %d %s", code, body)
+	}
+	g.check()
+}
+
+// spamSessions has g create sessions from..n-1 (POST url, body(i)):
+// the first ones are created, then every one is refused with 429 and a
+// body naming reason and flag (and, with retry, a Retry-After header).
+// It returns how many were created and refused.
+func spamSessions(t *testing.T, g *guest, url string, from, n int, body func(i int) string, reason, flag string, retry bool) (created, refused int) {
+	t.Helper()
+	for i := from; i < n; i++ {
+		code, after, b := g.do(http.MethodPost, url, body(i))
 		switch code {
 		case http.StatusCreated:
 			if refused > 0 {
@@ -535,31 +536,23 @@ func TestSpaceSpamWithoutSpaceID(t *testing.T) {
 			created++
 		case http.StatusTooManyRequests:
 			refused++
-			if !strings.Contains(body, `"too_many_spaces"`) || !strings.Contains(body, "--max-spaces-per-person") {
-				t.Fatalf("refusal without its reason: %s", body)
+			if !strings.Contains(b, `"`+reason+`"`) || !strings.Contains(b, flag) || (retry && after == "") {
+				t.Fatalf("refusal without its reason or Retry-After (%q): %s", after, b)
 			}
 		default:
-			t.Fatalf("session %d: %d %s", i, code, body)
+			t.Fatalf("session %d: %d %s", i, code, b)
 		}
 	}
-	if created != 5 || refused != 15 {
-		t.Fatalf("20 sessions without space_id: %d created, %d refused; want 5 and 15", created, refused)
-	}
-	if n := s.refused("too_many_spaces"); n != 15 {
-		t.Errorf(`cocreate_refused_total{reason="too_many_spaces"} = %v, want 15`, n)
-	}
-	code, _, body := attacker.do(http.MethodGet, base+"/spaces", "")
-	var list struct {
-		Spaces []json.RawMessage `json:"spaces"`
-	}
+	return created, refused
+}
+
+// listed is how many items g's GET of url lists under key.
+func listed(t *testing.T, g *guest, url, key string) int {
+	t.Helper()
+	code, _, body := g.do(http.MethodGet, url, "")
+	var list map[string][]json.RawMessage
 	if err := json.Unmarshal([]byte(body), &list); err != nil || code != http.StatusOK {
-		t.Fatalf("listing the attacker's spaces: %d %s", code, body)
+		t.Fatalf("GET %s: %d %s", url, code, body)
 	}
-	if len(list.Spaces) != 5 {
-		t.Errorf("the attacker owns %d spaces, want 5", len(list.Spaces))
-	}
-	if code, _, body := newGuest(t).do(http.MethodPost, base+"/spaces", `{"name":"Garden club"}`); code != http.StatusCreated {
-		t.Errorf("another guest's space refused: %d %s", code, body)
-	}
-	g.check()
+	return len(list[key])
 }
