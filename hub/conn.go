@@ -31,12 +31,13 @@ type conn struct {
 	// called by the reader.
 	onCommand   func(context.Context, []byte) []byte
 	allowUpdate func() bool
-	onUpdate    func(applied bool) // ConnOptions.OnUpdate, called by the run loop
-	savedAcks   bool               // ConnOptions.SavedAcks
-	logOnce     sync.Once
-	logger      *slog.Logger    // made on first use: most connections never log
-	ctx         context.Context // cancelled when the connection is killed
-	cancel      context.CancelFunc
+	onUpdate    func(applied bool)          // ConnOptions.OnUpdate, called by the run loop
+	savedAcks   bool                        // ConnOptions.SavedAcks
+	logger      atomic.Pointer[slog.Logger] // made on first use: most connections never log
+	// expiry closes the connection when its token expires (nil: never);
+	// done, if set, is called once the connection has ended (Start).
+	expiry *time.Timer
+	done   func()
 
 	out     outQueue
 	killed  chan struct{}
@@ -65,7 +66,7 @@ type conn struct {
 	baseSV []byte
 }
 
-func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.Context, cancel context.CancelFunc) *conn {
+func newConn(r *Registry, rm *room, t Transport, opts ConnOptions) *conn {
 	id := uuid.NewString()
 	c := &conn{
 		id:          id,
@@ -79,8 +80,6 @@ func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.C
 		allowUpdate: opts.AllowUpdate,
 		onUpdate:    opts.OnUpdate,
 		savedAcks:   opts.SavedAcks,
-		ctx:         ctx,
-		cancel:      cancel,
 		killed:      make(chan struct{}),
 		user:        opts.User,
 	}
@@ -101,7 +100,6 @@ func (c *conn) kill(code StatusCode, reason string, now bool) {
 		if now || code == 0 {
 			// Closing the socket makes a blocked read or write return.
 			c.t.CloseNow()
-			c.cancel()
 			return
 		}
 		// The close handshake may wait for the peer; it runs on its own.
@@ -109,11 +107,9 @@ func (c *conn) kill(code StatusCode, reason string, now bool) {
 			go func() {
 				defer c.out.doneBackground()
 				c.t.Close(code, reason)
-				c.cancel()
 			}()
 		} else {
 			c.t.CloseNow()
-			c.cancel()
 		}
 	})
 }
@@ -215,6 +211,43 @@ func (c *conn) readLoop() {
 	}
 }
 
+// readOn is a reader goroutine of a connection whose Transport is a
+// Waiter (Registry.Start): it waits for input in a new goroutine, whose
+// stack is the smallest, reads while input is ready, and then hands the
+// wait to a new goroutine and ends, so that the goroutine waiting is
+// never one whose stack grew while handling messages. One goroutine
+// reads at a time; each is started by the previous one.
+func (c *conn) readOn() {
+	c.t.(Waiter).Wait()
+	if c.readReady() {
+		go c.readOn()
+		return
+	}
+	c.reg.finish(c)
+}
+
+// readReady reads and handles messages while the transport has input
+// ready: true when it has none left, false when the connection ended.
+//
+//go:noinline
+func (c *conn) readReady() bool {
+	w := c.t.(Waiter)
+	ctx := context.Background() // as in readLoop
+	for {
+		msg, err := c.t.Read(ctx)
+		if err != nil {
+			c.readFailed(err)
+			return false
+		}
+		if !c.handleRead(msg) {
+			return false
+		}
+		if !w.Ready() {
+			return true
+		}
+	}
+}
+
 //go:noinline
 func (c *conn) readFailed(err error) {
 	if errors.Is(err, ErrUnsupportedFrame) {
@@ -252,7 +285,7 @@ func (c *conn) handleRead(msg []byte) bool {
 			c.refuse(StatusInvalidPayload, "commands are not accepted here", "invalid_message", nil)
 			return false
 		}
-		c.enqueue(yproto.CommandMessage(c.onCommand(c.ctx, m.Payload)))
+		c.enqueue(yproto.CommandMessage(c.onCommand(connContext{c}, m.Payload)))
 		return true
 	}
 	return c.rm.sendFrom(c, event{kind: evMessage, conn: c, msg: m})
@@ -284,7 +317,8 @@ func (c *conn) keepalive() {
 	}
 	go func() {
 		defer c.out.doneBackground()
-		ctx, cancel := context.WithTimeout(c.ctx, c.reg.cfg.PingInterval)
+		// Not tied to the connection: closing it ends a ping anyway.
+		ctx, cancel := context.WithTimeout(context.Background(), c.reg.cfg.PingInterval)
 		defer cancel()
 		if c.t.Ping(ctx) == nil {
 			c.pinging.Store(false)
@@ -380,10 +414,13 @@ func (c *conn) writeBatch() error {
 // log returns the connection's logger, made on first use so an idle
 // connection does not carry one.
 func (c *conn) log() *slog.Logger {
-	c.logOnce.Do(func() {
-		c.logger = c.reg.log.With("doc", c.rm.name, "conn", c.id, "remote", c.remote)
-	})
-	return c.logger
+	if l := c.logger.Load(); l != nil {
+		return l
+	}
+	// Two goroutines may both make one; either will do.
+	l := c.reg.log.With("doc", c.rm.name, "conn", c.id, "remote", c.remote)
+	c.logger.CompareAndSwap(nil, l)
+	return c.logger.Load()
 }
 
 func (c *conn) writeDone() { c.writeSince.Store(0) }
@@ -408,3 +445,19 @@ func (c *conn) checkWrite(now time.Time) {
 
 // epoch anchors writeSince on the monotonic clock.
 var epoch = time.Now()
+
+// connContext is a connection's context, given to ConnOptions.OnCommand:
+// done once the connection is killed. It costs the connection nothing
+// (a cancellable context would be an allocation per connection): its
+// Done is the connection's killed channel.
+type connContext struct{ c *conn }
+
+func (connContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (x connContext) Done() <-chan struct{}     { return x.c.killed }
+func (connContext) Value(any) any               { return nil }
+func (x connContext) Err() error {
+	if x.c.isKilled() {
+		return context.Canceled
+	}
+	return nil
+}

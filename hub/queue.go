@@ -50,7 +50,7 @@ type outItem struct {
 // all have ended.
 type outQueue struct {
 	mu      sync.Mutex
-	idle    sync.Cond // signalled when bg drops to zero
+	idle    chan struct{} // made by closeAndWait while bg > 0, closed when bg drops to zero
 	q       []outItem
 	hasSync bool // q holds a kindSync item
 	bytes   int  // bytes of the update items in q (the droppable ones)
@@ -261,8 +261,9 @@ func (o *outQueue) startBackground() bool {
 func (o *outQueue) doneBackground() {
 	o.mu.Lock()
 	o.bg--
-	if o.bg == 0 && o.idle.L != nil {
-		o.idle.Broadcast()
+	if o.bg == 0 && o.idle != nil {
+		close(o.idle)
+		o.idle = nil
 	}
 	o.mu.Unlock()
 }
@@ -273,13 +274,16 @@ func (o *outQueue) closeAndWait() {
 	o.mu.Lock()
 	o.closed = true
 	o.releaseLocked()
-	if o.idle.L == nil {
-		o.idle.L = &o.mu
+	if o.bg == 0 {
+		o.mu.Unlock()
+		return
 	}
-	for o.bg > 0 {
-		o.idle.Wait()
+	if o.idle == nil {
+		o.idle = make(chan struct{})
 	}
+	idle := o.idle
 	o.mu.Unlock()
+	<-idle
 }
 
 // coalesce merges the update items of batch into one update message at

@@ -51,7 +51,7 @@ type Server struct {
 	preg      *prometheus.Registry // served on /metrics or --metrics-addr
 	creations *creations           // dev-mode creations per address (quota.go)
 
-	conns sync.WaitGroup // goroutines serving upgraded sockets
+	conns sync.WaitGroup // upgraded sockets being served
 	// sockets is cancelled when shutdown starts: /hocuspocus sockets
 	// close themselves then, even with no document open in a hub.
 	sockets     context.Context
@@ -319,24 +319,24 @@ func (s *Server) sync(c echo.Context) error {
 	if doc != "" {
 		name += "/" + doc
 	}
-	// The request context is not cancelled on server shutdown for
-	// hijacked connections; the registry closes them itself.
-	ctx := context.WithoutCancel(c.Request().Context())
-	// The socket is served from a fresh goroutine and the handler returns:
-	// net/http's connection goroutine (with its deep stack), the request
-	// and echo's context are freed, which is most of what an idle
-	// connection would otherwise keep. The socket stays valid: it was
-	// hijacked.
-	//
-	// The goroutine spends the connection's life waiting in Serve: what
-	// it does before and after is in functions of their own (socketOpen,
-	// socketDone), so its stack stays shallow while it waits and the
-	// runtime can shrink it.
-	s.conns.Go(func() {
-		socketOpen(access.opened)
-		err := s.hubs.Serve(ctx, name, wsTransport{c: ws, sock: sock}, access.opts)
-		s.socketDone(err, name, ip, access.closed)
+	// The socket is served by goroutines of its own (hub.Registry.Start)
+	// and the handler returns: net/http's connection goroutine (with its
+	// deep stack), the request and echo's context are freed, which is
+	// most of what an idle connection would otherwise keep. The socket
+	// stays valid: it was hijacked. Nothing of the request is kept: the
+	// hub gets a context of its own (the request's is not cancelled on
+	// server shutdown for hijacked connections anyway; the registry
+	// closes them itself).
+	access.opened()
+	s.conns.Add(1)
+	err = s.hubs.Start(context.Background(), name, transport(ws, sock), access.opts, func() {
+		s.socketDone(nil, name, ip, access.closed)
+		s.conns.Done()
 	})
+	if err != nil {
+		s.socketDone(err, name, ip, access.closed)
+		s.conns.Done()
+	}
 	return nil
 }
 
@@ -384,14 +384,7 @@ func (s *Server) upgrade(c echo.Context) (ws *websocket.Conn, sock *corkConn, ip
 	return ws, sock, ip
 }
 
-// socketOpen and socketDone are what a socket's goroutine does before
-// and after its life in Serve, in functions of their own so that its
-// stack stays shallow while it waits and the runtime can shrink it.
-//
-//go:noinline
-func socketOpen(opened func()) { opened() }
-
-//go:noinline
+// socketDone is what follows a socket's life in the hub.
 func (s *Server) socketDone(err error, name, ip string, closed func()) {
 	closed()
 	s.releaseIP(ip)
