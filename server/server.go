@@ -329,13 +329,12 @@ func (s *Server) sync(c echo.Context) error {
 	// closes them itself).
 	access.opened()
 	s.conns.Add(1)
+	closed := access.closed // not access: the closure would keep all of it
 	err = s.hubs.Start(context.Background(), name, transport(ws, sock), access.opts, func() {
-		s.socketDone(nil, name, ip, access.closed)
-		s.conns.Done()
+		s.socketDone(nil, name, ip, closed)
 	})
 	if err != nil {
-		s.socketDone(err, name, ip, access.closed)
-		s.conns.Done()
+		s.socketDone(err, name, ip, closed)
 	}
 	return nil
 }
@@ -386,6 +385,7 @@ func (s *Server) upgrade(c echo.Context) (ws *websocket.Conn, sock *corkConn, ip
 
 // socketDone is what follows a socket's life in the hub.
 func (s *Server) socketDone(err error, name, ip string, closed func()) {
+	defer s.conns.Done()
 	closed()
 	s.releaseIP(ip)
 	if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {

@@ -176,14 +176,14 @@ type corkConn struct {
 	// start here too. Only the reader (or the close handshake, which
 	// coder/websocket serializes with it) touches them.
 	rbuf *[]byte
-	rpos int
+	rpos int32
 	// ready: the reader saw input ready (Wait, Ready); its next Read
 	// need not check again.
 	ready bool
 
+	corked   bool // guarded by mu, like progress and buf
 	mu       sync.Mutex
 	progress func()
-	corked   bool
 	buf      *[]byte
 }
 
@@ -271,8 +271,8 @@ func (s *corkConn) Read(p []byte) (int, error) {
 		s.rbuf, s.rpos = b, 0
 	}
 	n := copy(p, (*s.rbuf)[s.rpos:])
-	s.rpos += n
-	if s.rpos == len(*s.rbuf) {
+	s.rpos += int32(n)
+	if int(s.rpos) == len(*s.rbuf) {
 		if cap(*s.rbuf) == socketReadBuffer {
 			*s.rbuf = (*s.rbuf)[:0]
 			readPool.Put(s.rbuf)
@@ -299,16 +299,14 @@ func (s *corkConn) waitReadable() error {
 	if s.buffered() {
 		return nil
 	}
-	var rerr error
-	err := s.raw.Read(func(fd uintptr) bool {
-		ready, err := readable(fd)
-		rerr = err
-		return ready || err != nil
-	})
-	if err != nil {
-		return err
-	}
-	return rerr
+	return s.raw.Read(readableFD)
+}
+
+// readableFD is waitReadable's test, a function of its own so that a
+// waiting connection holds no closure.
+func readableFD(fd uintptr) bool {
+	ready, err := readable(fd)
+	return ready || err != nil
 }
 
 // readable reports, without waiting, whether the socket has input
@@ -318,11 +316,7 @@ func (s *corkConn) readable() bool {
 		return true
 	}
 	var ready bool
-	err := s.raw.Control(func(fd uintptr) {
-		var err error
-		ready, err = readable(fd)
-		ready = ready || err != nil
-	})
+	err := s.raw.Control(func(fd uintptr) { ready = readableFD(fd) })
 	return ready || err != nil
 }
 
