@@ -300,7 +300,7 @@ func (c *conn) handleRead(msg []byte) bool {
 		c.enqueue(yproto.CommandMessage(c.onCommand(connContext{c}, m.Payload)))
 		return true
 	}
-	return c.rm.sendFrom(c, event{kind: evMessage, conn: c, msg: m})
+	return c.rm.sendFrom(c, messageEvent(c, m))
 }
 
 // updateHandled tells ConnOptions.OnUpdate, if set, that an update of

@@ -373,6 +373,7 @@ func (s *Server) upgrade(c echo.Context) (ws *websocket.Conn, sock *corkConn, ip
 		return nil, nil, "" // Accept has written the HTTP error
 	}
 	ws.SetReadLimit(s.cfg.MaxMessageSize)
+	sock.unwrap()
 	ip = c.RealIP()
 	if !s.acquireIP(ip) {
 		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()

@@ -372,6 +372,16 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return w.sock, bufio.NewReadWriter(w.sock.br, bufio.NewWriterSize(w.sock, frameBuffer)), nil
 }
 
+// unwrap points coder/websocket's read buffer straight at the socket
+// after the upgrade: Accept puts an io.MultiReader of the bytes it found
+// buffered (none: Hijack moved them to rbuf) and the socket under it,
+// which every connection would keep.
+func (s *corkConn) unwrap() {
+	if s.br != nil && s.br.Buffered() == 0 {
+		s.br.Reset(s)
+	}
+}
+
 // Unwrap lets http.ResponseController reach the echo response.
 func (w smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
