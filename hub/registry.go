@@ -291,9 +291,9 @@ func (r *Registry) Loaded() int {
 // document's hub (loading the document on first use), reads messages and
 // feeds them to the hub, and writes what the hub sends. It returns when
 // the connection is closed, by either side or by Close, and always closes
-// t. The connection's reader runs in the calling goroutine. ctx is not
-// used beyond the call (the connection's own context, given to
-// ConnOptions.OnCommand, ends when the connection does).
+// t. The connection's reader runs in the calling goroutine. Nothing of
+// ctx is kept: the connection has a context of its own (given to
+// ConnOptions.OnCommand), which ends when the connection does.
 func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts ConnOptions) error {
 	return r.serve(ctx, doc, t, &opts)
 }
