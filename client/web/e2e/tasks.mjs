@@ -110,6 +110,8 @@ try {
   await panel.locator('.task-group h4 a', { hasText: 'Garden call' }).waitFor()
   if (!/for Grace Hopper/.test(await panel.locator('.task', { hasText: 'Send the minutes' }).innerText())) throw new Error('by session, the task does not name its owner')
   await axe(host, 'Tasks view by session')
+  await top(panel)
+  await shot(host, 'tasks-view-by-session')
   // Grace sees the same on her phone.
   const gpanel = await openTasks(grace, space.id)
   await gpanel.locator('.task-group h4', { hasText: 'Grace Hopper' }).waitFor()
