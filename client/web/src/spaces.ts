@@ -1,11 +1,13 @@
 // The lobby's spaces: each space of the caller with its sessions (live,
-// upcoming, past, as the API lists them to the caller), its invite link
-// and, for owners and admins, its members (list, change role, remove);
+// upcoming, past, as the API lists them to the caller), its open tasks
+// (tasks.ts), its invite link and, for owners and admins, its members
+// (list, change role, remove);
 // and the form that makes a new space.
 
 import { api, Me, Member, Session, Space, SpaceRole, withToken } from './api'
 import { inviteButton } from './access'
 import { subscribeButton } from './calendar'
+import { tasksPanel } from './tasks'
 import { sessionWhen } from './time'
 import { ask } from './dialog'
 import { emptyState, h, initials, showError, swatch } from './dom'
@@ -51,6 +53,7 @@ function spaceCard (sp: Space): HTMLElement {
         s.visibility === 'private' ? h('span', { class: 'muted' }, 'private') : s.visibility === 'public' ? h('span', { class: 'muted' }, 'public link') : null))
     }
   }).catch(err => showError(el, err))
+  el.append(tasksPanel(sp))
   if (manages(sp.my_role)) el.append(membersPanel(sp))
   return el
 }
