@@ -36,6 +36,15 @@ export function spacesSection (): HTMLElement {
   return sec
 }
 
+// inCardOrder puts a space's sessions as a person scans them: live ones,
+// then upcoming ones soonest first, then past ones latest first.
+function inCardOrder (list: Session[]): Session[] {
+  const rank = { live: 0, scheduled: 1, ended: 2 }
+  const at = (s: Session): number => Date.parse(s.started_at ?? s.scheduled_at)
+  return [...list].sort((a, b) => rank[a.state] - rank[b.state] ||
+    (a.state === 'ended' ? at(b) - at(a) : at(a) - at(b)))
+}
+
 function spaceCard (sp: Space): HTMLElement {
   const sessions = h('ul', { class: 'sessions', 'aria-label': 'Sessions of ' + sp.name })
   const el = h('article', { class: 'space', 'data-space': sp.id, 'aria-labelledby': 'space-' + sp.id },
@@ -45,7 +54,7 @@ function spaceCard (sp: Space): HTMLElement {
     sessions)
   api<{ sessions: Session[] }>('GET', '/api/sessions?limit=20&space_id=' + encodeURIComponent(sp.id)).then(page => {
     if (page.sessions.length === 0) sessions.replaceWith(emptyState('No sessions in this space yet.'))
-    for (const s of page.sessions) {
+    for (const s of inCardOrder(page.sessions)) {
       sessions.append(h('li', { class: 'session-row' },
         h('a', { class: 'session-title', href: withToken((s.state === 'ended' ? '/read/' : '/s/') + s.id) }, s.title),
         h('span', { class: 'badge state-' + s.state }, stateWord[s.state]),
