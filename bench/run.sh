@@ -25,7 +25,10 @@
 #                     rate limits lifted, "--rate-updates 0 --conn-rate-updates 0":
 #                     one writer sends up to 3000 updates/s, which the
 #                     per-person and per-connection defaults refuse, and the
-#                     reference servers have no such limits)
+#                     reference servers have no such limits; and the quotas
+#                     on documents, "--max-docs-per-session 0
+#                     --guest-creations-per-minute 0": the idle scenario opens
+#                     a thousand documents of one session from few addresses)
 #   LOADGEN_FLAGS     extra flags for every `cocreate bench load`
 set -euo pipefail
 
@@ -40,7 +43,7 @@ SCENARIOS=${SCENARIOS:-"1x100x50 1x1000x50 100x10x5 1x200x200 1x200x1000 1x200x3
 MULTI_SOCKETS=${MULTI_SOCKETS:-200}
 MULTI_DOCS=${MULTI_DOCS:-50}
 PORT_BASE=${PORT_BASE:-18400}
-COCREATE_FLAGS=${COCREATE_FLAGS-"--rate-updates 0 --conn-rate-updates 0"}
+COCREATE_FLAGS=${COCREATE_FLAGS-"--rate-updates 0 --conn-rate-updates 0 --max-docs-per-session 0 --guest-creations-per-minute 0"}
 LOADGEN_FLAGS=${LOADGEN_FLAGS:-}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cocreate-bench.XXXXXX")
 OUT=${OUT:-$WORK/out}

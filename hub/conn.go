@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,30 +19,29 @@ import (
 // about half of an idle connection's memory). outQueue counts them so
 // Serve can wait for all of them.
 type conn struct {
-	id       string // a UUID, so logs of several instances never mix connections up
-	reg      *Registry
-	rm       *room
-	t        Transport
-	readOnly bool // owned by the room's run loop after join
-	subject  string
-	remote   string
+	id      uuid.UUID // so logs of several instances never mix connections up; formatted only to log
+	reg     *Registry
+	rm      *room
+	t       Transport
+	subject string
+	remote  string
 	// onCommand and allowUpdate are ConnOptions.OnCommand/AllowUpdate,
 	// called by the reader.
 	onCommand   func(context.Context, []byte) []byte
 	allowUpdate func() bool
-	onUpdate    func(applied bool) // ConnOptions.OnUpdate, called by the run loop
-	savedAcks   bool               // ConnOptions.SavedAcks
-	logOnce     sync.Once
-	logger      *slog.Logger    // made on first use: most connections never log
-	ctx         context.Context // cancelled when the connection is killed
-	cancel      context.CancelFunc
+	onUpdate    func(applied bool)          // ConnOptions.OnUpdate, called by the run loop
+	logger      atomic.Pointer[slog.Logger] // made on first use: most connections never log
+	// expiry closes the connection when its token expires (nil: never);
+	// done, if set, is called once the connection has ended (Start).
+	expiry *time.Timer
+	done   func()
 
-	out     outQueue
-	killed  chan struct{}
-	once    sync.Once
-	code    StatusCode // set once, before killed is closed
-	reason  string
-	pinging atomic.Bool // a ping is in flight
+	out outQueue
+	// killed is set by the first kill; killedCh, made only for someone
+	// who waits for it (killedChan), is closed then. Guarded by out.mu.
+	killed   atomic.Bool
+	killedCh chan struct{}
+	pinging  atomic.Bool // a ping is in flight
 	// writeSince is when the current batch of writes started (monotonic
 	// ns since epoch, +1), 0 while not writing; the room checks it
 	// against WriteTimeout.
@@ -51,6 +49,9 @@ type conn struct {
 
 	// limits are the per-connection rate buckets, used by the reader only.
 	limits [numLimits]bucket
+
+	readOnly  bool // owned by the room's run loop after join
+	savedAcks bool // ConnOptions.SavedAcks
 
 	// owned by the room's run loop
 	user User // stamped on this connection's awareness states
@@ -65,8 +66,8 @@ type conn struct {
 	baseSV []byte
 }
 
-func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.Context, cancel context.CancelFunc) *conn {
-	id := uuid.NewString()
+func newConn(r *Registry, rm *room, t Transport, opts ConnOptions) *conn {
+	id := uuid.New()
 	c := &conn{
 		id:          id,
 		reg:         r,
@@ -79,9 +80,6 @@ func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.C
 		allowUpdate: opts.AllowUpdate,
 		onUpdate:    opts.OnUpdate,
 		savedAcks:   opts.SavedAcks,
-		ctx:         ctx,
-		cancel:      cancel,
-		killed:      make(chan struct{}),
 		user:        opts.User,
 	}
 	c.out.room = &rm.queued
@@ -95,27 +93,44 @@ func newConn(r *Registry, rm *room, t Transport, opts ConnOptions, ctx context.C
 // close frame). now also aborts a write in progress. Only the first call
 // counts. It never blocks.
 func (c *conn) kill(code StatusCode, reason string, now bool) {
-	c.once.Do(func() {
-		c.code, c.reason = code, reason
-		close(c.killed)
-		if now || code == 0 {
-			// Closing the socket makes a blocked read or write return.
-			c.t.CloseNow()
-			c.cancel()
-			return
+	c.out.mu.Lock()
+	first := !c.killed.Swap(true)
+	if first && c.killedCh != nil {
+		close(c.killedCh)
+	}
+	c.out.mu.Unlock()
+	if !first {
+		return
+	}
+	if now || code == 0 {
+		// Closing the socket makes a blocked read or write return.
+		c.t.CloseNow()
+		return
+	}
+	// The close handshake may wait for the peer; it runs on its own.
+	if c.out.startBackground() {
+		go func() {
+			defer c.out.doneBackground()
+			c.t.Close(code, reason)
+		}()
+	} else {
+		c.t.CloseNow()
+	}
+}
+
+// killedChan returns a channel closed once the connection is killed,
+// made on first use: a channel per connection would cost every idle
+// connection ~100 bytes for the rare reader that waits on it.
+func (c *conn) killedChan() <-chan struct{} {
+	c.out.mu.Lock()
+	defer c.out.mu.Unlock()
+	if c.killedCh == nil {
+		c.killedCh = make(chan struct{})
+		if c.killed.Load() {
+			close(c.killedCh)
 		}
-		// The close handshake may wait for the peer; it runs on its own.
-		if c.out.startBackground() {
-			go func() {
-				defer c.out.doneBackground()
-				c.t.Close(code, reason)
-				c.cancel()
-			}()
-		} else {
-			c.t.CloseNow()
-			c.cancel()
-		}
-	})
+	}
+	return c.killedCh
 }
 
 // expire closes the connection because its token has expired.
@@ -128,14 +143,7 @@ func (c *conn) expire() {
 	c.kill(StatusPolicyViolation, "token expired", false)
 }
 
-func (c *conn) isKilled() bool {
-	select {
-	case <-c.killed:
-		return true
-	default:
-		return false
-	}
-}
+func (c *conn) isKilled() bool { return c.killed.Load() }
 
 // refuse closes the connection because of bad input, counts it and logs
 // it once.
@@ -215,6 +223,43 @@ func (c *conn) readLoop() {
 	}
 }
 
+// readOn is a reader goroutine of a connection whose Transport is a
+// Waiter (Registry.Start): it waits for input in a new goroutine, whose
+// stack is the smallest, reads while input is ready, and then hands the
+// wait to a new goroutine and ends, so that the goroutine waiting is
+// never one whose stack grew while handling messages. One goroutine
+// reads at a time; each is started by the previous one.
+func (c *conn) readOn() {
+	c.t.(Waiter).Wait()
+	if c.readReady() {
+		go c.readOn()
+		return
+	}
+	c.reg.finish(c)
+}
+
+// readReady reads and handles messages while the transport has input
+// ready: true when it has none left, false when the connection ended.
+//
+//go:noinline
+func (c *conn) readReady() bool {
+	w := c.t.(Waiter)
+	ctx := context.Background() // as in readLoop
+	for {
+		msg, err := c.t.Read(ctx)
+		if err != nil {
+			c.readFailed(err)
+			return false
+		}
+		if !c.handleRead(msg) {
+			return false
+		}
+		if !w.Ready() {
+			return true
+		}
+	}
+}
+
 //go:noinline
 func (c *conn) readFailed(err error) {
 	if errors.Is(err, ErrUnsupportedFrame) {
@@ -252,10 +297,10 @@ func (c *conn) handleRead(msg []byte) bool {
 			c.refuse(StatusInvalidPayload, "commands are not accepted here", "invalid_message", nil)
 			return false
 		}
-		c.enqueue(yproto.CommandMessage(c.onCommand(c.ctx, m.Payload)))
+		c.enqueue(yproto.CommandMessage(c.onCommand(connContext{c}, m.Payload)))
 		return true
 	}
-	return c.rm.sendFrom(c, event{kind: evMessage, conn: c, msg: m})
+	return c.rm.sendFrom(c, messageEvent(c, m))
 }
 
 // updateHandled tells ConnOptions.OnUpdate, if set, that an update of
@@ -284,7 +329,8 @@ func (c *conn) keepalive() {
 	}
 	go func() {
 		defer c.out.doneBackground()
-		ctx, cancel := context.WithTimeout(c.ctx, c.reg.cfg.PingInterval)
+		// Not tied to the connection: closing it ends a ping anyway.
+		ctx, cancel := context.WithTimeout(context.Background(), c.reg.cfg.PingInterval)
 		defer cancel()
 		if c.t.Ping(ctx) == nil {
 			c.pinging.Store(false)
@@ -380,10 +426,13 @@ func (c *conn) writeBatch() error {
 // log returns the connection's logger, made on first use so an idle
 // connection does not carry one.
 func (c *conn) log() *slog.Logger {
-	c.logOnce.Do(func() {
-		c.logger = c.reg.log.With("doc", c.rm.name, "conn", c.id, "remote", c.remote)
-	})
-	return c.logger
+	if l := c.logger.Load(); l != nil {
+		return l
+	}
+	// Two goroutines may both make one; either will do.
+	l := c.reg.log.With("doc", c.rm.name, "conn", c.id.String(), "remote", c.remote)
+	c.logger.CompareAndSwap(nil, l)
+	return c.logger.Load()
 }
 
 func (c *conn) writeDone() { c.writeSince.Store(0) }
@@ -408,3 +457,19 @@ func (c *conn) checkWrite(now time.Time) {
 
 // epoch anchors writeSince on the monotonic clock.
 var epoch = time.Now()
+
+// connContext is a connection's context, given to ConnOptions.OnCommand:
+// done once the connection is killed. It costs an idle connection
+// nothing (a cancellable context would be an allocation per
+// connection): its Done is the connection's killedChan.
+type connContext struct{ c *conn }
+
+func (connContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (x connContext) Done() <-chan struct{}     { return x.c.killedChan() }
+func (connContext) Value(any) any               { return nil }
+func (x connContext) Err() error {
+	if x.c.isKilled() {
+		return context.Canceled
+	}
+	return nil
+}

@@ -14,15 +14,19 @@
 // awareness table (awareness.go) and the list of updates not yet stored.
 // Nothing else touches them, so none of them has a lock.
 //
-// Each connection (conn.go) has one long-lived goroutine, its reader
-// (the goroutine that called Registry.Serve). Its writer exists only
+// Each connection (conn.go) has one reader goroutine at a time: the
+// goroutine that called Registry.Serve, or, with Registry.Start, one the
+// connection started (with a Transport that is a Waiter, a fresh one
+// each time the reader has to wait for the peer: it waits, reads while
+// input is ready, then starts the next and ends). Its writer exists only
 // while messages are queued: the push that finds the bounded outbound
 // queue non-empty and no writer running starts one, and it ends when the
 // queue is empty again. Keepalive pings (every PingInterval, driven by the
 // room's one ticker; an unanswered ping closes the connection) and the
 // close handshake also run in short-lived goroutines. The connection
-// counts them and Serve waits for all of them before it returns. An idle
-// connection thus costs one goroutine stack, not two.
+// counts them and waits for all of them before Serve returns (or
+// Start's done is called). An idle connection thus costs one goroutine
+// stack, not two.
 // A connection's read-only state is owned by the run loop too:
 // Registry.SetReadOnly sends the room an event and waits for it to be
 // applied, so a role change holds from the next update on; it also
@@ -31,8 +35,8 @@
 // travels the same way and closes the person's connections instead
 // (1008, "access revoked"), the meeting document's too. A
 // connection with ConnOptions.ExpiresAt has a time.AfterFunc timer that
-// closes it (1008, "token expired"); Serve stops the timer before it
-// returns.
+// closes it (1008, "token expired"); the timer is stopped when the
+// connection ends.
 // The run loop never blocks on a connection: it enqueues without waiting
 // (queue.go). A queue is bounded in messages (QueueSize) and in update
 // bytes (QueueBytes); broadcast updates are one slice shared by every
@@ -71,7 +75,9 @@
 //
 // An idle connection's reader waits in Transport.Read with a shallow
 // stack (set-up, tear-down and message handling are in functions of
-// their own), so the runtime shrinks its stack to a few KiB.
+// their own), so the runtime shrinks its stack to 4 KiB; with Start and
+// a Waiter it waits in a goroutine that has never handled a message,
+// whose stack is the runtime's smallest, 2 KiB.
 // Each room also has a persister goroutine (persist.go) that writes
 // batches to the store, so the run loop never waits for the disk except
 // when it stores the document before unloading and on shutdown.

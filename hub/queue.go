@@ -50,7 +50,7 @@ type outItem struct {
 // all have ended.
 type outQueue struct {
 	mu      sync.Mutex
-	idle    sync.Cond // signalled when bg drops to zero
+	idle    chan struct{} // made by closeAndWait while bg > 0, closed when bg drops to zero
 	q       []outItem
 	hasSync bool // q holds a kindSync item
 	bytes   int  // bytes of the update items in q (the droppable ones)
@@ -92,7 +92,7 @@ func (o *outQueue) push(it outItem, maxItems, maxBytes int) (res pushResult, dra
 	if len(o.q) >= maxItems || (it.kind == kindUpdate && o.updates > 0 && o.bytes+len(it.msg) > maxBytes) {
 		return pushOverflow, drained
 	}
-	o.q = append(o.q, it)
+	o.q = append(o.items(), it)
 	if it.kind == kindUpdate {
 		o.bytes += len(it.msg)
 		o.updates++
@@ -119,7 +119,7 @@ func (o *outQueue) compactPush(it outItem, maxItems int) pushResult {
 	if len(o.q) >= maxItems {
 		return pushOverflow
 	}
-	o.q = append(o.q, it)
+	o.q = append(o.items(), it)
 	o.countLocked(it.private)
 	return o.startLocked()
 }
@@ -164,7 +164,7 @@ func (o *outQueue) setSync(it outItem, dropUpdates bool, maxItems int) (res push
 		return pushedDrop, false
 	}
 	it.kind = kindSync
-	o.q = append(o.q, it)
+	o.q = append(o.items(), it)
 	o.hasSync = true
 	o.countLocked(it.private)
 	return o.startLocked(), true
@@ -203,9 +203,7 @@ func (o *outQueue) take(buf []outItem, onIdle func()) []outItem {
 	if len(o.q) == 0 {
 		onIdle()
 		o.writing = false
-		if cap(o.q) > 8 {
-			o.q = nil // let a burst's backing array go; keep a small one
-		}
+		o.dropItems()
 		return buf
 	}
 	buf = append(buf, o.q...)
@@ -225,6 +223,31 @@ func (o *outQueue) written(items []outItem) {
 	if n != 0 && o.room != nil {
 		o.room.Add(-int64(n))
 	}
+}
+
+// smallItems holds the backing arrays of queues that were emptied, for
+// the next push to any queue: an idle connection's queue holds none,
+// and a busy one does not allocate one per burst.
+var smallItems = sync.Pool{New: func() any { return new([smallQueue]outItem) }}
+
+const smallQueue = 4
+
+// items returns o.q, with a pooled backing array if it has none.
+func (o *outQueue) items() []outItem {
+	if o.q == nil {
+		o.q = smallItems.Get().(*[smallQueue]outItem)[:0]
+	}
+	return o.q
+}
+
+// dropItems lets the empty queue's backing array go: a small one back
+// to the pool, a burst's to the collector.
+func (o *outQueue) dropItems() {
+	if cap(o.q) == smallQueue {
+		clear(o.q[:smallQueue])
+		smallItems.Put((*[smallQueue]outItem)(o.q[:smallQueue]))
+	}
+	o.q = nil
 }
 
 // releaseLocked forgets the queue (the connection is finished).
@@ -261,8 +284,9 @@ func (o *outQueue) startBackground() bool {
 func (o *outQueue) doneBackground() {
 	o.mu.Lock()
 	o.bg--
-	if o.bg == 0 && o.idle.L != nil {
-		o.idle.Broadcast()
+	if o.bg == 0 && o.idle != nil {
+		close(o.idle)
+		o.idle = nil
 	}
 	o.mu.Unlock()
 }
@@ -273,13 +297,16 @@ func (o *outQueue) closeAndWait() {
 	o.mu.Lock()
 	o.closed = true
 	o.releaseLocked()
-	if o.idle.L == nil {
-		o.idle.L = &o.mu
+	if o.bg == 0 {
+		o.mu.Unlock()
+		return
 	}
-	for o.bg > 0 {
-		o.idle.Wait()
+	if o.idle == nil {
+		o.idle = make(chan struct{})
 	}
+	idle := o.idle
 	o.mu.Unlock()
+	<-idle
 }
 
 // coalesce merges the update items of batch into one update message at

@@ -272,9 +272,38 @@ func (r *Registry) Loaded() int {
 // document's hub (loading the document on first use), reads messages and
 // feeds them to the hub, and writes what the hub sends. It returns when
 // the connection is closed, by either side or by Close, and always closes
-// t.
+// t. The connection's reader runs in the calling goroutine. Nothing of
+// ctx is kept: the connection has a context of its own (given to
+// ConnOptions.OnCommand), which ends when the connection does.
 func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts ConnOptions) error {
 	return r.serve(ctx, doc, t, &opts)
+}
+
+// Start is Serve without the wait: it joins doc's hub and returns, and
+// the connection is then served by goroutines of its own; done, if not
+// nil, is called once it has ended. An error (as from Serve) means the
+// connection was not served: t is closed and done is not called. When t
+// is a Waiter, the goroutine waiting for an idle connection's next
+// message is always a fresh one with the smallest stack (see Waiter),
+// which Serve, reading in its caller's goroutine, cannot offer.
+func (r *Registry) Start(ctx context.Context, doc string, t Transport, opts ConnOptions, done func()) error {
+	c, err := r.open(ctx, doc, t, &opts)
+	if err != nil {
+		return err
+	}
+	c.done = done
+	switch _, ok := t.(Waiter); {
+	case c.isKilled():
+		go r.finish(c)
+	case ok:
+		go c.readOn()
+	default:
+		go func() {
+			c.readLoop()
+			r.finish(c)
+		}()
+	}
+	return nil
 }
 
 // serve is Serve. The reader waits in this goroutine for the
@@ -284,14 +313,14 @@ func (r *Registry) Serve(ctx context.Context, doc string, t Transport, opts Conn
 //
 //go:noinline
 func (r *Registry) serve(ctx context.Context, doc string, t Transport, opts *ConnOptions) error {
-	c, expiry, err := r.open(ctx, doc, t, opts)
+	c, err := r.open(ctx, doc, t, opts)
 	if err != nil {
 		return err
 	}
 	if !c.isKilled() {
 		c.readLoop()
 	}
-	r.finish(c, expiry)
+	r.finish(c)
 	return nil
 }
 
@@ -299,7 +328,7 @@ func (r *Registry) serve(ctx context.Context, doc string, t Transport, opts *Con
 // stopped, the connection comes back killed.
 //
 //go:noinline
-func (r *Registry) open(ctx context.Context, doc string, t Transport, opts *ConnOptions) (*conn, *time.Timer, error) {
+func (r *Registry) open(_ context.Context, doc string, t Transport, opts *ConnOptions) (*conn, error) {
 	rm, err := r.acquire(doc)
 	if err != nil {
 		if errors.Is(err, ErrGone) {
@@ -307,30 +336,26 @@ func (r *Registry) open(ctx context.Context, doc string, t Transport, opts *Conn
 		} else {
 			t.Close(StatusGoingAway, "server shutting down")
 		}
-		return nil, nil, err
+		return nil, err
 	}
 	r.metrics.Connections.Inc()
-	ctx, cancel := context.WithCancel(ctx)
-	c := newConn(r, rm, t, *opts, ctx, cancel)
-	var expiry *time.Timer
+	c := newConn(r, rm, t, *opts)
 	if !opts.ExpiresAt.IsZero() {
 		// The timer's goroutine exists only while it fires; kill does not
 		// block, and once Serve has killed c it does nothing.
-		expiry = time.AfterFunc(time.Until(opts.ExpiresAt), c.expire)
+		c.expiry = time.AfterFunc(time.Until(opts.ExpiresAt), c.expire)
 	}
 	if !rm.send(event{kind: evJoin, conn: c}) {
 		c.kill(StatusGoingAway, "server shutting down", false)
 	}
-	return c, expiry, nil
+	return c, nil
 }
 
-// finish leaves the room and waits for the connection's goroutines.
+// finish leaves the room, waits for the connection's goroutines and
+// calls its done.
 //
 //go:noinline
-func (r *Registry) finish(c *conn, expiry *time.Timer) {
-	defer r.serves.Done()
-	defer r.metrics.Connections.Dec()
-	defer c.cancel()
+func (r *Registry) finish(c *conn) {
 	rm := c.rm
 	// Drop the reference before the leave event: the hub stays up while c
 	// is among its members, and on the leave it unloads only when no
@@ -340,10 +365,15 @@ func (r *Registry) finish(c *conn, expiry *time.Timer) {
 	r.mu.Unlock()
 	rm.send(event{kind: evLeave, conn: c})
 	c.kill(StatusNormalClosure, "", false)
-	if expiry != nil {
-		expiry.Stop()
+	if c.expiry != nil {
+		c.expiry.Stop()
 	}
 	c.out.closeAndWait()
+	r.metrics.Connections.Dec()
+	r.serves.Done()
+	if c.done != nil {
+		c.done()
+	}
 }
 
 // acquire returns doc's room, starting it if needed, with one more

@@ -53,6 +53,22 @@ type BatchWriter interface {
 	WriteBatch(ctx context.Context, msgs [][]byte) error
 }
 
+// Waiter is a Transport that can wait for the peer's next message
+// without reading it. Registry.Start uses it to serve a connection from
+// a fresh goroutine each time the reader has to wait: a new goroutine
+// has the runtime's smallest stack (2 KiB), and waiting takes few
+// frames, so an idle connection costs 2 KiB of stack whatever handling
+// its messages needed (a goroutine that grew stays at 4 KiB or more: the
+// runtime halves a waiting goroutine's stack only while it uses under a
+// quarter of it, including an 800-byte allowance).
+type Waiter interface {
+	// Wait returns once Read would not wait for the peer, or the
+	// connection has ended or failed (Read then reports it).
+	Wait()
+	// Ready reports, without blocking, whether Read would not wait.
+	Ready() bool
+}
+
 // ProgressReporter is a Transport that reports progress within a large
 // write. The hub gives it a function to call then; a write that keeps
 // progressing is not cut off by WriteTimeout, which is for peers that

@@ -23,8 +23,11 @@
 // else. A meeting command goes server/meeting.go → workspace/meeting.go
 // → package meeting; a sync update goes server (upgrade) → hub → notes.
 // ws.go adapts a WebSocket to hub.Transport over a socket it wraps at
-// the upgrade (small buffers; a batch of frames corked into one system
-// call; an idle reader waits for readability with a shallow stack); the
+// the upgrade (16-byte buffers for coder/websocket over a pooled read
+// buffer held only while it has bytes; a batch of frames corked into one
+// system call; the hub can wait for readability without reading, so an
+// idle /sync connection waits in a fresh goroutine: hub.Waiter,
+// hub.Registry.Start); the
 // caller's profile name and colour (workspace.Resolve, in authenticate
 // and openDoc) are handed to the hub to stamp on its awareness states. On shutdown it drains its hubs itself, because http.Server.Shutdown
 // does not wait for hijacked WebSocket connections.

@@ -21,6 +21,6 @@ func (s *Server) spaceTasks(c echo.Context) error {
 	ts, groups, err := s.ws.SpaceTasks(c.Request().Context(), identityOf(c), param(c, "id"), c.QueryParam("group_by"))
 	return reply(struct {
 		Tasks  []workspace.Task      `json:"tasks"`
-		Groups []workspace.TaskGroup `json:"groups,omitempty"`
+		Groups []workspace.TaskGroup `json:"groups,omitzero"` // [] when grouped and empty
 	}{ts, groups}, err)(c, http.StatusOK)
 }

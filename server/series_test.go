@@ -349,3 +349,23 @@ type TaskEvent struct {
 	FromSessionID string            `json:"from_session_id"`
 	Links         map[string]string `json:"links"`
 }
+
+// A space without tasks lists none, and grouped it has an empty list of
+// groups (not no field): clients iterate it without a check.
+func TestSpaceTasksEmpty(t *testing.T) {
+	ts := startServer(t, t.TempDir(), withAuth)
+	alice := sign(t, jwt.SigningMethodHS256, testSecret, claims("alice", time.Hour, nil))
+	code, b := callAPI(t, "POST", ts.url+"/api/spaces", alice, `{"name":"Quiet"}`)
+	var sp struct {
+		ID string `json:"id"`
+	}
+	if code != http.StatusCreated || json.Unmarshal(b, &sp) != nil {
+		t.Fatalf("space: %d %s", code, b)
+	}
+	for q, want := range map[string]string{"": `{"tasks":[]}`, "?group_by=owner": `{"tasks":[],"groups":[]}`} {
+		code, b := callAPI(t, "GET", ts.url+"/api/spaces/"+sp.ID+"/tasks"+q, alice, "")
+		if code != http.StatusOK || strings.TrimSpace(string(b)) != want {
+			t.Errorf("tasks%s: %d %s, want %s", q, code, b, want)
+		}
+	}
+}

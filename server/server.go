@@ -52,7 +52,7 @@ type Server struct {
 	preg      *prometheus.Registry // served on /metrics or --metrics-addr
 	creations *creations           // dev-mode creations per address (quota.go)
 
-	conns sync.WaitGroup // goroutines serving upgraded sockets
+	conns sync.WaitGroup // upgraded sockets being served
 	// sockets is cancelled when shutdown starts: /hocuspocus sockets
 	// close themselves then, even with no document open in a hub.
 	sockets     context.Context
@@ -324,24 +324,23 @@ func (s *Server) sync(c echo.Context) error {
 	if doc != "" {
 		name += "/" + doc
 	}
-	// The request context is not cancelled on server shutdown for
-	// hijacked connections; the registry closes them itself.
-	ctx := context.WithoutCancel(c.Request().Context())
-	// The socket is served from a fresh goroutine and the handler returns:
-	// net/http's connection goroutine (with its deep stack), the request
-	// and echo's context are freed, which is most of what an idle
-	// connection would otherwise keep. The socket stays valid: it was
-	// hijacked.
-	//
-	// The goroutine spends the connection's life waiting in Serve: what
-	// it does before and after is in functions of their own (socketOpen,
-	// socketDone), so its stack stays shallow while it waits and the
-	// runtime can shrink it.
-	s.conns.Go(func() {
-		socketOpen(access.opened)
-		err := s.hubs.Serve(ctx, name, wsTransport{c: ws, sock: sock}, access.opts)
-		s.socketDone(err, name, ip, access.closed)
+	// The socket is served by goroutines of its own (hub.Registry.Start)
+	// and the handler returns: net/http's connection goroutine (with its
+	// deep stack), the request and echo's context are freed, which is
+	// most of what an idle connection would otherwise keep. The socket
+	// stays valid: it was hijacked. Nothing of the request is kept: the
+	// hub gets a context of its own (the request's is not cancelled on
+	// server shutdown for hijacked connections anyway; the registry
+	// closes them itself).
+	access.opened()
+	s.conns.Add(1)
+	closed := access.closed // not access: the closure would keep all of it
+	err = s.hubs.Start(context.Background(), name, transport(ws, sock), access.opts, func() {
+		s.socketDone(nil, name, ip, closed)
 	})
+	if err != nil {
+		s.socketDone(err, name, ip, closed)
+	}
 	return nil
 }
 
@@ -379,6 +378,7 @@ func (s *Server) upgrade(c echo.Context) (ws *websocket.Conn, sock *corkConn, ip
 		return nil, nil, "" // Accept has written the HTTP error
 	}
 	ws.SetReadLimit(s.cfg.MaxMessageSize)
+	sock.unwrap()
 	ip = c.RealIP()
 	if !s.acquireIP(ip) {
 		s.metrics.Refused.WithLabelValues("too_many_connections_from_ip").Inc()
@@ -389,15 +389,9 @@ func (s *Server) upgrade(c echo.Context) (ws *websocket.Conn, sock *corkConn, ip
 	return ws, sock, ip
 }
 
-// socketOpen and socketDone are what a socket's goroutine does before
-// and after its life in Serve, in functions of their own so that its
-// stack stays shallow while it waits and the runtime can shrink it.
-//
-//go:noinline
-func socketOpen(opened func()) { opened() }
-
-//go:noinline
+// socketDone is what follows a socket's life in the hub.
 func (s *Server) socketDone(err error, name, ip string, closed func()) {
+	defer s.conns.Done()
 	closed()
 	s.releaseIP(ip)
 	if err != nil && !errors.Is(err, hub.ErrClosed) && !errors.Is(err, hub.ErrGone) {

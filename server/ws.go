@@ -25,7 +25,12 @@ type wsTransport struct {
 }
 
 func (t wsTransport) Read(ctx context.Context) ([]byte, error) {
-	if t.sock != nil {
+	switch {
+	case t.sock == nil:
+	case t.sock.ready:
+		// The hub saw input ready (waitingTransport): no need to look.
+		t.sock.ready = false
+	default:
 		// An idle connection waits here, with a shallow stack, rather
 		// than deep inside coder/websocket: the runtime shrinks the
 		// stacks of waiting goroutines to what they use, so an idle
@@ -35,6 +40,34 @@ func (t wsTransport) Read(ctx context.Context) ([]byte, error) {
 		}
 	}
 	return t.read(ctx)
+}
+
+// waitingTransport is a wsTransport whose socket can wait for input
+// without reading it (hub.Waiter): the hub then serves it from a fresh,
+// small goroutine each time it waits (hub.Registry.Start).
+type waitingTransport struct{ wsTransport }
+
+// Wait returns once the socket has input (or has ended); errors are
+// left for Read to report.
+func (t waitingTransport) Wait() {
+	_ = t.sock.waitReadable()
+	t.sock.ready = true
+}
+
+// Ready reports whether input is there to be read without waiting.
+func (t waitingTransport) Ready() bool {
+	t.sock.ready = t.sock.readable()
+	return t.sock.ready
+}
+
+// transport is the hub.Transport for a socket upgraded with sock: a
+// hub.Waiter when the socket allows it.
+func transport(ws *websocket.Conn, sock *corkConn) hub.Transport {
+	t := wsTransport{c: ws, sock: sock}
+	if sock != nil && sock.raw != nil {
+		return waitingTransport{t}
+	}
+	return t
 }
 
 //go:noinline
@@ -57,7 +90,7 @@ func (t wsTransport) Write(ctx context.Context, msg []byte) error {
 	if t.sock == nil || len(msg) > maxCorked {
 		return t.c.Write(ctx, websocket.MessageBinary, msg)
 	}
-	// The socket's write buffer is tiny (socketWriteBuffer): corked, the
+	// The socket's write buffer is tiny (frameBuffer): corked, the
 	// frame's header and payload still go out with one system call.
 	t.sock.cork(len(msg) + 14)
 	if err := t.c.Write(ctx, websocket.MessageBinary, msg); err != nil {
@@ -134,12 +167,23 @@ type corkConn struct {
 	raw syscall.RawConn
 	// closing is held by Close for the close handshake, which reads br
 	// on another goroutine than the reader's; waitReadable takes it to
-	// look at br.
+	// look at br and rbuf.
 	closing sync.Mutex
+	// rbuf holds bytes read from the socket and not yet taken (from
+	// rpos), nil when there are none: br is tiny (16 bytes, enough for a
+	// frame header) and a socket read fills a pooled buffer held only
+	// until it is taken. Bytes net/http had read before the upgrade
+	// start here too. Only the reader (or the close handshake, which
+	// coder/websocket serializes with it) touches them.
+	rbuf *[]byte
+	rpos int32
+	// ready: the reader saw input ready (Wait, Ready); its next Read
+	// need not check again.
+	ready bool
 
+	corked   bool // guarded by mu, like progress and buf
 	mu       sync.Mutex
 	progress func()
-	corked   bool
 	buf      *[]byte
 }
 
@@ -205,28 +249,75 @@ func (s *corkConn) write(p []byte) (int, error) {
 	return n, nil
 }
 
+// readPool holds the socket read buffers of connections that are
+// reading; an idle one holds none.
+var readPool = sync.Pool{New: func() any { b := make([]byte, 0, socketReadBuffer); return &b }}
+
+// Read reads through rbuf: a read of less than socketReadBuffer fills a
+// pooled buffer, which goes back to the pool once it has been taken.
+func (s *corkConn) Read(p []byte) (int, error) {
+	if s.rbuf == nil {
+		if len(p) >= socketReadBuffer {
+			return s.Conn.Read(p)
+		}
+		b := readPool.Get().(*[]byte)
+		n, err := s.Conn.Read((*b)[:cap(*b)])
+		if n == 0 {
+			readPool.Put(b)
+			return 0, err
+		}
+		// An error with data comes again on the next read.
+		*b = (*b)[:n]
+		s.rbuf, s.rpos = b, 0
+	}
+	n := copy(p, (*s.rbuf)[s.rpos:])
+	s.rpos += int32(n)
+	if int(s.rpos) == len(*s.rbuf) {
+		if cap(*s.rbuf) == socketReadBuffer {
+			*s.rbuf = (*s.rbuf)[:0]
+			readPool.Put(s.rbuf)
+		}
+		s.rbuf = nil
+	}
+	return n, nil
+}
+
+// buffered reports whether bytes read from the socket wait in br or
+// rbuf.
+func (s *corkConn) buffered() bool {
+	s.closing.Lock()
+	defer s.closing.Unlock()
+	return s.br.Buffered() > 0 || s.rbuf != nil
+}
+
 // waitReadable returns once the socket has something to read (or is
 // closed), without reading it, unless bytes are already buffered.
 func (s *corkConn) waitReadable() error {
 	if s.raw == nil {
 		return nil
 	}
-	s.closing.Lock()
-	buffered := s.br.Buffered()
-	s.closing.Unlock()
-	if buffered > 0 {
+	if s.buffered() {
 		return nil
 	}
-	var rerr error
-	err := s.raw.Read(func(fd uintptr) bool {
-		ready, err := readable(fd)
-		rerr = err
-		return ready || err != nil
-	})
-	if err != nil {
-		return err
+	return s.raw.Read(readableFD)
+}
+
+// readableFD is waitReadable's test, a function of its own so that a
+// waiting connection holds no closure.
+func readableFD(fd uintptr) bool {
+	ready, err := readable(fd)
+	return ready || err != nil
+}
+
+// readable reports, without waiting, whether the socket has input
+// (bytes buffered, or the socket readable, ended or failed).
+func (s *corkConn) readable() bool {
+	if s.buffered() {
+		return true
 	}
-	return rerr
+	var ready bool
+	err := s.raw.Control(func(fd uintptr) { ready = readableFD(fd) })
+	return ready || err != nil
 }
 
 // smallBuffers hands coder/websocket smaller read and write buffers than
@@ -234,16 +325,19 @@ func (s *corkConn) waitReadable() error {
 // messages are mostly small, larger ones bypass the buffer anyway, and an
 // idle connection keeps its buffers for its whole life. With sock set,
 // the socket is wrapped in it (corkConn), which also collects each write
-// into one system call, so the write buffer can be tiny.
+// into one system call and buffers reads in a pooled buffer held only
+// while it has bytes, so both of coder/websocket's buffers can be
+// bufio's smallest (16 bytes: a frame header; a control frame's header
+// and a short payload).
 type smallBuffers struct {
 	http.ResponseWriter
 	sock *corkConn
 }
 
 const (
-	socketBufferSize  = 1024
-	socketReadBuffer  = 512
-	socketWriteBuffer = 128
+	socketBufferSize = 1024 // without a corkConn
+	socketReadBuffer = 512  // corkConn's pooled read buffers
+	frameBuffer      = 16   // coder/websocket's read and write buffers over a corkConn
 )
 
 func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -258,19 +352,37 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return conn, bufio.NewReadWriter(bufio.NewReaderSize(conn, socketBufferSize), bufio.NewWriterSize(conn, socketBufferSize)), nil
 	}
 	w.sock.Conn = conn
-	if brw.Reader.Buffered() > 0 || brw.Writer.Buffered() > 0 {
-		// Bytes already read: coder/websocket puts them in front of the
-		// socket where waitReadable cannot see them, so it is not used.
-		return w.sock, brw, nil
+	if n := brw.Reader.Buffered(); n > 0 {
+		// The peer's first bytes, read by net/http before the hijack
+		// (it sends as soon as it has the 101): they are read first.
+		b, _ := brw.Reader.Peek(n)
+		buf := append(make([]byte, 0, max(n, socketReadBuffer)), b...)
+		w.sock.rbuf = &buf
+	}
+	if err := brw.Writer.Flush(); err != nil {
+		conn.Close()
+		return nil, nil, err
 	}
 	if sc, ok := conn.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			w.sock.raw = raw
 		}
 	}
-	w.sock.br = bufio.NewReaderSize(w.sock, socketReadBuffer)
-	return w.sock, bufio.NewReadWriter(w.sock.br, bufio.NewWriterSize(w.sock, socketWriteBuffer)), nil
+	w.sock.br = bufio.NewReaderSize(w.sock, frameBuffer)
+	return w.sock, bufio.NewReadWriter(w.sock.br, bufio.NewWriterSize(w.sock, frameBuffer)), nil
+}
+
+// unwrap points coder/websocket's read buffer straight at the socket
+// after the upgrade: Accept puts an io.MultiReader of the bytes it found
+// buffered (none: Hijack moved them to rbuf) and the socket under it,
+// which every connection would keep.
+func (s *corkConn) unwrap() {
+	if s.br != nil && s.br.Buffered() == 0 {
+		s.br.Reset(s)
+	}
 }
 
 // Unwrap lets http.ResponseController reach the echo response.
 func (w smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+var _ hub.Waiter = waitingTransport{}

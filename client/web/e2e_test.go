@@ -250,3 +250,17 @@ func TestE2EZones(t *testing.T) {
 	srv := serve(t, bin)
 	runScript(t, chromium, 9, "e2e/zones.mjs", "http://"+srv.addr, artifacts)
 }
+
+// TestE2ETasks (e2e/tasks.mjs): follow-through in the browser. Task
+// items added with the editor's checkbox button in a weekly series'
+// first occurrence are listed in the space's Tasks view (lobby) by owner
+// (member names) and by session, due dates, overdue in words; the
+// meeting ends and they are carried into the next occurrence once,
+// under "From last time", linked back; ticked there, the task is ticked
+// in the first occurrence and leaves the Tasks view. axe-core on the
+// Tasks view; screenshots tasks-*.png in artifacts/.
+func TestE2ETasks(t *testing.T) {
+	bin, chromium, artifacts := e2eSetup(t)
+	srv := serve(t, bin)
+	runScript(t, chromium, 6, "e2e/tasks.mjs", "http://"+srv.addr, artifacts)
+}

@@ -7,7 +7,8 @@
 // The pages use only public interfaces: the REST API and the stock
 // y-websocket provider at /sync. Sources by concern: main.ts picks the
 // page (lobby.ts, room.ts, reader.ts, the invite page of access.ts);
-// spaces.ts is the lobby's spaces and members, access.ts the invite
+// spaces.ts is the lobby's spaces and members, tasks.ts a space's open
+// tasks (by owner or session), access.ts the invite
 // dialog, the no-access page and "Your name"; the room is editor.ts (TipTap and
 // its toolbar), meeting.ts with polls.ts, timer.ts and panel.ts (the meeting panel,
 // rendered by morphing in dom.ts so focus survives remote updates) and
@@ -18,7 +19,7 @@
 // calendar.ts is "Add to calendar" and a space's calendar subscription.
 // e2e_test.go drives them in headless Chromium with Playwright and
 // axe-core (e2e/e2e.mjs, access.mjs, meeting.mjs, after.mjs, tokens.mjs,
-// zones.mjs).
+// zones.mjs, tasks.mjs).
 package web
 
 import (

@@ -1,6 +1,6 @@
-// Shared helpers of the browser scenarios (e2e.mjs, tokens.mjs): the
+// Shared helpers of the browser scenarios (e2e.mjs, tokens.mjs…): the
 // browser, pages at the two judged sizes, screenshots, axe-core checks,
-// the 375 px overflow check and keyboard walking.
+// the 375 px overflow check, keyboard walking and API calls.
 import { chromium } from 'playwright-core'
 import { createRequire } from 'node:module'
 
@@ -79,6 +79,14 @@ export async function tabTo (page, sel, max = 120) {
 }
 
 export const focusedId = (page) => page.evaluate(() => document.activeElement?.id ?? '')
+
+// call is a request to the API as the page's person (its cookie).
+export const call = (page, method, path, body) => page.evaluate(async ([method, path, body]) => {
+  const r = await fetch(path, { method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+  const text = await r.text()
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`)
+  return text === '' ? null : JSON.parse(text)
+}, [method, path, body])
 
 export const me = (page) => page.evaluate(() => fetch('/api/me').then(r => r.json()))
 

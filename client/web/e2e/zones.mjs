@@ -11,7 +11,7 @@
 //
 //   node e2e/zones.mjs BASE_URL ARTIFACTS_DIR
 import { readFile } from 'node:fs/promises'
-import { launch, pages, shot as shooter, axe, noOverflow, WIDE, PHONE } from './lib.mjs'
+import { launch, pages, shot as shooter, axe, noOverflow, call, WIDE, PHONE } from './lib.mjs'
 
 const [base, artifacts] = process.argv.slice(2)
 const step = (name) => console.log('ok ' + name)
@@ -33,13 +33,6 @@ const people = [
 // the way the page writes it (24 h, or AM/PM for en-US).
 const clockIn = (p, iso) => new Intl.DateTimeFormat(p.locale === 'en-US' ? 'en-US' : 'en-GB',
   { timeZone: p.timezoneId, hour: p.locale === 'en-US' ? 'numeric' : '2-digit', minute: '2-digit' }).format(new Date(iso)).replace(/\s/g, ' ')
-
-const call = (page, method, path, body) => page.evaluate(async ([method, path, body]) => {
-  const r = await fetch(path, { method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await r.text()
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`)
-  return text === '' ? null : JSON.parse(text)
-}, [method, path, body])
 
 // sameMoment checks that a <time> shows the same instant to everyone,
 // each in their own zone, labelled.

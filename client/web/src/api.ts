@@ -46,6 +46,29 @@ export interface Invite {
   uses: number
 }
 
+// Task is an open task item of a session's notes (GET
+// /api/spaces/{id}/tasks): the same task_id for each copy carried
+// into a later occurrence (from_session_id: where that copy came from).
+export interface Task {
+  task_id?: string
+  session_id: string
+  session_title: string
+  text: string
+  owner?: string
+  owner_subject?: string
+  due?: string
+  link: string
+  from_session_id?: string
+}
+
+export interface TaskGroup {
+  owner?: string
+  owner_subject?: string
+  session_id?: string
+  session_title?: string
+  tasks: Task[]
+}
+
 export class APIError extends Error {
   constructor (public status: number, public code: string, message: string) {
     super(message)

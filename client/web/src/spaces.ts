@@ -1,11 +1,13 @@
 // The lobby's spaces: each space of the caller with its sessions (live,
-// upcoming, past, as the API lists them to the caller), its invite link
-// and, for owners and admins, its members (list, change role, remove);
+// upcoming, past, as the API lists them to the caller), its open tasks
+// (tasks.ts), its invite link and, for owners and admins, its members
+// (list, change role, remove);
 // and the form that makes a new space.
 
 import { api, Me, Member, Session, Space, SpaceRole, withToken } from './api'
 import { inviteButton } from './access'
 import { subscribeButton } from './calendar'
+import { tasksPanel } from './tasks'
 import { sessionWhen } from './time'
 import { ask } from './dialog'
 import { emptyState, h, initials, showError, swatch } from './dom'
@@ -34,6 +36,15 @@ export function spacesSection (): HTMLElement {
   return sec
 }
 
+// inCardOrder puts a space's sessions as a person scans them: live ones,
+// then upcoming ones soonest first, then past ones latest first.
+function inCardOrder (list: Session[]): Session[] {
+  const rank = { live: 0, scheduled: 1, ended: 2 }
+  const at = (s: Session): number => Date.parse(s.started_at ?? s.scheduled_at)
+  return [...list].sort((a, b) => rank[a.state] - rank[b.state] ||
+    (a.state === 'ended' ? at(b) - at(a) : at(a) - at(b)))
+}
+
 function spaceCard (sp: Space): HTMLElement {
   const sessions = h('ul', { class: 'sessions', 'aria-label': 'Sessions of ' + sp.name })
   const el = h('article', { class: 'space', 'data-space': sp.id, 'aria-labelledby': 'space-' + sp.id },
@@ -43,7 +54,7 @@ function spaceCard (sp: Space): HTMLElement {
     sessions)
   api<{ sessions: Session[] }>('GET', '/api/sessions?limit=20&space_id=' + encodeURIComponent(sp.id)).then(page => {
     if (page.sessions.length === 0) sessions.replaceWith(emptyState('No sessions in this space yet.'))
-    for (const s of page.sessions) {
+    for (const s of inCardOrder(page.sessions)) {
       sessions.append(h('li', { class: 'session-row' },
         h('a', { class: 'session-title', href: withToken((s.state === 'ended' ? '/read/' : '/s/') + s.id) }, s.title),
         h('span', { class: 'badge state-' + s.state }, stateWord[s.state]),
@@ -51,6 +62,7 @@ function spaceCard (sp: Space): HTMLElement {
         s.visibility === 'private' ? h('span', { class: 'muted' }, 'private') : s.visibility === 'public' ? h('span', { class: 'muted' }, 'public link') : null))
     }
   }).catch(err => showError(el, err))
+  el.append(tasksPanel(sp))
   if (manages(sp.my_role)) el.append(membersPanel(sp))
   return el
 }

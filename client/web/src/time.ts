@@ -191,6 +191,23 @@ export function instantOf (wall: string, zone: string): number {
   return asUTC - offset(first, zone) * 60000
 }
 
+// day is the day of an instant in the viewer's zone: "Wed 9 Dec".
+export const day = (at: At): string => dayText(ms(at), viewerZone())
+
+// A calendar date ("2026-12-10", a task's due date) is a day in no zone.
+const dateMs = (date: string): number => Date.parse(date + 'T12:00:00Z')
+
+// dateText writes a calendar date as days are written: "Thu 10 Dec",
+// the year too when it is not this one.
+export const dateText = (date: string): string => dayText(dateMs(date), 'UTC')
+
+// today is the date in the viewer's zone, as YYYY-MM-DD.
+export function today (): string {
+  const p = formatter('en-US', { timeZone: viewerZone(), year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(Date.now())
+  const v = (k: string): string => p.find(x => x.type === k)?.value ?? ''
+  return `${v('year')}-${v('month')}-${v('day')}`
+}
+
 // plan is when a session is planned and for how long:
 // "Thu 3 Dec, 09:00 EST · 15:00 CET (Europe/Berlin), 45 min".
 export const plan = (s: Session, o: Style = {}): string =>
