@@ -1,6 +1,7 @@
 package notes
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ type fullStore interface {
 	Lister
 	Index
 	Access
+	Secrets
 }
 
 // backend opens instances of one kind of store. fresh makes a new empty
@@ -75,6 +77,7 @@ func TestConformance(t *testing.T) {
 			t.Run("docs", func(t *testing.T) { testDocs(t, b) })
 			t.Run("concurrent session changes", func(t *testing.T) { testConcurrentSessionChanges(t, b) })
 			t.Run("access", func(t *testing.T) { testAccess(t, b) })
+			t.Run("secrets", func(t *testing.T) { testSecrets(t, b) })
 		})
 	}
 }
@@ -559,5 +562,36 @@ func TestSafeSnippet(t *testing.T) {
 		if got := safeSnippet(in); got != want {
 			t.Errorf("safeSnippet(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// testSecrets: the first value stored under a name is the one every
+// instance gets, also when several store theirs at once; names are apart.
+func testSecrets(t *testing.T, b backend) {
+	ctx := context.Background()
+	open := b.fresh(t)
+	stores := []fullStore{open(t), open(t)}
+	got := make([][]byte, 8)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() {
+			v, err := stores[i%2].Secret(ctx, "guest_key", []byte{byte(i), 1, 2, 3})
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = v
+		})
+	}
+	wg.Wait()
+	for i, v := range got {
+		if len(v) != 4 || !bytes.Equal(v, got[0]) {
+			t.Fatalf("instance %d got %v, another %v: want one value for all", i, v, got[0])
+		}
+	}
+	if v, err := stores[1].Secret(ctx, "guest_key", []byte("later")); err != nil || !bytes.Equal(v, got[0]) {
+		t.Errorf("a later caller got %q (%v), want the stored %v", v, err, got[0])
+	}
+	if v, err := stores[0].Secret(ctx, "ballot_key", []byte("other")); err != nil || string(v) != "other" {
+		t.Errorf("another name got %q (%v), want its own value", v, err)
 	}
 }

@@ -38,6 +38,9 @@
 //     state); one copy per task and session, so a carry is made once,
 //     and CheckTask changes every copy with one compare-and-set.
 //     DeleteSession removes a session's copies and RSVPs with it.
+//   - Secrets (secrets.go, migration 0008): the deployment's shared keys
+//     (guest ids, sealed ballots), the first value stored under a name
+//     winning, so every instance on one store uses the same.
 //
 // Backends, named by suffix: SQLiteStore (the embedded default, one file;
 // FTS5 for search), PostgresStore (shared by several instances, pgx pool;

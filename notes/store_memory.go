@@ -17,6 +17,7 @@ type MemoryStore struct {
 	entries  map[string]Entry // the search index, by document
 	access   memAccess
 	pulse    memPulse
+	secrets  map[string][]byte
 }
 
 // lock takes the mutex, or returns ErrClosed (not holding it) once the

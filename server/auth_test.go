@@ -10,6 +10,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -654,5 +656,47 @@ func TestGuestCookieNeverShown(t *testing.T) {
 	}
 	if len(seen) < 20 {
 		t.Fatalf("only %d responses checked", len(seen))
+	}
+}
+
+// A guest.key an earlier version left in --data is adopted into the
+// store on the first start (a guest keeps their id); after that the
+// store's key is used whatever the file says, also once it is gone.
+func TestGuestKeyFromFileAdopted(t *testing.T) {
+	dir := t.TempDir()
+	old := []byte("0123456789abcdef0123456789abcdef")
+	if err := os.WriteFile(filepath.Join(dir, "guest.key"), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const cookie = "7d0c6a0e-5b1e-4c57-9d4c-2f0f9d1c8a11" // a cookie is a UUID
+	subject := func(ts *testServer) string {
+		req, _ := http.NewRequest(http.MethodGet, ts.url+"/api/me", nil)
+		req.AddCookie(&http.Cookie{Name: guestCookie, Value: cookie})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var me struct{ Subject string }
+		if err := json.NewDecoder(resp.Body).Decode(&me); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /api/me: %d %v", resp.StatusCode, err)
+		}
+		return me.Subject
+	}
+	want := guestSubject(old, cookie)
+	ts := startServer(t, dir, nil)
+	if got := subject(ts); got != want {
+		t.Fatalf("with the old key file: subject %s, want %s", got, want)
+	}
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
+	// Another key in the file: the store's wins.
+	if err := os.WriteFile(filepath.Join(dir, "guest.key"), []byte("fedcba9876543210fedcba9876543210"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ts = startServer(t, dir, nil)
+	if got := subject(ts); got != want {
+		t.Fatalf("after a restart with another key file: subject %s, want %s", got, want)
 	}
 }

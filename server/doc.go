@@ -36,7 +36,8 @@
 // address (the other quotas are the workspace's and the hub's); hygiene.go
 // the headers, HTTP deadlines, dev-mode cross-site checks and /metrics
 // access; guest.go the guest key (a guest's public id is an HMAC of the
-// secret cookie); jwtclaims.go the token time claims; durability.go the
+// secret cookie) and sharedKey, which keeps it and the ballot key in the
+// store (notes.Secrets) so every instance has the same; jwtclaims.go the token time claims; durability.go the
 // spool replay at start and the store's part of /readyz; schema.go the
 // notes schema check the hub asks before applying a client's update to
 // {session}/notes (through crdt.Doc.Inspect and notes/render).

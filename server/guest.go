@@ -1,13 +1,18 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"crypto/hmac"
 	cryptorand "crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/cocreate/cocreate/notes"
 )
 
 // guestSubjectLen is the length of a guest's public id after "guest:":
@@ -24,28 +29,34 @@ func guestSubject(key []byte, cookie string) string {
 	return "guest:" + base64.RawURLEncoding.EncodeToString(h.Sum(nil))[:guestSubjectLen]
 }
 
-// loadGuestKey returns the key of guestSubject: kept in guest.key under
-// --data, so guests keep their identity across restarts (instances that
-// share a --data directory share it too), or one per process without a
-// data directory.
-func loadGuestKey(cfg Config) ([]byte, error) {
-	key := make([]byte, 32)
-	if cfg.Data == "" {
-		_, err := cryptorand.Read(key)
-		return key, err
+// sharedKey returns the deployment's key called name ("guest": guests'
+// public ids; "ballot": sealed anonymous ballots), kept in the store so
+// that every instance on one store (PostgreSQL) uses the same one and
+// guests keep their ids across restarts and instances. A key file
+// name.key that an earlier version left in --data is adopted on the
+// first start, so existing guests keep their ids; a file that differs
+// from the key already stored (another instance stored first) is
+// ignored, with a warning.
+func sharedKey(ctx context.Context, cfg Config, store notes.Secrets, log *slog.Logger, name string) ([]byte, error) {
+	var file []byte
+	if cfg.Data != "" {
+		if b, err := os.ReadFile(filepath.Join(cfg.Data, name+".key")); err == nil && len(b) == 32 {
+			file = b
+		}
 	}
-	path := filepath.Join(cfg.Data, "guest.key")
-	if b, err := os.ReadFile(path); err == nil && len(b) == 32 {
-		return b, nil
+	key := file
+	if key == nil {
+		key = make([]byte, 32)
+		if _, err := cryptorand.Read(key); err != nil {
+			return nil, err
+		}
 	}
-	if _, err := cryptorand.Read(key); err != nil {
-		return nil, err
+	stored, err := store.Secret(ctx, name+"_key", key)
+	if err != nil {
+		return nil, fmt.Errorf("%s key: %w", name, err)
 	}
-	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
-		return nil, fmt.Errorf("guest key: %w", err)
+	if file != nil && !bytes.Equal(file, stored) {
+		log.Warn("key file ignored: the store holds another key, which every instance uses", "file", filepath.Join(cfg.Data, name+".key"))
 	}
-	if err := os.WriteFile(path, key, 0o600); err != nil {
-		return nil, fmt.Errorf("guest key: %w", err)
-	}
-	return key, nil
+	return stored, nil
 }

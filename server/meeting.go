@@ -3,18 +3,16 @@ package server
 import (
 	"context"
 	"crypto/hmac"
-	cryptorand "crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/cocreate/cocreate/meeting"
+	"github.com/cocreate/cocreate/notes"
 	"github.com/cocreate/cocreate/workspace"
 )
 
@@ -72,34 +70,14 @@ func (s *Server) socketCommand(session string, id Identity) func(context.Context
 	}
 }
 
-// loadBallotKey returns the secret that seals anonymous ballots: derived
+// ballotKey returns the secret that seals anonymous ballots: derived
 // from --auth-secret (the same on every instance of a deployment), or in
-// open dev mode a random key kept in the data directory (without one, a
-// key for this process only: sealed ballots then count once per key).
-func loadBallotKey(cfg Config) ([]byte, error) {
+// open dev mode the store's shared key (sharedKey).
+func ballotKey(ctx context.Context, cfg Config, store notes.Secrets, log *slog.Logger) ([]byte, error) {
 	if cfg.AuthSecret != "" {
 		h := hmac.New(sha256.New, []byte(cfg.AuthSecret))
 		h.Write([]byte("cocreate anonymous ballots"))
 		return h.Sum(nil), nil
 	}
-	if cfg.Data == "" {
-		key := make([]byte, 32)
-		_, err := cryptorand.Read(key)
-		return key, err
-	}
-	path := filepath.Join(cfg.Data, "ballot.key")
-	if key, err := os.ReadFile(path); err == nil && len(key) == 32 {
-		return key, nil
-	}
-	key := make([]byte, 32)
-	if _, err := cryptorand.Read(key); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path, key, 0o600); err != nil {
-		return nil, fmt.Errorf("ballot key: %w", err)
-	}
-	return key, nil
+	return sharedKey(ctx, cfg, store, log, "ballot")
 }

@@ -114,13 +114,15 @@ func New(cfg Config, log *slog.Logger) (_ *Server, err error) {
 	if err := replaySpool(cfg, store, log); err != nil {
 		return nil, err
 	}
-	ballotKey, err := loadBallotKey(cfg)
+	keyCtx, cancelKeys := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelKeys()
+	ballotKey, err := ballotKey(keyCtx, cfg, store, log)
 	if err != nil {
-		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
+		return nil, err
 	}
-	guestKey, err := loadGuestKey(cfg)
+	guestKey, err := sharedKey(keyCtx, cfg, store, log, "guest")
 	if err != nil {
-		return nil, fmt.Errorf("--data %s: %w", cfg.Data, err)
+		return nil, err
 	}
 	preg := prometheus.NewRegistry()
 	metrics := hub.NewMetrics()

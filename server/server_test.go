@@ -613,12 +613,12 @@ func TestWebRoutes(t *testing.T) {
 func testPostgresDSN(t *testing.T) string { return pgtest.Schema(t, "server_test") }
 
 // With --postgres, two instances share sessions: one created on the first
-// is read from the second.
+// is read from the second. Each has its own --data: the guest key (and
+// the ballot key) come from the store, so one cookie is one guest on
+// both.
 func TestPostgresSharedBetweenInstances(t *testing.T) {
 	dsn := testPostgresDSN(t)
-	// One --data for the guest key both instances share.
-	shared := t.TempDir()
-	usePG := func(c *Config) { c.Postgres = dsn; c.Data = shared }
+	usePG := func(c *Config) { c.Postgres = dsn }
 	a := startServer(t, t.TempDir(), usePG)
 	b := startServer(t, t.TempDir(), usePG)
 

@@ -18,6 +18,7 @@ type Store interface {
 	notes.SeriesStore
 	notes.RSVPStore
 	notes.TaskStore
+	notes.Secrets
 }
 
 // Each backend is a whole Store.

@@ -1,0 +1,6 @@
+-- The deployment's shared keys (guest ids, anonymous ballots): one value
+-- per name, the first stored wins, so every instance uses the same.
+CREATE TABLE secrets (
+	name  TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+);
