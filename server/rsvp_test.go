@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,6 +94,22 @@ func TestRSVP(t *testing.T) {
 		if p.Attended == nil || *p.Attended != (p.Subject == "bob") {
 			t.Errorf("%s (%s) attended = %v", p.Subject, p.Answer, p.Attended)
 		}
+	}
+	// The host's Markdown record sets the answers against who came, by
+	// name (the attendee's, else the subject); Bob's has none of it.
+	code, b = callAPI(t, "GET", ts.url+"/api/sessions/"+sess.ID+"/notes?format=md", alice, "")
+	for _, want := range []string{
+		"### Answers and attendance\n\n1 going, 1 maybe, 1 not going.\n",
+		"#### Said going and came (0)\n\nNobody.\n",
+		"#### Said going, did not come (1)\n\n- alice\n",
+		"#### Came without answering (1)\n\n- Name of erin\n",
+	} {
+		if code != http.StatusOK || !strings.Contains(string(b), want) {
+			t.Errorf("the host's Markdown lacks %q: %d\n%s", want, code, b)
+		}
+	}
+	if code, b := callAPI(t, "GET", ts.url+"/api/sessions/"+sess.ID+"/notes?format=md", bob, ""); code != http.StatusOK || strings.Contains(string(b), "Answers and attendance") {
+		t.Errorf("a member's Markdown: %d\n%s", code, b)
 	}
 	if code, _ := callAPI(t, "PUT", rsvp, bob, `{"answer":"going"}`); code != http.StatusConflict {
 		t.Errorf("an answer after the end: %d", code)

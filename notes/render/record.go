@@ -23,6 +23,9 @@ type MeetingRecord struct {
 	// Location is the time zone of the times in the Markdown and HTML;
 	// nil is UTC. Set it to the session's time zone.
 	Location *time.Location `json:"-"`
+	// Answers are the RSVPs set against who came (nil: not written);
+	// only the host's copy of an ended meeting has them.
+	Answers *Answers `json:"-"`
 
 	Attendees []Attendee   `json:"attendees"`
 	Agenda    []AgendaItem `json:"agenda"`

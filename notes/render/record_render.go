@@ -81,8 +81,9 @@ func (r *MeetingRecord) summary() string {
 // mdCell escapes text for a Markdown (GFM) table cell.
 func mdCell(s string) string { return mdInline{}.escape(s, 'x') }
 
-// Markdown renders the record: title, attendees table, agenda (planned
-// against spent), poll results and open tasks. Text is escaped; tables
+// Markdown renders the record: title, attendees table, the answers
+// against attendance (when Answers is set), agenda (planned against
+// spent), poll results and open tasks. Text is escaped; tables
 // are GitHub-flavoured.
 func (r *MeetingRecord) Markdown() string {
 	var b strings.Builder
@@ -113,6 +114,9 @@ func (r *MeetingRecord) markdownSections(b *strings.Builder, level string) {
 		for _, a := range r.Attendees {
 			fmt.Fprintf(b, "| %s | %s | %s |\n", mdCell(a.display()), mdCell(r.time(a.JoinedAt)), mdCell(r.timePtr(a.LeftAt)))
 		}
+	}
+	if r.Answers != nil {
+		r.Answers.markdown(b, level)
 	}
 	b.WriteString("\n" + level + " Agenda\n\n")
 	if len(r.Agenda) == 0 {
@@ -180,6 +184,9 @@ func (r *MeetingRecord) HTML() string {
 			b.WriteString("<tr><td>" + e(a.display()) + "</td><td>" + e(r.time(a.JoinedAt)) + "</td><td>" + e(r.timePtr(a.LeftAt)) + "</td></tr>")
 		}
 		b.WriteString("</tbody></table>")
+	}
+	if r.Answers != nil {
+		r.Answers.html(&b)
 	}
 	b.WriteString("<h2>Agenda</h2>")
 	if len(r.Agenda) == 0 {
