@@ -95,8 +95,8 @@ func TestRSVP(t *testing.T) {
 			t.Errorf("%s (%s) attended = %v", p.Subject, p.Answer, p.Attended)
 		}
 	}
-	// The host's Markdown record sets the answers against who came, by
-	// name (the attendee's, else the subject); Bob's has none of it.
+	// The host's Markdown (and HTML) record sets the answers against who
+	// came, by name (the attendee's, else the subject); Bob's has none.
 	code, b = callAPI(t, "GET", ts.url+"/api/sessions/"+sess.ID+"/notes?format=md", alice, "")
 	for _, want := range []string{
 		"### Answers and attendance\n\n1 going, 1 maybe, 1 not going.\n",
@@ -107,6 +107,10 @@ func TestRSVP(t *testing.T) {
 		if code != http.StatusOK || !strings.Contains(string(b), want) {
 			t.Errorf("the host's Markdown lacks %q: %d\n%s", want, code, b)
 		}
+	}
+	code, b = callAPI(t, "GET", ts.url+"/api/sessions/"+sess.ID+"/notes?format=html", alice, "")
+	if want := "<h3>Said going, did not come (1)</h3><ul><li>alice</li></ul>"; code != http.StatusOK || !strings.Contains(string(b), want) {
+		t.Errorf("the host's HTML lacks %q: %d\n%s", want, code, b)
 	}
 	if code, b := callAPI(t, "GET", ts.url+"/api/sessions/"+sess.ID+"/notes?format=md", bob, ""); code != http.StatusOK || strings.Contains(string(b), "Answers and attendance") {
 		t.Errorf("a member's Markdown: %d\n%s", code, b)
