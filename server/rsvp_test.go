@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/cocreate/cocreate/notes"
@@ -59,6 +60,23 @@ func TestRSVP(t *testing.T) {
 	if code != http.StatusOK || json.Unmarshal(b, &s) != nil || s.Going != 1 || s.Maybe != 1 || s.NotGoing != 1 || s.Mine != "going" || len(s.People) != 3 {
 		t.Errorf("the host's view: %d %s", code, b)
 	}
+	// Alice (going) opens the room before the start and leaves: that
+	// is not coming.
+	wa, _, err := dialDocWith(t, ts, sess.ID+"/notes", bearer(alice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wa.c.Close(websocket.StatusNormalClosure, "")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, m := call(t, "GET", ts.url+"/api/sessions/"+sess.ID+"/meeting", alice, "")
+		ps, _ := m["participants"].(map[string]any)
+		if a, _ := ps["alice"].(map[string]any); a["leftAt"] != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alice's visit not recorded: %v", m["participants"])
+		}
+	}
 	// Bob (maybe) and Erin (no answer) come; Alice (going) does not.
 	if code, b := callAPI(t, "POST", ts.url+"/api/sessions/"+sess.ID+"/start", alice, ""); code != http.StatusOK {
 		t.Fatalf("start: %d %s", code, b)
@@ -96,7 +114,9 @@ func TestRSVP(t *testing.T) {
 		}
 	}
 	// The host's Markdown (and HTML) record sets the answers against who
-	// came, by name (the attendee's, else the subject); Bob's has none.
+	// came, by name (the attendee's, else the profile's, else the
+	// subject); Alice's visit before the start is no attendance. Bob's
+	// record has none of it.
 	code, b = callAPI(t, "GET", ts.url+"/api/sessions/"+sess.ID+"/notes?format=md", alice, "")
 	for _, want := range []string{
 		"### Answers and attendance\n\n1 going, 1 maybe, 1 not going.\n",
@@ -107,6 +127,9 @@ func TestRSVP(t *testing.T) {
 		if code != http.StatusOK || !strings.Contains(string(b), want) {
 			t.Errorf("the host's Markdown lacks %q: %d\n%s", want, code, b)
 		}
+	}
+	if strings.Contains(string(b), "| Name of alice |") {
+		t.Errorf("a visit before the start is listed among the attendees:\n%s", b)
 	}
 	code, b = callAPI(t, "GET", ts.url+"/api/sessions/"+sess.ID+"/notes?format=html", alice, "")
 	if want := "<h3>Said going, did not come (1)</h3><ul><li>alice</li></ul>"; code != http.StatusOK || !strings.Contains(string(b), want) {

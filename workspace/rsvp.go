@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -33,7 +34,8 @@ type RSVPSummary struct {
 }
 
 // RSVPPerson is one answer, and whether that person came (set once
-// the meeting has started).
+// the meeting has started): was in the room while the meeting ran
+// (render.MeetingRecord.Came), not merely before it started.
 type RSVPPerson struct {
 	notes.RSVP
 	Attended *bool `json:"attended,omitempty"`
@@ -100,10 +102,15 @@ func (w *Workspace) rsvpSummary(ctx context.Context, c Caller, sess notes.Sessio
 	}
 	var came map[string]bool
 	if sess.State != notes.StateScheduled {
-		came = map[string]bool{}
-		for _, sub := range w.attendees(sess.ID) {
-			came[sub] = true
+		raw, err := w.currentState(sess.ID + "/meeting")
+		if err != nil {
+			return RSVPSummary{}, err
 		}
+		rec, err := render.RecordUpdate(raw)
+		if err != nil {
+			return RSVPSummary{}, fmt.Errorf("meeting record of %s: %w", sess.ID, err)
+		}
+		came = rec.Came()
 	}
 	answered := map[string]bool{}
 	s.People = make([]RSVPPerson, len(all))

@@ -35,7 +35,8 @@ type MeetingRecord struct {
 	OpenTasks []string `json:"open_tasks"`
 }
 
-// Attendee is one person who joined; LeftAt is nil while present.
+// Attendee is one person who joined (while the meeting ran, once it
+// has started); LeftAt is nil while present.
 // Times are unix milliseconds.
 type Attendee struct {
 	Subject  string `json:"subject"`
@@ -104,6 +105,11 @@ func RecordUpdate(update []byte) (*MeetingRecord, error) {
 	slices.SortStableFunc(r.Attendees, func(a, b Attendee) int {
 		return cmp.Or(cmp.Compare(a.JoinedAt, b.JoinedAt), cmp.Compare(a.Subject, b.Subject))
 	})
+	// Once it has started, the attendees are who was there while it ran
+	// (Came): not who only looked in before the start or after the end.
+	if r.StartedAt != nil {
+		r.Attendees = slices.DeleteFunc(r.Attendees, func(a Attendee) bool { return !r.during(a) })
+	}
 
 	for _, v := range d.GetArray("agenda").Values() {
 		it, ok := v.(*crdt.Map)

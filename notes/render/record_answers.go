@@ -66,3 +66,22 @@ func (a *Answers) html(b *strings.Builder) {
 		b.WriteString("</ul>")
 	}
 }
+
+// Came is who was in the meeting while it ran, by subject: joined
+// before it ended and did not leave before it started. A visit to the
+// room before the start (to say whether one comes) or after the end is
+// not coming. Empty before the start.
+func (r *MeetingRecord) Came() map[string]bool {
+	out := map[string]bool{}
+	for _, a := range r.Attendees {
+		if r.during(a) {
+			out[a.Subject] = true
+		}
+	}
+	return out
+}
+
+// during tells whether a was in the room while the meeting ran.
+func (r *MeetingRecord) during(a Attendee) bool {
+	return r.StartedAt != nil && (a.LeftAt == nil || *a.LeftAt >= *r.StartedAt) && (r.EndedAt == nil || a.JoinedAt <= *r.EndedAt)
+}

@@ -2,7 +2,8 @@
 // Katherine) in a space with a session planned for later. Grace answers
 // Going in the room with the toggle buttons; the count and her answer
 // show, and the host sees "Grace Hopper · Going" by her member name.
-// Katherine says going too, on the lobby's row, and never opens the room.
+// Katherine says going too, on the lobby's row, and only looks into the
+// room before the meeting.
 // The meeting runs with Ada and Grace and ends: the answers close (the
 // section goes; the server refuses with 409), and the reader shows the
 // host who said going and came, who said going and did not come, and
@@ -107,6 +108,18 @@ try {
   await both(kate, 'rsvp-lobby', row)
   step('another member answers Going on the lobby\'s upcoming row: pressed, "2 going"')
 
+  // She looks into the room before the meeting (her answer is pressed
+  // there too) and leaves again: a visit, not coming.
+  await kate.goto(`${base}/s/${id}`)
+  await kate.locator('#rsvp-going[aria-pressed="true"]').waitFor()
+  await kate.goto(base + '/')
+  const kateSub = (await call(kate, 'GET', '/api/me')).subject
+  for (const end = Date.now() + 15000; ;) {
+    const m = await call(host, 'GET', `/api/sessions/${id}/meeting`)
+    if (m.participants?.[kateSub]?.leftAt !== undefined) break
+    if (Date.now() > end) throw new Error('her visit to the room is not recorded: ' + JSON.stringify(m.participants))
+  }
+
   // The host sees the counts and who answered, by name.
   await host.reload()
   await host.locator('#rsvp-counts', { hasText: '2 going' }).waitFor()
@@ -155,11 +168,14 @@ try {
   for (const want of ['### Answers and attendance', '#### Said going and came (1)\n\n- Grace Hopper\n', '#### Said going, did not come (1)\n\n- Katherine Johnson\n', '#### Came without answering (1)\n\n- Ada Lovelace\n']) {
     if (!md.includes(want)) throw new Error(`the host's Markdown lacks ${JSON.stringify(want)}:\n${md}`)
   }
+  // Her look into the room before the start is no attendance.
+  if (await host.locator('#attendees li', { hasText: 'Katherine Johnson' }).count() !== 0 || md.includes('| Katherine Johnson |')) throw new Error('a visit before the start is listed among the attendees')
+  if (await host.locator('#attendees li', { hasText: 'Grace Hopper' }).count() !== 1) throw new Error('Grace is not among the attendees')
   // It sits right under the attendees.
   if (await rec.evaluate(e => e.previousElementSibling?.querySelector('#attendees') !== null) !== true) throw new Error('the answers are not under the attendees')
   await axe(host, 'reader with answers and attendance')
   await both(host, 'rsvp-reader', rec)
-  step('reader and Markdown (host): Grace said going and came, Katherine said going and did not come, Ada came without answering')
+  step('reader and Markdown (host): Grace said going and came, Katherine said going and did not come (her visit before the start is no attendance), Ada came without answering')
 
   await grace.goto(`${base}/read/${id}`)
   await grace.locator('#attendees').waitFor()
