@@ -40,14 +40,41 @@ type content interface {
 	gc(s *store)
 }
 
+// inert is embedded by contents that need nothing done when their item
+// is integrated, deleted or collected.
+type inert struct{}
+
+func (inert) integrate(*Transaction, *Item) {}
+func (inert) delete(*Transaction)           {}
+func (inert) gc(*store)                     {}
+
+// unit is embedded by contents of one element, which never split or
+// merge.
+type unit struct{}
+
+func (unit) length() int            { return 1 }
+func (unit) splice(int) content     { panic("crdt: content of one element cannot be split") }
+func (unit) mergeWith(content) bool { return false }
+
+// cut keeps (*s)[:off], capped so that appending to it never writes into
+// the rest, and returns the rest.
+func cut[T any](s *[]T, off int) []T {
+	r := (*s)[off:]
+	*s = (*s)[:off:off]
+	return r
+}
+
 // contentDeleted stands for content that was deleted and collected.
-type contentDeleted struct{ n int }
+type contentDeleted struct {
+	inert
+	n int
+}
 
 func (c *contentDeleted) ref() uint8      { return refDeleted }
 func (c *contentDeleted) length() int     { return c.n }
 func (c *contentDeleted) countable() bool { return false }
 func (c *contentDeleted) splice(off int) content {
-	r := &contentDeleted{c.n - off}
+	r := &contentDeleted{n: c.n - off}
 	c.n = off
 	return r
 }
@@ -61,14 +88,13 @@ func (c *contentDeleted) integrate(tx *Transaction, it *Item) {
 	tx.deleteSet.add(it.id.Client, it.id.Clock, uint64(c.n))
 	it.markDeleted()
 }
-func (c *contentDeleted) delete(*Transaction) {}
-func (c *contentDeleted) gc(*store)           {}
 
 // contentString holds text. str is UTF-8; n is its length in UTF-16 code
 // units. The byte slice may have spare capacity so that typing appends in
 // amortised constant time; after a split the left part is capped so it
 // never writes into the right part's bytes.
 type contentString struct {
+	inert
 	str []byte
 	n   int
 }
@@ -151,145 +177,137 @@ func (c *contentString) values() []any {
 	}
 	return out
 }
-func (c *contentString) integrate(*Transaction, *Item) {}
-func (c *contentString) delete(*Transaction)           {}
-func (c *contentString) gc(*store)                     {}
+
+// contentList is content of one element per id, kept as a slice that
+// splits and merges as one run: lib0 Any values (contentAny) or, from
+// old yjs versions, JSON texts (contentJSON). C says how its elements
+// are encoded and handed out.
+type contentList[T any, C elementCodec[T]] struct {
+	inert
+	elems []T
+}
+
+// elementCodec is the kind of a contentList's elements.
+type elementCodec[T any] interface {
+	ref() uint8
+	write(e *encoder, v T)
+	public(v T) any
+}
 
 // contentAny holds a run of lib0 Any values (array and map elements).
-type contentAny struct{ arr []any }
-
-func (c *contentAny) ref() uint8      { return refAny }
-func (c *contentAny) length() int     { return len(c.arr) }
-func (c *contentAny) countable() bool { return true }
-func (c *contentAny) splice(off int) content {
-	r := &contentAny{arr: c.arr[off:]}
-	c.arr = c.arr[:off:off]
-	return r
-}
-func (c *contentAny) mergeWith(r content) bool {
-	c.arr = append(c.arr, r.(*contentAny).arr...)
-	return true
-}
-func (c *contentAny) write(e *encoder, off int) {
-	e.writeVarUint(uint64(len(c.arr) - off))
-	for _, v := range c.arr[off:] {
-		e.writeAny(v)
-	}
-}
-func (c *contentAny) values() []any {
-	out := make([]any, len(c.arr))
-	for i, v := range c.arr {
-		out[i] = publicValue(v)
-	}
-	return out
-}
-func (c *contentAny) integrate(*Transaction, *Item) {}
-func (c *contentAny) delete(*Transaction)           {}
-func (c *contentAny) gc(*store)                     {}
+type contentAny = contentList[any, anyElements]
 
 // contentJSON is the legacy JSON content of old yjs versions: each element
 // is kept as the JSON text it arrived as ("undefined" for undefined).
-type contentJSON struct{ raw []string }
+type contentJSON = contentList[string, jsonElements]
 
-func (c *contentJSON) ref() uint8      { return refJSON }
-func (c *contentJSON) length() int     { return len(c.raw) }
-func (c *contentJSON) countable() bool { return true }
-func (c *contentJSON) splice(off int) content {
-	r := &contentJSON{raw: c.raw[off:]}
-	c.raw = c.raw[:off:off]
-	return r
+type anyElements struct{}
+
+func (anyElements) ref() uint8              { return refAny }
+func (anyElements) write(e *encoder, v any) { e.writeAny(v) }
+func (anyElements) public(v any) any        { return publicValue(v) }
+
+type jsonElements struct{}
+
+func (jsonElements) ref() uint8                 { return refJSON }
+func (jsonElements) write(e *encoder, s string) { e.writeVarString(s) }
+func (jsonElements) public(s string) any {
+	if s == "undefined" {
+		return Undefined
+	}
+	v, err := jsonParse(s)
+	if err != nil {
+		return nil
+	}
+	return publicValue(v)
 }
-func (c *contentJSON) mergeWith(r content) bool {
-	c.raw = append(c.raw, r.(*contentJSON).raw...)
+
+func (c *contentList[T, C]) ref() uint8 {
+	var k C
+	return k.ref()
+}
+func (c *contentList[T, C]) length() int     { return len(c.elems) }
+func (c *contentList[T, C]) countable() bool { return true }
+func (c *contentList[T, C]) splice(off int) content {
+	return &contentList[T, C]{elems: cut(&c.elems, off)}
+}
+func (c *contentList[T, C]) mergeWith(r content) bool {
+	c.elems = append(c.elems, r.(*contentList[T, C]).elems...)
 	return true
 }
-func (c *contentJSON) write(e *encoder, off int) {
-	e.writeVarUint(uint64(len(c.raw) - off))
-	for _, s := range c.raw[off:] {
-		e.writeVarString(s)
+func (c *contentList[T, C]) write(e *encoder, off int) {
+	var k C
+	e.writeVarUint(uint64(len(c.elems) - off))
+	for _, v := range c.elems[off:] {
+		k.write(e, v)
 	}
 }
-func (c *contentJSON) values() []any {
-	out := make([]any, len(c.raw))
-	for i, s := range c.raw {
-		if s == "undefined" {
-			out[i] = Undefined
-			continue
-		}
-		v, err := jsonParse(s)
-		if err != nil {
-			out[i] = nil
-			continue
-		}
-		out[i] = publicValue(v)
+func (c *contentList[T, C]) values() []any {
+	var k C
+	out := make([]any, len(c.elems))
+	for i, v := range c.elems {
+		out[i] = k.public(v)
 	}
 	return out
 }
-func (c *contentJSON) integrate(*Transaction, *Item) {}
-func (c *contentJSON) delete(*Transaction)           {}
-func (c *contentJSON) gc(*store)                     {}
+
+// clone is a copy whose appends never write into c's elements.
+func (c *contentList[T, C]) clone() content {
+	return &contentList[T, C]{elems: c.elems[:len(c.elems):len(c.elems)]}
+}
 
 // contentBinary is one Uint8Array element.
-type contentBinary struct{ b []byte }
+type contentBinary struct {
+	inert
+	unit
+	b []byte
+}
 
-func (c *contentBinary) ref() uint8                    { return refBinary }
-func (c *contentBinary) length() int                   { return 1 }
-func (c *contentBinary) countable() bool               { return true }
-func (c *contentBinary) splice(int) content            { panic("crdt: binary content cannot be split") }
-func (c *contentBinary) mergeWith(content) bool        { return false }
-func (c *contentBinary) write(e *encoder, _ int)       { e.writeVarBytes(c.b) }
-func (c *contentBinary) values() []any                 { return []any{c.b} }
-func (c *contentBinary) integrate(*Transaction, *Item) {}
-func (c *contentBinary) delete(*Transaction)           {}
-func (c *contentBinary) gc(*store)                     {}
+func (c *contentBinary) ref() uint8              { return refBinary }
+func (c *contentBinary) countable() bool         { return true }
+func (c *contentBinary) write(e *encoder, _ int) { e.writeVarBytes(c.b) }
+func (c *contentBinary) values() []any           { return []any{c.b} }
 
 // contentEmbed is an embed in text (an image, a mention): a JSON value.
 type contentEmbed struct {
+	inert
+	unit
 	raw   string
 	value any
 }
 
-func (c *contentEmbed) ref() uint8                    { return refEmbed }
-func (c *contentEmbed) length() int                   { return 1 }
-func (c *contentEmbed) countable() bool               { return true }
-func (c *contentEmbed) splice(int) content            { panic("crdt: embed content cannot be split") }
-func (c *contentEmbed) mergeWith(content) bool        { return false }
-func (c *contentEmbed) write(e *encoder, _ int)       { e.writeVarString(c.raw) }
-func (c *contentEmbed) values() []any                 { return []any{publicValue(c.value)} }
-func (c *contentEmbed) integrate(*Transaction, *Item) {}
-func (c *contentEmbed) delete(*Transaction)           {}
-func (c *contentEmbed) gc(*store)                     {}
+func (c *contentEmbed) ref() uint8              { return refEmbed }
+func (c *contentEmbed) countable() bool         { return true }
+func (c *contentEmbed) write(e *encoder, _ int) { e.writeVarString(c.raw) }
+func (c *contentEmbed) values() []any           { return []any{publicValue(c.value)} }
 
 // contentFormat is a formatting mark in text: attribute key = value until
 // the next mark for the same key (value null ends it).
 type contentFormat struct {
+	inert
+	unit
 	key   string
 	raw   string
 	value any
 }
 
 func (c *contentFormat) ref() uint8              { return refFormat }
-func (c *contentFormat) length() int             { return 1 }
 func (c *contentFormat) countable() bool         { return false }
-func (c *contentFormat) splice(int) content      { panic("crdt: format content cannot be split") }
-func (c *contentFormat) mergeWith(content) bool  { return false }
 func (c *contentFormat) write(e *encoder, _ int) { e.writeVarString(c.key); e.writeVarString(c.raw) }
 func (c *contentFormat) values() []any           { return nil }
 func (c *contentFormat) integrate(tx *Transaction, it *Item) {
 	it.parent.hasFormatting = true
 	it.parent.cache.valid = false
 }
-func (c *contentFormat) delete(*Transaction) {}
-func (c *contentFormat) gc(*store)           {}
 
 // contentType nests a shared type inside another.
-type contentType struct{ t *Type }
+type contentType struct {
+	unit
+	t *Type
+}
 
 func (c *contentType) ref() uint8              { return refType }
-func (c *contentType) length() int             { return 1 }
 func (c *contentType) countable() bool         { return true }
-func (c *contentType) splice(int) content      { panic("crdt: type content cannot be split") }
-func (c *contentType) mergeWith(content) bool  { return false }
 func (c *contentType) write(e *encoder, _ int) { c.t.writeRef(e) }
 func (c *contentType) values() []any           { return []any{c.t.api()} }
 func (c *contentType) integrate(tx *Transaction, it *Item) {
@@ -354,22 +372,18 @@ func (c *contentType) gc(s *store) {
 // contentDoc carries a subdocument reference (guid and options). cocreate
 // keeps and forwards it but does not load subdocuments.
 type contentDoc struct {
+	inert
+	unit
 	guid string
 	opts any
 }
 
 func (c *contentDoc) ref() uint8              { return refDoc }
-func (c *contentDoc) length() int             { return 1 }
 func (c *contentDoc) countable() bool         { return true }
-func (c *contentDoc) splice(int) content      { panic("crdt: doc content cannot be split") }
-func (c *contentDoc) mergeWith(content) bool  { return false }
 func (c *contentDoc) write(e *encoder, _ int) { e.writeVarString(c.guid); e.writeAny(c.opts) }
 func (c *contentDoc) values() []any {
 	return []any{&SubDoc{GUID: c.guid, Options: publicValue(c.opts)}}
 }
-func (c *contentDoc) integrate(*Transaction, *Item) {}
-func (c *contentDoc) delete(*Transaction)           {}
-func (c *contentDoc) gc(*store)                     {}
 
 // SubDoc is a reference to a subdocument as stored in a parent document.
 // cocreate carries subdocuments but does not load them.
@@ -386,7 +400,7 @@ func readContent(d *decoder, ref uint8) (content, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &contentDeleted{int(n)}, nil
+		return &contentDeleted{n: int(n)}, nil
 	case refJSON:
 		n, err := d.readLen(1)
 		if err != nil {
@@ -403,13 +417,13 @@ func readContent(d *decoder, ref uint8) (content, error) {
 				}
 			}
 		}
-		return &contentJSON{raw}, nil
+		return &contentJSON{elems: raw}, nil
 	case refBinary:
 		b, err := d.readVarBytes()
 		if err != nil {
 			return nil, err
 		}
-		return &contentBinary{append([]byte(nil), b...)}, nil
+		return &contentBinary{b: append([]byte(nil), b...)}, nil
 	case refString:
 		c := &contentString{}
 		if err := readStringContent(d, c); err != nil {
@@ -445,7 +459,7 @@ func readContent(d *decoder, ref uint8) (content, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &contentType{t}, nil
+		return &contentType{t: t}, nil
 	case refAny:
 		n, err := d.readLen(1)
 		if err != nil {
@@ -457,7 +471,7 @@ func readContent(d *decoder, ref uint8) (content, error) {
 				return nil, err
 			}
 		}
-		return &contentAny{arr}, nil
+		return &contentAny{elems: arr}, nil
 	case refDoc:
 		guid, err := d.readVarString()
 		if err != nil {
@@ -495,15 +509,15 @@ func readStringContent(d *decoder, c *contentString) error {
 func copyContent(c content) content {
 	switch x := c.(type) {
 	case *contentDeleted:
-		return &contentDeleted{x.n}
+		return &contentDeleted{n: x.n}
 	case *contentString:
 		return &contentString{str: x.str[:len(x.str):len(x.str)], n: x.n}
 	case *contentAny:
-		return &contentAny{x.arr[:len(x.arr):len(x.arr)]}
+		return x.clone()
 	case *contentJSON:
-		return &contentJSON{x.raw[:len(x.raw):len(x.raw)]}
+		return x.clone()
 	case *contentType:
-		return &contentType{x.t.cloneEmpty()}
+		return &contentType{t: x.t.cloneEmpty()}
 	default:
 		return c
 	}

@@ -2,7 +2,6 @@ package crdt
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"unicode/utf8"
@@ -12,16 +11,6 @@ import (
 // varints beyond it, and so do we: every clock, length and client id on the
 // wire must survive a round trip through a JavaScript number.
 const maxSafeInteger = 1<<53 - 1
-
-// Errors returned by the lib0 decoder. They are wrapped with the offset at
-// which decoding failed.
-var (
-	ErrUnexpectedEOF    = errors.New("unexpected end of data")
-	ErrIntegerOverflow  = errors.New("integer out of range")
-	ErrUnknownAnyType   = errors.New("unknown lib0 any type")
-	ErrNestingTooDeep   = errors.New("nesting too deep")
-	errLengthBeyondData = errors.New("length prefix exceeds the remaining data")
-)
 
 // maxAnyDepth bounds the nesting of arrays and objects in lib0 Any values
 // so a hostile update cannot exhaust the stack.
@@ -121,24 +110,37 @@ func (d *decoder) readUint8() (uint8, error) {
 }
 
 func (d *decoder) readVarUint() (uint64, error) {
-	var n uint64
+	n, size, err := ReadVarUint(d.buf[d.pos:])
+	d.pos += size
+	if err != nil {
+		return 0, d.errAt(err)
+	}
+	return n, nil
+}
+
+// ReadVarUint reads the lib0 varuint at the start of b and returns it
+// with the number of bytes read, up to and including a bad one. It fails
+// with ErrUnexpectedEOF if b ends inside the number and with
+// ErrIntegerOverflow for a value beyond JavaScript's safe integers. It is
+// the one varuint reader of the y-protocols and Hocuspocus codecs too.
+func ReadVarUint(b []byte) (n uint64, size int, err error) {
 	var shift uint
-	for d.pos < len(d.buf) {
-		b := d.buf[d.pos]
-		d.pos++
+	for size < len(b) {
+		c := b[size]
+		size++
 		if shift >= 56 {
-			return 0, d.errAt(ErrIntegerOverflow)
+			return 0, size, ErrIntegerOverflow
 		}
-		n |= uint64(b&0x7f) << shift
+		n |= uint64(c&0x7f) << shift
 		shift += 7
-		if b < 0x80 {
+		if c < 0x80 {
 			if n > maxSafeInteger {
-				return 0, d.errAt(ErrIntegerOverflow)
+				return 0, size, ErrIntegerOverflow
 			}
-			return n, nil
+			return n, size, nil
 		}
 	}
-	return 0, d.errAt(ErrUnexpectedEOF)
+	return 0, size, ErrUnexpectedEOF
 }
 
 // readVarInt returns the magnitude, its sign and whether the value is -0.
@@ -235,29 +237,36 @@ func decodeUTF8(b []byte) string {
 	return string(out)
 }
 
-func (d *decoder) readFloat32() (float32, error) {
-	if d.remaining() < 4 {
-		return 0, d.errAt(ErrUnexpectedEOF)
+// readFixed returns the next n bytes (a big-endian number).
+func (d *decoder) readFixed(n int) ([]byte, error) {
+	if d.remaining() < n {
+		return nil, d.errAt(ErrUnexpectedEOF)
 	}
-	v := math.Float32frombits(binary.BigEndian.Uint32(d.buf[d.pos:]))
-	d.pos += 4
-	return v, nil
+	b := d.buf[d.pos : d.pos+n]
+	d.pos += n
+	return b, nil
+}
+
+func (d *decoder) readFloat32() (float32, error) {
+	b, err := d.readFixed(4)
+	if err != nil {
+		return 0, err
+	}
+	return math.Float32frombits(binary.BigEndian.Uint32(b)), nil
 }
 
 func (d *decoder) readFloat64() (float64, error) {
-	if d.remaining() < 8 {
-		return 0, d.errAt(ErrUnexpectedEOF)
+	b, err := d.readFixed(8)
+	if err != nil {
+		return 0, err
 	}
-	v := math.Float64frombits(binary.BigEndian.Uint64(d.buf[d.pos:]))
-	d.pos += 8
-	return v, nil
+	return math.Float64frombits(binary.BigEndian.Uint64(b)), nil
 }
 
 func (d *decoder) readBigInt64() (int64, error) {
-	if d.remaining() < 8 {
-		return 0, d.errAt(ErrUnexpectedEOF)
+	b, err := d.readFixed(8)
+	if err != nil {
+		return 0, err
 	}
-	v := int64(binary.BigEndian.Uint64(d.buf[d.pos:]))
-	d.pos += 8
-	return v, nil
+	return int64(binary.BigEndian.Uint64(b)), nil
 }

@@ -18,4 +18,12 @@ var (
 	// ErrIntegrated means a shared type that already belongs to a document
 	// was inserted again.
 	ErrIntegrated = errors.New("type already integrated")
+
+	// The errors of the lib0 decoder (encoding.go), wrapped with the
+	// offset at which decoding failed.
+	ErrUnexpectedEOF    = errors.New("unexpected end of data")
+	ErrIntegerOverflow  = errors.New("integer out of range")
+	ErrUnknownAnyType   = errors.New("unknown lib0 any type")
+	ErrNestingTooDeep   = errors.New("nesting too deep")
+	errLengthBeyondData = errors.New("length prefix exceeds the remaining data")
 )

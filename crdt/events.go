@@ -78,20 +78,17 @@ func (e *Event) Changes() []Delta {
 	for n := e.target.start; n != nil; n = n.right {
 		added := tx.isNew(n)
 		deleted := tx.deletes(n)
+		if !n.countable() {
+			continue
+		}
 		switch {
 		case deleted && !added:
-			if !n.countable() {
-				continue
-			}
 			if last != nil && last.Delete > 0 {
 				last.Delete += n.length
 			} else {
 				push(Delta{Delete: n.length})
 			}
 		case added && !deleted:
-			if !n.countable() {
-				continue
-			}
 			vals := n.content.values()
 			if last != nil && last.Insert != nil {
 				if s, ok := last.Insert.([]any); ok {
@@ -101,9 +98,6 @@ func (e *Event) Changes() []Delta {
 			}
 			push(Delta{Insert: vals})
 		case !added && !deleted:
-			if !n.countable() {
-				continue
-			}
 			if last != nil && last.Retain > 0 {
 				last.Retain += n.length
 			} else {

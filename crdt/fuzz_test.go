@@ -10,6 +10,13 @@ import (
 	"testing"
 )
 
+// addSeedUpdates adds seedUpdates to f's corpus, one update a seed.
+func addSeedUpdates(f *testing.F) {
+	for _, u := range seedUpdates(f) {
+		f.Add(u)
+	}
+}
+
 // seedUpdates returns a few real yjs updates from the committed fixtures
 // for the fuzz corpora.
 func seedUpdates(tb testing.TB) [][]byte {
@@ -37,9 +44,7 @@ func seedUpdates(tb testing.TB) [][]byte {
 }
 
 func FuzzDecodeUpdate(f *testing.F) {
-	for _, u := range seedUpdates(f) {
-		f.Add(u)
-	}
+	addSeedUpdates(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		u, err := decodeUpdate(b)
 		if err != nil {
@@ -81,9 +86,7 @@ func baseDoc(t testing.TB) *Doc {
 }
 
 func FuzzApplyUpdate(f *testing.F) {
-	for _, u := range seedUpdates(f) {
-		f.Add(u)
-	}
+	addSeedUpdates(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d := baseDoc(t)
 		before, _ := d.EncodeStateAsUpdate(nil)

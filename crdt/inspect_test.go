@@ -153,9 +153,7 @@ func TestInspectAttributeSetAgain(t *testing.T) {
 // FuzzInspect: Inspect never panics and never changes the document; its
 // errors are ErrInvalidUpdate or ErrUnresolved.
 func FuzzInspect(f *testing.F) {
-	for _, u := range seedUpdates(f) {
-		f.Add(u)
-	}
+	addSeedUpdates(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d := baseDoc(t)
 		before, _ := d.EncodeStateAsUpdate(nil)

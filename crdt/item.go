@@ -195,7 +195,7 @@ func (it *Item) deleteShallow(tx *Transaction) *Type {
 // delete deletes the item and everything nested inside it.
 func (it *Item) delete(tx *Transaction) {
 	if t := it.deleteShallow(tx); t != nil {
-		(&contentType{t}).delete(tx)
+		(&contentType{t: t}).delete(tx)
 	}
 }
 
@@ -206,7 +206,7 @@ func (it *Item) gc(s *store, parentGCd bool) {
 	if parentGCd {
 		s.replaceWithGC(it)
 	} else {
-		it.content = &contentDeleted{it.length}
+		it.content = &contentDeleted{n: it.length}
 	}
 }
 

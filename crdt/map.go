@@ -11,12 +11,16 @@ func (m *Map) base() *Type { return m.t }
 
 // Set sets key to value: nil, bool, numbers, string, []byte, []any,
 // map[string]any, or a shared type not yet in a document.
-func (m *Map) Set(key string, value any) error {
+func (m *Map) Set(key string, value any) error { return m.t.setValue(key, value) }
+
+// setValue sets key of a map-like type (a map's entry, an element's
+// attribute) to value, in a transaction of its own.
+func (t *Type) setValue(key string, value any) error {
 	cs, err := contentsFromValues([]any{value})
 	if err != nil {
 		return err
 	}
-	m.t.transact(func(tx *Transaction) { m.t.mapSet(tx, key, cs[0]) })
+	t.transact(func(tx *Transaction) { t.mapSet(tx, key, cs[0]) })
 	return nil
 }
 

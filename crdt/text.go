@@ -638,7 +638,7 @@ func (t *Type) applyDelta(delta []Delta) error {
 					}
 					str = v
 				case SharedType:
-					c = &contentType{v.base()}
+					c = &contentType{t: v.base()}
 				default:
 					nv, e := normalizeValue(v, 0)
 					if e != nil {

@@ -228,7 +228,7 @@ func contentsFromValues(values []any) ([]content, error) {
 	var run []any
 	flush := func() {
 		if len(run) > 0 {
-			out = append(out, &contentAny{run})
+			out = append(out, &contentAny{elems: run})
 			run = nil
 		}
 	}
@@ -236,14 +236,14 @@ func contentsFromValues(values []any) ([]content, error) {
 		switch x := v.(type) {
 		case []byte:
 			flush()
-			out = append(out, &contentBinary{slices.Clone(x)})
+			out = append(out, &contentBinary{b: slices.Clone(x)})
 		case SharedType:
 			flush()
 			nt := x.base()
 			if nt.doc != nil || nt.item != nil {
 				return nil, ErrIntegrated
 			}
-			out = append(out, &contentType{nt})
+			out = append(out, &contentType{t: nt})
 		default:
 			nv, err := normalizeValue(v, 0)
 			if err != nil {

@@ -132,22 +132,16 @@ func readStruct(d *decoder, id ID) (*Item, error) {
 	}
 	it.id = id
 	if info&0x80 != 0 {
-		if it.origin, err = readID(d); err != nil {
+		if it.origin, err = readOrigin(d, id, "origin"); err != nil {
 			return nil, err
 		}
 		it.info |= flagHasOrigin
-		if it.origin.Client == id.Client && it.origin.Clock >= id.Clock {
-			return nil, d.errAt(fmt.Errorf("origin %v is not before %v", it.origin, id))
-		}
 	}
 	if info&0x40 != 0 {
-		if it.rightOrigin, err = readID(d); err != nil {
+		if it.rightOrigin, err = readOrigin(d, id, "right origin"); err != nil {
 			return nil, err
 		}
 		it.info |= flagHasRightOrigin
-		if it.rightOrigin.Client == id.Client && it.rightOrigin.Clock >= id.Clock {
-			return nil, d.errAt(fmt.Errorf("right origin %v is not before %v", it.rightOrigin, id))
-		}
 	}
 	if info&0xc0 == 0 {
 		isKey, err := d.readVarUint()
@@ -195,6 +189,19 @@ func readStruct(d *decoder, id ID) (*Item, error) {
 		it.info |= flagCountable
 	}
 	return it, nil
+}
+
+// readOrigin reads an item's origin or right origin (what), which must
+// come before the item when it is of the same client.
+func readOrigin(d *decoder, id ID, what string) (ID, error) {
+	o, err := readID(d)
+	if err != nil {
+		return ID{}, err
+	}
+	if o.Client == id.Client && o.Clock >= id.Clock {
+		return ID{}, d.errAt(fmt.Errorf("%s %v is not before %v", what, o, id))
+	}
+	return o, nil
 }
 
 func readID(d *decoder) (ID, error) {

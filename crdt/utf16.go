@@ -1,25 +1,16 @@
 package crdt
 
-import "unicode/utf8"
+import (
+	"unicode/utf16"
+	"unicode/utf8"
+)
 
 // utf16Len returns the length of s in UTF-16 code units, the unit in which
 // yjs counts text.
 func utf16Len(s string) int {
 	n := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			n++
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-		i += size
+	for _, r := range s {
+		n += utf16.RuneLen(r)
 	}
 	return n
 }
@@ -29,11 +20,7 @@ func utf16Len(s string) int {
 func utf16LenBytes(b []byte) int {
 	n := 0
 	for _, r := range string(b) {
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
+		n += utf16.RuneLen(r)
 	}
 	return n
 }

@@ -127,14 +127,7 @@ func (x *XmlElement) Delete(index, length int) error { return deleteNodes(x.t, i
 func (x *XmlElement) Children() []XmlNode { return children(x.t) }
 
 // SetAttribute sets an attribute (usually a string).
-func (x *XmlElement) SetAttribute(key string, value any) error {
-	cs, err := contentsFromValues([]any{value})
-	if err != nil {
-		return err
-	}
-	x.t.transact(func(tx *Transaction) { x.t.mapSet(tx, key, cs[0]) })
-	return nil
-}
+func (x *XmlElement) SetAttribute(key string, value any) error { return x.t.setValue(key, value) }
 
 // RemoveAttribute removes an attribute.
 func (x *XmlElement) RemoveAttribute(key string) {

@@ -212,10 +212,8 @@ func TestDeadInstanceAwarenessExpires(t *testing.T) {
 	cfgB.AwarenessTimeout = 300 * time.Millisecond
 	ra := newRegistry(t, notes.NewMemoryStore(), cfgA)
 	rb := newRegistry(t, notes.NewMemoryStore(), cfgB)
-	a := dial(t, ra, "s/notes", ConnOptions{})
-	a.until("step 2", isStep2)
-	b := dial(t, rb, "s/notes", ConnOptions{})
-	b.until("step 2", isStep2)
+	a := dialSynced(t, ra, "s/notes", ConnOptions{})
+	b := dialSynced(t, rb, "s/notes", ConnOptions{})
 	setAwareness(a, 1, `{"name":"ann"}`)
 	b.until("ann's awareness", func(m yproto.Message) bool {
 		st, ok := awarenessOf(m, a.doc.ClientID())
@@ -242,8 +240,7 @@ func TestLateInstanceGetsAwareness(t *testing.T) {
 	network := NewMemoryNetwork()
 	ra := newRegistry(t, notes.NewMemoryStore(), clusterCfg(NewMemoryBus(network)))
 	rb := newRegistry(t, notes.NewMemoryStore(), clusterCfg(NewMemoryBus(network)))
-	a := dial(t, ra, "s/notes", ConnOptions{})
-	a.until("step 2", isStep2)
+	a := dialSynced(t, ra, "s/notes", ConnOptions{})
 	setAwareness(a, 1, `{"name":"ann"}`)
 	a.insert(0, "x")
 	a.until("echo", isUpdate)

@@ -23,10 +23,8 @@ func awMsg(id, clock uint64, state string) []byte {
 // and never relayed. Its states carry its ConnOptions.User.
 func TestAwarenessOneClientPerConn(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	a := dial(t, r, "d", ConnOptions{User: User{Name: "Ada", Color: "#123456"}})
-	a.until("step 2", isStep2)
-	b := dial(t, r, "d", ConnOptions{})
-	b.until("step 2", isStep2)
+	a := dialSynced(t, r, "d", ConnOptions{User: User{Name: "Ada", Color: "#123456"}})
+	b := dialSynced(t, r, "d", ConnOptions{})
 
 	a.send(awMsg(1, 1, `{"user":{"name":"Alice (host)","color":"#ff0000","x":1},"cursor":null}`))
 	m := b.until("awareness", isAwareness)
@@ -64,19 +62,16 @@ func TestAwarenessOneClientPerConn(t *testing.T) {
 // others see nothing of what was refused.
 func TestAwarenessFloodAndOversize(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{MaxAwarenessState: 100, Rates: Rates{Awareness: 10, Burst: 1}})
-	watch := dial(t, r, "d", ConnOptions{})
-	watch.until("step 2", isStep2)
+	watch := dialSynced(t, r, "d", ConnOptions{})
 
-	big := dial(t, r, "d", ConnOptions{})
-	big.until("step 2", isStep2)
+	big := dialSynced(t, r, "d", ConnOptions{})
 	big.send(awMsg(5, 1, `{"x":"`+strings.Repeat("a", 200)+`"}`))
 	<-big.served
 	if code, reason := big.p.closeStatus(); code != StatusPolicyViolation || !strings.Contains(reason, "too large") {
 		t.Fatalf("oversized state closed with %d %q", code, reason)
 	}
 
-	flood := dial(t, r, "d", ConnOptions{})
-	flood.until("step 2", isStep2)
+	flood := dialSynced(t, r, "d", ConnOptions{})
 	for i := range 50 {
 		flood.send(awMsg(6, uint64(i+1), `{}`))
 	}
@@ -121,8 +116,7 @@ func TestRateLimitsPerMessageType(t *testing.T) {
 	}
 	r := newRegistry(t, notes.NewMemoryStore(), Config{Rates: Rates{SyncStep1: 2, QueryAwareness: 2, Updates: 2, Commands: 2, Burst: 2}})
 	for _, tc := range cases {
-		c := dial(t, r, "d", ConnOptions{OnCommand: func(_ context.Context, p []byte) []byte { return p }})
-		c.until("step 2", isStep2)
+		c := dialSynced(t, r, "d", ConnOptions{OnCommand: func(_ context.Context, p []byte) []byte { return p }})
 		for range 10 {
 			c.send(tc.msg)
 		}

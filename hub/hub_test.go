@@ -1,8 +1,6 @@
 package hub
 
 import (
-	"github.com/google/uuid"
-
 	"context"
 	"errors"
 	"strconv"
@@ -12,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/cocreate/cocreate/crdt"
@@ -102,6 +101,14 @@ func (c *client) syncedInsert(text string) {
 	c.until("step 2", isStep2)
 	c.insert(0, text)
 	c.until("echo", isUpdate)
+}
+
+// dialSynced is dial, then waits for the server's sync step 2.
+func dialSynced(t *testing.T, r *Registry, name string, opts ConnOptions) *client {
+	t.Helper()
+	c := dial(t, r, name, opts)
+	c.until("step 2", isStep2)
+	return c
 }
 
 func dial(t *testing.T, r *Registry, name string, opts ConnOptions) *client {
@@ -223,8 +230,7 @@ func TestHandshakeAndFanOut(t *testing.T) {
 		t.Fatalf("first message is %v %v, want the server's sync step 1", first.Type, first.Sync)
 	}
 	a.until("step 2", isStep2)
-	b := dial(t, r, "s/notes", ConnOptions{})
-	b.until("step 2", isStep2)
+	b := dialSynced(t, r, "s/notes", ConnOptions{})
 
 	a.insert(0, "hello")
 	b.waitText("hello")
@@ -313,15 +319,13 @@ func TestInvalidUpdateClosesOnlySender(t *testing.T) {
 
 func TestReadOnlyGetsPermissionDenied(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	v := dial(t, r, "d", ConnOptions{ReadOnly: true})
-	v.until("step 2", isStep2)
+	v := dialSynced(t, r, "d", ConnOptions{ReadOnly: true})
 	v.insert(0, "nope")
 	m := v.until("permission denied", func(m yproto.Message) bool { return m.Type == yproto.TypeAuth })
 	if m.Reason == "" {
 		t.Fatal("permission denied without a reason")
 	}
-	check := dial(t, r, "d", ConnOptions{})
-	check.until("step 2", isStep2)
+	check := dialSynced(t, r, "d", ConnOptions{})
 	if check.text() != "" {
 		t.Fatalf("read-only edit was applied: %q", check.text())
 	}
@@ -331,10 +335,8 @@ func TestReadOnlyGetsPermissionDenied(t *testing.T) {
 
 func TestAwareness(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	a := dial(t, r, "d", ConnOptions{})
-	a.until("step 2", isStep2)
-	b := dial(t, r, "d", ConnOptions{})
-	b.until("step 2", isStep2)
+	a := dialSynced(t, r, "d", ConnOptions{})
+	b := dialSynced(t, r, "d", ConnOptions{})
 
 	a.send(yproto.AwarenessMessage([]yproto.AwarenessEntry{{ClientID: 42, Clock: 1, State: []byte(`{"user":"ada"}`)}}))
 	m := b.until("awareness", func(m yproto.Message) bool { return m.Type == yproto.TypeAwareness })
@@ -367,8 +369,7 @@ func TestAwareness(t *testing.T) {
 
 func TestAwarenessTimeout(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{AwarenessTimeout: 50 * time.Millisecond, FlushInterval: 10 * time.Millisecond})
-	a := dial(t, r, "d", ConnOptions{})
-	a.until("step 2", isStep2)
+	a := dialSynced(t, r, "d", ConnOptions{})
 	a.send(yproto.AwarenessMessage([]yproto.AwarenessEntry{{ClientID: 7, Clock: 1, State: []byte(`{}`)}}))
 	a.until("awareness", func(m yproto.Message) bool { return m.Type == yproto.TypeAwareness && !m.Awareness[0].Removed() })
 	m := a.until("timeout", func(m yproto.Message) bool { return m.Type == yproto.TypeAwareness })
@@ -392,15 +393,7 @@ func TestCloseGoingAway(t *testing.T) {
 		t.Fatalf("closed with %d %q, want 1001", code, reason)
 	}
 	<-a.served
-	st, _ := store.Load(context.Background(), "d")
-	d := crdt.NewDoc(crdt.DocOptions{})
-	if st.Snapshot != nil {
-		d.ApplyUpdate(st.Snapshot, nil)
-	}
-	for _, u := range st.Updates {
-		d.ApplyUpdate(u, nil)
-	}
-	if got := d.GetText("t").String(); got != "flushed on close" {
+	if got := storedText(t, store, "d"); got != "flushed on close" {
 		t.Fatalf("stored %q", got)
 	}
 	if err := r.Serve(context.Background(), "d", newPipe(1), ConnOptions{}); !errors.Is(err, ErrClosed) {
@@ -410,8 +403,7 @@ func TestCloseGoingAway(t *testing.T) {
 
 func TestMaxConnsPerDoc(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{MaxConnsPerDoc: 1})
-	a := dial(t, r, "d", ConnOptions{})
-	a.until("step 2", isStep2)
+	a := dialSynced(t, r, "d", ConnOptions{})
 	b := dial(t, r, "d", ConnOptions{})
 	<-b.served
 	if code, _ := b.p.closeStatus(); code != StatusTryAgainLater {
@@ -434,8 +426,7 @@ func TestMaxDocSize(t *testing.T) {
 		t.Fatalf("closed with %d %q", code, reason)
 	}
 	<-a.served
-	check := dial(t, r, "d", ConnOptions{})
-	check.until("step 2", isStep2)
+	check := dialSynced(t, r, "d", ConnOptions{})
 	if got := check.text(); got != "small" {
 		t.Fatalf("document is %q after a refused update", got)
 	}
@@ -444,8 +435,7 @@ func TestMaxDocSize(t *testing.T) {
 
 func TestKeepalive(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{PingInterval: 20 * time.Millisecond})
-	alive := dial(t, r, "d", ConnOptions{})
-	alive.until("step 2", isStep2)
+	alive := dialSynced(t, r, "d", ConnOptions{})
 	dead := &client{t: t, p: newPipe(1024), served: make(chan error, 1)}
 	dead.p.noPong = true
 	go func() { dead.served <- r.Serve(context.Background(), "d", dead.p, ConnOptions{}) }()
@@ -463,14 +453,10 @@ func TestKeepalive(t *testing.T) {
 
 func TestSetReadOnly(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	ann := dial(t, r, "s/notes", ConnOptions{Subject: "ann"})
-	ann.until("step 2", isStep2)
-	annOther := dial(t, r, "s/board", ConnOptions{Subject: "ann"})
-	annOther.until("step 2", isStep2)
-	bob := dial(t, r, "s/notes", ConnOptions{Subject: "bob"})
-	bob.until("step 2", isStep2)
-	elsewhere := dial(t, r, "t/notes", ConnOptions{Subject: "ann"})
-	elsewhere.until("step 2", isStep2)
+	ann := dialSynced(t, r, "s/notes", ConnOptions{Subject: "ann"})
+	annOther := dialSynced(t, r, "s/board", ConnOptions{Subject: "ann"})
+	bob := dialSynced(t, r, "s/notes", ConnOptions{Subject: "bob"})
+	elsewhere := dialSynced(t, r, "t/notes", ConnOptions{Subject: "ann"})
 
 	ann.insert(0, "a")
 	bob.waitText("a")
@@ -512,10 +498,8 @@ func TestSetReadOnly(t *testing.T) {
 
 func TestExpiresAtClosesConnection(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	stays := dial(t, r, "d", ConnOptions{ExpiresAt: time.Now().Add(time.Hour)})
-	stays.until("step 2", isStep2)
-	c := dial(t, r, "d", ConnOptions{ExpiresAt: time.Now().Add(100 * time.Millisecond)})
-	c.until("step 2", isStep2)
+	stays := dialSynced(t, r, "d", ConnOptions{ExpiresAt: time.Now().Add(time.Hour)})
+	c := dialSynced(t, r, "d", ConnOptions{ExpiresAt: time.Now().Add(100 * time.Millisecond)})
 	select {
 	case <-c.served:
 	case <-time.After(5 * time.Second):
@@ -542,12 +526,9 @@ func TestExpiresAtClosesConnection(t *testing.T) {
 
 func TestRevoke(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	ann := dial(t, r, "s/notes", ConnOptions{Subject: "ann"})
-	ann.until("step 2", isStep2)
-	annMeeting := dial(t, r, "s/meeting", ConnOptions{Subject: "ann", ReadOnly: true})
-	annMeeting.until("step 2", isStep2)
-	bob := dial(t, r, "s/notes", ConnOptions{Subject: "bob"})
-	bob.until("step 2", isStep2)
+	ann := dialSynced(t, r, "s/notes", ConnOptions{Subject: "ann"})
+	annMeeting := dialSynced(t, r, "s/meeting", ConnOptions{Subject: "ann", ReadOnly: true})
+	bob := dialSynced(t, r, "s/notes", ConnOptions{Subject: "bob"})
 	if n := r.Revoke("s", "ann"); n != 2 {
 		t.Fatalf("Revoke closed %d connections, want 2 (ann's notes and meeting)", n)
 	}
@@ -577,6 +558,97 @@ func TestAccessMessageRoundTrip(t *testing.T) {
 			t.Fatalf("round trip of %+v = %+v, %v", a, got, err)
 		}
 	}
+}
+
+// TestDoWritesAsServerPeer: Do loads a document no connection holds,
+// its change is stored under the registry's client id; with a
+// connection present the change reaches it as an update.
+func TestDoWritesAsServerPeer(t *testing.T) {
+	store := notes.NewMemoryStore()
+	r := newRegistry(t, store, Config{ClientID: 4242})
+	err := r.Do("s/meeting", func(d *crdt.Doc) error {
+		if d.ClientID() != 4242 {
+			t.Errorf("client id %d", d.ClientID())
+		}
+		return d.GetText("t").Insert(0, "seed", nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unloaded after the Do (no connection holds it): stored.
+	for deadline := time.Now().Add(5 * time.Second); r.Loaded() != 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the document stayed loaded after Do without connections")
+		}
+	}
+	st, err := store.Load(context.Background(), "s/meeting")
+	if err != nil || (st.Snapshot == nil && len(st.Updates) == 0) {
+		t.Fatalf("not stored: %v %+v", err, st)
+	}
+	c := dialSynced(t, r, "s/meeting", ConnOptions{ReadOnly: true})
+	if c.text() != "seed" {
+		t.Fatalf("loaded %q", c.text())
+	}
+	if err := r.Do("s/meeting", func(d *crdt.Doc) error { return d.GetText("t").Insert(4, "ed", nil) }); err != nil {
+		t.Fatal(err)
+	}
+	c.waitText("seeded")
+	// fn's error comes back; a read-only client's empty sync step 2 got
+	// no permission-denied message.
+	boom := errors.New("boom")
+	if err := r.Do("s/meeting", func(*crdt.Doc) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("Do returned %v", err)
+	}
+	c.close()
+}
+
+// TestReadOnlyQuietOnNoOp: a read-only connection that sends what the
+// document already holds is not told "permission denied"; a real edit is.
+func TestReadOnlyQuietOnNoOp(t *testing.T) {
+	r := newRegistry(t, notes.NewMemoryStore(), Config{})
+	w := dial(t, r, "d", ConnOptions{})
+	w.syncedInsert("x")
+	v := dialSynced(t, r, "d", ConnOptions{ReadOnly: true})
+	full, _ := v.doc.EncodeStateAsUpdate(nil)
+	v.send(yproto.SyncStep2Message(full)) // nothing new
+	v.insert(0, "no")
+	v.until("permission denied", func(m yproto.Message) bool { return m.Type == yproto.TypeAuth })
+	// The no-op came first; only the edit was refused.
+	if n := testutil.ToFloat64(r.metrics.Refused.WithLabelValues("read_only")); n != 1 {
+		t.Fatalf("refused %v times, want 1", n)
+	}
+	w.close()
+	v.close()
+}
+
+// TestDeleteSession closes a session's connections, waits for its hubs
+// to unload, and refuses it from then on.
+func TestDeleteSession(t *testing.T) {
+	store := notes.NewMemoryStore()
+	r := newRegistry(t, store, Config{})
+	a := dialSynced(t, r, "s/notes", ConnOptions{})
+	other := dialSynced(t, r, "t/notes", ConnOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.DeleteSession(ctx, "s"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-a.served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if code, reason := a.p.closeStatus(); code != StatusPolicyViolation || reason != "session deleted" {
+		t.Fatalf("closed with %d %q", code, reason)
+	}
+	if !r.Gone("s") || r.Gone("t") {
+		t.Fatal("Gone is wrong")
+	}
+	if err := r.Do("s/meeting", func(*crdt.Doc) error { return nil }); !errors.Is(err, ErrGone) {
+		t.Fatalf("Do on a deleted session: %v", err)
+	}
+	if r.Loaded() != 1 {
+		t.Fatalf("%d documents loaded, want only t/notes", r.Loaded())
+	}
+	other.close()
 }
 
 // waitPipe is a pipe that can wait for input without handing it over (a
@@ -630,8 +702,7 @@ func (w *waitPipe) Read(ctx context.Context) ([]byte, error) {
 // ends.
 func TestStartWithAWaiter(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	other := dial(t, r, "d", ConnOptions{})
-	other.until("step 2", isStep2)
+	other := dialSynced(t, r, "d", ConnOptions{})
 
 	wp := &waitPipe{pipe: newPipe(1024)}
 	c := &client{t: t, p: wp.pipe, doc: crdt.NewDoc(crdt.DocOptions{}), msgs: make(chan yproto.Message, 1024)}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/internal/defaults"
 )
 
 // Rates are per-connection message rates (messages per second; a burst
@@ -31,17 +32,12 @@ type Rates struct {
 }
 
 func (r *Rates) setDefaults() {
-	def := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&r.SyncStep1, 2)
-	def(&r.QueryAwareness, 2)
-	def(&r.Awareness, 30)
-	def(&r.Updates, 500)
-	def(&r.Commands, 20)
-	def(&r.Burst, 5)
+	defaults.Zero(&r.SyncStep1, 2)
+	defaults.Zero(&r.QueryAwareness, 2)
+	defaults.Zero(&r.Awareness, 30)
+	defaults.Zero(&r.Updates, 500)
+	defaults.Zero(&r.Commands, 20)
+	defaults.Zero(&r.Burst, 5)
 }
 
 const (

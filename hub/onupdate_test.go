@@ -28,8 +28,7 @@ func (a acks) next(t *testing.T) bool {
 func TestOnUpdate(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
 	wa := make(acks, 16)
-	w := dial(t, r, "d", ConnOptions{OnUpdate: func(ok bool) { wa <- ok }})
-	w.until("step 2", isStep2)
+	w := dialSynced(t, r, "d", ConnOptions{OnUpdate: func(ok bool) { wa <- ok }})
 	if !wa.next(t) {
 		t.Fatal("the handshake's step 2 was not reported applied")
 	}
@@ -39,8 +38,7 @@ func TestOnUpdate(t *testing.T) {
 	}
 
 	va := make(acks, 16)
-	v := dial(t, r, "d", ConnOptions{ReadOnly: true, OnUpdate: func(ok bool) { va <- ok }})
-	v.until("step 2", isStep2)
+	v := dialSynced(t, r, "d", ConnOptions{ReadOnly: true, OnUpdate: func(ok bool) { va <- ok }})
 	if !va.next(t) {
 		t.Fatal("a read-only step 2 with nothing new was not reported as held")
 	}

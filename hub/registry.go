@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/defaults"
 	"github.com/cocreate/cocreate/notes"
 )
 
@@ -136,52 +137,24 @@ func (c *Config) setDefaults() {
 	if c.Metrics == nil {
 		c.Metrics = NewMetrics()
 	}
-	if c.QueueSize <= 0 {
-		c.QueueSize = 256
-	}
-	if c.QueueBytes <= 0 {
-		c.QueueBytes = 1 << 20
-	}
-	if c.RoomQueueBytes <= 0 {
-		c.RoomQueueBytes = 16 << 20
-	}
-	if c.MaxAwarenessState <= 0 {
-		c.MaxAwarenessState = 8 << 10
-	}
+	defaults.Positive(&c.QueueSize, 256)
+	defaults.Positive(&c.QueueBytes, 1<<20)
+	defaults.Positive(&c.RoomQueueBytes, 16<<20)
+	defaults.Positive(&c.MaxAwarenessState, 8<<10)
 	c.Rates.setDefaults()
-	if c.FlushInterval <= 0 {
-		c.FlushInterval = 200 * time.Millisecond
-	}
-	if c.CompactEvery <= 0 {
-		c.CompactEvery = 500
-	}
-	if c.CompactAfter <= 0 {
-		c.CompactAfter = time.Minute
-	}
-	if c.AwarenessTimeout <= 0 {
-		c.AwarenessTimeout = 30 * time.Second
-	}
-	if c.SnapshotEvery <= 0 {
-		c.SnapshotEvery = 10 * time.Minute
-	}
-	if c.PingInterval <= 0 {
-		c.PingInterval = 30 * time.Second
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = 10 * time.Second
-	}
+	defaults.Positive(&c.FlushInterval, 200*time.Millisecond)
+	defaults.Positive(&c.CompactEvery, 500)
+	defaults.Positive(&c.CompactAfter, time.Minute)
+	defaults.Positive(&c.AwarenessTimeout, 30*time.Second)
+	defaults.Positive(&c.SnapshotEvery, 10*time.Minute)
+	defaults.Positive(&c.PingInterval, 30*time.Second)
+	defaults.Positive(&c.WriteTimeout, 10*time.Second)
 	if c.Bus == nil {
 		c.Bus = NewMemoryBus(nil)
 	}
-	if c.SyncInterval <= 0 {
-		c.SyncInterval = 5 * time.Second
-	}
-	if c.CheckInterval <= 0 {
-		c.CheckInterval = time.Second
-	}
-	if c.CheckTimeout <= 0 {
-		c.CheckTimeout = 3 * c.CheckInterval
-	}
+	defaults.Positive(&c.SyncInterval, 5*time.Second)
+	defaults.Positive(&c.CheckInterval, time.Second)
+	defaults.Positive(&c.CheckTimeout, 3*c.CheckInterval)
 }
 
 // Registry holds the live documents of this instance and runs their

@@ -50,20 +50,9 @@ func (c *client) drain(d time.Duration) []yproto.Type {
 // storedText is the text "t" of what the store holds of doc.
 func storedText(t *testing.T, s notes.Store, doc string) string {
 	t.Helper()
-	st, err := s.Load(context.Background(), doc)
+	d, err := notes.LoadDoc(context.Background(), s, doc)
 	if err != nil {
 		t.Fatal(err)
-	}
-	d := crdt.NewDoc(crdt.DocOptions{})
-	if st.Snapshot != nil {
-		if err := d.ApplyUpdate(st.Snapshot, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, u := range st.Updates {
-		if err := d.ApplyUpdate(u, nil); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return d.GetText("t").String()
 }
@@ -118,8 +107,7 @@ func TestSavedAcks(t *testing.T) {
 // TestSavedFromClientRefused: saved messages go from the server only.
 func TestSavedFromClientRefused(t *testing.T) {
 	r := newRegistry(t, notes.NewMemoryStore(), Config{})
-	c := dial(t, r, "d", ConnOptions{SavedAcks: true})
-	c.until("step 2", isStep2)
+	c := dialSynced(t, r, "d", ConnOptions{SavedAcks: true})
 	c.send(yproto.SavedMessage([]byte{0}))
 	for {
 		if _, ok := c.next(); !ok {

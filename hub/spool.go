@@ -198,6 +198,25 @@ func (c *crcReader) ReadByte() (byte, error) {
 	return b, err
 }
 
+// uvarint reads a varint within the record: the record ending is
+// io.ErrUnexpectedEOF.
+func (c *crcReader) uvarint() (uint64, error) {
+	n, err := binary.ReadUvarint(c)
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+// chunk reads a length-prefixed byte string.
+func (c *crcReader) chunk() ([]byte, error) {
+	n, err := c.uvarint()
+	if err != nil {
+		return nil, err
+	}
+	return c.bytes(n)
+}
+
 func (c *crcReader) bytes(n uint64) ([]byte, error) {
 	if n > maxSpoolRecord {
 		return nil, fmt.Errorf("record length %d is implausible", n)
@@ -215,34 +234,20 @@ func readSpoolRecord(r *bufio.Reader) (string, [][]byte, error) {
 		return "", nil, io.EOF
 	}
 	cr := &crcReader{r: r}
-	cut := func(err error) error {
-		if errors.Is(err, io.EOF) {
-			return io.ErrUnexpectedEOF
-		}
-		return err
-	}
-	n, err := binary.ReadUvarint(cr)
-	if err != nil {
-		return "", nil, cut(err)
-	}
-	doc, err := cr.bytes(n)
+	doc, err := cr.chunk()
 	if err != nil {
 		return "", nil, err
 	}
-	count, err := binary.ReadUvarint(cr)
+	count, err := cr.uvarint()
 	if err != nil {
-		return "", nil, cut(err)
+		return "", nil, err
 	}
 	if count > maxSpoolRecord {
 		return "", nil, fmt.Errorf("update count %d is implausible", count)
 	}
 	var updates [][]byte
 	for range count {
-		l, err := binary.ReadUvarint(cr)
-		if err != nil {
-			return "", nil, cut(err)
-		}
-		u, err := cr.bytes(l)
+		u, err := cr.chunk()
 		if err != nil {
 			return "", nil, err
 		}

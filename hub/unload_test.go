@@ -34,8 +34,7 @@ func TestUnloadRetriedUntilStored(t *testing.T) {
 	store := &downStore{Store: notes.NewMemoryStore()}
 	net := NewMemoryNetwork()
 	r := newRegistry(t, store, Config{Bus: NewMemoryBus(net), FlushInterval: 10 * time.Millisecond})
-	c := dial(t, r, "s/notes", ConnOptions{})
-	c.until("step 2", isStep2)
+	c := dialSynced(t, r, "s/notes", ConnOptions{})
 	store.down.Store(true)
 	c.insert(0, "kept")
 	c.until("echo", isUpdate)

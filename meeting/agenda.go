@@ -234,12 +234,6 @@ func (m *Meeting) checkNoArgs(c *Command) *Error {
 // agendaNext marks the current item done and moves to the one after it
 // (the first item when none is current).
 func (m *Meeting) agendaNext(c *Command, _ Actor, now time.Time) (Result, *Error) {
-	if err := m.checkLive(c); err != nil {
-		return Result{}, err
-	}
-	if err := m.checkNoArgs(c); err != nil {
-		return Result{}, err
-	}
 	cur := m.currentIndex()
 	if cur+1 >= m.agenda.Len() {
 		return Result{}, conflict("no next agenda item")
@@ -255,12 +249,6 @@ func (m *Meeting) agendaNext(c *Command, _ Actor, now time.Time) (Result, *Error
 
 // agendaPrevious moves to the item before the current one.
 func (m *Meeting) agendaPrevious(c *Command, _ Actor, now time.Time) (Result, *Error) {
-	if err := m.checkLive(c); err != nil {
-		return Result{}, err
-	}
-	if err := m.checkNoArgs(c); err != nil {
-		return Result{}, err
-	}
 	cur := m.currentIndex()
 	if cur <= 0 {
 		return Result{}, conflict("no previous agenda item")
@@ -270,9 +258,6 @@ func (m *Meeting) agendaPrevious(c *Command, _ Actor, now time.Time) (Result, *E
 }
 
 func (m *Meeting) agendaGoto(c *Command, _ Actor, now time.Time) (Result, *Error) {
-	if err := m.checkLive(c); err != nil {
-		return Result{}, err
-	}
 	i, err := m.findItem(c.ID)
 	if err != nil {
 		return Result{}, err

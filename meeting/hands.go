@@ -24,9 +24,6 @@ func (m *Meeting) handIndex(subject string) int {
 // handRaise appends the actor's hand to the queue, in the order the
 // server applies the commands.
 func (m *Meeting) handRaise(c *Command, a Actor, now time.Time) (Result, *Error) {
-	if err := m.checkNoArgs(c); err != nil {
-		return Result{}, err
-	}
 	if m.handIndex(a.Subject) >= 0 {
 		return Result{}, conflict("hand of %q is already raised", a.Subject)
 	}
@@ -59,9 +56,6 @@ func (m *Meeting) handLower(c *Command, a Actor, _ time.Time) (Result, *Error) {
 }
 
 func (m *Meeting) handLowerAll(c *Command, _ Actor, _ time.Time) (Result, *Error) {
-	if err := m.checkNoArgs(c); err != nil {
-		return Result{}, err
-	}
 	if n := m.hands.Len(); n > 0 {
 		m.write(func() { _ = m.hands.Delete(0, n) })
 	}
@@ -71,9 +65,6 @@ func (m *Meeting) handLowerAll(c *Command, _ Actor, _ time.Time) (Result, *Error
 // handNext calls on the first hand in the queue and removes it. The
 // result holds the called hand and the queue after it.
 func (m *Meeting) handNext(c *Command, _ Actor, _ time.Time) (Result, *Error) {
-	if err := m.checkNoArgs(c); err != nil {
-		return Result{}, err
-	}
 	if m.hands.Len() == 0 {
 		return Result{}, conflict("no raised hands")
 	}

@@ -233,35 +233,38 @@ type handler struct {
 	// handler checks what depends on the arguments).
 	need func(Role) bool
 	run  func(m *Meeting, c *Command, a Actor, now time.Time) (Result, *Error)
+	// live: only while the session is live (checkLive); noArgs: the
+	// command takes no arguments (checkNoArgs).
+	live, noArgs bool
 }
 
 var handlers map[string]handler
 
 func init() {
 	handlers = map[string]handler{
-		"agenda.add":        {Role.runs, (*Meeting).agendaAdd},
-		"agenda.edit":       {Role.runs, (*Meeting).agendaEdit},
-		"agenda.move":       {Role.runs, (*Meeting).agendaMove},
-		"agenda.remove":     {Role.runs, (*Meeting).agendaRemove},
-		"agenda.next":       {Role.runs, (*Meeting).agendaNext},
-		"agenda.previous":   {Role.runs, (*Meeting).agendaPrevious},
-		"agenda.goto":       {Role.runs, (*Meeting).agendaGoto},
-		"timer.start":       {Role.runs, (*Meeting).timerStart},
-		"timer.pause":       {Role.runs, (*Meeting).timerPause},
-		"timer.resume":      {Role.runs, (*Meeting).timerResume},
-		"timer.reset":       {Role.runs, (*Meeting).timerReset},
-		"hand.raise":        {Role.takesPart, (*Meeting).handRaise},
-		"hand.lower":        {nil, (*Meeting).handLower},
-		"hand.lowerAll":     {Role.runs, (*Meeting).handLowerAll},
-		"hand.next":         {Role.runs, (*Meeting).handNext},
-		"poll.create":       {Role.runs, (*Meeting).pollCreate},
-		"poll.vote":         {Role.takesPart, (*Meeting).pollVote},
-		"poll.close":        {Role.runs, (*Meeting).pollClose},
-		"role.set":          {Role.runs, (*Meeting).roleSet},
-		"participant.join":  {nil, (*Meeting).participantJoin},
-		"participant.leave": {nil, (*Meeting).participantLeave},
-		"session.start":     {Role.runs, (*Meeting).sessionStart},
-		"session.end":       {Role.runs, (*Meeting).sessionEnd},
+		"agenda.add":        {need: Role.runs, run: (*Meeting).agendaAdd},
+		"agenda.edit":       {need: Role.runs, run: (*Meeting).agendaEdit},
+		"agenda.move":       {need: Role.runs, run: (*Meeting).agendaMove},
+		"agenda.remove":     {need: Role.runs, run: (*Meeting).agendaRemove},
+		"agenda.next":       {need: Role.runs, run: (*Meeting).agendaNext, live: true, noArgs: true},
+		"agenda.previous":   {need: Role.runs, run: (*Meeting).agendaPrevious, live: true, noArgs: true},
+		"agenda.goto":       {need: Role.runs, run: (*Meeting).agendaGoto, live: true},
+		"timer.start":       {need: Role.runs, run: (*Meeting).timerStart, live: true},
+		"timer.pause":       {need: Role.runs, run: (*Meeting).timerPause, noArgs: true},
+		"timer.resume":      {need: Role.runs, run: (*Meeting).timerResume, live: true, noArgs: true},
+		"timer.reset":       {need: Role.runs, run: (*Meeting).timerReset, noArgs: true},
+		"hand.raise":        {need: Role.takesPart, run: (*Meeting).handRaise, noArgs: true},
+		"hand.lower":        {run: (*Meeting).handLower},
+		"hand.lowerAll":     {need: Role.runs, run: (*Meeting).handLowerAll, noArgs: true},
+		"hand.next":         {need: Role.runs, run: (*Meeting).handNext, noArgs: true},
+		"poll.create":       {need: Role.runs, run: (*Meeting).pollCreate},
+		"poll.vote":         {need: Role.takesPart, run: (*Meeting).pollVote},
+		"poll.close":        {need: Role.runs, run: (*Meeting).pollClose},
+		"role.set":          {need: Role.runs, run: (*Meeting).roleSet},
+		"participant.join":  {run: (*Meeting).participantJoin, noArgs: true},
+		"participant.leave": {run: (*Meeting).participantLeave, noArgs: true},
+		"session.start":     {need: Role.runs, run: (*Meeting).sessionStart, noArgs: true},
+		"session.end":       {need: Role.runs, run: (*Meeting).sessionEnd, noArgs: true},
 	}
 }
 
@@ -281,6 +284,16 @@ func (m *Meeting) Apply(cmd Command, actor Actor, now time.Time) (Result, error)
 	}
 	if h.need != nil && !h.need(actor.Role) {
 		return Result{}, forbidden("%s may not %s", actor.Role, cmd.Type)
+	}
+	if h.live {
+		if err := m.checkLive(&cmd); err != nil {
+			return Result{}, err
+		}
+	}
+	if h.noArgs {
+		if err := m.checkNoArgs(&cmd); err != nil {
+			return Result{}, err
+		}
 	}
 	r, err := h.run(m, &cmd, actor, now)
 	if err != nil {

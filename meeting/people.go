@@ -14,9 +14,6 @@ func (m *Meeting) participantResult(subject string) Result {
 // A rejoin keeps the first joinedAt and clears leftAt. Every role may
 // join and leave (it is attendance, not a permission).
 func (m *Meeting) participantJoin(c *Command, a Actor, now time.Time) (Result, *Error) {
-	if err := m.checkNoArgs(c); err != nil {
-		return Result{}, err
-	}
 	p := getMap(m.participants, a.Subject)
 	if p != nil && !p.Has("leftAt") {
 		return Result{}, conflict("%q has already joined", a.Subject)
@@ -35,9 +32,6 @@ func (m *Meeting) participantJoin(c *Command, a Actor, now time.Time) (Result, *
 }
 
 func (m *Meeting) participantLeave(c *Command, a Actor, now time.Time) (Result, *Error) {
-	if err := m.checkNoArgs(c); err != nil {
-		return Result{}, err
-	}
 	p := getMap(m.participants, a.Subject)
 	if p == nil {
 		return Result{}, notFound("%q has not joined", a.Subject)
@@ -92,9 +86,6 @@ func (m *Meeting) sessionResult() Result {
 // current (when there is one and none is), so the clock of the first
 // item starts with the meeting. An empty host is filled in with the actor.
 func (m *Meeting) sessionStart(c *Command, a Actor, now time.Time) (Result, *Error) {
-	if err := m.checkNoArgs(c); err != nil {
-		return Result{}, err
-	}
 	if st := getString(m.session, "state"); Transition(st, StateLive) != nil {
 		return Result{}, conflict("cannot start a session that is %s", st)
 	}
@@ -115,9 +106,6 @@ func (m *Meeting) sessionStart(c *Command, a Actor, now time.Time) (Result, *Err
 // booked, the timer stops, open polls close and everyone still present
 // gets a leftAt.
 func (m *Meeting) sessionEnd(c *Command, _ Actor, now time.Time) (Result, *Error) {
-	if err := m.checkNoArgs(c); err != nil {
-		return Result{}, err
-	}
 	if st := getString(m.session, "state"); Transition(st, StateEnded) != nil {
 		return Result{}, conflict("cannot end a session that is %s", sessionStateName(st))
 	}

@@ -104,6 +104,19 @@ func (m *Meeting) findPoll(id string) (*crdt.Map, *Error) {
 	return p, nil
 }
 
+// openPoll is findPoll for a poll still open; a closed one is a
+// conflict that says it is closed (as closed).
+func (m *Meeting) openPoll(id, closed string) (*crdt.Map, *Error) {
+	p, err := m.findPoll(id)
+	if err != nil {
+		return nil, err
+	}
+	if getString(p, "state") != "open" {
+		return nil, conflict("poll %q is %s", id, closed)
+	}
+	return p, nil
+}
+
 // counts tallies the ballots of a poll with n options.
 func counts(ballots map[string][]int, n int) []any {
 	out := make([]int64, n)
@@ -122,12 +135,9 @@ func counts(ballots map[string][]int, n int) []any {
 // pollVote records the actor's ballot, replacing an earlier one: one
 // ballot per identity, changeable until the poll closes.
 func (m *Meeting) pollVote(c *Command, a Actor, _ time.Time) (Result, *Error) {
-	p, err := m.findPoll(c.ID)
+	p, err := m.openPoll(c.ID, "closed")
 	if err != nil {
 		return Result{}, err
-	}
-	if getString(p, "state") != "open" {
-		return Result{}, conflict("poll %q is closed", c.ID)
 	}
 	opts, _ := p.Get("options")
 	optList, _ := opts.([]any)
@@ -181,12 +191,9 @@ func (m *Meeting) pollVote(c *Command, a Actor, _ time.Time) (Result, *Error) {
 // pollClose closes a poll and freezes its counts as results; a hidden
 // poll's counts are tallied from its ballots and shown now.
 func (m *Meeting) pollClose(c *Command, _ Actor, _ time.Time) (Result, *Error) {
-	p, err := m.findPoll(c.ID)
+	p, err := m.openPoll(c.ID, "already closed")
 	if err != nil {
 		return Result{}, err
-	}
-	if getString(p, "state") != "open" {
-		return Result{}, conflict("poll %q is already closed", c.ID)
 	}
 	res, _ := p.Get("counts")
 	if getBool(p, "hidden") {

@@ -10,9 +10,6 @@ func (m *Meeting) timerResult() Result {
 
 // timerStart (re)starts the timer for DurationMs from now, from any state.
 func (m *Meeting) timerStart(c *Command, _ Actor, now time.Time) (Result, *Error) {
-	if err := m.checkLive(c); err != nil {
-		return Result{}, err
-	}
 	if c.DurationMs <= 0 || c.DurationMs > maxDuration.Milliseconds() {
 		return Result{}, badRequest("durationMs %d out of range 1..%d", c.DurationMs, maxDuration.Milliseconds())
 	}
@@ -28,9 +25,6 @@ func (m *Meeting) timerStart(c *Command, _ Actor, now time.Time) (Result, *Error
 // timerPause freezes a running timer; remainingMs is what was left (zero
 // if it had already run out).
 func (m *Meeting) timerPause(c *Command, _ Actor, now time.Time) (Result, *Error) {
-	if err := m.checkNoArgs(c); err != nil {
-		return Result{}, err
-	}
 	if st := getString(m.timer, "state"); st != "running" {
 		return Result{}, conflict("cannot pause a timer that is %s", stateName(st))
 	}
@@ -45,12 +39,6 @@ func (m *Meeting) timerPause(c *Command, _ Actor, now time.Time) (Result, *Error
 
 // timerResume runs a paused timer again for what was left.
 func (m *Meeting) timerResume(c *Command, _ Actor, now time.Time) (Result, *Error) {
-	if err := m.checkLive(c); err != nil {
-		return Result{}, err
-	}
-	if err := m.checkNoArgs(c); err != nil {
-		return Result{}, err
-	}
 	if st := getString(m.timer, "state"); st != "paused" {
 		return Result{}, conflict("cannot resume a timer that is %s", stateName(st))
 	}
@@ -64,9 +52,6 @@ func (m *Meeting) timerResume(c *Command, _ Actor, now time.Time) (Result, *Erro
 
 // timerReset stops the timer and restores its full duration.
 func (m *Meeting) timerReset(c *Command, _ Actor, _ time.Time) (Result, *Error) {
-	if err := m.checkNoArgs(c); err != nil {
-		return Result{}, err
-	}
 	if st := getString(m.timer, "state"); st == "idle" || st == "" {
 		return Result{}, conflict("timer is already idle")
 	}

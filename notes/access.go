@@ -2,18 +2,7 @@ package notes
 
 import (
 	"context"
-	"errors"
 	"time"
-)
-
-// Sentinel errors of Access.
-var (
-	ErrSpaceNotFound  = errors.New("notes: space not found")
-	ErrNotMember      = errors.New("notes: not a member of the space")
-	ErrLastOwner      = errors.New("notes: a space keeps at least one owner")
-	ErrInviteNotFound = errors.New("notes: invite not found")
-	// ErrInviteSpent: the invite expired or its uses are all taken.
-	ErrInviteSpent = errors.New("notes: invite expired or used up")
 )
 
 // The space roles, most powerful first.

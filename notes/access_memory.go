@@ -18,150 +18,127 @@ type memAccess struct {
 	profiles map[string]Profile
 }
 
-// accessLocked returns the Access maps (made on first use); the caller
-// holds the mutex.
-func (s *MemoryStore) accessLocked() *memAccess {
-	a := &s.access
-	if a.spaces == nil {
-		a.spaces, a.members, a.invites, a.profiles = map[string]Space{}, map[string]map[string]string{}, map[string]Invite{}, map[string]Profile{}
-	}
-	return a
-}
+// accessLocked returns the Access maps; the caller holds the mutex.
+func (s *MemoryStore) accessLocked() *memAccess { return &s.access }
 
 // CreateSpace implements Access.
 func (s *MemoryStore) CreateSpace(_ context.Context, sp Space, owner string) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	a := s.accessLocked()
-	if _, ok := a.spaces[sp.ID]; ok {
-		return fmt.Errorf("create space %s: already exists", sp.ID)
-	}
-	a.spaces[sp.ID] = sp
-	a.members[sp.ID] = map[string]string{owner: SpaceOwner}
-	return nil
+	return s.locked(func() error {
+		a := s.accessLocked()
+		if _, ok := a.spaces[sp.ID]; ok {
+			return fmt.Errorf("create space %s: already exists", sp.ID)
+		}
+		a.spaces[sp.ID] = sp
+		a.members[sp.ID] = map[string]string{owner: SpaceOwner}
+		return nil
+	})
 }
 
 // GetSpace implements Access.
 func (s *MemoryStore) GetSpace(_ context.Context, id string) (Space, error) {
-	if err := s.lock(); err != nil {
-		return Space{}, err
-	}
-	defer s.mu.Unlock()
-	sp, ok := s.accessLocked().spaces[id]
-	if !ok {
-		return Space{}, fmt.Errorf("space %s: %w", id, ErrSpaceNotFound)
-	}
-	return sp, nil
+	return locked(s, func() (Space, error) {
+		sp, ok := s.accessLocked().spaces[id]
+		if !ok {
+			return Space{}, fmt.Errorf("space %s: %w", id, ErrSpaceNotFound)
+		}
+		return sp, nil
+	})
 }
 
 // RenameSpace implements Access.
 func (s *MemoryStore) RenameSpace(_ context.Context, id, name string) (Space, error) {
-	if err := s.lock(); err != nil {
-		return Space{}, err
-	}
-	defer s.mu.Unlock()
-	a := s.accessLocked()
-	sp, ok := a.spaces[id]
-	if !ok {
-		return Space{}, fmt.Errorf("rename space %s: %w", id, ErrSpaceNotFound)
-	}
-	sp.Name = name
-	a.spaces[id] = sp
-	return sp, nil
+	return locked(s, func() (Space, error) {
+		a := s.accessLocked()
+		sp, ok := a.spaces[id]
+		if !ok {
+			return Space{}, fmt.Errorf("rename space %s: %w", id, ErrSpaceNotFound)
+		}
+		sp.Name = name
+		a.spaces[id] = sp
+		return sp, nil
+	})
 }
 
 // DeleteSpace implements Access.
 func (s *MemoryStore) DeleteSpace(_ context.Context, id string) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	a := s.accessLocked()
-	delete(a.spaces, id)
-	delete(a.members, id)
-	for code, inv := range a.invites {
-		if inv.SpaceID == id {
-			delete(a.invites, code)
+	return s.locked(func() error {
+		a := s.accessLocked()
+		delete(a.spaces, id)
+		delete(a.members, id)
+		for code, inv := range a.invites {
+			if inv.SpaceID == id {
+				delete(a.invites, code)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // SpacesOf implements Access.
 func (s *MemoryStore) SpacesOf(_ context.Context, subject string) ([]Membership, error) {
-	if err := s.lock(); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	a := s.accessLocked()
-	out := []Membership{}
-	for id, ms := range a.members {
-		if r, ok := ms[subject]; ok {
-			out = append(out, Membership{Space: a.spaces[id], Role: r})
+	return locked(s, func() ([]Membership, error) {
+		a := s.accessLocked()
+		out := []Membership{}
+		for id, ms := range a.members {
+			if r, ok := ms[subject]; ok {
+				out = append(out, Membership{Space: a.spaces[id], Role: r})
+			}
 		}
-	}
-	slices.SortFunc(out, func(x, y Membership) int { return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.ID, y.ID)) })
-	return out, nil
+		slices.SortFunc(out, func(x, y Membership) int { return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.ID, y.ID)) })
+		return out, nil
+	})
 }
 
 // Members implements Access.
 func (s *MemoryStore) Members(_ context.Context, space string) ([]Member, error) {
-	if err := s.lock(); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	out := []Member{}
-	for sub, r := range s.accessLocked().members[space] {
-		out = append(out, Member{SpaceID: space, Subject: sub, Role: r})
-	}
-	slices.SortFunc(out, func(x, y Member) int { return cmp.Compare(x.Subject, y.Subject) })
-	return out, nil
+	return locked(s, func() ([]Member, error) {
+		out := []Member{}
+		for sub, r := range s.accessLocked().members[space] {
+			out = append(out, Member{SpaceID: space, Subject: sub, Role: r})
+		}
+		slices.SortFunc(out, func(x, y Member) int { return cmp.Compare(x.Subject, y.Subject) })
+		return out, nil
+	})
 }
 
 // MemberRole implements Access.
 func (s *MemoryStore) MemberRole(_ context.Context, space, subject string) (string, error) {
-	if err := s.lock(); err != nil {
-		return "", err
-	}
-	defer s.mu.Unlock()
-	r, ok := s.accessLocked().members[space][subject]
-	if !ok {
-		return "", fmt.Errorf("space %s, %s: %w", space, subject, ErrNotMember)
-	}
-	return r, nil
+	return locked(s, func() (string, error) {
+		r, ok := s.accessLocked().members[space][subject]
+		if !ok {
+			return "", fmt.Errorf("space %s, %s: %w", space, subject, ErrNotMember)
+		}
+		return r, nil
+	})
 }
 
 func (s *MemoryStore) changeMember(space, subject, role string) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	a := s.accessLocked()
-	ms, ok := a.members[space]
-	if !ok {
-		return fmt.Errorf("space %s: %w", space, ErrSpaceNotFound)
-	}
-	cur, ok := ms[subject]
-	if !ok && role == "" {
-		return fmt.Errorf("space %s, %s: %w", space, subject, ErrNotMember)
-	}
-	owners := 0
-	for _, r := range ms {
-		if r == SpaceOwner {
-			owners++
+	return s.locked(func() error {
+		a := s.accessLocked()
+		ms, ok := a.members[space]
+		if !ok {
+			return fmt.Errorf("space %s: %w", space, ErrSpaceNotFound)
 		}
-	}
-	if err := lastOwnerGuard(cur, role, owners); err != nil {
-		return err
-	}
-	if role == "" {
-		delete(ms, subject)
-	} else {
-		ms[subject] = role
-	}
-	return nil
+		cur, ok := ms[subject]
+		if !ok && role == "" {
+			return fmt.Errorf("space %s, %s: %w", space, subject, ErrNotMember)
+		}
+		owners := 0
+		for _, r := range ms {
+			if r == SpaceOwner {
+				owners++
+			}
+		}
+		if err := lastOwnerGuard(cur, role, owners); err != nil {
+			return err
+		}
+		if role == "" {
+			delete(ms, subject)
+		} else {
+			ms[subject] = role
+		}
+		return nil
+	})
 }
 
 // SetMember implements Access.
@@ -176,98 +153,84 @@ func (s *MemoryStore) RemoveMember(_ context.Context, space, subject string) err
 
 // CreateInvite implements Access.
 func (s *MemoryStore) CreateInvite(_ context.Context, inv Invite) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	a := s.accessLocked()
-	if _, ok := a.spaces[inv.SpaceID]; !ok {
-		return fmt.Errorf("create invite: %w", ErrSpaceNotFound)
-	}
-	inv.Uses = 0
-	a.invites[inv.Code] = inv
-	return nil
+	return s.locked(func() error {
+		a := s.accessLocked()
+		if _, ok := a.spaces[inv.SpaceID]; !ok {
+			return fmt.Errorf("create invite: %w", ErrSpaceNotFound)
+		}
+		inv.Uses = 0
+		a.invites[inv.Code] = inv
+		return nil
+	})
 }
 
 // GetInvite implements Access.
 func (s *MemoryStore) GetInvite(_ context.Context, code string) (Invite, error) {
-	if err := s.lock(); err != nil {
-		return Invite{}, err
-	}
-	defer s.mu.Unlock()
-	inv, ok := s.accessLocked().invites[code]
-	if !ok {
-		return Invite{}, ErrInviteNotFound
-	}
-	return inv, nil
+	return locked(s, func() (Invite, error) {
+		inv, ok := s.accessLocked().invites[code]
+		if !ok {
+			return Invite{}, ErrInviteNotFound
+		}
+		return inv, nil
+	})
 }
 
 // UseInvite implements Access.
 func (s *MemoryStore) UseInvite(_ context.Context, code string, now time.Time) (Invite, error) {
-	if err := s.lock(); err != nil {
-		return Invite{}, err
-	}
-	defer s.mu.Unlock()
-	a := s.accessLocked()
-	inv, ok := a.invites[code]
-	switch {
-	case !ok:
-		return Invite{}, ErrInviteNotFound
-	case inv.Uses >= inv.MaxUses || !inv.ExpiresAt.After(now):
-		return Invite{}, ErrInviteSpent
-	}
-	inv.Uses++
-	a.invites[code] = inv
-	return inv, nil
+	return locked(s, func() (Invite, error) {
+		a := s.accessLocked()
+		inv, ok := a.invites[code]
+		switch {
+		case !ok:
+			return Invite{}, ErrInviteNotFound
+		case inv.Uses >= inv.MaxUses || !inv.ExpiresAt.After(now):
+			return Invite{}, ErrInviteSpent
+		}
+		inv.Uses++
+		a.invites[code] = inv
+		return inv, nil
+	})
 }
 
 // DeleteInvite implements Access.
 func (s *MemoryStore) DeleteInvite(_ context.Context, code string) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	a := s.accessLocked()
-	if _, ok := a.invites[code]; !ok {
-		return ErrInviteNotFound
-	}
-	delete(a.invites, code)
-	return nil
+	return s.locked(func() error {
+		a := s.accessLocked()
+		if _, ok := a.invites[code]; !ok {
+			return ErrInviteNotFound
+		}
+		delete(a.invites, code)
+		return nil
+	})
 }
 
 // Invites implements Access.
 func (s *MemoryStore) Invites(_ context.Context, space string) ([]Invite, error) {
-	if err := s.lock(); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	out := []Invite{}
-	for _, inv := range s.accessLocked().invites {
-		if inv.SpaceID == space {
-			out = append(out, inv)
+	return locked(s, func() ([]Invite, error) {
+		out := []Invite{}
+		for _, inv := range s.accessLocked().invites {
+			if inv.SpaceID == space {
+				out = append(out, inv)
+			}
 		}
-	}
-	slices.SortFunc(out, func(x, y Invite) int {
-		return cmp.Or(y.CreatedAt.Compare(x.CreatedAt), cmp.Compare(x.Code, y.Code))
+		slices.SortFunc(out, func(x, y Invite) int {
+			return cmp.Or(y.CreatedAt.Compare(x.CreatedAt), cmp.Compare(x.Code, y.Code))
+		})
+		return out, nil
 	})
-	return out, nil
 }
 
 // GetProfile implements Access.
 func (s *MemoryStore) GetProfile(_ context.Context, subject string) (Profile, error) {
-	if err := s.lock(); err != nil {
-		return Profile{}, err
-	}
-	defer s.mu.Unlock()
-	return s.accessLocked().profiles[subject], nil
+	return locked(s, func() (Profile, error) {
+		return s.accessLocked().profiles[subject], nil
+	})
 }
 
 // PutProfile implements Access.
 func (s *MemoryStore) PutProfile(_ context.Context, p Profile) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	s.accessLocked().profiles[p.Subject] = p
-	return nil
+	return s.locked(func() error {
+		s.accessLocked().profiles[p.Subject] = p
+		return nil
+	})
 }

@@ -39,10 +39,6 @@
 //     and CheckTask changes every copy with one compare-and-set.
 //     DeleteSession removes a session's copies and RSVPs with it.
 //
-// Queries are written once with PostgreSQL's $N placeholders (SQLite
-// reads them as ?N); TaskStore and the tombstone lists are implemented
-// once for both SQL backends (sqlShared over sqlConn, tasks.go).
-//
 // Backends, named by suffix: SQLiteStore (the embedded default, one file;
 // FTS5 for search), PostgresStore (shared by several instances, pgx pool;
 // tsvector and GIN for search) and MemoryStore (everything in memory;
@@ -50,6 +46,11 @@
 // package workspace requires as one Store. One conformance suite runs against each
 // (conformance_test.go and the suites it calls); the PostgreSQL tests
 // need a server (scripts/ensure-postgres.sh) and each use a fresh schema.
+// The two SQL backends share one body (sqlStore: the *_sql.go files,
+// tasks.go, rsvp.go): each query is written once with PostgreSQL's $N
+// placeholders, which SQLite reads as ?N, over a small connection
+// interface (sqlConn); what differs — transactions, locks, a few
+// queries — is set where each store opens (sqldb.go).
 //
 // Schemas are versioned: migrations/{sqlite,postgres}/NNNN_name.sql are
 // embedded and applied in order when a store opens, recorded in
@@ -66,6 +67,6 @@
 // It stores; it does not run live sessions or connections (package hub)
 // and serves no HTTP (package server). Document contents are read through
 // package crdt, never by parsing updates itself. pgx is imported by the
-// PostgreSQL backend only; SQLite errors are told apart by their codes,
+// PostgreSQL backend and its sqlConn adapter only; SQLite errors are told apart by their codes,
 // never by their text.
 package notes

@@ -18,18 +18,16 @@ type Lister interface {
 
 // Docs implements Lister.
 func (s *MemoryStore) Docs(_ context.Context, prefix string) ([]string, error) {
-	if err := s.lock(); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	var out []string
-	for d := range s.docs {
-		if strings.HasPrefix(d, prefix) {
-			out = append(out, d)
+	return locked(s, func() ([]string, error) {
+		var out []string
+		for d := range s.docs {
+			if strings.HasPrefix(d, prefix) {
+				out = append(out, d)
+			}
 		}
-	}
-	slices.Sort(out)
-	return out, nil
+		slices.Sort(out)
+		return out, nil
+	})
 }
 
 // Docs implements Lister.

@@ -52,65 +52,42 @@ var (
 )
 
 // SetRSVP implements RSVPStore.
-func (s *SQLiteStore) SetRSVP(ctx context.Context, session string, r RSVP) error {
-	_, err := s.db.ExecContext(ctx, sqliteQuery(qSetRSVP), session, r.Subject, r.Answer, r.UpdatedAt.UnixNano())
+func (s *sqlStore) SetRSVP(ctx context.Context, session string, r RSVP) error {
+	_, err := s.conn.exec(ctx, qSetRSVP, session, r.Subject, r.Answer, r.UpdatedAt.UnixNano())
 	return wrapErr("rsvp", session, err)
 }
 
 // RSVPs implements RSVPStore.
-func (s *SQLiteStore) RSVPs(ctx context.Context, session string) ([]RSVP, error) {
-	rows, err := s.db.QueryContext(ctx, sqliteQuery(qRSVPs), session)
-	if err != nil {
-		return nil, wrapErr("rsvps", session, err)
-	}
-	return collectSQLite(rows, scanRSVP)
-}
-
-// SetRSVP implements RSVPStore.
-func (s *PostgresStore) SetRSVP(ctx context.Context, session string, r RSVP) error {
-	_, err := s.pool.Exec(ctx, qSetRSVP, session, r.Subject, r.Answer, r.UpdatedAt.UnixNano())
-	return wrapErr("rsvp", session, err)
-}
-
-// RSVPs implements RSVPStore.
-func (s *PostgresStore) RSVPs(ctx context.Context, session string) ([]RSVP, error) {
-	rows, err := s.pool.Query(ctx, qRSVPs, session)
-	if err != nil {
-		return nil, wrapErr("rsvps", session, err)
-	}
-	return collectPg(rows, scanRSVP)
+func (s *sqlStore) RSVPs(ctx context.Context, session string) ([]RSVP, error) {
+	return queryAll(ctx, s.conn, "rsvps of session "+session, scanRSVP, qRSVPs, session)
 }
 
 // SetRSVP implements RSVPStore.
 func (s *MemoryStore) SetRSVP(_ context.Context, session string, r RSVP) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	p := s.pulseLocked()
-	if p.rsvps == nil {
-		p.rsvps = map[string]map[string]RSVP{}
-	}
-	if p.rsvps[session] == nil {
-		p.rsvps[session] = map[string]RSVP{}
-	}
-	r.UpdatedAt = r.UpdatedAt.UTC()
-	p.rsvps[session][r.Subject] = r
-	return nil
+	return s.locked(func() error {
+		p := s.pulseLocked()
+		if p.rsvps == nil {
+			p.rsvps = map[string]map[string]RSVP{}
+		}
+		if p.rsvps[session] == nil {
+			p.rsvps[session] = map[string]RSVP{}
+		}
+		r.UpdatedAt = r.UpdatedAt.UTC()
+		p.rsvps[session][r.Subject] = r
+		return nil
+	})
 }
 
 // RSVPs implements RSVPStore.
 func (s *MemoryStore) RSVPs(_ context.Context, session string) ([]RSVP, error) {
-	if err := s.lock(); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	out := []RSVP{}
-	for _, r := range s.pulseLocked().rsvps[session] {
-		out = append(out, r)
-	}
-	slices.SortFunc(out, func(a, b RSVP) int { return strings.Compare(a.Subject, b.Subject) })
-	return out, nil
+	return locked(s, func() ([]RSVP, error) {
+		out := []RSVP{}
+		for _, r := range s.pulseLocked().rsvps[session] {
+			out = append(out, r)
+		}
+		slices.SortFunc(out, func(a, b RSVP) int { return strings.Compare(a.Subject, b.Subject) })
+		return out, nil
+	})
 }
 
 // wrapErr says what failed on which session, or is nil.

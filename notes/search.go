@@ -2,7 +2,6 @@ package notes
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html"
 	"strings"
@@ -54,12 +53,6 @@ type Index interface {
 	// no word to search for.
 	Search(ctx context.Context, q Query) ([]Hit, error)
 }
-
-// Errors of Index.
-var (
-	ErrEmptyQuery   = errors.New("notes: the search has no words to look for")
-	ErrInvalidEntry = errors.New("notes: invalid search entry")
-)
 
 // Bounds on a search.
 const (

@@ -2,18 +2,13 @@ package notes
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/cocreate/cocreate/internal/ical"
-)
-
-// Sentinel errors of SeriesStore.
-var (
-	ErrSeriesNotFound     = errors.New("notes: series not found")
-	ErrOccurrenceNotFound = errors.New("notes: not an occurrence of a series")
 )
 
 // Series is a recurring session: a rule from a first start in a zone,
@@ -108,4 +103,61 @@ func scanSeries(r scanner) (Series, error) {
 		return Series{}, err
 	}
 	return parseSeries(rec)
+}
+
+var (
+	_ SeriesStore = (*SQLiteStore)(nil)
+	_ SeriesStore = (*PostgresStore)(nil)
+)
+
+// CreateSeries implements SeriesStore.
+func (s *sqlStore) CreateSeries(ctx context.Context, sr Series) error {
+	rec, err := seriesRecord(sr)
+	if err == nil {
+		_, err = s.conn.exec(ctx, qCreateSeries, sr.ID, sr.SpaceID, rec, sr.CreatedAt.UnixNano())
+	}
+	if err != nil {
+		return fmt.Errorf("create series %s: %w", sr.ID, err)
+	}
+	return nil
+}
+
+// GetSeries implements SeriesStore.
+func (s *sqlStore) GetSeries(ctx context.Context, id string) (Series, error) {
+	sr, err := scanSeries(s.conn.queryRow(ctx, qGetSeries, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Series{}, fmt.Errorf("series %s: %w", id, ErrSeriesNotFound)
+	}
+	return sr, err
+}
+
+// AllSeries implements SeriesStore.
+func (s *sqlStore) AllSeries(ctx context.Context) ([]Series, error) {
+	return queryAll(ctx, s.conn, "all series", scanSeries, qAllSeries)
+}
+
+// AddOccurrence implements SeriesStore.
+func (s *sqlStore) AddOccurrence(ctx context.Context, o Occurrence) (bool, error) {
+	n, err := s.execAs(ctx, "occurrence of "+o.SeriesID, qAddOcc, o.SeriesID, o.Slot.UnixNano(), o.SessionID)
+	return n == 1, err
+}
+
+// CancelOccurrence implements SeriesStore.
+func (s *sqlStore) CancelOccurrence(ctx context.Context, seriesID string, slot time.Time) error {
+	_, err := s.execAs(ctx, "cancel occurrence of "+seriesID, qCancelOcc, seriesID, slot.UnixNano())
+	return err
+}
+
+// Occurrences implements SeriesStore.
+func (s *sqlStore) Occurrences(ctx context.Context, seriesID string) ([]Occurrence, error) {
+	return queryAll(ctx, s.conn, "occurrences of "+seriesID, scanOccurrence, qOccs, seriesID)
+}
+
+// OccurrenceOf implements SeriesStore.
+func (s *sqlStore) OccurrenceOf(ctx context.Context, sessionID string) (Occurrence, error) {
+	o, err := scanOccurrence(s.conn.queryRow(ctx, qOccOfSs, sessionID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Occurrence{}, ErrOccurrenceNotFound
+	}
+	return o, err
 }

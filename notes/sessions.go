@@ -3,7 +3,6 @@ package notes
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -18,17 +17,6 @@ const (
 	StateScheduled = meeting.StateScheduled
 	StateLive      = meeting.StateLive
 	StateEnded     = meeting.StateEnded
-)
-
-// Sentinel errors callers branch on.
-var (
-	ErrSessionNotFound = errors.New("notes: session not found")
-	ErrSessionExists   = errors.New("notes: session already exists")
-	ErrBadTransition   = meeting.ErrBadTransition
-	// ErrContended: a session record kept changing under UpdateSession
-	// for maxCASAttempts reads in a row.
-	ErrContended      = errors.New("notes: session record contended; try again")
-	ErrInvalidSession = errors.New("notes: invalid session")
 )
 
 // Session visibilities: who may read a session beside those given a

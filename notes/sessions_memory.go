@@ -21,46 +21,40 @@ func cloneSession(s Session) Session {
 
 // CreateSession implements Sessions.
 func (s *MemoryStore) CreateSession(_ context.Context, ss Session) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	if s.sessions == nil {
-		s.sessions = map[string]Session{}
-	}
-	if _, ok := s.sessions[ss.ID]; ok {
-		return fmt.Errorf("create session %s: %w", ss.ID, ErrSessionExists)
-	}
-	s.sessions[ss.ID] = cloneSession(ss)
-	return nil
+	return s.locked(func() error {
+		if s.sessions == nil {
+			s.sessions = map[string]Session{}
+		}
+		if _, ok := s.sessions[ss.ID]; ok {
+			return fmt.Errorf("create session %s: %w", ss.ID, ErrSessionExists)
+		}
+		s.sessions[ss.ID] = cloneSession(ss)
+		return nil
+	})
 }
 
 // CountSpaceSessions implements Sessions.
 func (s *MemoryStore) CountSpaceSessions(_ context.Context, space string, since time.Time) (int, error) {
-	if err := s.lock(); err != nil {
-		return 0, err
-	}
-	defer s.mu.Unlock()
-	n := 0
-	for _, ss := range s.sessions {
-		if ss.SpaceID == space && !ss.CreatedAt.Before(since) {
-			n++
+	return locked(s, func() (int, error) {
+		n := 0
+		for _, ss := range s.sessions {
+			if ss.SpaceID == space && !ss.CreatedAt.Before(since) {
+				n++
+			}
 		}
-	}
-	return n, nil
+		return n, nil
+	})
 }
 
 // GetSession implements Sessions.
 func (s *MemoryStore) GetSession(_ context.Context, id string) (Session, error) {
-	if err := s.lock(); err != nil {
-		return Session{}, err
-	}
-	defer s.mu.Unlock()
-	ss, ok := s.sessions[id]
-	if !ok {
-		return Session{}, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
-	}
-	return cloneSession(ss), nil
+	return locked(s, func() (Session, error) {
+		ss, ok := s.sessions[id]
+		if !ok {
+			return Session{}, fmt.Errorf("session %s: %w", id, ErrSessionNotFound)
+		}
+		return cloneSession(ss), nil
+	})
 }
 
 // ListSessions implements Sessions.
@@ -137,12 +131,10 @@ func (s *MemoryStore) DeleteSession(_ context.Context, id string) error {
 
 // DeletePrefix implements Store.
 func (s *MemoryStore) DeletePrefix(_ context.Context, prefix string) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	s.deletePrefixLocked(prefix)
-	return nil
+	return s.locked(func() error {
+		s.deletePrefixLocked(prefix)
+		return nil
+	})
 }
 
 func (s *MemoryStore) deletePrefixLocked(prefix string) {

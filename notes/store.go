@@ -2,14 +2,10 @@ package notes
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/cocreate/cocreate/crdt"
 )
-
-// ErrClosed is returned by a Store used after Close.
-var ErrClosed = errors.New("notes: store closed")
 
 // State is what a Store holds for one document: the latest snapshot (nil
 // if none) and the updates appended after it, oldest first. Applying the
@@ -46,6 +42,35 @@ type Store interface {
 	Close() error
 }
 
+// Apply applies the state to d: the snapshot, then the updates in
+// order. It stops at the first that fails and says which.
+func (st State) Apply(d *crdt.Doc) error {
+	if st.Snapshot != nil {
+		if err := d.ApplyUpdate(st.Snapshot, nil); err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+	}
+	for i, u := range st.Updates {
+		if err := d.ApplyUpdate(u, nil); err != nil {
+			return fmt.Errorf("update %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// LoadDoc returns a new document holding what s stores of doc.
+func LoadDoc(ctx context.Context, s Store, doc string) (*crdt.Doc, error) {
+	st, err := s.Load(ctx, doc)
+	if err != nil {
+		return nil, err
+	}
+	d := crdt.NewDoc(crdt.DocOptions{})
+	if err := st.Apply(d); err != nil {
+		return nil, fmt.Errorf("load %s: %w", doc, err)
+	}
+	return d, nil
+}
+
 // merge folds a snapshot and updates into one update: the state of a
 // document (garbage collection on, as yjs by default) that applied them
 // all, so the content of deleted items is forgotten — text typed and
@@ -56,15 +81,8 @@ type Store interface {
 // (EncodeStateAsUpdate carries pending structs).
 func merge(doc string, snapshot []byte, updates [][]byte) ([]byte, error) {
 	d := crdt.NewDoc(crdt.DocOptions{})
-	if snapshot != nil {
-		if err := d.ApplyUpdate(snapshot, nil); err != nil {
-			return nil, fmt.Errorf("compact %s: snapshot: %w", doc, err)
-		}
-	}
-	for i, u := range updates {
-		if err := d.ApplyUpdate(u, nil); err != nil {
-			return nil, fmt.Errorf("compact %s: update %d: %w", doc, i, err)
-		}
+	if err := (State{Snapshot: snapshot, Updates: updates}).Apply(d); err != nil {
+		return nil, fmt.Errorf("compact %s: %w", doc, err)
 	}
 	merged, err := d.EncodeStateAsUpdate(nil)
 	if err != nil {

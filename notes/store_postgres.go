@@ -19,7 +19,7 @@ import (
 // versions, take turns across every instance, while appends never wait.
 type PostgresStore struct {
 	pool *pgxpool.Pool
-	sqlShared
+	sqlStore
 }
 
 // Advisory lock classes: the first key of pg_advisory_xact_lock(int, int);
@@ -46,18 +46,22 @@ func OpenPostgres(ctx context.Context, dsn string) (*PostgresStore, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	if err := migratePostgres(ctx, pool); err != nil {
+	s := newPostgresStore(pool)
+	if err := s.migrate(ctx, postgresMigrations); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	return &PostgresStore{pool: pool, sqlShared: sqlShared{pgConn{pool}}}, nil
+	return s, nil
 }
 
 // lockDoc takes the advisory lock of class on doc until tx ends.
 func lockDoc(ctx context.Context, tx pgx.Tx, class int32, doc string) error {
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, class, doc)
+	_, err := tx.Exec(ctx, pgLockDoc, class, doc)
 	return err
 }
+
+// pgLockDoc takes the advisory lock of class $1 on document $2.
+const pgLockDoc = `SELECT pg_advisory_xact_lock($1, hashtext($2))`
 
 // Append implements Store.
 func (s *PostgresStore) Append(ctx context.Context, doc string, updates ...[]byte) error {
@@ -150,26 +154,6 @@ func (s *PostgresStore) Compact(ctx context.Context, doc string) (int, error) {
 		return 0, fmt.Errorf("compact %s: %w", doc, err)
 	}
 	return n, nil
-}
-
-// deletePrefixPG drops every row of documents starting with prefix.
-func deletePrefixPG(ctx context.Context, tx pgx.Tx, prefix string) error {
-	pat := likeEscape(prefix) + "%"
-	for _, table := range []string{"updates", "snapshots", "versions", "search_entries"} {
-		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE doc LIKE $1 ESCAPE '\'`, pat); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// DeletePrefix implements Store; it drops versions and search entries too.
-func (s *PostgresStore) DeletePrefix(ctx context.Context, prefix string) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return deletePrefixPG(ctx, tx, prefix) })
-	if err != nil {
-		return fmt.Errorf("delete %s*: %w", prefix, err)
-	}
-	return nil
 }
 
 // Close implements Store.

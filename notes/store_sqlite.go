@@ -27,7 +27,7 @@ func isSQLiteConstraint(err error, code int) bool {
 // every write is one IMMEDIATE transaction, so writers take turns.
 type SQLiteStore struct {
 	db *sql.DB
-	sqlShared
+	sqlStore
 }
 
 // OpenSQLite opens (creating if needed) the store cocreate.db in dir.
@@ -49,11 +49,25 @@ func OpenSQLite(dir string) (*SQLiteStore, error) {
 	// One writer at a time is all SQLite allows; a single connection also
 	// keeps readers from seeing SQLITE_BUSY.
 	db.SetMaxOpenConns(1)
-	if err := migrateSQLite(context.Background(), db); err != nil {
+	s := newSQLiteStore(db)
+	if err := s.migrate(context.Background(), sqliteMigrations); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
-	return &SQLiteStore{db: db, sqlShared: sqlShared{sqliteConn{db}}}, nil
+	return s, nil
+}
+
+// inTx runs fn in one (IMMEDIATE) transaction.
+func (s *SQLiteStore) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Append implements Store.

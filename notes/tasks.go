@@ -2,13 +2,10 @@ package notes
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // TaskItem is one copy of a task in one session's notes: the task item
@@ -101,89 +98,31 @@ func bit(b bool) int64 {
 	return 0
 }
 
-// sqlConn runs a query written once (with $N placeholders) on either
-// database.
-type sqlConn interface {
-	exec(ctx context.Context, q string, args ...any) (int64, error)
-	query(ctx context.Context, q string, args ...any) (rowsOf, func(), error)
-}
-
-type sqliteConn struct{ db *sql.DB }
-
-func (c sqliteConn) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	res, err := c.db.ExecContext(ctx, sqliteQuery(q), args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-func (c sqliteConn) query(ctx context.Context, q string, args ...any) (rowsOf, func(), error) {
-	rows, err := c.db.QueryContext(ctx, sqliteQuery(q), args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	return rows, func() { rows.Close() }, nil
-}
-
-type pgConn struct{ pool *pgxpool.Pool }
-
-func (c pgConn) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	tag, err := c.pool.Exec(ctx, q, args...)
-	return tag.RowsAffected(), err
-}
-
-func (c pgConn) query(ctx context.Context, q string, args ...any) (rowsOf, func(), error) {
-	rows, err := c.pool.Query(ctx, q, args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	return rows, rows.Close, nil
-}
-
-// sqlShared is the part of SQLiteStore and PostgresStore written once
-// for both: TaskStore and the tombstone lists of Pulse.
-type sqlShared struct{ c sqlConn }
-
-func queryAll[T any](ctx context.Context, c sqlConn, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
-	rows, done, err := c.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	return collect(rows, scan)
-}
-
 // AddTaskItem implements TaskStore.
-func (s sqlShared) AddTaskItem(ctx context.Context, t TaskItem) (bool, error) {
-	n, err := s.c.exec(ctx, qAddTaskItem, t.TaskID, t.SessionID, t.Item, t.Origin, t.Text, bit(t.Checked), t.Seen, t.CreatedAt.UnixNano())
+func (s *sqlStore) AddTaskItem(ctx context.Context, t TaskItem) (bool, error) {
+	n, err := s.conn.exec(ctx, qAddTaskItem, t.TaskID, t.SessionID, t.Item, t.Origin, t.Text, bit(t.Checked), t.Seen, t.CreatedAt.UnixNano())
 	return n == 1, wrapErr("task item", t.SessionID, err)
 }
 
 // SetTaskItem implements TaskStore.
-func (s sqlShared) SetTaskItem(ctx context.Context, task, session, item, text, seen string) error {
-	_, err := s.c.exec(ctx, qSetTaskItem, task, session, item, text, seen)
+func (s *sqlStore) SetTaskItem(ctx context.Context, task, session, item, text, seen string) error {
+	_, err := s.conn.exec(ctx, qSetTaskItem, task, session, item, text, seen)
 	return wrapErr("task item", session, err)
 }
 
 // TaskItems implements TaskStore.
-func (s sqlShared) TaskItems(ctx context.Context, session string) ([]TaskItem, error) {
-	out, err := queryAll(ctx, s.c, scanTaskItem, qTaskItems, session)
-	return out, wrapErr("task items", session, err)
+func (s *sqlStore) TaskItems(ctx context.Context, session string) ([]TaskItem, error) {
+	return queryAll(ctx, s.conn, "task items of session "+session, scanTaskItem, qTaskItems, session)
 }
 
 // TaskCopies implements TaskStore.
-func (s sqlShared) TaskCopies(ctx context.Context, task string) ([]TaskItem, error) {
-	out, err := queryAll(ctx, s.c, scanTaskItem, qTaskCopies, task)
-	if err != nil {
-		return nil, fmt.Errorf("copies of task %s: %w", task, err)
-	}
-	return out, nil
+func (s *sqlStore) TaskCopies(ctx context.Context, task string) ([]TaskItem, error) {
+	return queryAll(ctx, s.conn, "copies of task "+task, scanTaskItem, qTaskCopies, task)
 }
 
 // CheckTask implements TaskStore.
-func (s sqlShared) CheckTask(ctx context.Context, task string, checked bool) (bool, error) {
-	n, err := s.c.exec(ctx, qCheckTask, task, bit(checked))
+func (s *sqlStore) CheckTask(ctx context.Context, task string, checked bool) (bool, error) {
+	n, err := s.conn.exec(ctx, qCheckTask, task, bit(checked))
 	if err != nil {
 		return false, fmt.Errorf("check task %s: %w", task, err)
 	}
@@ -191,20 +130,16 @@ func (s sqlShared) CheckTask(ctx context.Context, task string, checked bool) (bo
 }
 
 // Tombstones implements Pulse.
-func (s sqlShared) Tombstones(ctx context.Context, space string, since time.Time, limit int) ([]Session, error) {
-	out, err := queryAll(ctx, s.c, scanTombstone, qTombstones, space, since.UnixNano(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("tombstones of space %s: %w", space, err)
-	}
-	return out, nil
+func (s *sqlStore) Tombstones(ctx context.Context, space string, since time.Time, limit int) ([]Session, error) {
+	return queryAll(ctx, s.conn, "tombstones of space "+space, scanTombstone, qTombstones, space, since.UnixNano(), limit)
 }
 
 // PruneTombstones implements Pulse.
-func (s sqlShared) PruneTombstones(ctx context.Context, before time.Time) (int, error) {
-	_, err := s.c.exec(ctx, qPruneTombFeeds, before.UnixNano())
+func (s *sqlStore) PruneTombstones(ctx context.Context, before time.Time) (int, error) {
+	_, err := s.conn.exec(ctx, qPruneTombFeeds, before.UnixNano())
 	var n int64
 	if err == nil {
-		n, err = s.c.exec(ctx, qPruneTombstones, before.UnixNano())
+		n, err = s.conn.exec(ctx, qPruneTombstones, before.UnixNano())
 	}
 	if err != nil {
 		return 0, fmt.Errorf("prune tombstones: %w", err)

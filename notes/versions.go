@@ -2,7 +2,6 @@ package notes
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -23,12 +22,6 @@ const (
 // AutoVersionInterval is the least time between a document's versions
 // before an auto version is due.
 const AutoVersionInterval = time.Hour
-
-// Sentinel errors of Versions.
-var (
-	ErrVersionNotFound = errors.New("notes: version not found")
-	ErrInvalidVersion  = errors.New("notes: invalid version")
-)
 
 // Version describes one named snapshot of a document. N counts a
 // document's versions from 1.

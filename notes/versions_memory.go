@@ -31,28 +31,27 @@ func (s *MemoryStore) SaveVersion(_ context.Context, v Version, snapshot []byte)
 
 // ListVersions implements Versions.
 func (s *MemoryStore) ListVersions(_ context.Context, doc string) ([]Version, error) {
-	if err := s.lock(); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	vs := []Version{}
-	for _, v := range s.versions[doc] {
-		vs = append(vs, v.Version)
-	}
-	return vs, nil
+	return locked(s, func() ([]Version, error) {
+		vs := []Version{}
+		for _, v := range s.versions[doc] {
+			vs = append(vs, v.Version)
+		}
+		return vs, nil
+	})
 }
 
 // GetVersion implements Versions.
 func (s *MemoryStore) GetVersion(_ context.Context, doc string, n int) (Version, []byte, error) {
-	if err := s.lock(); err != nil {
-		return Version{}, nil, err
-	}
-	defer s.mu.Unlock()
-	vs := s.versions[doc]
-	if n < 1 || n > len(vs) {
-		return Version{}, nil, versionNotFound(doc, n)
-	}
-	return vs[n-1].Version, slices.Clone(vs[n-1].data), nil
+	var data []byte
+	v, err := locked(s, func() (Version, error) {
+		vs := s.versions[doc]
+		if n < 1 || n > len(vs) {
+			return Version{}, versionNotFound(doc, n)
+		}
+		data = slices.Clone(vs[n-1].data)
+		return vs[n-1].Version, nil
+	})
+	return v, data, err
 }
 
 // LatestVersion implements Versions.

@@ -12,13 +12,13 @@ import (
 // accessRoutes registers profiles, spaces, members and invites on g
 // (the /api group).
 func (s *Server) accessRoutes(g *echo.Group) {
-	g.GET("/me", s.getMe)
-	g.PATCH("/me", s.patchMe)
-	g.POST("/spaces", s.createSpace)
+	g.GET("/me", serve(http.StatusOK, s.ws.Me))
+	g.PATCH("/me", serveIn(http.StatusOK, s.ws.UpdateMe))
+	g.POST("/spaces", serveIn(http.StatusCreated, s.ws.CreateSpace))
 	g.GET("/spaces", s.listSpaces)
-	g.GET("/spaces/:id", s.getSpace)
-	g.PATCH("/spaces/:id", s.renameSpace)
-	g.DELETE("/spaces/:id", s.deleteSpace)
+	g.GET("/spaces/:id", serveOf("id", s.ws.GetSpace))
+	g.PATCH("/spaces/:id", serveOfIn("id", s.ws.RenameSpace))
+	g.DELETE("/spaces/:id", deleteOf("id", s.ws.DeleteSpace)) // with its sessions
 	g.GET("/spaces/:id/members", s.listMembers)
 	g.PUT("/spaces/:id/members/:subject", s.setMember)
 	g.DELETE("/spaces/:id/members/:subject", s.removeMember)
@@ -27,55 +27,13 @@ func (s *Server) accessRoutes(g *echo.Group) {
 	g.POST("/sessions/:id/invites", s.createInvite(s.ws.CreateSessionInvite))
 	g.GET("/invites/:code", s.getInvite)
 	g.POST("/invites/:code/accept", s.acceptInvite)
-	g.DELETE("/invites/:code", s.revokeInvite)
-}
-
-// getMe is GET /api/me: the caller's profile.
-func (s *Server) getMe(c echo.Context) error {
-	return reply(s.ws.Me(c.Request().Context(), identityOf(c)))(c, http.StatusOK)
-}
-
-// patchMe is PATCH /api/me: change the caller's name or colour.
-func (s *Server) patchMe(c echo.Context) error {
-	var in workspace.ProfileInput
-	if ok, err := decodeJSON(c, &in); !ok {
-		return err
-	}
-	return reply(s.ws.UpdateMe(c.Request().Context(), identityOf(c), in))(c, http.StatusOK)
-}
-
-// createSpace is POST /api/spaces.
-func (s *Server) createSpace(c echo.Context) error {
-	var in workspace.SpaceInput
-	if ok, err := decodeJSON(c, &in); !ok {
-		return err
-	}
-	return reply(s.ws.CreateSpace(c.Request().Context(), identityOf(c), in))(c, http.StatusCreated)
+	g.DELETE("/invites/:code", deleteOf("code", s.ws.RevokeInvite))
 }
 
 // listSpaces is GET /api/spaces: the caller's spaces.
 func (s *Server) listSpaces(c echo.Context) error {
 	list, err := s.ws.ListSpaces(c.Request().Context(), identityOf(c))
 	return reply(map[string]any{"spaces": list}, err)(c, http.StatusOK)
-}
-
-// getSpace is GET /api/spaces/{id}.
-func (s *Server) getSpace(c echo.Context) error {
-	return reply(s.ws.GetSpace(c.Request().Context(), identityOf(c), param(c, "id")))(c, http.StatusOK)
-}
-
-// renameSpace is PATCH /api/spaces/{id}.
-func (s *Server) renameSpace(c echo.Context) error {
-	var in workspace.SpaceInput
-	if ok, err := decodeJSON(c, &in); !ok {
-		return err
-	}
-	return reply(s.ws.RenameSpace(c.Request().Context(), identityOf(c), param(c, "id"), in))(c, http.StatusOK)
-}
-
-// deleteSpace is DELETE /api/spaces/{id}, with its sessions.
-func (s *Server) deleteSpace(c echo.Context) error {
-	return noContent(c, s.ws.DeleteSpace(c.Request().Context(), identityOf(c), param(c, "id")))
 }
 
 // listMembers is GET /api/spaces/{id}/members.
@@ -139,17 +97,4 @@ func (s *Server) acceptInvite(c echo.Context) error {
 		return jsonError(c, http.StatusBadRequest, "bad_json", "this endpoint takes no body")
 	}
 	return reply(s.ws.AcceptInvite(c.Request().Context(), identityOf(c), param(c, "code")))(c, http.StatusOK)
-}
-
-// revokeInvite is DELETE /api/invites/{code}.
-func (s *Server) revokeInvite(c echo.Context) error {
-	return noContent(c, s.ws.RevokeInvite(c.Request().Context(), identityOf(c), param(c, "code")))
-}
-
-// noContent answers 204, or err.
-func noContent(c echo.Context, err error) error {
-	if err != nil {
-		return fail(c, err)
-	}
-	return c.NoContent(http.StatusNoContent)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -380,12 +381,7 @@ func TestAccessMatrix(t *testing.T) {
 		t.Run(map[bool]string{false: "guest", true: "auth"}[auth], func(t *testing.T) {
 			f := newAccessFixture(t, auth)
 			shared := f.newWorld()
-			routes := make([]string, 0, len(matrix))
-			for r := range matrix {
-				routes = append(routes, r)
-			}
-			slices.Sort(routes)
-			for _, route := range routes {
+			for _, route := range slices.Sorted(maps.Keys(matrix)) {
 				n := matrix[route]
 				if n.path == nil {
 					continue

@@ -1,11 +1,18 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +21,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"github.com/cocreate/cocreate/client"
+	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
 	"github.com/cocreate/cocreate/notes"
 	"github.com/cocreate/cocreate/workspace"
@@ -55,6 +64,44 @@ func claims(sub string, ttl time.Duration, roles map[string]string) jwt.MapClaim
 		cl["roles"] = roles
 	}
 	return cl
+}
+
+// dialAs is dialDoc with the bearer token tok.
+func dialAs(t *testing.T, ts *testServer, path, tok string) *wsClient {
+	t.Helper()
+	c, _, err := dialDocWith(t, ts, path, bearer(tok))
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	return c
+}
+
+// guestSession creates a session titled title on ts as a new guest and
+// returns the guest's client (its cookie jar holds the guest) and the
+// session's id.
+func guestSession(t *testing.T, ts *testServer, title string) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	guest := &http.Client{Jar: jar}
+	resp, err := guest.Post(ts.url+"/api/sessions", "application/json", strings.NewReader(`{"title":`+strconv.Quote(title)+`,"time_zone":"UTC"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var created struct{ ID string }
+	json.NewDecoder(resp.Body).Decode(&created)
+	if resp.StatusCode != http.StatusCreated || created.ID == "" {
+		t.Fatalf("create %q: %d %+v", title, resp.StatusCode, created)
+	}
+	return guest, created.ID
+}
+
+// syncedAs is dialAs, then waits for the initial sync.
+func syncedAs(t *testing.T, ts *testServer, path, tok string) *wsClient {
+	t.Helper()
+	c := dialAs(t, ts, path, tok)
+	c.synced()
+	return c
 }
 
 func bearer(tok string) *websocket.DialOptions {
@@ -123,11 +170,7 @@ func TestAuthRefusedBeforeUpgrade(t *testing.T) {
 	}
 
 	// A valid token connects, in the header or in the query.
-	a, _, err := dialDocWith(t, ts, "s/notes", bearer(sign(t, jwt.SigningMethodHS256, testSecret, valid)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.synced()
+	a := syncedAs(t, ts, "s/notes", sign(t, jwt.SigningMethodHS256, testSecret, valid))
 	b, _, err := dialDocWith(t, ts, "s/notes?token="+sign(t, jwt.SigningMethodHS256, testSecret, claims("bob", time.Hour, member)), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -144,14 +187,8 @@ func TestViewerEditIsRefused(t *testing.T) {
 	member := sign(t, jwt.SigningMethodHS256, testSecret, claims("ann", time.Hour, map[string]string{"s": "member"}))
 	viewer := sign(t, jwt.SigningMethodHS256, testSecret, claims("vic", time.Hour, map[string]string{"s": "viewer", "other": "host"}))
 
-	a, _, err := dialDocWith(t, ts, "s/notes", bearer(member))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, _, err := dialDocWith(t, ts, "s/notes", bearer(viewer))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := dialAs(t, ts, "s/notes", member)
+	v := dialAs(t, ts, "s/notes", viewer)
 	a.synced()
 	v.synced()
 	a.insert(0, "by ann")
@@ -165,29 +202,18 @@ func TestViewerEditIsRefused(t *testing.T) {
 	// been applied, a fresh client would see it next to ann's.
 	a.insert(6, "!")
 	a.echoed()
-	check, _, err := dialDocWith(t, ts, "s/notes", bearer(member))
-	if err != nil {
-		t.Fatal(err)
-	}
+	check := dialAs(t, ts, "s/notes", member)
 	check.waitText("by ann!")
 	if a.text() != "by ann!" {
 		t.Fatalf("ann has %q", a.text())
 	}
 	// The same person edits where the token makes them host.
-	o, _, err := dialDocWith(t, ts, "other/notes", bearer(viewer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.synced()
+	o := syncedAs(t, ts, "other/notes", viewer)
 	o.insert(0, "mine")
 	o.echoed()
 
 	// The meeting document is the server's alone, even for a host.
-	m, _, err := dialDocWith(t, ts, "other/meeting", bearer(viewer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.synced()
+	m := syncedAs(t, ts, "other/meeting", viewer)
 	m.insert(0, "agenda")
 	m.until("permission denied", func(m yproto.Message) bool { return m.Type == yproto.TypeAuth })
 
@@ -196,10 +222,7 @@ func TestViewerEditIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts = startServer(t, dir, withAuth)
-	after, _, err := dialDocWith(t, ts, "s/notes", bearer(member))
-	if err != nil {
-		t.Fatal(err)
-	}
+	after := dialAs(t, ts, "s/notes", member)
 	after.waitText("by ann!")
 	after.insert(7, ".")
 	after.echoed()
@@ -216,14 +239,8 @@ func TestTokenExpiresMidConnection(t *testing.T) {
 	member := map[string]string{"s": "member"}
 	short := sign(t, jwt.SigningMethodHS256, testSecret, jwt.MapClaims{"sub": "ann", "name": "Ann", "exp": exp.Unix(), "roles": member})
 	long := sign(t, jwt.SigningMethodHS256, testSecret, claims("bob", time.Hour, member))
-	a, _, err := dialDocWith(t, ts, "s/notes", bearer(short))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _, err := dialDocWith(t, ts, "s/notes", bearer(long))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := dialAs(t, ts, "s/notes", short)
+	b := dialAs(t, ts, "s/notes", long)
 	a.synced()
 	b.synced()
 	code, reason := a.closed()
@@ -448,5 +465,194 @@ func TestOriginCheck(t *testing.T) {
 			}
 			wantJSONError(t, resp, http.StatusForbidden, "forbidden_origin")
 		})
+	}
+}
+
+// Tokens whose time claims golang-jwt alone would accept are refused
+// with 401 and a message naming the claim.
+func TestTokenTimeClaims(t *testing.T) {
+	ts := startServer(t, t.TempDir(), withAuth)
+	exp := time.Now().Add(time.Hour).Unix()
+	tests := []struct {
+		name   string
+		claims jwt.MapClaims
+		want   string // in the message; "" = accepted
+	}{
+		{"iat in the future", jwt.MapClaims{"sub": "ann", "name": "Ann", "exp": exp, "iat": time.Now().Add(time.Hour).Unix()}, "claim iat"},
+		{"exp as a numeric string", jwt.MapClaims{"sub": "ann", "name": "Ann", "exp": strconv.FormatInt(exp, 10)}, "claim exp must be a number"},
+		{"exp as a word", jwt.MapClaims{"sub": "ann", "name": "Ann", "exp": "tomorrow"}, "claim exp must be a number"},
+		{"iat as a string", jwt.MapClaims{"sub": "ann", "name": "Ann", "exp": exp, "iat": strconv.FormatInt(time.Now().Unix(), 10)}, "claim iat must be a number"},
+		{"iat slightly ahead (clock skew)", jwt.MapClaims{"sub": "ann", "name": "Ann", "exp": exp, "iat": time.Now().Add(20 * time.Second).Unix()}, ""},
+		{"iat now", jwt.MapClaims{"sub": "ann", "name": "Ann", "exp": exp, "iat": time.Now().Unix()}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, ts.url+"/api/me", nil)
+			req.Header.Set("Authorization", "Bearer "+sign(t, jwt.SigningMethodHS256, testSecret, tt.claims))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if tt.want == "" {
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("got %d %s, want 200", resp.StatusCode, body)
+				}
+				return
+			}
+			if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), tt.want) || !strings.Contains(string(body), `"unauthorized"`) {
+				t.Fatalf("got %d %s, want 401 naming %q", resp.StatusCode, body, tt.want)
+			}
+		})
+	}
+}
+
+// lockedBuffer collects the server's log lines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestGuestCookieNeverShown: a guest's cookie is a secret. A scripted
+// session — create, join the notes, type, meeting commands, meeting,
+// notes in every format, the reading page, versions and their diff,
+// search, the session list — never shows the cookie's value in any
+// response (but the Set-Cookie that hands it over), log line or stored
+// document.
+func TestGuestCookieNeverShown(t *testing.T) {
+	logs := &lockedBuffer{}
+	dir := t.TempDir()
+	ts := startServerLog(t, dir, nil, logs, slog.LevelDebug)
+	base := ts.url
+
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Transport: &http.Transport{DisableKeepAlives: true}}
+	var seen []string // every response, headers and body
+	call := func(method, path, body string) []byte {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+		}
+		h := resp.Header.Clone()
+		h.Del("Set-Cookie")
+		var hb strings.Builder
+		h.Write(&hb)
+		seen = append(seen, method+" "+path+"\n"+hb.String()+"\n"+string(raw))
+		return raw
+	}
+
+	call("GET", "/api/me", "")
+	u, _ := url.Parse(base)
+	var cookie string
+	for _, c := range jar.Cookies(u) {
+		if c.Name == guestCookie {
+			cookie = c.Value
+		}
+	}
+	if cookie == "" {
+		t.Fatal("no guest cookie minted")
+	}
+	var sess struct{ ID string }
+	if err := json.Unmarshal(call("POST", "/api/sessions", createBody), &sess); err != nil {
+		t.Fatal(err)
+	}
+	api := "/api/sessions/" + sess.ID
+
+	// Join the notes with the cookie and type.
+	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer dcancel()
+	wsBase := "ws" + strings.TrimPrefix(base, "http") + "/sync"
+	hdr := http.Header{"Cookie": {guestCookie + "=" + cookie}}
+	c, err := client.Dial(dctx, wsBase, sess.ID+"/notes", client.Options{Header: hdr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Do(func(d *crdt.Doc) {
+		p := crdt.NewXmlElement("paragraph")
+		d.GetXmlFragment("default").Insert(0, p)
+		txt := crdt.NewXmlText()
+		p.Insert(0, txt)
+		txt.Insert(0, "hello from a guest", nil)
+	})
+
+	call("POST", api+"/start", "")
+	call("POST", api+"/commands", `{"type":"hand.raise"}`)
+	call("POST", api+"/commands", `{"type":"agenda.add","title":"Guest topic"}`)
+	call("POST", api+"/commands", `{"type":"timer.start","durationMs":60000}`)
+	call("GET", api+"/meeting", "")
+	call("GET", api, "")
+	call("GET", "/api/sessions", "")
+	call("POST", api+"/versions", `{"name":"first"}`)
+	// Wait until the typed text is in the notes.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(string(call("GET", api+"/notes?format=md", "")), "hello from a guest"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("typed text never reached the notes")
+		}
+	}
+	call("POST", api+"/end", "")
+	for _, f := range []string{"md", "html", "json", "yjs"} {
+		call("GET", api+"/notes?format="+f, "")
+	}
+	call("GET", "/notes/"+sess.ID, "")
+	call("GET", api+"/versions", "")
+	call("GET", api+"/versions/diff?from=1&to=2", "")
+	call("GET", "/api/search?q=hello", "")
+	call("GET", "/api/me", "")
+	c.Close()
+
+	for _, r := range seen {
+		if strings.Contains(r, cookie) {
+			t.Errorf("a response shows the guest cookie:\n%s", r)
+		}
+	}
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), cookie) {
+		t.Errorf("the log shows the guest cookie:\n%s", logs.String())
+	}
+	// Stored documents: reopen the store.
+	cfg := DefaultConfig()
+	cfg.Data = dir
+	st, err := openStore(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, doc := range []string{sess.ID + "/notes", sess.ID + "/meeting"} {
+		state, err := st.Load(context.Background(), doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := bytes.Join(append([][]byte{state.Snapshot}, state.Updates...), nil)
+		if len(all) == 0 || bytes.Contains(all, []byte(cookie)) {
+			t.Errorf("%s: %d bytes stored, cookie present: %v", doc, len(all), bytes.Contains(all, []byte(cookie)))
+		}
+	}
+	if len(seen) < 20 {
+		t.Fatalf("only %d responses checked", len(seen))
 	}
 }

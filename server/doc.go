@@ -12,7 +12,8 @@
 // It decides nothing itself: a handler authenticates, decodes the
 // request (strictly: unknown fields are an error), calls one use case of
 // package workspace (sessions, spaces, members, invites and profiles
-// in access_api.go, meeting commands, versions, notes, search) or hands a socket to package hub as workspace.Connect said
+// in access_api.go, meeting commands, versions, notes, search; a route
+// that is one use case names it through handlers.go's adapters) or hands a socket to package hub as workspace.Connect said
 // (access.go: openDoc, the one place both socket endpoints ask), and
 // encodes the answer; errors.go maps the workspace's error kinds to
 // status codes in one place. It holds no document or access logic — it

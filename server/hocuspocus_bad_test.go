@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/cookiejar"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
 	"github.com/cocreate/cocreate/internal/hocus"
+	"github.com/cocreate/cocreate/notes"
 )
 
 // hocusConn is a hand-driven /hocuspocus socket for bad-input tests.
@@ -94,23 +93,6 @@ func auth(name string) []byte { return hocus.TokenMessage(name, "", "") }
 
 func isAuth(name string, sub uint64) func(hocus.Frame) bool {
 	return func(f hocus.Frame) bool { return f.Address == name && f.Type == hocus.TypeAuth && f.Auth == sub }
-}
-
-// storedText is doc's Text "t" as the store holds it.
-func storedText(t *testing.T, ts *testServer, doc string) string {
-	t.Helper()
-	st, err := ts.srv.store.Load(context.Background(), doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := crdt.NewDoc(crdt.DocOptions{})
-	if st.Snapshot != nil {
-		d.ApplyUpdate(st.Snapshot, nil)
-	}
-	for _, u := range st.Updates {
-		d.ApplyUpdate(u, nil)
-	}
-	return d.GetText("t").String()
 }
 
 // textUpdate is an update inserting s into Text "t" of a fresh document.
@@ -244,17 +226,9 @@ func TestHocuspocusBadInput(t *testing.T) {
 
 	t.Run("meeting command as stateless", func(t *testing.T) {
 		// A guest's own session, on a socket with the guest's cookie.
-		jar, _ := cookiejar.New(nil)
-		guest := &http.Client{Jar: jar}
-		resp, err := guest.Post(ts.url+"/api/sessions", "application/json", strings.NewReader(`{"title":"Meet","time_zone":"UTC"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var created struct{ ID string }
-		json.NewDecoder(resp.Body).Decode(&created)
-		resp.Body.Close()
+		guest, id := guestSession(t, ts, "Meet")
 		h := dialHocusWith(t, ts, &websocket.DialOptions{HTTPClient: guest})
-		name := created.ID + "/notes"
+		name := id + "/notes"
 		h.send(auth(name))
 		h.next(isAuth(name, hocus.AuthAuthenticated))
 		h.send(hocus.StatelessMessage(name, `{"type":"nonsense"}`))
@@ -282,7 +256,11 @@ func refusedAndNotStored(t *testing.T, ts *testServer, reason string, before flo
 	if refusedCount(ts, reason) != before+1 {
 		t.Fatal("refusal not counted")
 	}
-	if got := storedText(t, ts, doc); got != "" {
+	d, err := notes.LoadDoc(context.Background(), ts.srv.store, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.GetText("t").String(); got != "" {
 		t.Fatalf("%s was stored: %q", what, got)
 	}
 }

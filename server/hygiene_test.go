@@ -12,18 +12,11 @@ import (
 // metricsOf reads /metrics, with the admin key (needed with auth).
 func metricsOf(t *testing.T, ts *testServer) string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, ts.url+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer "+testAdminKey)
-	resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
-	if err != nil {
-		t.Fatal(err)
+	code, _, body := getRaw(t, ts.url+"/metrics", testAdminKey)
+	if code != http.StatusOK {
+		t.Fatalf("GET /metrics: %d %s", code, body)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /metrics: %d %s", resp.StatusCode, b)
-	}
-	return string(b)
+	return body
 }
 
 // TestSecurityHeaders: every answer says nosniff and same-origin

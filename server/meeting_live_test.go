@@ -81,21 +81,9 @@ func (wc *wsClient) answer() map[string]any {
 // no command never receives a message of that type.
 func TestSocketCommands(t *testing.T) {
 	ts, id, tok := liveSession(t, nil)
-	observer, _, err := dialDocWith(t, ts, id+"/meeting", bearer(tok("obs")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	observer.synced()
-	host, _, err := dialDocWith(t, ts, id+"/notes", bearer(tok("hana")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	host.synced()
-	member, _, err := dialDocWith(t, ts, id+"/notes", bearer(tok("mia")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	member.synced()
+	observer := syncedAs(t, ts, id+"/meeting", tok("obs"))
+	host := syncedAs(t, ts, id+"/notes", tok("hana"))
+	member := syncedAs(t, ts, id+"/notes", tok("mia"))
 
 	host.send(yproto.CommandMessage([]byte(`{"type":"agenda.goto","id":"a2"}`)))
 	if a := host.answer(); a["ok"] != true || a["part"] != "agenda" {
@@ -132,8 +120,7 @@ func TestSocketCommands(t *testing.T) {
 	// A command on a socket of an ad-hoc document (dev mode, no
 	// session) is invalid input there.
 	dev := startServer(t, t.TempDir(), nil)
-	adhoc := dialDoc(t, dev, "adhoc/notes")
-	adhoc.synced()
+	adhoc := dialSynced(t, dev, "adhoc/notes")
 	adhoc.send(yproto.CommandMessage([]byte(`{"type":"hand.raise"}`)))
 	if code, _ := adhoc.closed(); code != websocket.StatusInvalidFramePayloadData {
 		t.Fatalf("closed with %d", code)
@@ -144,21 +131,9 @@ func TestSocketCommands(t *testing.T) {
 // times from people's connections to any document of the session.
 func TestAttendanceFromConnections(t *testing.T) {
 	ts, id, tok := liveSession(t, nil)
-	a, _, err := dialDocWith(t, ts, id+"/notes", bearer(tok("ann")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.synced()
-	a2, _, err := dialDocWith(t, ts, id+"/meeting", bearer(tok("ann")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a2.synced()
-	b, _, err := dialDocWith(t, ts, id+"/notes", bearer(tok("bob")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.synced()
+	a := syncedAs(t, ts, id+"/notes", tok("ann"))
+	syncedAs(t, ts, id+"/meeting", tok("ann")) // her second connection, kept open
+	b := syncedAs(t, ts, id+"/notes", tok("bob"))
 	participants := func() map[string]any {
 		code, st := call(t, "GET", ts.url+"/api/sessions/"+id+"/meeting", tok("hana"), "")
 		if code != 200 {
@@ -197,11 +172,7 @@ func TestAttendanceFromConnections(t *testing.T) {
 // and their REST commands are refused too.
 func TestRoleChangeTakesEffectLive(t *testing.T) {
 	ts, id, tok := liveSession(t, nil)
-	m, _, err := dialDocWith(t, ts, id+"/notes", bearer(tok("mia")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.synced()
+	m := syncedAs(t, ts, id+"/notes", tok("mia"))
 	m.doc.GetText("t").Insert(0, "mia was here", nil)
 	m.echoed()
 	cmd := func(who, body string) (int, map[string]any) {
@@ -221,19 +192,13 @@ func TestRoleChangeTakesEffectLive(t *testing.T) {
 	if code != 200 || sess["my_role"] != "viewer" {
 		t.Fatalf("session as mia: %d my_role %v", code, sess["my_role"])
 	}
-	check, _, err := dialDocWith(t, ts, id+"/notes", bearer(tok("hana")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	check := dialAs(t, ts, id+"/notes", tok("hana"))
 	check.waitText("mia was here")
 	// And back: member again, edits go through.
 	if code, out := cmd("hana", `{"type":"role.set","subject":"mia","role":"member"}`); code != 200 {
 		t.Fatalf("role.set: %d %v", code, out)
 	}
-	m2, _, err := dialDocWith(t, ts, id+"/notes", bearer(tok("mia")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m2 := dialAs(t, ts, id+"/notes", tok("mia"))
 	m2.waitText("mia was here")
 	m2.doc.GetText("t").Insert(0, "again ", nil)
 	m2.echoed()
@@ -266,11 +231,7 @@ func TestRateLimits(t *testing.T) {
 	if code, _ := call(t, "POST", url, tok("hana"), `{"type":"agenda.next"}`); code != 200 {
 		t.Fatalf("another person was limited: %d", code)
 	}
-	m, _, err := dialDocWith(t, ts, id+"/notes", bearer(tok("mia")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.synced()
+	m := syncedAs(t, ts, id+"/notes", tok("mia"))
 	for i := range 40 {
 		m.doc.GetText("t").Insert(i, "x", nil)
 	}
@@ -284,11 +245,7 @@ func TestRateLimits(t *testing.T) {
 func TestDeleteSessionWithClients(t *testing.T) {
 	ts, id, tok := liveSession(t, nil)
 	call(t, "POST", ts.url+"/api/sessions/"+id+"/start", tok("hana"), "")
-	m, _, err := dialDocWith(t, ts, id+"/notes", bearer(tok("mia")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.synced()
+	m := syncedAs(t, ts, id+"/notes", tok("mia"))
 	m.doc.GetText("t").Insert(0, "soon gone", nil)
 	m.echoed()
 	if code, out := call(t, "DELETE", ts.url+"/api/sessions/"+id, tok("mia"), ""); code != http.StatusForbidden {
@@ -552,10 +509,7 @@ func TestSocketNotHeldByMeetingLock(t *testing.T) {
 		})
 	}()
 	<-held
-	wc, _, err := dialDocWith(t, ts, "locked/notes", bearer(sign(t, jwt.SigningMethodHS256, testSecret, claims("ann", time.Hour, map[string]string{"locked": "member"}))))
-	if err != nil {
-		t.Fatal(err)
-	}
+	wc := dialAs(t, ts, "locked/notes", sign(t, jwt.SigningMethodHS256, testSecret, claims("ann", time.Hour, map[string]string{"locked": "member"})))
 	wc.synced() // within dialDoc's 10s, while the lock stays held
 	wc.insert(0, "served")
 	wc.echoed()

@@ -2,8 +2,8 @@ package server
 
 import (
 	"context"
-	"github.com/cocreate/cocreate/notes"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +13,7 @@ import (
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
 	"github.com/cocreate/cocreate/meeting"
+	"github.com/cocreate/cocreate/notes"
 )
 
 // dialRefused dials path and checks the upgrade is refused with status
@@ -73,8 +74,7 @@ func TestQuotaGuestCreations(t *testing.T) {
 
 func TestQuotaSessionBytes(t *testing.T) {
 	ts := startServer(t, t.TempDir(), func(c *Config) { c.MaxSessionBytes = 10000 })
-	a := dialDoc(t, ts, "big/a")
-	a.synced()
+	a := dialSynced(t, ts, "big/a")
 	a.insert(0, strings.Repeat("a", 6000))
 	a.echoed()
 	// Wait until it is stored: the quota counts stored bytes of the
@@ -89,8 +89,7 @@ func TestQuotaSessionBytes(t *testing.T) {
 			t.Fatal("big/a not stored")
 		}
 	}
-	b := dialDoc(t, ts, "big/b")
-	b.synced()
+	b := dialSynced(t, ts, "big/b")
 	b.insert(0, strings.Repeat("b", 6000))
 	if code, reason := b.closed(); code != websocket.StatusMessageTooBig || !strings.Contains(reason, "quota") {
 		t.Fatalf("over the session quota: closed %d %q, want 1009", code, reason)
@@ -99,15 +98,13 @@ func TestQuotaSessionBytes(t *testing.T) {
 	if st, _ := ts.srv.store.Load(ctx, "big/b"); len(st.Updates) != 0 || st.Snapshot != nil {
 		t.Fatal("the refused update was stored")
 	}
-	c := dialDoc(t, ts, "big/c")
-	c.synced()
+	c := dialSynced(t, ts, "big/c")
 	c.insert(0, "small")
 	c.until("the small edit", func(m yproto.Message) bool { return m.Type == yproto.TypeSync && m.Sync == yproto.SyncUpdate })
 	// Once the session is near its quota, a client that comes back with
 	// everything it has (a long sync step 2 holding nothing new) is not
 	// refused: only growth counts.
-	a2 := dialDoc(t, ts, "big/a")
-	a2.synced()
+	a2 := dialSynced(t, ts, "big/a")
 	for a2.text() == "" {
 		a2.next()
 	}
@@ -153,4 +150,45 @@ func TestQuotaAttendance(t *testing.T) {
 		t.Fatalf("a listed person is refused: %v", err)
 	}
 	again.synced()
+}
+
+func TestAcceptBucket(t *testing.T) {
+	b := newAcceptBucket(10, 3)
+	now := time.Unix(1000, 0)
+	for i := range 3 {
+		if ok, _ := b.take(now); !ok {
+			t.Fatalf("take %d of a burst of 3 refused", i)
+		}
+	}
+	ok, wait := b.take(now)
+	if ok || wait != 100*time.Millisecond {
+		t.Fatalf("4th take at once = %v, %v; want refused, 100ms to wait", ok, wait)
+	}
+	if ok, _ := b.take(now.Add(100 * time.Millisecond)); !ok {
+		t.Fatal("a token 100ms later at 10/s refused")
+	}
+	if ok, _ := newAcceptBucket(0, 1).take(now); !ok {
+		t.Fatal("rate 0 (no limit) refused")
+	}
+}
+
+// TestAcceptRateLimit: upgrades beyond the bucket get 503 with
+// Retry-After before any WebSocket is made.
+func TestAcceptRateLimit(t *testing.T) {
+	ts := startServer(t, t.TempDir(), func(c *Config) { c.AcceptRate = 0.01; c.AcceptBurst = 2 })
+	for range 2 {
+		dialDoc(t, ts, "s/notes").synced()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.url, "http")+"/sync/s/notes", nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("3rd upgrade: %v, %+v; want 503", err, resp)
+	}
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || s < 1 {
+		t.Fatalf("Retry-After %q, want whole seconds ≥ 1", resp.Header.Get("Retry-After"))
+	}
+	if _, body := get(t, ts.url+"/metrics"); !strings.Contains(body, `cocreate_refused_total{reason="accept_rate"} 1`) {
+		t.Fatal("the refusal is not counted in /metrics")
+	}
 }

@@ -25,10 +25,8 @@ func TestNotesSchema(t *testing.T) {
 		t.Fatalf("the bare-string update is %d bytes, want the issue's 30", n)
 	}
 	ts := startServer(t, t.TempDir(), nil)
-	bystander := dialDoc(t, ts, "poison/notes")
-	bystander.synced()
-	attacker := dialDoc(t, ts, "poison/notes")
-	attacker.synced()
+	bystander := dialSynced(t, ts, "poison/notes")
+	attacker := dialSynced(t, ts, "poison/notes")
 	poisons := []string{"poison_string", "poison_any", "poison_text", "unknown_node", "unknown_mark"}
 	for _, name := range poisons {
 		attacker.send(yproto.UpdateMessage(ups[name]))

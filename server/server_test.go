@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -13,8 +15,14 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/cocreate/cocreate/client"
+	"github.com/cocreate/cocreate/client/web"
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/internal/clienttest"
+	"github.com/cocreate/cocreate/internal/interoptest"
+	"github.com/cocreate/cocreate/internal/pgtest"
+	"github.com/cocreate/cocreate/internal/redistest"
 	"github.com/cocreate/cocreate/notes"
 )
 
@@ -111,6 +119,14 @@ func dialDoc(t *testing.T, ts *testServer, path string) *wsClient {
 		t.Fatalf("dial %s: %v", path, err)
 	}
 	return wc
+}
+
+// dialSynced is dialDoc, then waits for the initial sync.
+func dialSynced(t *testing.T, ts *testServer, path string) *wsClient {
+	t.Helper()
+	c := dialDoc(t, ts, path)
+	c.synced()
+	return c
 }
 
 // dialDocWith dials with opts (headers, for a token or a cookie) and
@@ -242,22 +258,32 @@ func (wc *wsClient) closed() (websocket.StatusCode, string) {
 	}
 }
 
-func get(t *testing.T, url string) (int, string) {
+// getRaw fetches url with a bearer token.
+func getRaw(t *testing.T, url, token string) (int, http.Header, string) {
 	t.Helper()
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := client.Get(url)
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// get is a GET of url's status and body (getRaw without a token).
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	code, _, body := getRaw(t, url, "")
+	return code, body
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
 	ts := startServer(t, t.TempDir(), nil)
-	a := dialDoc(t, ts, "s/notes")
-	a.synced()
+	dialSynced(t, ts, "s/notes") // a connection and a loaded document for the gauges
 	for _, path := range []string{"/healthz", "/readyz"} {
 		if code, body := get(t, ts.url+path); code != http.StatusOK {
 			t.Errorf("GET %s = %d %q", path, code, body)
@@ -271,10 +297,8 @@ func TestHealthReadyMetrics(t *testing.T) {
 
 func TestClientsConverge(t *testing.T) {
 	ts := startServer(t, t.TempDir(), nil)
-	a := dialDoc(t, ts, "s/notes")
-	b := dialDoc(t, ts, "s/notes")
-	a.synced()
-	b.synced()
+	a := dialSynced(t, ts, "s/notes")
+	b := dialSynced(t, ts, "s/notes")
 	// Concurrent edits: both insert before seeing the other's.
 	for i := range 20 {
 		a.insert(0, "a")
@@ -299,8 +323,7 @@ func TestClientsConverge(t *testing.T) {
 	late := dialDoc(t, ts, "s/notes")
 	late.waitText(a.text())
 	// Another document of the same session is separate.
-	other := dialDoc(t, ts, "s/other")
-	other.synced()
+	other := dialSynced(t, ts, "s/other")
 	if other.text() != "" {
 		t.Fatalf("s/other has %q", other.text())
 	}
@@ -309,8 +332,7 @@ func TestClientsConverge(t *testing.T) {
 func TestRestartKeepsText(t *testing.T) {
 	dir := t.TempDir()
 	ts := startServer(t, dir, nil)
-	a := dialDoc(t, ts, "s/notes")
-	a.synced()
+	a := dialSynced(t, ts, "s/notes")
 	a.insert(0, "survives a restart")
 	a.echoed()
 	if err := ts.stop(); err != nil {
@@ -327,8 +349,7 @@ func TestRestartKeepsText(t *testing.T) {
 
 func TestBadInputClosesOnlyThatConnection(t *testing.T) {
 	ts := startServer(t, t.TempDir(), func(c *Config) { c.MaxMessageSize = 4096 })
-	good := dialDoc(t, ts, "s/notes")
-	good.synced()
+	good := dialSynced(t, ts, "s/notes")
 	good.insert(0, "intact")
 	good.echoed()
 
@@ -395,10 +416,8 @@ func TestBadDocName(t *testing.T) {
 
 func TestMaxConnsPerIP(t *testing.T) {
 	ts := startServer(t, t.TempDir(), func(c *Config) { c.MaxConnsPerIP = 2 })
-	a := dialDoc(t, ts, "s/a")
-	b := dialDoc(t, ts, "s/b")
-	a.synced()
-	b.synced()
+	a := dialSynced(t, ts, "s/a")
+	dialSynced(t, ts, "s/b")
 	c := dialDoc(t, ts, "s/c")
 	if code, reason := c.closed(); code != websocket.StatusTryAgainLater || !strings.Contains(reason, "too many connections") {
 		t.Fatalf("third connection closed with %d %q", code, reason)
@@ -426,10 +445,8 @@ func TestMaxConnsPerIP(t *testing.T) {
 // has been written to it for the write timeout (10s).
 func TestSlowConsumer(t *testing.T) {
 	ts := startServer(t, t.TempDir(), func(c *Config) { c.ConnQueue = 16 })
-	writer := dialDoc(t, ts, "s/notes")
-	good := dialDoc(t, ts, "s/notes")
-	writer.synced()
-	good.synced()
+	writer := dialSynced(t, ts, "s/notes")
+	good := dialSynced(t, ts, "s/notes")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -516,5 +533,214 @@ func TestOpenURL(t *testing.T) {
 		if got := openURL(a); got != want {
 			t.Errorf("openURL(%s) = %s, want %s", addr, got, want)
 		}
+	}
+}
+
+// TestSyncSavedAcks: /sync/...?saved=1 gets a saved message (type 101)
+// whose stored state vector covers the client's edit; a stock connection
+// to the same document never gets one; a bad saved value is 400.
+func TestSyncSavedAcks(t *testing.T) {
+	ts := startServer(t, t.TempDir(), nil)
+	a := dialSynced(t, ts, "s/notes?saved=1")
+	b := dialSynced(t, ts, "s/notes")
+	a.insert(0, "stored")
+	want := a.doc.StateVector()[a.doc.ClientID()]
+	a.until("a saved message covering the edit", func(m yproto.Message) bool {
+		if m.Type != yproto.TypeSaved {
+			return false
+		}
+		sv, err := crdt.DecodeStateVector(m.Payload)
+		if err != nil {
+			t.Fatalf("bad stored state vector: %v", err)
+		}
+		return sv[a.doc.ClientID()] >= want
+	})
+	b.waitText("stored")
+	// b's queue is drained for a while after a's saved message: nothing
+	// of type 101.
+	deadline := time.After(200 * time.Millisecond)
+	for {
+		select {
+		case raw := <-b.msgs:
+			if m, err := yproto.Decode(raw); err == nil && m.Type == yproto.TypeSaved {
+				t.Fatal("a stock connection got a saved message")
+			}
+			continue
+		case <-deadline:
+		}
+		break
+	}
+
+	_, resp, err := dialDocWith(t, ts, "s/notes?saved=yes", nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("saved=yes: err %v, response %v; want 400", err, resp)
+	}
+}
+
+// TestWebRoutes: the pages of the browser workspace and their assets, or,
+// in a binary built without the bundle, a page that says how to build it.
+func TestWebRoutes(t *testing.T) {
+	ts := startServer(t, t.TempDir(), nil)
+	_, built := web.Files()
+	for _, p := range []string{"/", "/s/abc", "/read/abc", "/invite/abc"} {
+		code, body := get(t, ts.url+p)
+		switch {
+		case built && (code != 200 || !strings.Contains(body, `<div id="app">`) || !strings.Contains(body, "/assets/app.js")):
+			t.Fatalf("%s: %d %.80q", p, code, body)
+		case !built && (code != http.StatusServiceUnavailable || !strings.Contains(body, "make ui")):
+			t.Fatalf("%s without a bundle: %d %.80q", p, code, body)
+		}
+	}
+	if built {
+		for _, a := range []string{"app.js", "app.css"} {
+			if code, body := get(t, ts.url+"/assets/"+a); code != 200 || len(body) < 100 {
+				t.Fatalf("asset %s: %d", a, code)
+			}
+		}
+	}
+	for _, a := range []string{"nope.js", "index.html", "..%2fembed.go"} {
+		if code, _ := get(t, ts.url+"/assets/"+a); code != http.StatusNotFound {
+			t.Fatalf("asset %s: %d", a, code)
+		}
+	}
+}
+
+// The server on each store and bus a deployment shares: PostgreSQL (two
+// instances, one database), Redis (readiness while it is down) and the
+// compaction of what was deleted, on SQLite and PostgreSQL.
+
+// testPostgresDSN is a schema of this test's own (internal/pgtest).
+func testPostgresDSN(t *testing.T) string { return pgtest.Schema(t, "server_test") }
+
+// With --postgres, two instances share sessions: one created on the first
+// is read from the second.
+func TestPostgresSharedBetweenInstances(t *testing.T) {
+	dsn := testPostgresDSN(t)
+	// One --data for the guest key both instances share.
+	shared := t.TempDir()
+	usePG := func(c *Config) { c.Postgres = dsn; c.Data = shared }
+	a := startServer(t, t.TempDir(), usePG)
+	b := startServer(t, t.TempDir(), usePG)
+
+	// One guest (one cookie) on both instances.
+	guest, id := guestSession(t, a, "Shared")
+	resp, err := guest.Get(b.url + "/api/sessions/" + id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ ID, Title string }
+	json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || got.Title != "Shared" {
+		t.Fatalf("get on b: %d %+v", resp.StatusCode, got)
+	}
+}
+
+// TestReadyzRedis: /readyz is 200 while the Redis bus works, 503
+// "degraded" with the reason while Redis is down, and 200 again once it
+// is back, without a restart of the server.
+func TestReadyzRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	ts := startServer(t, t.TempDir(), func(c *Config) { c.Redis = srv.URL() })
+	waitReady(t, ts, http.StatusOK)
+	srv.Stop()
+	body := waitReady(t, ts, http.StatusServiceUnavailable)
+	var got struct{ Status, Reason string }
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("503 body %q is not JSON: %v", body, err)
+	}
+	if got.Status != "degraded" || !strings.Contains(got.Reason, "bus") {
+		t.Fatalf("503 body %q, want status degraded and a bus reason", body)
+	}
+	// Local clients keep working while Redis is away.
+	a := dialSynced(t, ts, "s/notes")
+	b := dialSynced(t, ts, "s/notes")
+	a.insert(0, "while redis is down")
+	b.waitText("while redis is down")
+	srv.Restart()
+	waitReady(t, ts, http.StatusOK)
+}
+
+func TestRedisURLRefused(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Data = t.TempDir()
+	cfg.Redis = "redis://127.0.0.1:notaport"
+	if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "--redis") {
+		t.Fatalf("New with a bad Redis URL: %v, want an error naming --redis", err)
+	}
+}
+
+// waitReady polls /readyz until it answers code and returns the body.
+func waitReady(t *testing.T, ts *testServer, code int) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, body := get(t, ts.url+"/readyz")
+		if got == code {
+			return body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz = %d %q after 20s, want %d", got, body, code)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestCompactionForgetsDeletedText: a password typed then deleted
+// through a client is gone from the compacted snapshot row once the
+// document unloads, on SQLite and PostgreSQL, and a fresh stock yjs
+// client still reads the document right.
+func TestCompactionForgetsDeletedText(t *testing.T) {
+	interoptest.Need(t)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			edit := func(c *Config) {}
+			if backend == "postgres" {
+				dsn := testPostgresDSN(t)
+				edit = func(c *Config) { c.Postgres = dsn }
+			}
+			ts := startServer(t, t.TempDir(), edit)
+			url := strings.Replace(ts.url, "http", "ws", 1) + "/sync"
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			c := clienttest.Dial(t, 20*time.Second, url, "gc/notes", client.Options{})
+			c.Do(func(d *crdt.Doc) { d.GetText("t").Insert(0, "password: hunter2", nil) })
+			c.Do(func(d *crdt.Doc) { d.GetText("t").Delete(10, 7) })
+			c.Do(func(d *crdt.Doc) { d.GetText("t").Insert(10, "(changed)", nil) })
+			// Another reader has seen the last edit: the server applied all.
+			r, err := client.Dial(ctx, url, "gc/notes", client.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Wait(ctx, func(d *crdt.Doc) bool { return d.GetText("t").String() == "password: (changed)" }); err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			r.Close()
+			// The last one out unloads the document, which compacts it.
+			var st struct {
+				snapshot []byte
+				updates  int
+			}
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				got, err := ts.srv.store.Load(ctx, "gc/notes")
+				if err != nil {
+					t.Fatal(err)
+				}
+				st.snapshot, st.updates = got.Snapshot, len(got.Updates)
+				if ts.srv.hubs.Loaded() == 0 && st.snapshot != nil && st.updates == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("not compacted: loaded %d, snapshot %v, %d updates", ts.srv.hubs.Loaded(), st.snapshot != nil, st.updates)
+				}
+			}
+			if bytes.Contains(st.snapshot, []byte("hunter2")) {
+				t.Fatalf("the compacted snapshot row holds the deleted password: %q", st.snapshot)
+			}
+			if got := interoptest.Run(t, "read", url, "gc/notes"); got.Text != "password: (changed)" {
+				t.Fatalf("a stock yjs client reads %q", got.Text)
+			}
+		})
 	}
 }

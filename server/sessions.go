@@ -62,9 +62,10 @@ func decodeJSON(c echo.Context, v any) (bool, error) {
 func (s *Server) sessionRoutes(g *echo.Group) {
 	g.POST("/sessions", s.createSession)
 	g.GET("/sessions", s.listSessions)
-	g.GET("/sessions/:id", s.getSession)
-	g.PATCH("/sessions/:id", s.updateSession)
-	g.DELETE("/sessions/:id", s.deleteSession)
+	g.GET("/sessions/:id", serveOf("id", s.ws.GetSession))
+	// PATCH leaves absent fields unchanged.
+	g.PATCH("/sessions/:id", serveOfIn("id", s.ws.UpdateSession))
+	g.DELETE("/sessions/:id", deleteOf("id", s.ws.DeleteSession))
 	g.POST("/sessions/:id/start", s.setState(notes.StateLive))
 	g.POST("/sessions/:id/end", s.setState(notes.StateEnded))
 	g.POST("/sessions/:id/commands", s.postCommand)
@@ -111,26 +112,6 @@ func (s *Server) listSessions(c echo.Context) error {
 		opts.Limit = n
 	}
 	return reply(s.ws.ListSessions(c.Request().Context(), identityOf(c), opts))(c, http.StatusOK)
-}
-
-// getSession is GET /api/sessions/{id}.
-func (s *Server) getSession(c echo.Context) error {
-	return reply(s.ws.GetSession(c.Request().Context(), identityOf(c), param(c, "id")))(c, http.StatusOK)
-}
-
-// updateSession is PATCH /api/sessions/{id}: absent fields are left
-// unchanged.
-func (s *Server) updateSession(c echo.Context) error {
-	var in workspace.SessionInput
-	if ok, err := decodeJSON(c, &in); !ok {
-		return err
-	}
-	return reply(s.ws.UpdateSession(c.Request().Context(), identityOf(c), param(c, "id"), in))(c, http.StatusOK)
-}
-
-// deleteSession is DELETE /api/sessions/{id} (workspace.DeleteSession).
-func (s *Server) deleteSession(c echo.Context) error {
-	return noContent(c, s.ws.DeleteSession(c.Request().Context(), identityOf(c), param(c, "id")))
 }
 
 // setState is POST /start and /end: the session.start and session.end

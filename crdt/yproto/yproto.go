@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/cocreate/cocreate/crdt"
 )
 
 // ErrMalformed is wrapped by every error Decode and DecodeAwareness return.
@@ -77,9 +79,6 @@ func (t SyncType) String() string {
 // AuthPermissionDenied is the only auth sub-type y-protocols defines.
 const AuthPermissionDenied = 0
 
-// maxSafeInteger is the largest integer lib0 (JavaScript) reads exactly.
-const maxSafeInteger = 1<<53 - 1
-
 // AwarenessEntry is one client's awareness state. State is the JSON text
 // of the state; JSON null means the client is gone.
 type AwarenessEntry struct {
@@ -131,31 +130,15 @@ func (d *decoder) fail(what string, err error) error {
 	return fmt.Errorf("%w: %s at byte %d: %w", ErrMalformed, what, d.pos, err)
 }
 
-var (
-	errEOF      = errors.New("unexpected end of data")
-	errOverflow = errors.New("integer out of range")
-	errBeyond   = errors.New("length beyond data")
-)
+var errBeyond = errors.New("length beyond data")
 
 func (d *decoder) varUint(what string) (uint64, error) {
-	var n uint64
-	var shift uint
-	for d.pos < len(d.buf) {
-		b := d.buf[d.pos]
-		d.pos++
-		if shift >= 56 {
-			return 0, d.fail(what, errOverflow)
-		}
-		n |= uint64(b&0x7f) << shift
-		shift += 7
-		if b < 0x80 {
-			if n > maxSafeInteger {
-				return 0, d.fail(what, errOverflow)
-			}
-			return n, nil
-		}
+	n, size, err := crdt.ReadVarUint(d.buf[d.pos:])
+	d.pos += size
+	if err != nil {
+		return 0, d.fail(what, err)
 	}
-	return 0, d.fail(what, errEOF)
+	return n, nil
 }
 
 func (d *decoder) varBytes(what string) ([]byte, error) {

@@ -3,7 +3,7 @@
 // module so that the Kubernetes API types and the Compose loader stay out of
 // the server's go.mod.
 //
-//   - k8s_test.go decodes every manifest in deploy/k8s strictly into the
+//   - manifests_test.go decodes every manifest in deploy/k8s strictly into the
 //     Kubernetes API types of its apiVersion and kind (unknown or
 //     misspelled fields, wrong types and duplicate keys fail), then checks
 //     what the API server would refuse or what would break cocreate: names
@@ -11,7 +11,7 @@
 //     resources, the non-root read-only security context, the ConfigMap
 //     and Secret the pods read, and every COCREATE_* key against the flags
 //     of `cocreate serve`.
-//   - compose_test.go loads deploy/compose.yaml with compose-go, the loader
+//     It also loads deploy/compose.yaml with compose-go, the loader
 //     and schema of `docker compose config`, and checks the instances, their
 //     settings and the load balancer.
 //   - nginx_test.go runs `nginx -t` on deploy/nginx.conf with the upstreams

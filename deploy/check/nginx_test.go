@@ -18,7 +18,8 @@ import (
 
 	"github.com/cocreate/cocreate/client"
 	"github.com/cocreate/cocreate/crdt"
-	"github.com/cocreate/cocreate/notes"
+	"github.com/cocreate/cocreate/internal/freeport"
+	"github.com/cocreate/cocreate/internal/servertest"
 	"github.com/cocreate/cocreate/server"
 )
 
@@ -31,49 +32,10 @@ func startServer(t *testing.T) string {
 	cfg := server.DefaultConfig()
 	cfg.Data = t.TempDir()
 	cfg.AuthSecret = nginxSecret
-	// With --auth-secret only documents of known sessions are served:
-	// store session "s" as POST /api/sessions would.
-	st, err := notes.OpenSQLite(cfg.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = st.CreateSession(context.Background(), notes.Session{
-		ID: "s", Title: "s", Host: "nobody", State: notes.StateScheduled,
-		CreatedAt: time.Now().UTC(), Agenda: []notes.AgendaItem{}, TimeZone: "UTC",
-	})
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	servertest.SeedSession(t, cfg.Data, "s")
 	cfg.FlushInterval = 20 * time.Millisecond
-	s, err := server.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
-	return ln.Addr().String()
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	addr, _ := servertest.Serve(t, cfg, "127.0.0.1:0")
+	return addr
 }
 
 // testConf rewrites deploy/nginx.conf for this machine: the upstream
@@ -130,7 +92,7 @@ func TestNginx(t *testing.T) {
 	}
 
 	backends := []string{startServer(t), startServer(t), startServer(t)}
-	port := freePort(t)
+	port := freeport.Port(t)
 	conf := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(conf, []byte(testConf(t, string(src), backends, port)), 0o644); err != nil {
 		t.Fatal(err)

@@ -7,12 +7,14 @@
 // the server's memory stays within a stated bound (read from its
 // /metrics), and that bystanders keep working and lose nothing.
 //
-// One file per attack; the harness (server process, metrics, raw
-// y-protocols peers) is harness_test.go. Every attack test is wrapped in
+// One file per kind of attack (http_hygiene_test.go: abusive HTTP
+// clients and spam); the harness (server process, metrics, raw
+// y-protocols peers, and the attacks the benchmark runs) is
+// harness_test.go. Every attack test is wrapped in
 // guard/check (bystander_test.go): a document a stock yjs client wrote
 // before the attack must read back identical through a fresh stock yjs
 // client after it, and the server's heap must peak within the test's
 // stated bound. Latency of bystanders during
-// attacks is measured by benchmarks (bench_test.go), never asserted by
+// attacks is measured by benchmarks (BenchmarkBystander), never asserted by
 // time in a test. Only its tests have code; the package itself is empty.
 package attack

@@ -5,6 +5,7 @@ package clienttest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,4 +54,38 @@ func Read(t testing.TB, timeout time.Duration, url, doc string, opts client.Opti
 		t.Fatal(err)
 	}
 	c.Do(read)
+}
+
+// The tests that type tokens into a document use its Text "t".
+
+// AppendText appends s to the Text "t" of c's document.
+func AppendText(c *client.Client, s string) {
+	c.Do(func(d *crdt.Doc) {
+		txt := d.GetText("t")
+		txt.Insert(txt.Len(), s, nil)
+	})
+}
+
+// Text is the Text "t" of c's document.
+func Text(c *client.Client) string {
+	var s string
+	c.Do(func(d *crdt.Doc) { s = d.GetText("t").String() })
+	return s
+}
+
+// WaitText waits until cond holds for the Text "t" of c's document
+// (client.Client.Wait).
+func WaitText(ctx context.Context, c *client.Client, cond func(text string) bool) error {
+	return c.Wait(ctx, func(d *crdt.Doc) bool { return cond(d.GetText("t").String()) })
+}
+
+// Missing returns the tokens text lacks, in order.
+func Missing(text string, tokens []string) []string {
+	var out []string
+	for _, tok := range tokens {
+		if !strings.Contains(text, tok) {
+			out = append(out, tok)
+		}
+	}
+	return out
 }

@@ -3,51 +3,29 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/cocreate/cocreate/client"
-	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/internal/clienttest"
 	"github.com/cocreate/cocreate/internal/proctest"
 )
 
-// bin is the cocreate binary, built once by TestMain.
-var bin string
-
-func TestMain(m *testing.M) {
-	b, cleanup, err := proctest.BuildTemp()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin = b
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { cleanup() }))
-}
+func TestMain(m *testing.M) { proctest.Main(m, true) }
 
 // instance is one cocreate serve process.
 type instance struct {
+	*proctest.Server
 	t    *testing.T
 	name string
-	addr string
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  string
 }
 
 // startInstance runs `cocreate serve` on a free loopback port with the
 // shared data directory and redis URL, and waits until /readyz is 200
-// (which needs its bus to work).
+// (which needs its bus to work). When the test ends it is stopped
+// gracefully.
 //
 // Instances started with the same data directory share one PostgreSQL
 // schema (clusterDSN) as their store, as a deployment shares its
@@ -55,104 +33,14 @@ type instance struct {
 // (the dev-mode ballot key).
 func startInstance(t *testing.T, name, data, redisURL string) *instance {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	in := &instance{t: t, name: name, addr: addr, done: make(chan struct{}),
-		log: filepath.Join(t.TempDir(), name+".log")}
-	logf, err := os.Create(in.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", data, "--redis", redisURL, "--postgres", clusterDSN(t, data),
+	in := &instance{t: t, name: name, Server: proctest.Start(t, "--data", data, "--redis", redisURL, "--postgres", clusterDSN(t, data),
 		"--sync-interval", "300ms", "--flush-interval", "50ms",
 		// Most rooms here are no sessions' documents; the access test
 		// uses sessions.
-		"--public-rooms")
-	in.cmd.Stdout, in.cmd.Stderr = logf, logf
-	if err := in.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { in.cmd.Wait(); logf.Close(); close(in.done) }()
-	t.Cleanup(func() {
-		in.stop()
-		if t.Failed() {
-			b, _ := os.ReadFile(in.log)
-			t.Logf("log of %s (%s):\n%s", name, addr, tail(string(b), 40))
-		}
-	})
-	in.waitReady(http.StatusOK)
+		"--public-rooms")}
+	t.Logf("%s is %s", name, in.Addr)
+	t.Cleanup(in.Stop)
 	return in
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (in *instance) syncURL() string { return "ws://" + in.addr + "/sync" }
-
-// readyz returns /readyz's status code and body (0 if unreachable).
-func (in *instance) readyz() (int, string) {
-	c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := c.Get("http://" + in.addr + "/readyz")
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 512)
-	n, _ := resp.Body.Read(buf)
-	b.Write(buf[:n])
-	return resp.StatusCode, b.String()
-}
-
-// waitReady polls /readyz until it answers code (generous deadline).
-func (in *instance) waitReady(code int) string {
-	in.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		got, body := in.readyz()
-		if got == code {
-			return body
-		}
-		select {
-		case <-in.done:
-			in.t.Fatalf("%s exited while waiting for /readyz %d", in.name, code)
-		default:
-		}
-		if time.Now().After(deadline) {
-			in.t.Fatalf("%s: /readyz = %d %q after 30s, want %d", in.name, got, body, code)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// kill ends the process with SIGKILL: no goodbye, nothing flushed.
-func (in *instance) kill() {
-	in.cmd.Process.Signal(syscall.SIGKILL)
-	<-in.done
-}
-
-// stop ends the process gracefully (SIGTERM), or kills it after 15s.
-func (in *instance) stop() {
-	select {
-	case <-in.done:
-		return
-	default:
-	}
-	in.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-in.done:
-	case <-time.After(15 * time.Second):
-		in.kill()
-	}
 }
 
 // dial connects a Go client to doc through url and waits for its sync.
@@ -167,10 +55,7 @@ func typeTokens(c *client.Client, who string, n int, gap time.Duration) []string
 	for i := range n {
 		tok := fmt.Sprintf("%s.%d;", who, i)
 		tokens = append(tokens, tok)
-		c.Do(func(d *crdt.Doc) {
-			txt := d.GetText("t")
-			txt.Insert(txt.Len(), tok, nil)
-		})
+		clienttest.AppendText(c, tok)
 		time.Sleep(gap)
 	}
 	return tokens
@@ -197,12 +82,6 @@ func typeAll(clients []*client.Client, prefix string, n int, gap time.Duration) 
 	}
 }
 
-func text(c *client.Client) string {
-	var s string
-	c.Do(func(d *crdt.Doc) { s = d.GetText("t").String() })
-	return s
-}
-
 // converge waits (generously) until every client's text holds every
 // token and all texts are equal.
 func converge(t *testing.T, clients []*client.Client, tokens []string) string {
@@ -211,14 +90,8 @@ func converge(t *testing.T, clients []*client.Client, tokens []string) string {
 	defer cancel()
 	for i, c := range clients {
 		var missing []string
-		err := c.Wait(ctx, func(d *crdt.Doc) bool {
-			s := d.GetText("t").String()
-			missing = missing[:0]
-			for _, tok := range tokens {
-				if !strings.Contains(s, tok) {
-					missing = append(missing, tok)
-				}
-			}
+		err := clienttest.WaitText(ctx, c, func(s string) bool {
+			missing = clienttest.Missing(s, tokens)
 			return len(missing) == 0
 		})
 		if err != nil {
@@ -226,10 +99,10 @@ func converge(t *testing.T, clients []*client.Client, tokens []string) string {
 		}
 	}
 	for {
-		first := text(clients[0])
+		first := clienttest.Text(clients[0])
 		same := true
 		for _, c := range clients[1:] {
-			if text(c) != first {
+			if clienttest.Text(c) != first {
 				same = false
 			}
 		}
@@ -241,7 +114,7 @@ func converge(t *testing.T, clients []*client.Client, tokens []string) string {
 		}
 		if ctx.Err() != nil {
 			for i, c := range clients {
-				t.Logf("client %d: %q", i, text(c))
+				t.Logf("client %d: %q", i, clienttest.Text(c))
 			}
 			t.Fatal("clients hold every token but their texts differ after 60s")
 		}

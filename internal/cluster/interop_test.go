@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,20 +25,8 @@ func TestNodeAndGoOnTwoInstances(t *testing.T) {
 func testNodeAndGo(t *testing.T, redisURL string) {
 	_, ins := startCluster(t, 3, redisURL)
 	const doc = "interop/notes"
-	gc := dial(t, ins[1].syncURL(), doc)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for i := range 40 {
-			gc.Do(func(d *crdt.Doc) {
-				txt := d.GetText("t")
-				txt.Insert(i%(txt.Len()+1), "G", nil)
-				d.GetArray("g").Push(i)
-			})
-			time.Sleep(5 * time.Millisecond)
-		}
-	})
-	interoptest.Run(t, "edit", ins[0].syncURL(), doc, "11")
-	wg.Wait()
+	gc := dial(t, ins[1].SyncURL(), doc)
+	interoptest.EditAlongside(t, gc, 40, nil, ins[0].SyncURL(), doc, "11")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -47,7 +34,7 @@ func testNodeAndGo(t *testing.T, redisURL string) {
 	// joiner there sees all 40; then both must hold the same state.
 	var want interoptest.State
 	for {
-		want = interoptest.Run(t, "read", ins[2].syncURL(), doc)
+		want = interoptest.Run(t, "read", ins[2].SyncURL(), doc)
 		if len(want.Go) == 40 {
 			break
 		}
@@ -75,5 +62,5 @@ func testNodeAndGo(t *testing.T, redisURL string) {
 		}
 		return false
 	}
-	interoptest.AwareSeenAndGone(t, ctx, gc, ins[0].syncURL(), doc, seen)
+	interoptest.AwareSeenAndGone(t, ctx, gc, ins[0].SyncURL(), doc, seen)
 }

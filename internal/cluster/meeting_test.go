@@ -14,6 +14,7 @@ import (
 	"context"
 	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
+	"github.com/cocreate/cocreate/internal/clienttest"
 	"github.com/cocreate/cocreate/internal/redistest"
 	"github.com/coder/websocket"
 	"net/url"
@@ -91,7 +92,7 @@ func TestMeetingCommandsAcrossInstances(t *testing.T) {
 
 func testMeetingCommandsAcrossInstances(t *testing.T, redisURL string) {
 	_, ins := startCluster(t, 2, redisURL)
-	url := func(i int, path string) string { return "http://" + ins[i%2].addr + path }
+	url := func(i int, path string) string { return "http://" + ins[i%2].Addr + path }
 	host := newPerson(t, url(0, ""))
 	code, s := host.do("POST", url(0, "/api/sessions"), `{"title":"Across","time_zone":"UTC"}`)
 	if code != http.StatusCreated {
@@ -264,7 +265,7 @@ func (s *rawSocket) insert(text string) {
 func TestRoleChangeAcrossInstances(t *testing.T) {
 	rd := redistest.Start(t)
 	_, ins := startCluster(t, 2, rd.URL())
-	one, two := ins[0].addr, ins[1].addr
+	one, two := ins[0].Addr, ins[1].Addr
 	host := newPerson(t, "http://"+one)
 	// Public: the check at the end reads it as anyone.
 	code, s := host.do("POST", "http://"+one+"/api/sessions", `{"title":"Roles","time_zone":"UTC","seed_notes":false,"visibility":"public"}`)
@@ -347,7 +348,7 @@ func TestRoleChangeAcrossInstances(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := c.Wait(ctx, func(d *crdt.Doc) bool { return strings.Contains(d.GetText("t").String(), "before;") })
 		cancel()
-		if txt := text(c); err != nil || strings.Contains(txt, "after-marker") {
+		if txt := clienttest.Text(c); err != nil || strings.Contains(txt, "after-marker") {
 			t.Fatalf("instance %s holds %q (waiting for dan's first edit: %v)", in, txt, err)
 		}
 	}
@@ -360,7 +361,7 @@ func TestRoleChangeAcrossInstances(t *testing.T) {
 func TestRemoveMemberAcrossInstances(t *testing.T) {
 	rd := redistest.Start(t)
 	_, ins := startCluster(t, 2, rd.URL())
-	one, two := "http://"+ins[0].addr, "http://"+ins[1].addr
+	one, two := "http://"+ins[0].Addr, "http://"+ins[1].Addr
 	host := newPerson(t, one)
 	code, s := host.do("POST", one+"/api/sessions", `{"title":"Members","time_zone":"UTC"}`)
 	if code != http.StatusCreated {
@@ -370,7 +371,7 @@ func TestRemoveMemberAcrossInstances(t *testing.T) {
 	dan := newPerson(t, two)
 	dan.accept(two, host.invite(one, id, 1))
 	_, me := dan.do("GET", two+"/api/me", "")
-	sock := dialAs(t, dan, ins[1].addr, id+"/notes")
+	sock := dialAs(t, dan, ins[1].Addr, id+"/notes")
 	sock.insert("hello;")
 	for { // dan writes: the echo comes back
 		m, ok := sock.next(10 * time.Second)

@@ -54,7 +54,7 @@ func TestRedisClusterPrimaryRestart(t *testing.T) {
 	const doc = "rc/notes"
 	var clients []*client.Client
 	for i := range 6 {
-		clients = append(clients, dial(t, ins[i%3].syncURL(), doc))
+		clients = append(clients, dial(t, ins[i%3].SyncURL(), doc))
 	}
 	// Typing all along, and a burst from every client while each
 	// primary is down.
@@ -70,6 +70,6 @@ func TestRedisClusterPrimaryRestart(t *testing.T) {
 	tokens = append(tokens, typing()...)
 	converge(t, clients, tokens)
 	for _, in := range ins {
-		in.waitReady(200)
+		in.WaitReady(200)
 	}
 }

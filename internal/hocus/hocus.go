@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/cocreate/cocreate/crdt"
 	"github.com/cocreate/cocreate/crdt/yproto"
 )
 
@@ -106,21 +107,12 @@ func (d *decoder) fail(what string, format string, args ...any) error {
 }
 
 func (d *decoder) varUint(what string) (uint64, error) {
-	var n uint64
-	var shift uint
-	for d.pos < len(d.buf) {
-		b := d.buf[d.pos]
-		d.pos++
-		if shift >= 56 {
-			return 0, d.fail(what, "integer out of range")
-		}
-		n |= uint64(b&0x7f) << shift
-		if b < 0x80 {
-			return n, nil
-		}
-		shift += 7
+	n, size, err := crdt.ReadVarUint(d.buf[d.pos:])
+	d.pos += size
+	if err != nil {
+		return 0, d.fail(what, "%v", err)
 	}
-	return 0, d.fail(what, "unexpected end of data")
+	return n, nil
 }
 
 func (d *decoder) varString(what string, max int) (string, error) {

@@ -10,7 +10,7 @@ import (
 )
 
 // Frames for document "abc/notes" (name prefix 9 "abc/notes", then the
-// type) as the providers build them; server/hocuspocus_test.go runs the
+// type) as the providers build them; server/interop_test.go runs the
 // real 3.x and 4.x providers against the server that decodes them.
 var (
 	name   = []byte("\x09abc/notes")

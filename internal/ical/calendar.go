@@ -3,7 +3,8 @@ package ical
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -157,12 +158,7 @@ func (c *Calendar) Encode() ([]byte, error) {
 	if c.Name != "" {
 		fold(&b, "X-WR-CALNAME:"+escapeText(c.Name))
 	}
-	names := make([]string, 0, len(zones))
-	for n := range zones {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(zones)) {
 		z := zones[n]
 		// Whole years, from the January before the first time to the
 		// end of the last one's year.

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,6 +87,30 @@ func GoState(d *crdt.Doc) State {
 	var st State
 	_ = json.Unmarshal(raw, &st) // a document's JSON always decodes
 	return st
+}
+
+// EditAlongside is the Go client's part of an edit run: while the stock
+// clients run mode "edit" on url and doc (seed), c makes n edits 5 ms
+// apart, each inserting "G" into Text "t" and i into Array "g", and what
+// more does (nil: nothing). It returns when both are done.
+func EditAlongside(t testing.TB, c *client.Client, n int, more func(d *crdt.Doc, i int), url, doc, seed string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range n {
+			c.Do(func(d *crdt.Doc) {
+				txt := d.GetText("t")
+				txt.Insert(i%(txt.Len()+1), "G", nil)
+				d.GetArray("g").Push(i)
+				if more != nil {
+					more(d, i)
+				}
+			})
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+	Run(t, "edit", url, doc, seed)
+	wg.Wait()
 }
 
 // AwareSeenAndGone starts the stock awareness client on url and doc

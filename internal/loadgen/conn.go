@@ -286,6 +286,20 @@ func (cl *client) read(ctx context.Context) (message, error) {
 	return m, err
 }
 
+// serve reads and handles what the server sends until an error, giving
+// the updates to onUpdate (nil: ignored).
+func (cl *client) serve(ctx context.Context, onUpdate func([]byte)) error {
+	for {
+		m, err := cl.read(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := cl.handle(ctx, m, onUpdate); err != nil {
+			return err
+		}
+	}
+}
+
 // handle acts on one message: it answers a step 1, reports whether it was
 // a step 2, passes update payloads (step 2 and update) to onUpdate, and
 // turns a refusal into an error. Everything else (awareness, Hocuspocus's

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/crdt"
+	"github.com/cocreate/cocreate/internal/defaults"
 )
 
 // Config describes one load run. Zero durations and counts take the
@@ -56,15 +57,10 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
-	setInt := func(p *int, v int) {
-		if *p == 0 {
-			*p = v
-		}
-	}
-	setInt(&c.Rooms, 1)
-	setInt(&c.Receivers, 100)
-	setInt(&c.SourceAddrs, 250)
-	setInt(&c.DialConcurrency, 64)
+	defaults.Zero(&c.Rooms, 1)
+	defaults.Zero(&c.Receivers, 100)
+	defaults.Zero(&c.SourceAddrs, 250)
+	defaults.Zero(&c.DialConcurrency, 64)
 	c.Rate = cmp.Or(c.Rate, 50)
 	c.Duration = cmp.Or(c.Duration, 10*time.Second)
 	c.Drain = cmp.Or(c.Drain, 10*time.Second)
@@ -259,6 +255,20 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Disconnects++
 		res.CloseReasons[closeReason(err)]++
 	}
+	// watch runs read (a receiver's or a writer's) until it fails; a
+	// failure before the stop is kept in *failed and ends the client.
+	watch := func(read func(context.Context) error, failed *error) {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			if err := read(readCtx); err != nil && !stopping.Load() {
+				mu.Lock()
+				*failed = err
+				mu.Unlock()
+				ended(err)
+			}
+		}()
+	}
 
 	// Connect: receivers first, writers last, rooms interleaved, at most
 	// DialConcurrency attempts in flight.
@@ -300,16 +310,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					return
 				}
 				rv.cl = cl
-				readers.Add(1)
-				go func() {
-					defer readers.Done()
-					if err := rv.run(readCtx); err != nil && !stopping.Load() {
-						mu.Lock()
-						rv.err = err
-						mu.Unlock()
-						ended(err)
-					}
-				}()
+				watch(rv.run, &rv.err)
 			}()
 		}
 	}
@@ -326,16 +327,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			}
 			w.cl = cl
 			rm.writer = w
-			readers.Add(1)
-			go func() {
-				defer readers.Done()
-				if err := w.drain(readCtx); err != nil && !stopping.Load() {
-					mu.Lock()
-					w.err = err
-					mu.Unlock()
-					ended(err)
-				}
-			}()
+			watch(w.drain, &w.err)
 		}()
 	}
 	dials.Wait()
@@ -496,30 +488,12 @@ func (rv *receiver) run(ctx context.Context) error {
 			rv.got.Add(1)
 		})
 	}
-	for {
-		m, err := rv.cl.read(ctx)
-		if err != nil {
-			return err
-		}
-		if _, err := rv.cl.handle(ctx, m, onUpdate); err != nil {
-			return err
-		}
-	}
+	return rv.cl.serve(ctx, onUpdate)
 }
 
 // drain reads (and ignores) what the server sends the writer, so that
 // the socket never backs up and pings are answered.
-func (w *writer) drain(ctx context.Context) error {
-	for {
-		m, err := w.cl.read(ctx)
-		if err != nil {
-			return err
-		}
-		if _, err := w.cl.handle(ctx, m, nil); err != nil {
-			return err
-		}
-	}
-}
+func (w *writer) drain(ctx context.Context) error { return w.cl.serve(ctx, nil) }
 
 // send sends update seq at start + seq/rate until duration is over. A
 // writer that falls behind (the server pushes back) catches up without

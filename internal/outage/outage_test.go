@@ -1,6 +1,7 @@
 package outage
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cocreate/cocreate/client"
+	"github.com/cocreate/cocreate/internal/clienttest"
 	"github.com/cocreate/cocreate/internal/interoptest"
 	"github.com/cocreate/cocreate/internal/pgtest"
 	"github.com/cocreate/cocreate/internal/proctest"
@@ -49,7 +51,7 @@ func (e *editor) close() {
 func (e *editor) readBack(s *proctest.Server) {
 	e.t.Helper()
 	st := interoptest.Run(e.t, "read", s.SyncURL(), doc)
-	if m := missing(st.Text, e.tokens); len(m) > 0 {
+	if m := clienttest.Missing(st.Text, e.tokens); len(m) > 0 {
 		e.t.Fatalf("after restart the document lacks %d of %d confirmed edits (%q…); text %q", len(m), len(e.tokens), m[0], st.Text)
 	}
 }
@@ -247,4 +249,31 @@ func waitMetric(t *testing.T, s *proctest.Server, want string) {
 		}
 	}
 	t.Fatalf("/metrics lacks %q:\n%s", want, grepLines(m, "cocreate_unsaved"))
+}
+
+func TestMain(m *testing.M) { proctest.Main(m, true) }
+
+// serve starts `cocreate serve` with a short flush interval, open rooms
+// (the tests edit documents of no session) and args.
+func serve(t *testing.T, args ...string) *proctest.Server {
+	return proctest.Start(t, append([]string{"--flush-interval", "50ms", "--public-rooms"}, args...)...)
+}
+
+// dial connects a Go client to doc and waits for its sync.
+func dial(t *testing.T, url, doc string) *client.Client {
+	t.Helper()
+	return clienttest.Dial(t, 10*time.Second, url, doc, client.Options{})
+}
+
+// typeToken appends tok to the text "t" of w's document and waits until
+// the observer o sees it: the server has applied it (and echoed it), so
+// it is an edit the server confirmed.
+func typeToken(t *testing.T, w, o *client.Client, tok string) {
+	t.Helper()
+	clienttest.AppendText(w, tok)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := clienttest.WaitText(ctx, o, func(s string) bool { return strings.Contains(s, tok) }); err != nil {
+		t.Fatalf("the server did not relay %q: %v", tok, err)
+	}
 }

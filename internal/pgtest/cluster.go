@@ -3,7 +3,6 @@ package pgtest
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/cocreate/cocreate/internal/freeport"
 )
 
 // Cluster is a throwaway PostgreSQL server of one test: its own data
@@ -57,12 +58,7 @@ func StartCluster(t testing.TB) *Cluster {
 			t.Fatal(err)
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Port = ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	c.Port = freeport.Port(t)
 	if out, err := c.run("initdb", "-D", c.data(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}

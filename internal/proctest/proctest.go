@@ -1,16 +1,16 @@
 // Package proctest runs the real cocreate binary as a process for tests
-// that need one (store outages, attacks, the cluster): it builds the
-// binary (once per test binary with BuildTemp, from TestMain), starts
-// `cocreate serve` on a free loopback port with its output in a file,
-// polls /readyz, and stops it with SIGTERM (reporting the exit status)
-// or kills it when the test ends.
+// that need one (store outages, attacks, the cluster, the serve test):
+// Main, a package's TestMain, builds the binary once (BuildTemp); Start
+// (or Run, for a binary and address of the test's own) starts `cocreate
+// serve` on a free loopback port with its output in a file and polls
+// /readyz; Term, Stop and Kill end it, and it is killed when the test
+// ends if it still runs.
 package proctest
 
 import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +18,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/cocreate/cocreate/internal/freeport"
 )
 
 // Build builds the cocreate binary into dir and returns its path.
@@ -44,6 +48,28 @@ func BuildTemp() (bin string, cleanup func(), err error) {
 	return bin, func() { os.RemoveAll(dir) }, nil
 }
 
+// bin is the binary Main built, which Start runs.
+var bin string
+
+// Main is the TestMain of a package of process tests: it builds the
+// binary once for Start, runs the tests, checks that they leaked no
+// goroutines (goleak) unless leaks is false, and removes the binary.
+func Main(m *testing.M, leaks bool) {
+	b, cleanup, err := BuildTemp()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = b
+	if leaks {
+		goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { cleanup() }))
+		return
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
 // Server is one `cocreate serve` process.
 type Server struct {
 	t    testing.TB
@@ -53,17 +79,18 @@ type Server struct {
 	log  string
 }
 
-// Start runs `bin serve --addr <free port> args...` and waits until
-// /readyz answers 200. When the test ends the process is killed if it
+// Start runs `cocreate serve --addr <free port> args...` with the binary
+// Main built and waits until /readyz answers 200. When the test ends the process is killed if it
 // still runs, and its output is logged if the test failed.
-func Start(t testing.TB, bin string, args ...string) *Server {
+func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	return Run(t, bin, freeport.Addr(t), args...)
+}
+
+// Run is Start with the binary bin on addr: for a test that builds its
+// own binary, or restarts a server on the address it had.
+func Run(t testing.TB, bin, addr string, args ...string) *Server {
+	t.Helper()
 	s := &Server{t: t, Addr: addr, done: make(chan struct{}), log: filepath.Join(t.TempDir(), "serve.log")}
 	logf, err := os.Create(s.log)
 	if err != nil {
@@ -83,7 +110,7 @@ func Start(t testing.TB, bin string, args ...string) *Server {
 			<-s.done
 		}
 		if t.Failed() {
-			t.Logf("server output:\n%s", s.Output())
+			t.Logf("output of the server at %s:\n%s", s.Addr, s.Output())
 		}
 	})
 	s.WaitReady(http.StatusOK)
@@ -133,10 +160,42 @@ func (s *Server) WaitReady(code int) string {
 	}
 }
 
+// Kill ends the process with SIGKILL: no goodbye, nothing flushed.
+func (s *Server) Kill() {
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.done
+}
+
+// Stop ends the process gracefully (SIGTERM), or kills it after 15s; a
+// process that has ended already is left as it is.
+func (s *Server) Stop() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		s.Kill()
+	}
+}
+
 // Term sends SIGTERM and returns the exit status.
 func (s *Server) Term() int {
 	s.t.Helper()
-	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.Interrupt()
+	return s.Wait()
+}
+
+// Interrupt sends SIGTERM and returns at once.
+func (s *Server) Interrupt() { s.cmd.Process.Signal(syscall.SIGTERM) }
+
+// Wait waits for the process to exit (30s at most) and returns its exit
+// status.
+func (s *Server) Wait() int {
+	s.t.Helper()
 	select {
 	case <-s.done:
 	case <-time.After(30 * time.Second):

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/cocreate/cocreate/internal/defaults"
 	"github.com/cocreate/cocreate/notes"
 )
 
@@ -86,27 +87,13 @@ func New(cfg Config) *Dispatcher {
 	if cfg.Instance == "" {
 		cfg.Instance = uuid.NewString()
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 10 * time.Second
-	}
-	if cfg.Poll <= 0 {
-		cfg.Poll = 5 * time.Second
-	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = 2*cfg.Timeout + 10*time.Second
-	}
-	if cfg.FirstRetry <= 0 {
-		cfg.FirstRetry = 30 * time.Second
-	}
-	if cfg.MaxRetry <= 0 {
-		cfg.MaxRetry = time.Hour
-	}
-	if cfg.RetryFor <= 0 {
-		cfg.RetryFor = 25 * time.Hour
-	}
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 8
-	}
+	defaults.Positive(&cfg.Timeout, 10*time.Second)
+	defaults.Positive(&cfg.Poll, 5*time.Second)
+	defaults.Positive(&cfg.Lease, 2*cfg.Timeout+10*time.Second)
+	defaults.Positive(&cfg.FirstRetry, 30*time.Second)
+	defaults.Positive(&cfg.MaxRetry, time.Hour)
+	defaults.Positive(&cfg.RetryFor, 25*time.Hour)
+	defaults.Positive(&cfg.Concurrency, 8)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -12,13 +12,7 @@ import (
 
 // HTML renders a notes document as a safe HTML fragment, the markup
 // TipTap's generateHTML produces for the same document (see Notes.HTML).
-func HTML(doc *crdt.Doc) (string, error) {
-	n, err := ReadNotes(doc)
-	if err != nil {
-		return "", err
-	}
-	return n.HTML(), nil
-}
+func HTML(doc *crdt.Doc) (string, error) { return renderDoc(doc, (*Notes).HTML) }
 
 // HTML renders the document as a safe HTML fragment with TipTap's
 // markup. Every text and attribute value is escaped; the only attributes

@@ -8,13 +8,7 @@ import (
 )
 
 // Markdown renders a notes document as CommonMark (see Notes.Markdown).
-func Markdown(doc *crdt.Doc) (string, error) {
-	n, err := ReadNotes(doc)
-	if err != nil {
-		return "", err
-	}
-	return n.Markdown(), nil
-}
+func Markdown(doc *crdt.Doc) (string, error) { return renderDoc(doc, (*Notes).Markdown) }
 
 // Markdown renders the document as CommonMark, with two GitHub
 // extensions: ~~strike~~ and task list items "- [ ]". Underline, which

@@ -2,7 +2,6 @@ package render
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"time"
 
@@ -70,20 +69,14 @@ type Poll struct {
 // Record reads the record of a meeting document. doc is not changed
 // (it is read through a private copy). Values of the wrong type read as
 // empty; only an unreadable document is an error.
-func Record(doc *crdt.Doc) (*MeetingRecord, error) {
-	u, err := doc.EncodeStateAsUpdate(nil)
-	if err != nil {
-		return nil, fmt.Errorf("render: encode meeting document: %w", err)
-	}
-	return RecordUpdate(u)
-}
+func Record(doc *crdt.Doc) (*MeetingRecord, error) { return viaUpdate(doc, "meeting", RecordUpdate) }
 
 // RecordUpdate is Record for a meeting document given as one v1
 // update.
 func RecordUpdate(update []byte) (*MeetingRecord, error) {
-	d := crdt.NewDoc(crdt.DocOptions{})
-	if err := d.ApplyUpdate(update, nil); err != nil {
-		return nil, fmt.Errorf("render: load meeting update: %w", err)
+	d, err := loadUpdate(update, "meeting")
+	if err != nil {
+		return nil, err
 	}
 	r := &MeetingRecord{Attendees: []Attendee{}, Agenda: []AgendaItem{}, Polls: []Poll{}, OpenTasks: []string{}}
 	s := d.GetMap("session")

@@ -110,10 +110,7 @@ func (r *MeetingRecord) markdownSections(b *strings.Builder, level string) {
 	if len(r.Attendees) == 0 {
 		b.WriteString("No one joined.\n")
 	} else {
-		b.WriteString("| Name | Joined | Left |\n| --- | --- | --- |\n")
-		for _, a := range r.Attendees {
-			fmt.Fprintf(b, "| %s | %s | %s |\n", mdCell(a.display()), mdCell(r.time(a.JoinedAt)), mdCell(r.timePtr(a.LeftAt)))
-		}
+		r.attendeeTable().markdown(b)
 	}
 	if r.Answers != nil {
 		r.Answers.markdown(b, level)
@@ -122,22 +119,13 @@ func (r *MeetingRecord) markdownSections(b *strings.Builder, level string) {
 	if len(r.Agenda) == 0 {
 		b.WriteString("No agenda.\n")
 	} else {
-		b.WriteString("| Item | Planned | Spent | Done |\n| --- | ---: | ---: | --- |\n")
-		for _, it := range r.Agenda {
-			done := "no"
-			if it.Done {
-				done = "yes"
-			}
-			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdCell(it.Title), duration(it.Minutes*60), duration(it.SpentSeconds), done)
-		}
+		r.agendaTable().markdown(b)
 	}
 	if len(r.Polls) > 0 {
 		b.WriteString("\n" + level + " Polls\n")
 		for _, p := range r.Polls {
-			fmt.Fprintf(b, "\n%s %s\n\n%s\n\n| Option | Votes |\n| --- | ---: |\n", sub, mdInline{heading: true}.escape(p.Question, 'x'), p.status())
-			for i, o := range p.Options {
-				fmt.Fprintf(b, "| %s | %d |\n", mdCell(o), p.count(i))
-			}
+			fmt.Fprintf(b, "\n%s %s\n\n%s\n\n", sub, mdInline{heading: true}.escape(p.Question, 'x'), p.status())
+			p.table().markdown(b)
 		}
 	}
 	b.WriteString("\n" + level + " Open tasks\n\n")
@@ -147,6 +135,80 @@ func (r *MeetingRecord) markdownSections(b *strings.Builder, level string) {
 	for _, t := range r.OpenTasks {
 		b.WriteString("- [ ] " + mdCell(t) + "\n")
 	}
+}
+
+// recordTable is a table of the record, in plain text that the format
+// writing it escapes; numeric columns are right-aligned in Markdown.
+type recordTable struct {
+	cols    []string
+	numeric []bool
+	rows    [][]string
+}
+
+func (r *MeetingRecord) attendeeTable() recordTable {
+	t := recordTable{cols: []string{"Name", "Joined", "Left"}, numeric: []bool{false, false, false}}
+	for _, a := range r.Attendees {
+		t.rows = append(t.rows, []string{a.display(), r.time(a.JoinedAt), r.timePtr(a.LeftAt)})
+	}
+	return t
+}
+
+func (r *MeetingRecord) agendaTable() recordTable {
+	t := recordTable{cols: []string{"Item", "Planned", "Spent", "Done"}, numeric: []bool{false, true, true, false}}
+	for _, it := range r.Agenda {
+		done := "no"
+		if it.Done {
+			done = "yes"
+		}
+		t.rows = append(t.rows, []string{it.Title, duration(it.Minutes * 60), duration(it.SpentSeconds), done})
+	}
+	return t
+}
+
+// table is a poll's votes by option.
+func (p Poll) table() recordTable {
+	t := recordTable{cols: []string{"Option", "Votes"}, numeric: []bool{false, true}}
+	for i, o := range p.Options {
+		t.rows = append(t.rows, []string{o, strconv.FormatInt(p.count(i), 10)})
+	}
+	return t
+}
+
+// markdown writes t as a GitHub-flavoured table.
+func (t recordTable) markdown(b *strings.Builder) {
+	cell := func(c string) string { return " " + c + " |" }
+	writeRow(b, t.cols, "|", "\n", cell)
+	align := make([]string, len(t.numeric))
+	for i, n := range t.numeric {
+		align[i] = "---"
+		if n {
+			align[i] = "---:"
+		}
+	}
+	writeRow(b, align, "|", "\n", cell)
+	for _, row := range t.rows {
+		writeRow(b, row, "|", "\n", func(c string) string { return cell(mdCell(c)) })
+	}
+}
+
+// html writes t as an HTML table, every cell escaped.
+func (t recordTable) html(b *strings.Builder) {
+	b.WriteString("<table><thead>")
+	writeRow(b, t.cols, "<tr>", "</tr>", func(c string) string { return "<th>" + c + "</th>" })
+	b.WriteString("</thead><tbody>")
+	for _, row := range t.rows {
+		writeRow(b, row, "<tr>", "</tr>", func(c string) string { return "<td>" + html.EscapeString(c) + "</td>" })
+	}
+	b.WriteString("</tbody></table>")
+}
+
+// writeRow writes a table row: open, each cell as cell writes it, end.
+func writeRow(b *strings.Builder, row []string, open, end string, cell func(string) string) {
+	b.WriteString(open)
+	for _, c := range row {
+		b.WriteString(cell(c))
+	}
+	b.WriteString(end)
 }
 
 // status is a poll's state and turnout: "closed, 1 voter".
@@ -179,11 +241,7 @@ func (r *MeetingRecord) HTML() string {
 	if len(r.Attendees) == 0 {
 		b.WriteString("<p>No one joined.</p>")
 	} else {
-		b.WriteString("<table><thead><tr><th>Name</th><th>Joined</th><th>Left</th></tr></thead><tbody>")
-		for _, a := range r.Attendees {
-			b.WriteString("<tr><td>" + e(a.display()) + "</td><td>" + e(r.time(a.JoinedAt)) + "</td><td>" + e(r.timePtr(a.LeftAt)) + "</td></tr>")
-		}
-		b.WriteString("</tbody></table>")
+		r.attendeeTable().html(&b)
 	}
 	if r.Answers != nil {
 		r.Answers.html(&b)
@@ -192,24 +250,13 @@ func (r *MeetingRecord) HTML() string {
 	if len(r.Agenda) == 0 {
 		b.WriteString("<p>No agenda.</p>")
 	} else {
-		b.WriteString("<table><thead><tr><th>Item</th><th>Planned</th><th>Spent</th><th>Done</th></tr></thead><tbody>")
-		for _, it := range r.Agenda {
-			done := "no"
-			if it.Done {
-				done = "yes"
-			}
-			fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", e(it.Title), duration(it.Minutes*60), duration(it.SpentSeconds), done)
-		}
-		b.WriteString("</tbody></table>")
+		r.agendaTable().html(&b)
 	}
 	if len(r.Polls) > 0 {
 		b.WriteString("<h2>Polls</h2>")
 		for _, p := range r.Polls {
-			fmt.Fprintf(&b, "<h3>%s</h3><p>%s</p><table><thead><tr><th>Option</th><th>Votes</th></tr></thead><tbody>", e(p.Question), e(p.status()))
-			for i, o := range p.Options {
-				fmt.Fprintf(&b, "<tr><td>%s</td><td>%d</td></tr>", e(o), p.count(i))
-			}
-			b.WriteString("</tbody></table>")
+			b.WriteString("<h3>" + e(p.Question) + "</h3><p>" + e(p.status()) + "</p>")
+			p.table().html(&b)
 		}
 	}
 	b.WriteString("<h2>Open tasks</h2>")

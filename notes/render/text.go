@@ -8,13 +8,7 @@ import (
 
 // Text returns the plain text of a notes document for the search index
 // (see Notes.Text).
-func Text(doc *crdt.Doc) (string, error) {
-	n, err := ReadNotes(doc)
-	if err != nil {
-		return "", err
-	}
-	return n.Text(), nil
-}
+func Text(doc *crdt.Doc) (string, error) { return renderDoc(doc, (*Notes).Text) }
 
 // Text returns the document's plain text: one line per textblock (hard
 // breaks start a new line), images as their alt text, no markup.

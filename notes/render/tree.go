@@ -44,24 +44,41 @@ type Notes struct {
 // XmlFragment, then a root Y.Text ("default" first). doc is not changed:
 // it is read through a private copy, so a root's kind is never fixed on
 // the caller's document.
-func ReadNotes(doc *crdt.Doc) (*Notes, error) {
+func ReadNotes(doc *crdt.Doc) (*Notes, error) { return viaUpdate(doc, "notes", ReadNotesUpdate) }
+
+// renderDoc reads a notes document and renders it with render.
+func renderDoc(doc *crdt.Doc, render func(*Notes) string) (string, error) {
+	n, err := ReadNotes(doc)
+	if err != nil {
+		return "", err
+	}
+	return render(n), nil
+}
+
+// viaUpdate reads a (notes or meeting) document through a private copy:
+// read gets its state as one update, so doc is never changed.
+func viaUpdate[T any](doc *crdt.Doc, what string, read func([]byte) (T, error)) (T, error) {
 	u, err := doc.EncodeStateAsUpdate(nil)
 	if err != nil {
-		return nil, fmt.Errorf("render: encode notes document: %w", err)
+		var zero T
+		return zero, fmt.Errorf("render: encode %s document: %w", what, err)
 	}
-	return ReadNotesUpdate(u)
+	return read(u)
+}
+
+// loadUpdate loads a (notes or meeting) document given as one update.
+func loadUpdate(update []byte, what string) (*crdt.Doc, error) {
+	d := crdt.NewDoc(crdt.DocOptions{})
+	if err := d.ApplyUpdate(update, nil); err != nil {
+		return nil, fmt.Errorf("render: load %s update: %w", what, err)
+	}
+	return d, nil
 }
 
 // ReadNotesUpdate is ReadNotes for a document given as one v1 update
 // (as stored).
 func ReadNotesUpdate(update []byte) (*Notes, error) {
-	load := func() (*crdt.Doc, error) {
-		d := crdt.NewDoc(crdt.DocOptions{})
-		if err := d.ApplyUpdate(update, nil); err != nil {
-			return nil, fmt.Errorf("render: load notes update: %w", err)
-		}
-		return d, nil
-	}
+	load := func() (*crdt.Doc, error) { return loadUpdate(update, "notes") }
 	d, err := load()
 	if err != nil {
 		return nil, err

@@ -31,25 +31,15 @@ import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as v3 from 'provider-v3'
 import * as v4 from 'provider-v4'
+import { waitFor as waitUntil, sleep } from '../wait.mjs'
 
 const [version, mode, ...args] = process.argv.slice(2)
 const lib = { v3, v4 }[version]
 if (!lib) throw new Error('first argument: v3 or v4')
 const { HocuspocusProvider, HocuspocusProviderWebsocket } = lib
 
-const waitFor = (cond, what, ms = 15000) => new Promise((resolve, reject) => {
-  const start = Date.now()
-  const tick = setInterval(() => {
-    if (cond()) {
-      clearInterval(tick)
-      resolve()
-    } else if (Date.now() - start > ms) {
-      clearInterval(tick)
-      reject(new Error('timeout waiting for ' + what))
-    }
-  }, 5)
-})
-const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms))
+// Hocuspocus waits give up after 15 s.
+const waitFor = (cond, what, ms = 15000) => waitUntil(cond, what, ms)
 
 // watch records what a provider hears: scope, failures, sync statuses.
 const watch = (provider) => {

@@ -22,6 +22,7 @@
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import WebSocket from 'ws'
+import { waitFor, sleep } from '../wait.mjs'
 
 const [mode, url, doc, seedArg] = process.argv.slice(2)
 
@@ -49,20 +50,6 @@ const state = (ydoc) => ({
   go: ydoc.getArray('g').toJSON()
 })
 
-const waitFor = (cond, what, ms = 20000) => new Promise((resolve, reject) => {
-  const start = Date.now()
-  const tick = setInterval(() => {
-    if (cond()) {
-      clearInterval(tick)
-      resolve()
-    } else if (Date.now() - start > ms) {
-      clearInterval(tick)
-      reject(new Error('timeout waiting for ' + what))
-    }
-  }, 5)
-})
-
-const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms))
 
 // mulberry32: a small seeded generator, so a failing run can be replayed.
 const rng = (seed) => () => {
