@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/labstack/echo/v4"
 
@@ -450,6 +451,23 @@ func TestRSVP(t *testing.T) {
 	if code != http.StatusOK || json.Unmarshal(b, &s) != nil || s.Going != 1 || s.Maybe != 1 || s.NotGoing != 1 || s.Mine != "going" || len(s.People) != 3 {
 		t.Errorf("the host's view: %d %s", code, b)
 	}
+	// Alice (going) opens the room before the start and leaves: that
+	// is not coming.
+	wa, _, err := dialDocWith(t, ts, sess.ID+"/notes", bearer(alice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wa.c.Close(websocket.StatusNormalClosure, "")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, m := call(t, "GET", ts.url+"/api/sessions/"+sess.ID+"/meeting", alice, "")
+		ps, _ := m["participants"].(map[string]any)
+		if a, _ := ps["alice"].(map[string]any); a["leftAt"] != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alice's visit not recorded: %v", m["participants"])
+		}
+	}
 	// Bob (maybe) and Erin (no answer) come; Alice (going) does not.
 	if code, b := callAPI(t, "POST", ts.url+"/api/sessions/"+sess.ID+"/start", alice, ""); code != http.StatusOK {
 		t.Fatalf("start: %d %s", code, b)
@@ -482,6 +500,31 @@ func TestRSVP(t *testing.T) {
 		if p.Attended == nil || *p.Attended != (p.Subject == "bob") {
 			t.Errorf("%s (%s) attended = %v", p.Subject, p.Answer, p.Attended)
 		}
+	}
+	// The host's Markdown (and HTML) record sets the answers against who
+	// came, by name (the attendee's, else the profile's, else the
+	// subject); Alice's visit before the start is no attendance. Bob's
+	// record has none of it.
+	code, b = callAPI(t, "GET", ts.url+"/api/sessions/"+sess.ID+"/notes?format=md", alice, "")
+	for _, want := range []string{
+		"### Answers and attendance\n\n1 going, 1 maybe, 1 not going.\n",
+		"#### Said going and came (0)\n\nNobody.\n",
+		"#### Said going, did not come (1)\n\n- alice\n",
+		"#### Came without answering (1)\n\n- Name of erin\n",
+	} {
+		if code != http.StatusOK || !strings.Contains(string(b), want) {
+			t.Errorf("the host's Markdown lacks %q: %d\n%s", want, code, b)
+		}
+	}
+	if strings.Contains(string(b), "| Name of alice |") {
+		t.Errorf("a visit before the start is listed among the attendees:\n%s", b)
+	}
+	code, b = callAPI(t, "GET", ts.url+"/api/sessions/"+sess.ID+"/notes?format=html", alice, "")
+	if want := "<h3>Said going, did not come (1)</h3><ul><li>alice</li></ul>"; code != http.StatusOK || !strings.Contains(string(b), want) {
+		t.Errorf("the host's HTML lacks %q: %d\n%s", want, code, b)
+	}
+	if code, b := callAPI(t, "GET", ts.url+"/api/sessions/"+sess.ID+"/notes?format=md", bob, ""); code != http.StatusOK || strings.Contains(string(b), "Answers and attendance") {
+		t.Errorf("a member's Markdown: %d\n%s", code, b)
 	}
 	if code, _ := callAPI(t, "PUT", rsvp, bob, `{"answer":"going"}`); code != http.StatusConflict {
 		t.Errorf("an answer after the end: %d", code)

@@ -77,8 +77,10 @@
 //
 // RSVPs (rsvp.go): anyone who may read a session answers until it
 // ends; readers see the counts and their own answer, hosts and cohosts
-// who answered what and, once it has started, who came (the meeting's
-// participants) beside it.
+// who answered what and, once it has started, who came beside it (in
+// the room while it ran, not only before the start:
+// render.MeetingRecord.Came); ReadNotes writes that into their copy of
+// an ended meeting's record (render.Answers: names, not subjects).
 //
 // Tasks (tasks.go, task_follow.go): SpaceTasks lists the open task
 // items of a space's notes as stored, with the @name each names

@@ -2,9 +2,12 @@ package workspace
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/cocreate/cocreate/notes"
+	"github.com/cocreate/cocreate/notes/render"
 )
 
 // maxRSVPs bounds the answers one session keeps (a public session can
@@ -31,7 +34,8 @@ type RSVPSummary struct {
 }
 
 // RSVPPerson is one answer, and whether that person came (set once
-// the meeting has started).
+// the meeting has started): was in the room while the meeting ran
+// (render.MeetingRecord.Came), not merely before it started.
 type RSVPPerson struct {
 	notes.RSVP
 	Attended *bool `json:"attended,omitempty"`
@@ -98,10 +102,15 @@ func (w *Workspace) rsvpSummary(ctx context.Context, c Caller, sess notes.Sessio
 	}
 	var came map[string]bool
 	if sess.State != notes.StateScheduled {
-		came = map[string]bool{}
-		for _, sub := range w.attendees(sess.ID) {
-			came[sub] = true
+		raw, err := w.currentState(sess.ID + "/meeting")
+		if err != nil {
+			return RSVPSummary{}, err
 		}
+		rec, err := render.RecordUpdate(raw)
+		if err != nil {
+			return RSVPSummary{}, fmt.Errorf("meeting record of %s: %w", sess.ID, err)
+		}
+		came = rec.Came()
 	}
 	answered := map[string]bool{}
 	s.People = make([]RSVPPerson, len(all))
@@ -120,4 +129,61 @@ func (w *Workspace) rsvpSummary(ctx context.Context, c Caller, sess notes.Sessio
 	}
 	slices.Sort(s.Unannounced)
 	return s, nil
+}
+
+// recordAnswers is rsvpSummary as the record writes it (c runs the
+// meeting): who said going and came, said going and did not come, came
+// without answering, by the name the record has for them, else their
+// profile's, else (not "Someone") their subject.
+func (w *Workspace) recordAnswers(ctx context.Context, c Caller, sess notes.Session, r Role, rec *render.MeetingRecord) (*render.Answers, error) {
+	s, err := w.rsvpSummary(ctx, c, sess, r)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for _, a := range rec.Attendees {
+		names[a.Subject] = a.Name
+	}
+	name := func(sub string) (string, error) {
+		if n := names[sub]; n != "" {
+			return n, nil
+		}
+		p, err := w.store.GetProfile(ctx, sub)
+		switch {
+		case err != nil:
+			return "", err
+		case p.Name != "":
+			return p.Name, nil
+		case strings.HasPrefix(sub, "guest:"):
+			return DefaultName(sub), nil
+		}
+		return sub, nil
+	}
+	a := &render.Answers{Going: s.Going, Maybe: s.Maybe, NotGoing: s.NotGoing}
+	add := func(to *[]string, sub string) error {
+		n, err := name(sub)
+		*to = append(*to, n)
+		return err
+	}
+	for _, p := range s.People {
+		if p.Answer != notes.RSVPGoing {
+			continue
+		}
+		to := &a.GoingMissed
+		if p.Attended != nil && *p.Attended {
+			to = &a.GoingCame
+		}
+		if err := add(to, p.Subject); err != nil {
+			return nil, err
+		}
+	}
+	for _, sub := range s.Unannounced {
+		if err := add(&a.Unannounced, sub); err != nil {
+			return nil, err
+		}
+	}
+	for _, l := range [][]string{a.GoingCame, a.GoingMissed, a.Unannounced} {
+		slices.Sort(l)
+	}
+	return a, nil
 }

@@ -173,7 +173,8 @@ func (pm *PostMeeting) Markdown() string {
 }
 
 // ReadNotes reads and renders a session's notes and meeting record, now
-// (version nil) or at a version.
+// (version nil) or at a version. For hosts and cohosts of an ended
+// meeting the current record also sets the RSVPs against who came.
 func (w *Workspace) ReadNotes(ctx context.Context, c Caller, session string, version *int) (*PostMeeting, error) {
 	sess, r, err := w.session(ctx, c, Read, session)
 	if err != nil {
@@ -184,6 +185,11 @@ func (w *Workspace) ReadNotes(ctx context.Context, c Caller, session string, ver
 		return nil, classify(err)
 	}
 	pm.Session = w.viewFor(ctx, c, sess, r)
+	if version == nil && sess.State == notes.StateEnded && slices.Contains(allows[Run], r) {
+		if pm.Record.Answers, err = w.recordAnswers(ctx, c, sess, r, pm.Record); err != nil {
+			return nil, classify(err)
+		}
+	}
 	return pm, nil
 }
 

@@ -264,3 +264,18 @@ func TestE2ETasks(t *testing.T) {
 	srv := serve(t, bin)
 	runScript(t, chromium, 6, "e2e/tasks.mjs", "http://"+srv.addr, artifacts)
 }
+
+// TestE2ERSVP (e2e/rsvp.mjs): a member answers Going in the room with
+// toggle buttons (aria-pressed) and sees the count and her answer; the
+// host sees the counts and who answered by member name; another member
+// answers on the lobby's upcoming row and only looks into the room
+// before the start (no attendance); once the meeting has ended the
+// answers close, and the reader and the Markdown show the host who said
+// going and came, said going and did not come, and came without
+// answering (a member sees none of it). axe-core on the room, the lobby
+// and the reader; screenshots rsvp-*.png in artifacts/.
+func TestE2ERSVP(t *testing.T) {
+	bin, chromium, artifacts := e2eSetup(t)
+	srv := serve(t, bin)
+	runScript(t, chromium, 7, "e2e/rsvp.mjs", "http://"+srv.addr, artifacts)
+}

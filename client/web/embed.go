@@ -16,10 +16,12 @@
 // restores versions in the reader; dialog.ts asks before destructive
 // actions and holds the link dialogs' parts. time.ts writes every time
 // the UI shows (the viewer's zone, labelled, the session's alongside);
-// calendar.ts is "Add to calendar" and a space's calendar subscription.
+// calendar.ts is "Add to calendar" and a space's calendar subscription;
+// rsvp.ts is "Are you going?" (the room, the lobby's upcoming rows) and,
+// in the reader, the answers against who came.
 // e2e_test.go drives them in headless Chromium with Playwright and
 // axe-core (e2e/e2e.mjs, access.mjs, meeting.mjs, after.mjs, tokens.mjs,
-// zones.mjs, tasks.mjs).
+// zones.mjs, tasks.mjs, rsvp.mjs).
 package web
 
 import (

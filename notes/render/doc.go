@@ -1,7 +1,8 @@
 // Package render turns cocreate documents into something to read: the
 // shared notes as Markdown, safe HTML and plain text (for search), the
 // meeting document as a record (attendees, agenda planned against spent,
-// poll results, open tasks), and a line diff between two renderings.
+// poll results, open tasks; the RSVPs against who came when the caller
+// sets Answers), and a line diff between two renderings.
 // It is pure: no I/O, goroutines or clock; documents are only read.
 //
 // Usage:

@@ -22,6 +22,9 @@ type MeetingRecord struct {
 	// Location is the time zone of the times in the Markdown and HTML;
 	// nil is UTC. Set it to the session's time zone.
 	Location *time.Location `json:"-"`
+	// Answers are the RSVPs set against who came (nil: not written);
+	// only the host's copy of an ended meeting has them.
+	Answers *Answers `json:"-"`
 
 	Attendees []Attendee   `json:"attendees"`
 	Agenda    []AgendaItem `json:"agenda"`
@@ -31,7 +34,8 @@ type MeetingRecord struct {
 	OpenTasks []string `json:"open_tasks"`
 }
 
-// Attendee is one person who joined; LeftAt is nil while present.
+// Attendee is one person who joined (while the meeting ran, once it
+// has started); LeftAt is nil while present.
 // Times are unix milliseconds.
 type Attendee struct {
 	Subject  string `json:"subject"`
@@ -94,6 +98,11 @@ func RecordUpdate(update []byte) (*MeetingRecord, error) {
 	slices.SortStableFunc(r.Attendees, func(a, b Attendee) int {
 		return cmp.Or(cmp.Compare(a.JoinedAt, b.JoinedAt), cmp.Compare(a.Subject, b.Subject))
 	})
+	// Once it has started, the attendees are who was there while it ran
+	// (Came): not who only looked in before the start or after the end.
+	if r.StartedAt != nil {
+		r.Attendees = slices.DeleteFunc(r.Attendees, func(a Attendee) bool { return !r.during(a) })
+	}
 
 	for _, v := range d.GetArray("agenda").Values() {
 		it, ok := v.(*crdt.Map)

@@ -81,8 +81,9 @@ func (r *MeetingRecord) summary() string {
 // mdCell escapes text for a Markdown (GFM) table cell.
 func mdCell(s string) string { return mdInline{}.escape(s, 'x') }
 
-// Markdown renders the record: title, attendees table, agenda (planned
-// against spent), poll results and open tasks. Text is escaped; tables
+// Markdown renders the record: title, attendees table, the answers
+// against attendance (when Answers is set), agenda (planned against
+// spent), poll results and open tasks. Text is escaped; tables
 // are GitHub-flavoured.
 func (r *MeetingRecord) Markdown() string {
 	var b strings.Builder
@@ -110,6 +111,9 @@ func (r *MeetingRecord) markdownSections(b *strings.Builder, level string) {
 		b.WriteString("No one joined.\n")
 	} else {
 		r.attendeeTable().markdown(b)
+	}
+	if r.Answers != nil {
+		r.Answers.markdown(b, level)
 	}
 	b.WriteString("\n" + level + " Agenda\n\n")
 	if len(r.Agenda) == 0 {
@@ -238,6 +242,9 @@ func (r *MeetingRecord) HTML() string {
 		b.WriteString("<p>No one joined.</p>")
 	} else {
 		r.attendeeTable().html(&b)
+	}
+	if r.Answers != nil {
+		r.Answers.html(&b)
 	}
 	b.WriteString("<h2>Agenda</h2>")
 	if len(r.Agenda) == 0 {

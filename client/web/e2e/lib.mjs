@@ -99,3 +99,12 @@ export async function typeLine (page, text) {
   await page.keyboard.press('Enter')
   await page.keyboard.type(text)
 }
+
+// scenario is what a script run as `node e2e/X.mjs BASE_URL ARTIFACTS_DIR`
+// starts with: its arguments, the browser, pages, screenshots and the
+// "ok" line e2e_test.go counts.
+export async function scenario () {
+  const [base, artifacts] = process.argv.slice(2)
+  const browser = await launch()
+  return { base, artifacts, browser, P: pages(browser, base), shot: shot(artifacts), step: (name) => console.log('ok ' + name) }
+}

@@ -10,6 +10,7 @@ import { emptyState, h, showError } from './dom'
 import { instantOf, sessionWhen, viewerZone } from './time'
 import { topbar } from './shell'
 import { mySpaces, newSpace, spacesSection } from './spaces'
+import { rsvpRow } from './rsvp'
 
 type Section = () => HTMLElement
 
@@ -39,7 +40,8 @@ function sessionList (state: 'live' | 'scheduled' | 'ended', label: string, empt
           state === 'live' ? h('span', { class: 'badge state-live' }, 'Live') : null,
           state === 'ended'
             ? h('a', { class: 'small', href: withToken('/s/' + s.id), 'aria-label': 'Open the room of ' + s.title }, 'Room')
-            : h('a', { class: 'small', href: withToken('/read/' + s.id), 'aria-label': 'Notes of ' + s.title }, 'Notes')))
+            : h('a', { class: 'small', href: withToken('/read/' + s.id), 'aria-label': 'Notes of ' + s.title }, 'Notes'),
+          state === 'scheduled' ? rsvpRow(s) : null))
       }
     }).catch(err => { ul.removeAttribute('aria-busy'); showError(sec, err) })
     return sec

@@ -12,6 +12,7 @@ import { topbar, notFound } from './shell'
 import { noAccess } from './access'
 import { compareView, listVersions, restore, Version, versionsPanel } from './versions'
 import { ask } from './dialog'
+import { attendanceView, loadRSVPs, Names } from './rsvp'
 
 interface NotesJSON {
   session: Session
@@ -68,6 +69,12 @@ export async function reader (root: HTMLElement, id: string): Promise<void> {
     morph(meta, h('p', { class: 'meta row', id: 'reader-meta' }, ...metaView(x)))
   }
   paint(n)
+  // The answers against attendance, after the attendees: an ended
+  // meeting's record is painted once, so the section stays in place.
+  if (s.state === 'ended' && shownVersion === null && (s.my_role === 'host' || s.my_role === 'cohost')) {
+    const box = await attendance(s, n)
+    if (box !== null) record.firstElementChild?.after(box)
+  }
 
   const dl = withToken(`/notes/${sid(id)}?download=1` + (shownVersion === null ? '' : `&version=${shownVersion}`))
   const shown = versions.find(v => v.n === shownVersion)
@@ -160,6 +167,21 @@ export async function reader (root: HTMLElement, id: string): Promise<void> {
         }
       }).catch(() => {})
     }, 3000)
+  }
+}
+
+// attendance is the answers set against who came, for hosts and
+// cohosts of an ended meeting (names: the attendees', the space's).
+async function attendance (s: Session, n: NotesJSON): Promise<HTMLElement | null> {
+  const names = new Names()
+  for (const a of n.record.attendees) names.add(a.subject, a.name)
+  try {
+    const [r] = await Promise.all([loadRSVPs(s.id), names.loadSpace(s)])
+    return attendanceView(r, names)
+  } catch (err) {
+    const box = h('section', { class: 'panel', 'aria-label': 'Answers and attendance' })
+    showError(box, err)
+    return box
   }
 }
 

@@ -14,6 +14,7 @@ import { Status } from './status'
 import { brand } from './shell'
 import { calendarLink } from './calendar'
 import { plan, timeEl } from './time'
+import { Names, RSVPPanel } from './rsvp'
 
 const syncURL = (): string => (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/sync'
 
@@ -132,8 +133,18 @@ export async function room (root: HTMLElement, id: string): Promise<void> {
   const panel = new MeetingPanel(meetingDoc, { id, me, sess, role: () => role, status, run })
   meetingPane.append(panel.el)
 
+  // "Are you going?" under the meeting's state, until it ends; hosts
+  // see who answered, by the names of the space's members.
+  const names = new Names()
+  const rsvp = new RSVPPanel(id, me, () => role, names)
+  panel.el.insertBefore(rsvp.el, panel.el.children[1] ?? null)
+  rsvp.setState(sess.state)
+  void names.loadSpace(sess).then(() => rsvp.render())
+  window.setInterval(() => { if (document.visibilityState === 'visible' && !rsvp.el.hidden) void rsvp.refresh() }, 20000)
+
   // My role may be changed by whoever runs the meeting: follow it, say so.
   meetingDoc.on('update', () => {
+    meetingDoc.getMap('participants').forEach((p, sub) => names.add(sub, p instanceof Y.Map ? p.get('name') : undefined))
     const mine = (meetingDoc.getMap('participants').get(me.subject) as Y.Map<any> | undefined)?.get('role')
     if (typeof mine !== 'string' || mine === role) return
     const was = role
@@ -148,7 +159,8 @@ export async function room (root: HTMLElement, id: string): Promise<void> {
     panel.render()
   })
   document.addEventListener('meeting', e => {
-    const d = (e as CustomEvent).detail as { state: string, hands: number }
+    const d = (e as CustomEvent).detail as { state: 'scheduled' | 'live' | 'ended', hands: number }
+    rsvp.setState(d.state)
     badge.hidden = d.state !== 'live'
     badge.textContent = d.hands > 0 ? `${d.hands} ${d.hands === 1 ? 'hand' : 'hands'}` : 'Live'
   })
