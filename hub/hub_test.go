@@ -723,16 +723,25 @@ func TestStartWithAWaiter(t *testing.T) {
 	c.send(yproto.SyncStep1Message(c.doc.EncodeStateVector()))
 	c.until("step 2", isStep2)
 
+	// waitFor returns once the reader has gone to wait n times: each
+	// burst below is sent while it waits, so it must wait again after.
+	waitFor := func(n int64) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); wp.waits.Load() < n; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the reader went to wait %d times, want %d: it does not wait for input between bursts", wp.waits.Load(), n)
+			}
+		}
+	}
 	want := ""
 	for i := range 20 {
+		waitFor(int64(i + 2)) // once before the step 1, once after each burst
 		s := strconv.Itoa(i % 10)
 		c.insert(0, s)
 		want = s + want
-		other.waitText(want) // the reader has had it: the next needs a new wait
+		other.waitText(want)
 	}
-	if n := wp.waits.Load(); n < 21 {
-		t.Fatalf("the reader waited %d times for 21 bursts of input", n)
-	}
+	waitFor(22)
 
 	wp.CloseNow()
 	select {
