@@ -3,9 +3,10 @@
 // times, starting on the first Thursday of next month at 17:00. The
 // Monthly choice names that weekday ("Monthly on the first Thursday").
 // The lobby confirms the first occurrence with "Repeats weekly" and
-// lists it under Upcoming; GET /api/series/{id} has FREQ=WEEKLY;COUNT=4,
-// the zone, the space and the first start at 17:00 Berlin. axe-core on
-// the form while it repeats; screenshots series-*.png at 1280 and 375.
+// lists it under Upcoming and on its space's card; GET /api/series/{id}
+// has FREQ=WEEKLY;COUNT=4, the zone, the space and the first start at
+// 17:00 Berlin. axe-core on the form while it repeats; screenshots
+// series-*.png at 1280 and 375.
 //
 //   node e2e/series.mjs BASE_URL ARTIFACTS_DIR
 import { scenario, axe, noOverflow, call, tabTo, WIDE, PHONE } from './lib.mjs'
@@ -68,6 +69,7 @@ try {
   await host.keyboard.type('4')
   expect('hint', await text(host.locator('#repeats-hint')), 'Repeats weekly, 4 times')
   if (!(await host.locator('#new-visibility').isDisabled())) throw new Error('visibility stays choosable for a series')
+  expect('submit button', await text(host.locator('#create')), 'Create series')
   step('form: Repeats Weekly, Ends After 4 times, keyboard only; the rule in words')
 
   const form = host.locator('form.new-session')
@@ -101,8 +103,12 @@ try {
   const row = host.locator('#sessions-scheduled .session-row', { hasText: 'Community call' })
   await row.waitFor()
   expect('upcoming row', await text(row), 'Repeats weekly')
+  const card = host.locator(`#spaces [data-space="${space.id}"] .session-row`, { hasText: 'Community call' })
+  await card.waitFor()
+  expect('space card', await text(card), 'Repeats weekly')
   if (new URL(host.url()).pathname !== '/') throw new Error('left the lobby: ' + host.url())
-  step('lobby: the first occurrence confirmed and listed under Upcoming with "Repeats weekly"')
+  await both(host, 'series-made', host.locator('#series-made'))
+  step('lobby: the first occurrence confirmed and listed under Upcoming and on its space card with "Repeats weekly"')
 
   const series = await call(host, 'GET', '/api/series/' + made.id)
   expect('rrule', series.rrule, 'FREQ=WEEKLY')

@@ -11,14 +11,9 @@ import { instantOf, sessionWhen, viewerZone } from './time'
 import { topbar } from './shell'
 import { mySpaces, newSpace, spacesSection } from './spaces'
 import { rsvpRow } from './rsvp'
-import { createSeries, repeatsFields } from './series'
+import { createSeries, markRepeating, repeatsFields, repeatsMark } from './series'
 
 type Section = () => HTMLElement
-
-// repeating holds the rule in words of series occurrences planned on this
-// page, by session id: the session JSON does not say which series a
-// session belongs to, so only those just made are marked in the lists.
-const repeating = new Map<string, string>()
 
 export async function lobby (root: HTMLElement): Promise<void> {
   document.title = 'Sessions — cocreate'
@@ -43,7 +38,7 @@ function sessionList (state: 'live' | 'scheduled' | 'ended', label: string, empt
           h('a', { class: 'session-title', href: withToken(state === 'ended' ? '/read/' + s.id : '/s/' + s.id) }, s.title),
           h('span', { class: 'muted when' }, sessionWhen(s),
             s.agenda.length > 0 ? ` · ${s.agenda.length} agenda ${s.agenda.length === 1 ? 'item' : 'items'}` : ''),
-          repeating.has(s.id) ? h('span', { class: 'repeats-rule' }, repeating.get(s.id)) : null,
+          repeatsMark(s.id),
           state === 'live' ? h('span', { class: 'badge state-live' }, 'Live') : null,
           state === 'ended'
             ? h('a', { class: 'small', href: withToken('/s/' + s.id), 'aria-label': 'Open the room of ' + s.title }, 'Room')
@@ -89,8 +84,13 @@ function newSession (): HTMLElement {
     if (on) visSel.value = 'space'
     visSel.disabled = on
     visHint.textContent = on ? "Each session of a series is open to the space's members." : ''
+    submitLabel()
   })
   const done = h('div', { id: 'series-made' })
+  const submitLabel = (): void => {
+    const b = form.querySelector('#create') as HTMLButtonElement
+    b.textContent = repeats.read() === null ? 'Create session' : 'Create series'
+  }
   const form = h('form', { class: 'card new-session', 'aria-labelledby': 'new-title' },
     h('h2', { id: 'new-title' }, 'Plan a session'),
     h('p', {}, h('label', { for: 'new-session-title' }, 'Title'),
@@ -124,20 +124,22 @@ function newSession (): HTMLElement {
     const spaceId = spaceSel.value === '' ? undefined : spaceSel.value
     const again = (): void => {
       submit.disabled = false
-      submit.textContent = 'Create session'
+      submitLabel()
     }
     if (series !== null) {
       createSeries({ title, time_zone: tz, start, rule: series.rule, agenda, space_id: spaceId }).then(({ first }) => {
         again()
-        repeating.set(first.id, series.words)
+        markRepeating(first.id, series.words)
         done.replaceChildren(h('div', { class: 'notice', role: 'status' },
-          h('p', {}, `“${first.title}” is planned. ${series.words}; each time becomes a session of its own.`),
+          h('p', {}, `“${first.title}” is planned as a series: each time becomes a session of its own. The first:`),
           h('ul', { class: 'sessions' }, h('li', { class: 'session-row', id: 'first-occurrence' },
             h('a', { class: 'session-title', href: withToken('/s/' + first.id) }, first.title),
             h('span', { class: 'muted when' }, sessionWhen(first)),
-            h('span', { class: 'repeats-rule' }, series.words)))))
+            repeatsMark(first.id)))))
+        done.scrollIntoView({ block: 'nearest' })
         ;(form.querySelector('#new-session-title') as HTMLInputElement).value = ''
         document.getElementById('sessions-scheduled')?.replaceWith(listSections[1]())
+        document.getElementById('spaces')?.replaceWith(spacesSection())
       }).catch(err => { again(); showError(form, err) })
       return
     }

@@ -24,6 +24,20 @@ export interface Series {
   occurrences: Array<{ series_id: string, slot: string, session_id?: string, cancelled: boolean }>
 }
 
+// planned holds the rule in words of the series occurrences planned on
+// this page, by session id: the session JSON does not say which series a
+// session belongs to, so the lists mark only the ones just made.
+const planned = new Map<string, string>()
+
+export const markRepeating = (session: string, words: string): void => { planned.set(session, words) }
+
+// repeatsMark is a list row's "↻ Repeats weekly" for a session just
+// planned as a series' first occurrence, else null.
+export const repeatsMark = (session: string): HTMLElement | null => {
+  const words = planned.get(session)
+  return words === undefined ? null : h('span', { class: 'repeats-rule' }, words)
+}
+
 // ruleWords writes a rule: "Repeats every 2 weeks", "Repeats monthly on
 // the first Thursday, until Thu 24 Dec"; wall is the first start's wall
 // clock (it names the weekday of a monthly rule), untilDate the last

@@ -9,6 +9,7 @@ import { inviteButton } from './access'
 import { subscribeButton } from './calendar'
 import { tasksPanel } from './tasks'
 import { sessionWhen } from './time'
+import { repeatsMark } from './series'
 import { ask } from './dialog'
 import { emptyState, h, initials, showError, swatch } from './dom'
 
@@ -59,6 +60,7 @@ function spaceCard (sp: Space): HTMLElement {
         h('a', { class: 'session-title', href: withToken((s.state === 'ended' ? '/read/' : '/s/') + s.id) }, s.title),
         h('span', { class: 'badge state-' + s.state }, stateWord[s.state]),
         h('span', { class: 'muted when' }, sessionWhen(s)),
+        repeatsMark(s.id),
         s.visibility === 'private' ? h('span', { class: 'muted' }, 'private') : s.visibility === 'public' ? h('span', { class: 'muted' }, 'public link') : null))
     }
   }).catch(err => showError(el, err))
