@@ -9,7 +9,7 @@ import { profileForm } from './access'
 import { emptyState, h, showError } from './dom'
 import { instantOf, sessionWhen, viewerZone } from './time'
 import { topbar } from './shell'
-import { mySpaces, newSpace, spacesSection } from './spaces'
+import { forgetSpaces, mySpaces, newSpace, spacesSection } from './spaces'
 import { rsvpRow } from './rsvp'
 import { createSeries, markRepeating, repeatsFields, repeatsMark } from './series'
 
@@ -139,6 +139,7 @@ function newSession (): HTMLElement {
         done.scrollIntoView({ block: 'nearest' })
         ;(form.querySelector('#new-session-title') as HTMLInputElement).value = ''
         document.getElementById('sessions-scheduled')?.replaceWith(listSections[1]())
+        if (spaceId === undefined) forgetSpaces()
         document.getElementById('spaces')?.replaceWith(spacesSection())
       }).catch(err => { again(); showError(form, err) })
       return

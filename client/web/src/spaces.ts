@@ -25,6 +25,9 @@ export const mySpaces = async (): Promise<Space[]> => {
   return await spacesOnce
 }
 
+// forgetSpaces makes the next mySpaces ask again (a space was made).
+export const forgetSpaces = (): void => { spacesOnce = null }
+
 export function spacesSection (): HTMLElement {
   const list = h('div', { class: 'spaces', 'aria-busy': 'true' })
   const sec = h('section', { class: 'card', id: 'spaces', 'aria-labelledby': 'spaces-title' },
