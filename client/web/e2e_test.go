@@ -279,3 +279,16 @@ func TestE2ERSVP(t *testing.T) {
 	srv := serve(t, bin)
 	runScript(t, chromium, 7, "e2e/rsvp.mjs", "http://"+srv.addr, artifacts)
 }
+
+// TestE2ESeries (e2e/series.mjs): a host plans a weekly series
+// "Community call" ending after 4 times with the lobby's form, keyboard
+// only; the Monthly choice names the weekday ("on the first Thursday");
+// the lobby confirms the first occurrence with "Repeats weekly" and lists
+// it under Upcoming and on its space's card; the API reads
+// FREQ=WEEKLY;COUNT=4. axe-core on the repeating form; screenshots
+// series-*.png in artifacts/.
+func TestE2ESeries(t *testing.T) {
+	bin, chromium, artifacts := e2eSetup(t)
+	srv := serve(t, bin)
+	runScript(t, chromium, 5, "e2e/series.mjs", "http://"+srv.addr, artifacts)
+}

@@ -18,10 +18,12 @@
 // the UI shows (the viewer's zone, labelled, the session's alongside);
 // calendar.ts is "Add to calendar" and a space's calendar subscription;
 // rsvp.ts is "Are you going?" (the room, the lobby's upcoming rows) and,
-// in the reader, the answers against who came.
+// in the reader, the answers against who came; series.ts is the "Plan a
+// session" form's Repeats and Ends (a recurring series) and a rule in
+// words.
 // e2e_test.go drives them in headless Chromium with Playwright and
 // axe-core (e2e/e2e.mjs, access.mjs, meeting.mjs, after.mjs, tokens.mjs,
-// zones.mjs, tasks.mjs, rsvp.mjs).
+// zones.mjs, tasks.mjs, rsvp.mjs, series.mjs).
 package web
 
 import (

@@ -9,8 +9,9 @@ import { profileForm } from './access'
 import { emptyState, h, showError } from './dom'
 import { instantOf, sessionWhen, viewerZone } from './time'
 import { topbar } from './shell'
-import { mySpaces, newSpace, spacesSection } from './spaces'
+import { forgetSpaces, mySpaces, newSpace, spacesSection } from './spaces'
 import { rsvpRow } from './rsvp'
+import { createSeries, markRepeating, repeatsFields, repeatsMark } from './series'
 
 type Section = () => HTMLElement
 
@@ -37,6 +38,7 @@ function sessionList (state: 'live' | 'scheduled' | 'ended', label: string, empt
           h('a', { class: 'session-title', href: withToken(state === 'ended' ? '/read/' + s.id : '/s/' + s.id) }, s.title),
           h('span', { class: 'muted when' }, sessionWhen(s),
             s.agenda.length > 0 ? ` · ${s.agenda.length} agenda ${s.agenda.length === 1 ? 'item' : 'items'}` : ''),
+          repeatsMark(s.id),
           state === 'live' ? h('span', { class: 'badge state-live' }, 'Live') : null,
           state === 'ended'
             ? h('a', { class: 'small', href: withToken('/s/' + s.id), 'aria-label': 'Open the room of ' + s.title }, 'Room')
@@ -67,23 +69,44 @@ function newSession (): HTMLElement {
     for (const sp of spaces.filter(x => x.my_role !== 'viewer')) spaceSel.append(h('option', { value: sp.id }, sp.name))
     if (spaceSel.options.length > 1) spaceSel.selectedIndex = 1
   }).catch(() => {})
+  const whenInput = h('input', { name: 'when', id: 'new-when', type: 'datetime-local' })
+  const repeats = repeatsFields(() => whenInput.value, tz)
+  whenInput.addEventListener('input', repeats.changed)
+  const visSel = h('select', { id: 'new-visibility', name: 'visibility', 'aria-describedby': 'visibility-hint' },
+    h('option', { value: 'space', selected: true }, "The space's members"),
+    h('option', { value: 'private' }, 'Only people I invite to it'),
+    h('option', { value: 'public' }, 'Anyone with the link (as viewers)'))
+  const visHint = h('span', { class: 'hint', id: 'visibility-hint' })
+  // A series' sessions are open to the space's members (the series API
+  // takes no visibility).
+  repeats.el.addEventListener('input', () => {
+    const on = repeats.read() !== null
+    if (on) visSel.value = 'space'
+    visSel.disabled = on
+    visHint.textContent = on ? "Each session of a series is open to the space's members." : ''
+    submitLabel()
+  })
+  const done = h('div', { id: 'series-made' })
+  const submitLabel = (): void => {
+    const b = form.querySelector('#create') as HTMLButtonElement
+    b.textContent = repeats.read() === null ? 'Create session' : 'Create series'
+  }
   const form = h('form', { class: 'card new-session', 'aria-labelledby': 'new-title' },
     h('h2', { id: 'new-title' }, 'Plan a session'),
     h('p', {}, h('label', { for: 'new-session-title' }, 'Title'),
       h('input', { name: 'title', id: 'new-session-title', type: 'text', required: true, maxlength: '200', placeholder: 'Weekly sync' })),
     h('p', {}, h('label', { for: 'new-when' }, 'Starts'),
-      h('input', { name: 'when', id: 'new-when', type: 'datetime-local' }),
+      whenInput,
       h('span', { class: 'hint' }, `Your time zone: ${tz}. Empty means now.`)),
+    repeats.el,
     h('p', {}, h('label', { for: 'new-space' }, 'Space'), spaceSel,
       h('span', { class: 'hint' }, 'Its members can find and open it, as the visibility says.')),
     h('p', {}, h('label', { for: 'new-visibility' }, 'Who can open it'),
-      h('select', { id: 'new-visibility', name: 'visibility' },
-        h('option', { value: 'space', selected: true }, "The space's members"),
-        h('option', { value: 'private' }, 'Only people I invite to it'),
-        h('option', { value: 'public' }, 'Anyone with the link (as viewers)'))),
+      visSel, visHint),
     h('fieldset', {}, h('legend', {}, 'Agenda'), agendaRows,
       h('button', { type: 'button', onclick: addRow, id: 'add-item' }, '+ Add item')),
-    h('p', {}, h('button', { type: 'submit', class: 'primary wide', id: 'create' }, 'Create session')))
+    h('p', {}, h('button', { type: 'submit', class: 'primary wide', id: 'create' }, 'Create session')),
+    done)
   form.addEventListener('submit', e => {
     e.preventDefault()
     const fd = new FormData(form)
@@ -95,19 +118,41 @@ function newSession (): HTMLElement {
     const submit = form.querySelector('#create') as HTMLButtonElement
     submit.disabled = true
     submit.textContent = 'Creating…'
+    const series = repeats.read()
+    const title = String(fd.get('title') ?? '').trim()
+    const start = new Date(whenVal === '' ? Date.now() : instantOf(whenVal, tz)).toISOString()
+    const spaceId = spaceSel.value === '' ? undefined : spaceSel.value
+    const again = (): void => {
+      submit.disabled = false
+      submitLabel()
+    }
+    if (series !== null) {
+      createSeries({ title, time_zone: tz, start, rule: series.rule, agenda, space_id: spaceId }).then(({ first }) => {
+        again()
+        markRepeating(first.id, series.words)
+        done.replaceChildren(h('div', { class: 'notice', role: 'status' },
+          h('p', {}, `“${first.title}” is planned as a series: each time becomes a session of its own. The first:`),
+          h('ul', { class: 'sessions' }, h('li', { class: 'session-row', id: 'first-occurrence' },
+            h('a', { class: 'session-title', href: withToken('/s/' + first.id) }, first.title),
+            h('span', { class: 'muted when' }, sessionWhen(first)),
+            repeatsMark(first.id)))))
+        done.scrollIntoView({ block: 'nearest' })
+        ;(form.querySelector('#new-session-title') as HTMLInputElement).value = ''
+        document.getElementById('sessions-scheduled')?.replaceWith(listSections[1]())
+        if (spaceId === undefined) forgetSpaces()
+        document.getElementById('spaces')?.replaceWith(spacesSection())
+      }).catch(err => { again(); showError(form, err) })
+      return
+    }
     api<Session>('POST', '/api/sessions', {
-      title: String(fd.get('title') ?? '').trim(),
+      title,
       time_zone: tz,
-      scheduled_at: new Date(whenVal === '' ? Date.now() : instantOf(whenVal, tz)).toISOString(),
+      scheduled_at: start,
       agenda,
-      space_id: spaceSel.value === '' ? undefined : spaceSel.value,
+      space_id: spaceId,
       visibility: String(fd.get('visibility') ?? 'space')
     }).then(s => { location.href = withToken('/s/' + s.id) })
-      .catch(err => {
-        submit.disabled = false
-        submit.textContent = 'Create session'
-        showError(form, err)
-      })
+      .catch(err => { again(); showError(form, err) })
   })
   return form
 }

@@ -9,6 +9,7 @@ import { inviteButton } from './access'
 import { subscribeButton } from './calendar'
 import { tasksPanel } from './tasks'
 import { sessionWhen } from './time'
+import { repeatsMark } from './series'
 import { ask } from './dialog'
 import { emptyState, h, initials, showError, swatch } from './dom'
 
@@ -23,6 +24,9 @@ export const mySpaces = async (): Promise<Space[]> => {
   spacesOnce ??= api<{ spaces: Space[] }>('GET', '/api/spaces').then(r => r.spaces)
   return await spacesOnce
 }
+
+// forgetSpaces makes the next mySpaces ask again (a space was made).
+export const forgetSpaces = (): void => { spacesOnce = null }
 
 export function spacesSection (): HTMLElement {
   const list = h('div', { class: 'spaces', 'aria-busy': 'true' })
@@ -59,6 +63,7 @@ function spaceCard (sp: Space): HTMLElement {
         h('a', { class: 'session-title', href: withToken((s.state === 'ended' ? '/read/' : '/s/') + s.id) }, s.title),
         h('span', { class: 'badge state-' + s.state }, stateWord[s.state]),
         h('span', { class: 'muted when' }, sessionWhen(s)),
+        repeatsMark(s.id),
         s.visibility === 'private' ? h('span', { class: 'muted' }, 'private') : s.visibility === 'public' ? h('span', { class: 'muted' }, 'public link') : null))
     }
   }).catch(err => showError(el, err))

@@ -220,3 +220,29 @@ export const sessionWhen = (s: Session): HTMLElement => {
   if (s.ended_at === undefined) return timeEl(s.started_at, 'Started ' + moment(s.started_at, s.time_zone))
   return timeEl(s.started_at, period(s.started_at, s.ended_at, s.time_zone))
 }
+
+// wallNow is the wall clock in zone now, as a datetime-local input
+// gives one: "2026-12-03T15:00".
+export function wallNow (zone: string): string {
+  const p = formatter('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(Date.now())
+  const v = (k: string): string => p.find(x => x.type === k)?.value ?? ''
+  return `${v('year')}-${v('month')}-${v('day')}T${v('hour')}:${v('minute')}`
+}
+
+const ordinals = ['first', 'second', 'third', 'fourth']
+const weekdays = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+
+// weekdayOfMonth is which weekday of its month a wall-clock day is, as a
+// monthly rule repeats it: week 1..4, or -1 for the fifth (the last),
+// and the words "on the first Thursday".
+export function weekdayOfMonth (wall: string): { week: number, words: string } | null {
+  const m = wall.match(/^(\d{4})-(\d{2})-(\d{2})/)
+  if (m === null) return null
+  const d = Number(m[3])
+  const wd = weekdays[new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, d)).getUTCDay()]
+  const n = Math.ceil(d / 7)
+  return n > 4 ? { week: -1, words: `on the last ${wd}` } : { week: n, words: `on the ${ordinals[n - 1]} ${wd}` }
+}
+
+// endOfDate is the last minute of a calendar date ("2026-12-24") in zone.
+export const endOfDate = (date: string, zone: string): number => instantOf(date + 'T23:59', zone)
