@@ -134,9 +134,13 @@ func TestStep1AnswersAreCached(t *testing.T) {
 	w := dial(t, r, "d", ConnOptions{})
 	w.syncedInsert("hello")
 	slow := dialStalled(t, r, "d")
-	for range 20 {
-		slow.send(yproto.SyncStep1Message(nil))
-		slow.send(yproto.SyncStep1Message(w.doc.EncodeStateVector()))
+	// Each step 1 states what slow really has (nothing yet): an answer
+	// replaces a queued one because a client's state only grows, so a
+	// step 1 claiming more than the client has (w's state vector, as this
+	// test once sent) would rightly get only the difference, and the
+	// client would never see "hello" if the first answer was still queued.
+	for range 40 {
+		slow.send(yproto.SyncStep1Message(slow.doc.EncodeStateVector()))
 	}
 	// The step 1s reach the room through slow's reader: wait for them.
 	for deadline := time.Now().Add(5 * time.Second); testutil.ToFloat64(r.metrics.Step1Cached) < 38; {
