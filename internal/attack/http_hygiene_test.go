@@ -280,6 +280,7 @@ func TestFreshCookieSpam(t *testing.T) {
 	// A bystander's document, written before the attack.
 	g := guard(t, addr, 64)
 
+	start := time.Now()
 	created, refused := 0, 0
 	for i := range 200 {
 		code, body := guestPost(t, base+"/api/sessions", fmt.Sprintf(`{"title":"spam %d","time_zone":"UTC"}`, i))
@@ -302,15 +303,23 @@ func TestFreshCookieSpam(t *testing.T) {
 	// Documents are creations too: fresh documents are refused now.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// The bucket refills at 2 a second, so a slow machine may let one
+	// through now and then: never more than the time since the spam
+	// began refilled.
+	opened := 0
 	for i := range 20 {
 		c, resp, err := websocket.Dial(ctx, fmt.Sprintf("ws://%s/sync/spam%d/notes", addr, i), nil)
 		if err == nil {
 			c.CloseNow()
-			t.Fatalf("fresh document %d opened during the spam", i)
+			opened++
+			continue
 		}
 		if resp == nil || resp.StatusCode != http.StatusTooManyRequests {
 			t.Fatalf("fresh document %d: %v, want 429", i, err)
 		}
+	}
+	if refilled := int(time.Since(start).Seconds()*2) + 1; opened > refilled {
+		t.Fatalf("%d of 20 fresh documents opened during the spam, want at most the %d refilled since it began", opened, refilled)
 	}
 	// The bystander's document is as it was.
 	g.check()
