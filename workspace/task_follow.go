@@ -294,15 +294,16 @@ func (w *Workspace) followTasks(session string, scan taskScan) {
 }
 
 // syncTasks compares a session's task items with what the store knows
-// of them. A new item (with some text) becomes a task (task.created); a task whose item changed state changes state
-// in the store, and the one that changes it there (one of however many
-// instances and copies) emits task.completed for a tick and writes the
-// state into every other copy (propagate). Only changes the document
-// made count: an item whose state version is the one the store last
-// accounted for is as it was, and a scan older than that version (a
-// write into this copy not yet read) is stale for it. Items of a session a carry
-// is writing into are left for the next scan; with settle, so are new
-// items whose text has not stayed the same for taskSettle. It reports
+// of them. A new item (with some text) becomes a task (task.created); a
+// task whose item changed state changes state in the store, and the one
+// that changes it there (one of however many instances and copies)
+// emits task.completed for a tick and writes the state into every other
+// copy (propagate). Only changes the document made count: an item whose
+// state version is the one the store last accounted for is as it was,
+// and a scan older than that version (a write into this copy not yet
+// read) is stale for it. Items of a session a carry is writing into are
+// left for the next scan; with settle, so are new items whose text has
+// not stayed the same for taskSettle. It reports
 // whether it left any (a later scan should look again).
 func (w *Workspace) syncTasks(ctx context.Context, session string, scan taskScan, settle bool) (wait bool, err error) {
 	young := map[string]bool{}
